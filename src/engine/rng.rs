@@ -1,0 +1,91 @@
+//! The seeding story. One user-visible master seed; replication `r` reads
+//! stream `r` of a ChaCha8 generator (2^64 independent streams); inside a
+//! replication every random source (each zone's failures, the failover
+//! timings, the write arrivals, ...) has its own generator keyed by a
+//! [`Stream`] id, so adding a component never shifts another's draws and a
+//! replication's numbers never depend on which thread ran it.
+
+use rand::rngs::ChaCha8Rng;
+use rand::SeedableRng;
+
+/// Random sources within one replication.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Stream {
+    /// Outage process of zone `i` of the home region.
+    ZoneFailures(u16),
+    /// Whether a zone outage takes a second zone, and which.
+    CorrelatedZones,
+    /// Reroute and election delays.
+    Failover,
+    /// Write arrivals inside loss windows.
+    Writes,
+    /// Sampled commit latencies.
+    CommitLatency,
+    /// Support-ticket delays of manual recovery.
+    SupportTicket,
+    /// Zone-to-zone lag of an asynchronous follower (quorum 1).
+    FollowerLag,
+}
+
+impl Stream {
+    fn id(self) -> u64 {
+        match self {
+            Stream::ZoneFailures(i) => 0x1_0000 + u64::from(i),
+            Stream::CorrelatedZones => 1,
+            Stream::Failover => 2,
+            Stream::Writes => 3,
+            Stream::CommitLatency => 4,
+            Stream::SupportTicket => 5,
+            Stream::FollowerLag => 6,
+        }
+    }
+}
+
+/// splitmix64: spreads (seed, component) over the 256-bit ChaCha key so
+/// nearby seeds and ids give unrelated keys.
+fn splitmix64(state: &mut u64) -> u64 {
+    *state = state.wrapping_add(0x9e37_79b9_7f4a_7c15);
+    let mut z = *state;
+    z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
+    z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
+    z ^ (z >> 31)
+}
+
+/// The generator of `stream` in replication `replication` under `master_seed`.
+pub fn stream_rng(master_seed: u64, replication: u64, stream: Stream) -> ChaCha8Rng {
+    let mut state = master_seed ^ stream.id().wrapping_mul(0xd6e8_feb8_6659_fd93);
+    let mut key = [0u8; 32];
+    for chunk in key.chunks_exact_mut(8) {
+        chunk.copy_from_slice(&splitmix64(&mut state).to_le_bytes());
+    }
+    let mut rng = ChaCha8Rng::from_seed(key);
+    rng.set_stream(replication);
+    rng
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use rand::RngExt;
+
+    #[test]
+    fn streams_are_reproducible_and_distinct() {
+        let a: u64 = stream_rng(1, 5, Stream::Failover).random();
+        let b: u64 = stream_rng(1, 5, Stream::Failover).random();
+        let c: u64 = stream_rng(1, 6, Stream::Failover).random();
+        let d: u64 = stream_rng(1, 5, Stream::Writes).random();
+        let e: u64 = stream_rng(2, 5, Stream::Failover).random();
+        assert_eq!(a, b);
+        assert!(a != c && a != d && a != e);
+    }
+
+    /// Pins the generator: if a dependency update changed the numbers, every
+    /// published result would silently change with it.
+    #[test]
+    fn first_draw_is_pinned() {
+        let v: u64 = stream_rng(42, 0, Stream::ZoneFailures(0)).random();
+        assert_eq!(v, PINNED_FIRST_DRAW);
+    }
+
+    const PINNED_FIRST_DRAW: u64 = 17_776_448_199_098_072_904;
+}

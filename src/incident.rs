@@ -1,0 +1,87 @@
+//! Incident classes and the per-incident record every model produces.
+
+use serde::Serialize;
+use std::fmt;
+
+/// What kind of disruption an incident is; reports group by it and targets
+/// are stated per class.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum IncidentClass {
+    /// One or more availability zones of the home region fail.
+    Zone,
+}
+
+impl IncidentClass {
+    pub const ALL: [IncidentClass; 1] = [IncidentClass::Zone];
+    /// Classes a scenario may inject with `[[incidents]]`.
+    pub const INJECTABLE: [IncidentClass; 1] = [IncidentClass::Zone];
+
+    pub fn name(self) -> &'static str {
+        match self {
+            IncidentClass::Zone => "zone",
+        }
+    }
+
+    pub fn from_name(name: &str) -> Option<IncidentClass> {
+        IncidentClass::ALL.into_iter().find(|c| c.name() == name)
+    }
+}
+
+impl fmt::Display for IncidentClass {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+/// The two realised recovery metrics a target can bound.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Metric {
+    Rpo,
+    Rto,
+}
+
+impl Metric {
+    pub fn name(self) -> &'static str {
+        match self {
+            Metric::Rpo => "rpo",
+            Metric::Rto => "rto",
+        }
+    }
+}
+
+/// One injected failure, from its start to the end of its effects.
+///
+/// Times are nanoseconds since the start of the replication.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct Incident {
+    /// Replication index the incident belongs to.
+    pub run: u64,
+    /// Sequence number of the incident within its replication.
+    pub seq: u32,
+    pub class: IncidentClass,
+    /// Human name of what failed, e.g. `"az1"` or `"az1+az2"`.
+    pub scope: String,
+    /// `true` when injected by a scheduled `[[incidents]]` entry.
+    pub scheduled: bool,
+    /// When the failure happened (ns).
+    pub start_ns: u64,
+    /// When the failed components were repaired (ns); `None` if still failed
+    /// at the horizon.
+    pub end_ns: Option<u64>,
+    /// When writes stopped being served because of this incident (ns), if they did.
+    pub interruption_start_ns: Option<u64>,
+    /// When writes were served again (ns); `None` if still interrupted at the horizon.
+    pub interruption_end_ns: Option<u64>,
+    /// Realised RTO (ns): `interruption_end - interruption_start`, 0 when
+    /// service never stopped. Censored at the horizon when unresolved.
+    pub rto_ns: u64,
+    /// Realised RPO (ns): age at the failure of the oldest lost committed write.
+    pub rpo_ns: u64,
+    pub lost_writes: u64,
+    pub lost_bytes: u64,
+    /// How recovery happened: `"none-needed"`, `"quorum"`, `"zone-failover"`,
+    /// `"zone-repair"`, `"support-ticket"`, `"unresolved"`.
+    pub recovery: &'static str,
+}

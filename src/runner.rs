@@ -1,0 +1,110 @@
+//! Runs the replications of a scenario in parallel and folds them, in
+//! replication-index order, into an [`Aggregator`] and any number of
+//! [`OutcomeSink`]s (CSV writers, progress). Memory stays flat: only one
+//! chunk of outcomes exists at a time.
+
+use crate::metrics::{Aggregator, Provenance, Summary};
+use crate::model::{Replication, ReplicationOutcome};
+use crate::scenario::Scenario;
+use rayon::prelude::*;
+use std::sync::atomic::{AtomicBool, Ordering};
+
+/// Replications simulated in parallel before being folded in order.
+const CHUNK: u64 = 512;
+
+/// Receives every replication's outcome, in replication-index order.
+pub trait OutcomeSink {
+    fn accept(&mut self, outcome: &ReplicationOutcome) -> std::io::Result<()>;
+}
+
+/// How to run; the scenario says what to run.
+#[derive(Clone, Debug, Default)]
+pub struct RunOptions {
+    /// Worker threads; `None` uses every core.
+    pub threads: Option<usize>,
+}
+
+/// Why a run failed. The run cannot continue after any of these.
+#[derive(Debug, thiserror::Error)]
+pub enum RunError {
+    #[error("cannot start {threads} worker threads: {source}")]
+    ThreadPool {
+        threads: usize,
+        source: rayon::ThreadPoolBuildError,
+    },
+    #[error("writing results: {0}")]
+    Sink(#[from] std::io::Error),
+}
+
+/// Simulates replication `run` of `scenario` alone (what `drsim trace` and
+/// tests use): identical to the same replication inside a full run.
+pub fn run_replication(scenario: &Scenario, run: u64) -> ReplicationOutcome {
+    Replication::new(scenario, run).run()
+}
+
+/// Runs every replication of `scenario` and returns the summary. `stop` is
+/// polled between chunks: when set, the run ends early with a partial summary.
+pub fn run(
+    scenario: &Scenario,
+    options: &RunOptions,
+    sinks: &mut [&mut dyn OutcomeSink],
+    stop: &AtomicBool,
+) -> Result<Summary, RunError> {
+    let mut builder = rayon::ThreadPoolBuilder::new();
+    if let Some(t) = options.threads {
+        builder = builder.num_threads(t);
+    }
+    let pool = builder.build().map_err(|source| RunError::ThreadPool {
+        threads: options.threads.unwrap_or(0),
+        source,
+    })?;
+    let mut agg = Aggregator::new(scenario);
+    let runs = scenario.simulation.runs;
+    let mut start = 0;
+    while start < runs && !stop.load(Ordering::Relaxed) {
+        let end = (start + CHUNK).min(runs);
+        let outcomes: Vec<ReplicationOutcome> = pool.install(|| {
+            (start..end)
+                .into_par_iter()
+                .map(|r| run_replication(scenario, r))
+                .collect()
+        });
+        for o in &outcomes {
+            agg.add(o);
+            for sink in sinks.iter_mut() {
+                sink.accept(o)?;
+            }
+        }
+        start = end;
+    }
+    Ok(agg.summary(
+        scenario,
+        Provenance {
+            scenario: scenario.name.clone(),
+            requested_runs: runs,
+            architecture: describe_architecture(scenario),
+        },
+    ))
+}
+
+/// One line saying how the environment is protected, for reports.
+pub fn describe_architecture(sc: &Scenario) -> String {
+    use crate::scenario::Architecture::*;
+    let region = sc.home_region();
+    match sc.architecture() {
+        ZoneRedundant => format!(
+            "zone-redundant: {}-of-{} synchronous quorum across the zones of {}",
+            sc.replication.quorum,
+            region.zones.len(),
+            region.name
+        ),
+        SingleZone => format!(
+            "single zone ({} in {}): a non-production environment is not zone-redundant",
+            region.zones[sc.environment.home_zone], region.name
+        ),
+        ManualRecovery => format!(
+            "region {} without availability zones: recovery by support ticket and restore from backup",
+            region.name
+        ),
+    }
+}

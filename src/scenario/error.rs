@@ -1,0 +1,194 @@
+//! Scenario diagnostics: every problem names the file, line and column, the
+//! key path, what was expected, and for a misspelt key the nearest valid one.
+
+use std::fmt;
+use std::ops::Range;
+
+/// Where in a scenario file a diagnostic points.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Location {
+    pub line: usize,
+    pub column: usize,
+    /// The text of the offending line, for the caret display.
+    pub line_text: String,
+    /// Width of the caret underline in characters (at least 1).
+    pub width: usize,
+}
+
+impl Location {
+    /// Turns a byte span into a 1-based line and column.
+    pub fn from_span(source: &str, span: Range<usize>) -> Location {
+        let start = floor_char_boundary(source, span.start.min(source.len()));
+        let line_start = source[..start].rfind('\n').map_or(0, |i| i + 1);
+        let line_end = source[start..]
+            .find('\n')
+            .map_or(source.len(), |i| start + i);
+        let line = source[..start].matches('\n').count() + 1;
+        let column = source[line_start..start].chars().count() + 1;
+        let end = floor_char_boundary(source, span.end.clamp(start, line_end));
+        let width = source[start..end].chars().count().max(1);
+        Location {
+            line,
+            column,
+            line_text: source[line_start..line_end].trim_end_matches('\r').to_string(),
+            width,
+        }
+    }
+}
+
+fn floor_char_boundary(s: &str, mut i: usize) -> usize {
+    while i > 0 && !s.is_char_boundary(i) {
+        i -= 1;
+    }
+    i
+}
+
+/// One problem found in a scenario.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Diagnostic {
+    pub file: String,
+    /// `None` only when the problem concerns the file as a whole.
+    pub location: Option<Location>,
+    /// Dotted key path, e.g. `replication.quorum` or `incidents[0].zone`.
+    pub key_path: String,
+    pub message: String,
+    /// "did you mean ...?" or another hint.
+    pub help: Option<String>,
+}
+
+impl fmt::Display for Diagnostic {
+    /// Rendered like a compiler diagnostic so editors and terminals can jump
+    /// to `file:line:column`.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match &self.location {
+            Some(loc) => writeln!(f, "{}:{}:{}: {}", self.file, loc.line, loc.column, self.message)?,
+            None => writeln!(f, "{}: {}", self.file, self.message)?,
+        }
+        if !self.key_path.is_empty() {
+            writeln!(f, "  key: {}", self.key_path)?;
+        }
+        if let Some(loc) = &self.location {
+            let gutter = loc.line.to_string().len();
+            writeln!(f, "{:gutter$} |", "")?;
+            writeln!(f, "{} | {}", loc.line, loc.line_text)?;
+            writeln!(
+                f,
+                "{:gutter$} | {}{}",
+                "",
+                " ".repeat(loc.column - 1),
+                "^".repeat(loc.width)
+            )?;
+        }
+        if let Some(help) = &self.help {
+            writeln!(f, "  help: {help}")?;
+        }
+        Ok(())
+    }
+}
+
+/// Why a scenario could not be loaded. The run cannot continue with it.
+#[derive(Debug)]
+pub enum ScenarioError {
+    /// The file could not be read.
+    Io { file: String, source: std::io::Error },
+    /// One or more problems in the text; all are reported, not just the first.
+    Invalid(Vec<Diagnostic>),
+}
+
+impl fmt::Display for ScenarioError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            ScenarioError::Io { file, source } => write!(f, "cannot read {file}: {source}"),
+            ScenarioError::Invalid(diags) => {
+                for (i, d) in diags.iter().enumerate() {
+                    if i > 0 {
+                        writeln!(f)?;
+                    }
+                    write!(f, "error: {d}")?;
+                }
+                Ok(())
+            }
+        }
+    }
+}
+
+impl std::error::Error for ScenarioError {}
+
+/// Levenshtein distance; small inputs only (key names).
+pub fn edit_distance(a: &str, b: &str) -> usize {
+    let b: Vec<char> = b.chars().collect();
+    let mut prev: Vec<usize> = (0..=b.len()).collect();
+    for (i, ca) in a.chars().enumerate() {
+        let mut cur = vec![i + 1; b.len() + 1];
+        for (j, cb) in b.iter().enumerate() {
+            let cost = usize::from(ca != *cb);
+            cur[j + 1] = (prev[j] + cost).min(prev[j + 1] + 1).min(cur[j] + 1);
+        }
+        prev = cur;
+    }
+    prev[b.len()]
+}
+
+/// The candidate closest to `word`, if it is close enough to be a typo
+/// (edit distance at most about a third of the word's length) or the word is
+/// an abbreviation of it (`expo` for `exponential`).
+pub fn nearest<'a>(word: &str, candidates: impl IntoIterator<Item = &'a str>) -> Option<&'a str> {
+    let limit = (word.chars().count() + 2) / 3;
+    let candidates: Vec<&str> = candidates.into_iter().collect();
+    candidates
+        .iter()
+        .map(|c| (edit_distance(word, c), *c))
+        .filter(|(d, _)| *d <= limit)
+        .min_by_key(|(d, c)| (*d, *c))
+        .map(|(_, c)| c)
+        .or_else(|| {
+            let mut prefixed = candidates
+                .iter()
+                .filter(|c| word.len() >= 3 && c.starts_with(word));
+            match (prefixed.next(), prefixed.next()) {
+                (Some(only), None) => Some(*only),
+                _ => None,
+            }
+        })
+}
+
+/// Pulls the offending name and the valid names out of serde's messages
+/// ``unknown field `x`, expected one of `a`, `b` `` (also `unknown variant`),
+/// to suggest the nearest valid one.
+pub fn suggestion_for_serde_message(message: &str) -> Option<String> {
+    let rest = message
+        .strip_prefix("unknown field ")
+        .or_else(|| message.strip_prefix("unknown variant "))?;
+    let mut quoted = rest.split('`').skip(1).step_by(2);
+    let wrong = quoted.next()?;
+    let valid: Vec<&str> = quoted.collect();
+    nearest(wrong, valid.iter().copied()).map(|n| format!("did you mean `{n}`?"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn location_is_one_based_with_caret_width() {
+        let src = "a = 1\nquorom = 2\n";
+        let loc = Location::from_span(src, 6..12);
+        assert_eq!((loc.line, loc.column, loc.width), (2, 1, 6));
+        assert_eq!(loc.line_text, "quorom = 2");
+    }
+
+    #[test]
+    fn suggests_nearest_key() {
+        assert_eq!(
+            suggestion_for_serde_message(
+                "unknown field `quorom`, expected one of `quorum`, `zone_rtt`"
+            ),
+            Some("did you mean `quorum`?".into())
+        );
+        assert_eq!(
+            suggestion_for_serde_message("unknown field `xyz`, expected `quorum`"),
+            None
+        );
+        assert_eq!(nearest("westeurop", ["westeurope", "northeurope"]), Some("westeurope"));
+    }
+}

@@ -1,0 +1,119 @@
+//! Scenario files: TOML text → raw serde structs (with spans) → a validated
+//! [`Scenario`]. Loading never panics: every problem becomes a [`Diagnostic`].
+
+mod error;
+mod model;
+mod raw;
+mod validate;
+
+pub use error::{Diagnostic, Location, ScenarioError};
+pub use model::*;
+pub use validate::{fnv1a_hex, DEFAULT_TARGET_QUANTILE, MAX_RUNS};
+
+use error::suggestion_for_serde_message;
+use std::path::Path;
+use validate::Checker;
+
+/// The reference scenario, embedded so `drsim run` works with no file.
+pub const REFERENCE_SCENARIO: &str = include_str!("../../scenarios/dynamics365-zone-redundant.toml");
+/// The name under which the embedded reference scenario is reported.
+pub const REFERENCE_SCENARIO_FILE: &str = "scenarios/dynamics365-zone-redundant.toml";
+
+/// Largest scenario file accepted: a real one is a few kilobytes, and
+/// refusing huge inputs up front bounds the parser's memory.
+pub const MAX_SCENARIO_BYTES: usize = 1 << 20;
+
+/// A validated scenario plus the warnings found while checking it.
+#[derive(Debug, Clone)]
+pub struct Loaded {
+    pub scenario: Scenario,
+    pub warnings: Vec<Diagnostic>,
+}
+
+/// Reads and validates a scenario file.
+pub fn load_file(path: &Path) -> Result<Loaded, ScenarioError> {
+    let file = path.display().to_string();
+    let bytes = std::fs::read(path).map_err(|source| ScenarioError::Io {
+        file: file.clone(),
+        source,
+    })?;
+    let text = match String::from_utf8(bytes) {
+        Ok(t) => t,
+        Err(e) => {
+            return Err(ScenarioError::Invalid(vec![Diagnostic {
+                file,
+                location: None,
+                key_path: String::new(),
+                message: format!(
+                    "the file is not valid UTF-8 (invalid byte at offset {})",
+                    e.utf8_error().valid_up_to()
+                ),
+                help: Some("scenario files are UTF-8 TOML".into()),
+            }]))
+        }
+    };
+    parse_str(&text, &file)
+}
+
+/// Validates scenario text; `file` names it in diagnostics.
+pub fn parse_str(text: &str, file: &str) -> Result<Loaded, ScenarioError> {
+    let mut checker = Checker::new(file, text);
+    if text.len() > MAX_SCENARIO_BYTES {
+        checker.error(
+            None,
+            "",
+            format!(
+                "the file is {} bytes; scenario files are limited to {MAX_SCENARIO_BYTES} bytes",
+                text.len()
+            ),
+        );
+        return Err(ScenarioError::Invalid(checker.diagnostics));
+    }
+    let raw = match parse_raw(text, &mut checker) {
+        Some(raw) => raw,
+        None => return Err(ScenarioError::Invalid(checker.diagnostics)),
+    };
+    match validate::validate(raw, &mut checker) {
+        Some(scenario) if checker.diagnostics.is_empty() => Ok(Loaded {
+            scenario,
+            warnings: checker.warnings,
+        }),
+        _ => Err(ScenarioError::Invalid(checker.diagnostics)),
+    }
+}
+
+/// TOML syntax and types, with the key path of the failing value tracked by
+/// `serde_path_to_error` and the span supplied by the TOML deserializer.
+fn parse_raw(text: &str, checker: &mut Checker) -> Option<raw::RawScenario> {
+    let de = match toml::Deserializer::parse(text) {
+        Ok(de) => de,
+        Err(e) => {
+            checker.error(e.span(), "", format!("TOML syntax error: {}", e.message().trim()));
+            return None;
+        }
+    };
+    match serde_path_to_error::deserialize::<_, raw::RawScenario>(de) {
+        Ok(raw) => Some(raw),
+        Err(e) => {
+            let path = clean_path(&e.path().to_string());
+            let inner = e.into_inner();
+            let message = inner.message().trim().to_string();
+            let span = inner.span();
+            match suggestion_for_serde_message(&message) {
+                Some(help) => checker.error_with_help(span, &path, message, help),
+                None => checker.error(span, &path, message),
+            }
+            None
+        }
+    }
+}
+
+/// Drops the `Spanned` wrapper's private segments from a serde path.
+fn clean_path(path: &str) -> String {
+    let cleaned: Vec<&str> = path
+        .split('.')
+        .filter(|seg| !seg.starts_with("$__serde_spanned") && !seg.is_empty() && *seg != "?")
+        .collect();
+    let joined = cleaned.join(".");
+    joined.replace(".[", "[")
+}

@@ -1,0 +1,206 @@
+//! The validated scenario: every reference resolved to an index, every
+//! default filled in, every rule checked. The simulator only ever sees this.
+
+use crate::dist::Dist;
+use crate::incident::{IncidentClass, Metric};
+use crate::time::{SimDuration, SimTime};
+
+/// Propagation of light in optical fibre, one way, per kilometre (≈ c / 1.47).
+pub const FIBER_NS_PER_KM: u64 = 5_000;
+
+#[derive(Clone, Debug)]
+pub struct Scenario {
+    pub name: String,
+    pub description: String,
+    /// FNV-1a 64 of the scenario text, hex: identifies the exact input of a run.
+    pub source_hash: String,
+    pub simulation: Simulation,
+    pub regions: Vec<Region>,
+    pub environment: Environment,
+    pub workload: Workload,
+    pub replication: ZoneReplication,
+    pub failover: ZoneFailover,
+    /// Random outage process of each zone of the home region (by zone index);
+    /// `None` for a zone that never fails at random.
+    pub zone_failures: Vec<Option<FailureProcess>>,
+    /// Probability (in [0, 1]) that a random zone outage also takes one other
+    /// zone of the region down at the same instant.
+    pub correlated_zone_probability: f64,
+    pub scheduled: Vec<ScheduledIncident>,
+    pub targets: Vec<Target>,
+}
+
+#[derive(Clone, Debug)]
+pub struct Simulation {
+    pub seed: u64,
+    /// Number of Monte Carlo replications.
+    pub runs: u64,
+    /// Simulated length of one replication.
+    pub horizon: SimDuration,
+}
+
+#[derive(Clone, Debug)]
+pub struct Region {
+    pub name: String,
+    pub zones: Vec<String>,
+    /// `false`: the region has not moved to availability zones, so a zone
+    /// failure is recovered only by a support ticket (see `manual_recovery`).
+    pub availability_zones: bool,
+    /// Distance between zones of the region (km).
+    pub zone_distance_km: f64,
+    pub manual_recovery: Option<ManualRecovery>,
+}
+
+/// Recovery of a region without availability zones: a support engineer
+/// restores the environment from the latest backup in another data center.
+#[derive(Clone, Debug)]
+pub struct ManualRecovery {
+    pub ticket_delay: Dist,
+    /// Backups are taken at multiples of this interval from time zero.
+    pub backup_interval: SimDuration,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum EnvironmentType {
+    Production,
+    Sandbox,
+    Developer,
+    Trial,
+    Default,
+}
+
+impl EnvironmentType {
+    pub const NAMES: [&'static str; 5] = ["production", "sandbox", "developer", "trial", "default"];
+
+    pub fn from_name(s: &str) -> Option<EnvironmentType> {
+        Some(match s {
+            "production" => EnvironmentType::Production,
+            "sandbox" => EnvironmentType::Sandbox,
+            "developer" => EnvironmentType::Developer,
+            "trial" => EnvironmentType::Trial,
+            "default" => EnvironmentType::Default,
+            _ => return None,
+        })
+    }
+}
+
+#[derive(Clone, Debug)]
+pub struct Environment {
+    pub name: String,
+    pub kind: EnvironmentType,
+    /// Index into `Scenario::regions`.
+    pub region: usize,
+    /// Zone (index into the region's zones) hosting a single-zone environment
+    /// and the initial leader of a zone-redundant one.
+    pub home_zone: usize,
+    /// Bytes of environment data.
+    pub data_size: u64,
+}
+
+/// How the environment survives a zone failure, derived from its type and region.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Architecture {
+    /// Production in a region with zones: synchronous quorum, automatic failover.
+    ZoneRedundant,
+    /// Non-production: lives in one zone and waits for it to come back.
+    SingleZone,
+    /// Production in a region without zones: support ticket and restore from backup.
+    ManualRecovery,
+}
+
+#[derive(Clone, Debug)]
+pub struct Workload {
+    /// Committed writes per second while the service is up (Poisson).
+    pub write_rate: f64,
+    /// Bytes per write.
+    pub write_size: u64,
+}
+
+impl Workload {
+    /// Offered bytes per second.
+    pub fn bytes_per_sec(&self) -> f64 {
+        self.write_rate * self.write_size as f64
+    }
+}
+
+/// In-region synchronous replication across the zones.
+#[derive(Clone, Debug)]
+pub struct ZoneReplication {
+    /// Zone replicas (leader included) that must hold a write to commit it.
+    pub quorum: usize,
+    pub zone_rtt: ZoneRtt,
+    /// Bytes per second a returning zone uses to catch up; `None`: instant.
+    pub resync_bandwidth: Option<f64>,
+}
+
+/// Round-trip time between two zones.
+#[derive(Clone, Debug)]
+pub enum ZoneRtt {
+    Given(Dist),
+    /// `2 × 5 µs/km × distance` plus an overhead draw.
+    Derived { propagation: SimDuration, overhead: Dist },
+}
+
+impl ZoneRtt {
+    pub fn sample<R: rand::Rng + ?Sized>(&self, rng: &mut R) -> SimDuration {
+        match self {
+            ZoneRtt::Given(d) => d.sample(rng),
+            ZoneRtt::Derived {
+                propagation,
+                overhead,
+            } => propagation.saturating_add(overhead.sample(rng)),
+        }
+    }
+}
+
+/// Automatic zone failover: the leader's heartbeats stop, the failure is
+/// declared after `missed_heartbeats` consecutive missed beats, and traffic
+/// is rerouted to a new leader after a `reroute` draw.
+#[derive(Clone, Debug)]
+pub struct ZoneFailover {
+    pub heartbeat_interval: SimDuration,
+    pub missed_heartbeats: u32,
+    pub reroute: Dist,
+}
+
+/// An alternating up/down renewal process.
+#[derive(Clone, Debug)]
+pub struct FailureProcess {
+    /// Up time between the end of one outage and the start of the next.
+    pub time_between: Dist,
+    pub duration: Dist,
+}
+
+#[derive(Clone, Debug)]
+pub struct ScheduledIncident {
+    pub class: IncidentClass,
+    /// Zone indices of the home region that fail together.
+    pub zones: Vec<usize>,
+    pub at: SimTime,
+    pub duration: SimDuration,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct Target {
+    pub class: IncidentClass,
+    pub metric: Metric,
+    pub value: SimDuration,
+    /// Share of incidents that must meet the value (e.g. 0.99); the target
+    /// holds when this quantile of the realised metric is at most `value`.
+    pub quantile: f64,
+}
+
+impl Scenario {
+    pub fn home_region(&self) -> &Region {
+        &self.regions[self.environment.region]
+    }
+
+    pub fn architecture(&self) -> Architecture {
+        let region = self.home_region();
+        match (self.environment.kind, region.availability_zones) {
+            (EnvironmentType::Production, true) => Architecture::ZoneRedundant,
+            (EnvironmentType::Production, false) => Architecture::ManualRecovery,
+            _ => Architecture::SingleZone,
+        }
+    }
+}

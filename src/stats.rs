@@ -1,0 +1,681 @@
+//! Statistics used by reports and by the validation tests (confidence intervals, goodness of fit).
+//!
+//! `std` only and deterministic: on a given platform the same inputs, pushed or merged in the same
+//! order, give bit-identical outputs (no randomness, no parallel reductions, no hash-ordered
+//! iteration). Sample values carry whatever unit the caller measures in (seconds, bytes, …);
+//! means, standard deviations and interval bounds come back in that same unit.
+
+use std::f64::consts::PI;
+
+/// √(2π), the normal density's normalising constant.
+const SQRT_2PI: f64 = 2.506_628_274_631_000_7;
+
+/// Iteration cap for the continued fractions; they converge in O(√max(a, b)) terms, so this
+/// covers shape parameters far beyond the degrees of freedom routed to them (≤ 1e6).
+const MAX_CF_ITER: usize = 20_000;
+
+/// Above this many degrees of freedom the Cornish–Fisher expansion is used for t-quantiles:
+/// its first omitted term is O(z¹¹/ν⁵) (below 1e-25 here), while the incomplete-beta route
+/// starts losing digits to ln Γ cancellation as ν grows.
+const CORNISH_FISHER_MIN_DF: f64 = 1e6;
+
+/// Natural logarithm of Γ(x) for x > 0.
+///
+/// Lanczos approximation with g = 7 and nine coefficients (the set popularised by Numerical
+/// Recipes 3rd ed. §6.1 and Wikipedia's "Lanczos approximation"), about 1e-15 relative error in
+/// Γ; for 0 < x < 0.5 the reflection formula Γ(x)Γ(1−x) = π/sin(πx) keeps that accuracy.
+/// Returns `+inf` at the pole x = 0 and for x = +inf, and NaN for negative or NaN x (ln|Γ| of
+/// negative arguments is never needed here).
+pub fn ln_gamma(x: f64) -> f64 {
+    const G: f64 = 7.0;
+    const COEF: [f64; 9] = [
+        0.999_999_999_999_809_9,
+        676.520_368_121_885_1,
+        -1_259.139_216_722_402_8,
+        771.323_428_777_653_1,
+        -176.615_029_162_140_6,
+        12.507_343_278_686_905,
+        -0.138_571_095_265_720_12,
+        9.984_369_578_019_572e-6,
+        1.505_632_735_149_311_6e-7,
+    ];
+    if x.is_nan() || x < 0.0 {
+        return f64::NAN;
+    }
+    if x == 0.0 || x.is_infinite() {
+        return f64::INFINITY;
+    }
+    if x < 0.5 {
+        return (PI / (PI * x).sin()).ln() - ln_gamma(1.0 - x);
+    }
+    let z = x - 1.0;
+    let mut sum = COEF[0];
+    for (i, c) in COEF.iter().enumerate().skip(1) {
+        sum += c / (z + i as f64);
+    }
+    let t = z + G + 0.5;
+    0.5 * (2.0 * PI).ln() + (z + 0.5) * t.ln() - t + sum.ln()
+}
+
+/// Complementary error function erfc(x), accurate to a few ulps including the far tail.
+///
+/// |x| < 1: erf from its all-positive-term series erf(x) = (2/√π) e^{−x²} Σ 2ⁿ x^{2n+1}/(2n+1)!!
+/// (Abramowitz & Stegun 7.1.6), then erfc = 1 − erf with under one digit of cancellation.
+/// x ≥ 1: the Laplace continued fraction √π e^{x²} erfc(x) = 1/(x + ½/(x + 1/(x + (3/2)/(x + …))))
+/// (A&S 7.1.14), evaluated with the modified Lentz method, which keeps relative accuracy in the
+/// tail. Negative x use erfc(−x) = 2 − erfc(x).
+fn erfc(x: f64) -> f64 {
+    if x.is_nan() {
+        return f64::NAN;
+    }
+    if x < 0.0 {
+        return 2.0 - erfc(-x);
+    }
+    if x < 1.0 {
+        let x2 = x * x;
+        let mut term = x;
+        let mut sum = x;
+        let mut n = 0.0;
+        while term > 1e-17 * sum {
+            n += 1.0;
+            term *= 2.0 * x2 / (2.0 * n + 1.0);
+            sum += term;
+        }
+        let erf = 2.0 / PI.sqrt() * (-x2).exp() * sum;
+        return 1.0 - erf;
+    }
+    if x > 27.3 {
+        // erfc(27.3) ≈ 5e-326 is already below the smallest subnormal.
+        return 0.0;
+    }
+    const TINY: f64 = 1e-300;
+    let mut f = x;
+    let mut c = x;
+    let mut d = 0.0;
+    for n in 1..=MAX_CF_ITER {
+        let a = 0.5 * n as f64;
+        d = x + a * d;
+        if d.abs() < TINY {
+            d = TINY;
+        }
+        c = x + a / c;
+        if c.abs() < TINY {
+            c = TINY;
+        }
+        d = 1.0 / d;
+        let delta = c * d;
+        f *= delta;
+        if (delta - 1.0).abs() <= 1e-16 {
+            break;
+        }
+    }
+    (-x * x).exp() / (PI.sqrt() * f)
+}
+
+/// ln(Γ(a + ½)/Γ(a)) for a > 0, the Gamma ratio in the t density and in B(ν/2, ½).
+///
+/// For a ≥ 20 it is evaluated as a·ln(1 + 1/(2a)) − ½ + ½ ln a + s(a + ½) − s(a), where
+/// s(x) = lnΓ(x) − (x − ½)ln x + x − ½ln(2π) is Stirling's series 1/(12x) − 1/(360x³) + …
+/// (A&S 6.1.41): the large terms of the two ln Γ values cancel analytically, so the result keeps
+/// ~1e-16 absolute accuracy even for a = 5e5, where subtracting two ln Γ values would lose
+/// ~10 digits.
+fn ln_gamma_ratio_half(a: f64) -> f64 {
+    if a < 20.0 {
+        return ln_gamma(a + 0.5) - ln_gamma(a);
+    }
+    let stirling = |x: f64| {
+        let r = 1.0 / (x * x);
+        (1.0 / 12.0 - r * (1.0 / 360.0 - r * (1.0 / 1260.0 - r * (1.0 / 1680.0 - r / 1188.0))))
+            / x
+    };
+    a * (0.5 / a).ln_1p() - 0.5 + 0.5 * a.ln() + stirling(a + 0.5) - stirling(a)
+}
+
+/// Continued fraction of the incomplete beta function (NR 3rd ed. eq. 6.4.5), modified Lentz.
+fn beta_cf(a: f64, b: f64, x: f64) -> f64 {
+    const TINY: f64 = 1e-300;
+    let guard = |v: f64| if v.abs() < TINY { TINY } else { v };
+    let qab = a + b;
+    let qap = a + 1.0;
+    let qam = a - 1.0;
+    let mut c = 1.0;
+    let mut d = 1.0 / guard(1.0 - qab * x / qap);
+    let mut h = d;
+    for m in 1..=MAX_CF_ITER {
+        let m = m as f64;
+        let m2 = 2.0 * m;
+        let aa = m * (b - m) * x / ((qam + m2) * (a + m2));
+        d = 1.0 / guard(1.0 + aa * d);
+        c = guard(1.0 + aa / c);
+        h *= d * c;
+        let aa = -(a + m) * (qab + m) * x / ((a + m2) * (qap + m2));
+        d = 1.0 / guard(1.0 + aa * d);
+        c = guard(1.0 + aa / c);
+        let delta = d * c;
+        h *= delta;
+        if (delta - 1.0).abs() <= 1e-16 {
+            break;
+        }
+    }
+    h
+}
+
+/// Standard normal CDF Φ(x) = ½ erfc(−x/√2), with full relative accuracy in the lower tail
+/// (e.g. Φ(−10) ≈ 7.62e-24 is returned to ~1e-15 relative). NaN in, NaN out.
+pub fn normal_cdf(x: f64) -> f64 {
+    0.5 * erfc(-x / std::f64::consts::SQRT_2)
+}
+
+/// Standard normal quantile Φ⁻¹(p).
+///
+/// Acklam's rational approximation (relative error ≤ 1.15e-9), polished by one Halley step on
+/// Φ(x) − p, which brings it to ~1e-15 relative. The upper half uses Φ⁻¹(p) = −Φ⁻¹(1 − p)
+/// (1 − p is exact for p ≥ ½), so tails are symmetric and accurate. Conventions: p = 0 ⇒ −inf,
+/// p = 1 ⇒ +inf, p outside [0, 1] or NaN ⇒ NaN (a caller bug, not a data condition).
+pub fn normal_quantile(p: f64) -> f64 {
+    if p.is_nan() || !(0.0..=1.0).contains(&p) {
+        return f64::NAN;
+    }
+    if p == 0.0 {
+        return f64::NEG_INFINITY;
+    }
+    if p == 1.0 {
+        return f64::INFINITY;
+    }
+    if p > 0.5 {
+        return -lower_normal_quantile(1.0 - p);
+    }
+    lower_normal_quantile(p)
+}
+
+/// Φ⁻¹(p) for 0 < p ≤ ½ (Acklam's algorithm plus one Halley refinement).
+fn lower_normal_quantile(p: f64) -> f64 {
+    const A: [f64; 6] = [
+        -3.969_683_028_665_376e1,
+        2.209_460_984_245_205e2,
+        -2.759_285_104_469_687e2,
+        1.383_577_518_672_69e2,
+        -3.066_479_806_614_716e1,
+        2.506_628_277_459_239,
+    ];
+    const B: [f64; 5] = [
+        -5.447_609_879_822_406e1,
+        1.615_858_368_580_409e2,
+        -1.556_989_798_598_866e2,
+        6.680_131_188_771_972e1,
+        -1.328_068_155_288_572e1,
+    ];
+    const C: [f64; 6] = [
+        -7.784_894_002_430_293e-3,
+        -3.223_964_580_411_365e-1,
+        -2.400_758_277_161_838,
+        -2.549_732_539_343_734,
+        4.374_664_141_464_968,
+        2.938_163_982_698_783,
+    ];
+    const D: [f64; 4] = [
+        7.784_695_709_041_462e-3,
+        3.224_671_290_700_398e-1,
+        2.445_134_137_142_996,
+        3.754_408_661_907_416,
+    ];
+    const P_LOW: f64 = 0.024_25;
+    let x = if p < P_LOW {
+        let q = (-2.0 * p.ln()).sqrt();
+        (((((C[0] * q + C[1]) * q + C[2]) * q + C[3]) * q + C[4]) * q + C[5])
+            / ((((D[0] * q + D[1]) * q + D[2]) * q + D[3]) * q + 1.0)
+    } else {
+        let q = p - 0.5;
+        let r = q * q;
+        (((((A[0] * r + A[1]) * r + A[2]) * r + A[3]) * r + A[4]) * r + A[5]) * q
+            / (((((B[0] * r + B[1]) * r + B[2]) * r + B[3]) * r + B[4]) * r + 1.0)
+    };
+    // Halley step: u = (Φ(x) − p)/φ(x). For subnormal p, 1/φ(x) overflows; keep Acklam's value.
+    let u = (normal_cdf(x) - p) * SQRT_2PI * (0.5 * x * x).exp();
+    if u.is_finite() {
+        x - u / (1.0 + 0.5 * x * u)
+    } else {
+        x
+    }
+}
+
+/// P(T > t) for t ≥ 0 under Student's t with ν = `df`: ½ I_x(ν/2, ½), x = ν/(ν + t²)
+/// (A&S 26.7.1 via 26.5.27), with I_x(a, b) from Numerical Recipes 3rd ed. §6.4: prefactor
+/// xᵃ yᵇ/(a B(a, b)), y = 1 − x, times a continued fraction, using I_x(a, b) = 1 − I_y(b, a)
+/// where that converges faster. ln x = −ln(1 + t²/ν) and y = t²/(ν + t²) are formed directly
+/// (no 1 − x cancellation), and ln B(ν/2, ½) via [`ln_gamma_ratio_half`], so large ν keeps full
+/// accuracy.
+fn t_upper_tail(t: f64, df: f64) -> f64 {
+    let t2 = t * t;
+    if t2.is_infinite() {
+        return 0.0;
+    }
+    if t2 == 0.0 {
+        return 0.5;
+    }
+    let (a, b) = (0.5 * df, 0.5);
+    let s = df + t2;
+    let (x, y) = (df / s, t2 / s);
+    let ln_beta = ln_gamma(0.5) - ln_gamma_ratio_half(a);
+    let front = (-a * (t2 / df).ln_1p() + b * y.ln() - ln_beta).exp();
+    if x < (a + 1.0) / (a + b + 2.0) {
+        0.5 * front * beta_cf(a, b, x) / a
+    } else {
+        0.5 * (1.0 - front * beta_cf(b, a, y) / b)
+    }
+}
+
+/// ln of the t density's normalising constant Γ((ν+1)/2) / (√(νπ) Γ(ν/2)).
+fn t_ln_norm(df: f64) -> f64 {
+    ln_gamma_ratio_half(0.5 * df) - 0.5 * (df * PI).ln()
+}
+
+/// Cornish–Fisher expansion of the t quantile around the normal quantile `z`
+/// (Abramowitz & Stegun 26.7.5, terms through ν⁻⁴).
+fn cornish_fisher_t(z: f64, df: f64) -> f64 {
+    let z2 = z * z;
+    let g1 = (z2 + 1.0) * z / 4.0;
+    let g2 = ((5.0 * z2 + 16.0) * z2 + 3.0) * z / 96.0;
+    let g3 = (((3.0 * z2 + 19.0) * z2 + 17.0) * z2 - 15.0) * z / 384.0;
+    let g4 = ((((79.0 * z2 + 776.0) * z2 + 1482.0) * z2 - 1920.0) * z2 - 945.0) * z / 92_160.0;
+    z + (g1 + (g2 + (g3 + g4 / df) / df) / df) / df
+}
+
+/// Student's t CDF P(T ≤ t) with `df` (ν > 0, may be fractional or +inf) degrees of freedom.
+///
+/// Via the regularised incomplete beta function (A&S 26.7.1 / 26.5.27), accurate to ~1e-14
+/// relative in either tail; ν = +inf gives Φ(t). NaN t or invalid ν (≤ 0, NaN) ⇒ NaN.
+pub fn student_t_cdf(t: f64, df: f64) -> f64 {
+    if t.is_nan() || df.is_nan() || df <= 0.0 {
+        return f64::NAN;
+    }
+    if df.is_infinite() {
+        return normal_cdf(t);
+    }
+    if t >= 0.0 {
+        1.0 - t_upper_tail(t, df)
+    } else {
+        t_upper_tail(-t, df)
+    }
+}
+
+/// Student's t quantile: the t with P(T ≤ t) = p for ν = `df` degrees of freedom (ν > 0,
+/// fractional allowed, +inf ⇒ normal quantile). Used for t-based confidence intervals.
+///
+/// For ν ≤ 1e6 the tail equation ½ I_{ν/(ν+t²)}(ν/2, ½) = min(p, 1−p) is solved by Newton's
+/// method on t (derivative = the t density) safeguarded by bisection inside a bracket found by
+/// doubling, started from the Cornish–Fisher value; this converges to ~1e-14 relative (far
+/// inside the 1e-6 requirement) even for ν < 1 or p near 0/1. For ν > 1e6 the Cornish–Fisher
+/// expansion (A&S 26.7.5) is itself exact to double precision. Conventions: p = 0 ⇒ −inf,
+/// p = 1 ⇒ +inf, p ∉ [0, 1], NaN, or ν ≤ 0 ⇒ NaN.
+pub fn student_t_quantile(p: f64, df: f64) -> f64 {
+    if p.is_nan() || df.is_nan() || !(0.0..=1.0).contains(&p) || df <= 0.0 {
+        return f64::NAN;
+    }
+    if p == 0.0 {
+        return f64::NEG_INFINITY;
+    }
+    if p == 1.0 {
+        return f64::INFINITY;
+    }
+    if df.is_infinite() {
+        return normal_quantile(p);
+    }
+    if df > CORNISH_FISHER_MIN_DF {
+        return cornish_fisher_t(normal_quantile(p), df);
+    }
+    // 1 − p is exact for p ≥ ½, so the tail probability carries no cancellation error.
+    let q = p.min(1.0 - p);
+    if q == 0.5 {
+        return 0.0;
+    }
+    let t = t_upper_quantile(q, df);
+    if p < 0.5 {
+        -t
+    } else {
+        t
+    }
+}
+
+/// Solves P(T > t) = q for t > 0, 0 < q < ½ (bracketed Newton; see [`student_t_quantile`]).
+fn t_upper_quantile(q: f64, df: f64) -> f64 {
+    let ln_norm = t_ln_norm(df);
+    let mut lo = 0.0;
+    let mut hi = 1.0;
+    while t_upper_tail(hi, df) > q {
+        lo = hi;
+        hi *= 2.0;
+        if hi.is_infinite() {
+            return f64::INFINITY;
+        }
+    }
+    let guess = cornish_fisher_t(-normal_quantile(q), df);
+    let mut t = if guess > lo && guess < hi {
+        guess
+    } else {
+        0.5 * (lo + hi)
+    };
+    for _ in 0..2_000 {
+        let f = t_upper_tail(t, df) - q;
+        if f == 0.0 {
+            return t;
+        }
+        if f > 0.0 {
+            lo = t;
+        } else {
+            hi = t;
+        }
+        let pdf = (ln_norm - 0.5 * (df + 1.0) * (t * t / df).ln_1p()).exp();
+        let mut next = t + f / pdf;
+        if !(next > lo && next < hi) {
+            next = 0.5 * (lo + hi);
+        }
+        if (next - t).abs() <= 4.0 * f64::EPSILON * next {
+            return next;
+        }
+        t = next;
+    }
+    t
+}
+
+/// A confidence interval for a mean. `mean`, `half_width`, `low` and `high` are in the unit of
+/// the samples; `low = mean − half_width`, `high = mean + half_width`.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct MeanCi {
+    /// Number of samples the interval is based on.
+    pub n: u64,
+    /// Sample mean (0.0 when `n == 0`).
+    pub mean: f64,
+    /// Half width; `f64::INFINITY` when `n < 2` (no variance estimate, so no finite interval).
+    pub half_width: f64,
+    /// Lower bound, `mean − half_width`.
+    pub low: f64,
+    /// Upper bound, `mean + half_width`.
+    pub high: f64,
+}
+
+impl MeanCi {
+    /// Whether `x` lies in the closed interval [low, high] — the check validation tests make
+    /// when comparing a simulated mean with its theoretical value.
+    pub fn contains(&self, x: f64) -> bool {
+        self.low <= x && x <= self.high
+    }
+}
+
+/// Streaming mean/variance accumulator.
+///
+/// Welford's update for single values and Chan, Golub & LeVeque's pairwise combination
+/// ("Updating formulae and a pairwise algorithm for computing sample variances", 1979) for
+/// `merge`, both numerically stable (no Σx² − (Σx)²/n cancellation). Bit-exact determinism
+/// holds for the same sequence of pushes and merges; floating-point merging is not associative,
+/// so parallel callers must merge partial accumulators in a fixed order (e.g. by replication
+/// index), never in completion order. A NaN sample poisons mean and variance, as it should.
+#[derive(Debug, Clone, Copy, Default, PartialEq)]
+pub struct Welford {
+    n: u64,
+    mean: f64,
+    m2: f64,
+}
+
+impl Welford {
+    /// An empty accumulator.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Adds one sample (Welford 1962 update: M2 += (x − mean_old)(x − mean_new)).
+    pub fn push(&mut self, x: f64) {
+        self.n += 1;
+        let delta = x - self.mean;
+        self.mean += delta / self.n as f64;
+        self.m2 += delta * (x - self.mean);
+    }
+
+    /// Folds `other` into `self` as if its samples had been pushed here (Chan et al. 1979:
+    /// mean = mean_a + δ n_b/n, M2 = M2_a + M2_b + δ² n_a n_b / n with δ = mean_b − mean_a).
+    /// Merging an empty accumulator is a no-op; merging into an empty one copies `other`.
+    pub fn merge(&mut self, other: &Welford) {
+        if other.n == 0 {
+            return;
+        }
+        if self.n == 0 {
+            *self = *other;
+            return;
+        }
+        let n = self.n + other.n;
+        let (na, nb, nn) = (self.n as f64, other.n as f64, n as f64);
+        let delta = other.mean - self.mean;
+        self.mean += delta * (nb / nn);
+        self.m2 += other.m2 + delta * delta * (na * nb / nn);
+        self.n = n;
+    }
+
+    /// Number of samples pushed or merged in.
+    pub fn count(&self) -> u64 {
+        self.n
+    }
+
+    /// Sample mean; 0.0 for an empty accumulator (so reports never print NaN).
+    pub fn mean(&self) -> f64 {
+        self.mean
+    }
+
+    /// Unbiased sample variance M2/(n − 1) (Bessel's correction, matching the t-interval);
+    /// 0.0 when n < 2, where it is undefined — [`Welford::mean_ci95`] signals that case with an
+    /// infinite half width instead.
+    pub fn variance(&self) -> f64 {
+        if self.n < 2 {
+            0.0
+        } else {
+            (self.m2 / (self.n - 1) as f64).max(0.0)
+        }
+    }
+
+    /// Sample standard deviation √variance (same n < 2 convention as [`Welford::variance`]).
+    pub fn std_dev(&self) -> f64 {
+        self.variance().sqrt()
+    }
+
+    /// Two-sided Student-t confidence interval for the mean at confidence `level` (e.g. 0.99):
+    /// mean ± t_{(1+level)/2, n−1} · s/√n, exact for normal samples and asymptotically valid for
+    /// any finite-variance i.i.d. samples by the CLT. n < 2 ⇒ `half_width = f64::INFINITY`
+    /// (low = −inf, high = +inf), mean as is. `level` outside (0, 1) is a caller bug and yields
+    /// a NaN half width.
+    pub fn mean_ci(&self, level: f64) -> MeanCi {
+        let half_width = if self.n < 2 {
+            f64::INFINITY
+        } else if level > 0.0 && level < 1.0 {
+            let t = student_t_quantile(0.5 + 0.5 * level, (self.n - 1) as f64);
+            t * self.std_dev() / (self.n as f64).sqrt()
+        } else {
+            f64::NAN
+        };
+        MeanCi {
+            n: self.n,
+            mean: self.mean,
+            half_width,
+            low: self.mean - half_width,
+            high: self.mean + half_width,
+        }
+    }
+
+    /// The 95 % t-interval, [`Welford::mean_ci`] with level 0.95 (t with n − 1 df).
+    pub fn mean_ci95(&self) -> MeanCi {
+        self.mean_ci(0.95)
+    }
+}
+
+/// Result of a Kolmogorov–Smirnov test.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct KsResult {
+    /// The KS distance D = sup |F₁ − F₂| (dimensionless, in [0, 1]).
+    pub statistic: f64,
+    /// Asymptotic p-value P(D ≥ observed) under the null hypothesis.
+    pub p_value: f64,
+}
+
+/// The "no data, no evidence" result returned when a sample is empty.
+const KS_NO_DATA: KsResult = KsResult {
+    statistic: 0.0,
+    p_value: 1.0,
+};
+
+/// Survival function of the Kolmogorov distribution, Q(x) = P(K > x), K = sup|Brownian bridge|.
+///
+/// x ≥ 1.18: Q = 2 Σ_{j≥1} (−1)^{j−1} e^{−2j²x²}; x < 1.18: Q = 1 − (√(2π)/x) Σ_{j≥1}
+/// e^{−(2j−1)²π²/(8x²)} (the Jacobi-theta dual form, which converges fast where the alternating
+/// series does not; Numerical Recipes 3rd ed. §6.14). Both need only a handful of terms for full
+/// double precision. x ≤ 0 ⇒ 1; NaN ⇒ NaN.
+pub fn kolmogorov_sf(x: f64) -> f64 {
+    if x.is_nan() {
+        return f64::NAN;
+    }
+    if x <= 0.0 {
+        return 1.0;
+    }
+    if x < 1.18 {
+        let w = PI * PI / (8.0 * x * x);
+        let mut sum = 0.0;
+        for j in 1..=20u32 {
+            let k = f64::from(2 * j - 1);
+            let term = (-k * k * w).exp();
+            sum += term;
+            if term <= 1e-17 * sum {
+                break;
+            }
+        }
+        (1.0 - SQRT_2PI / x * sum).clamp(0.0, 1.0)
+    } else {
+        let mut sum = 0.0;
+        let mut sign = 1.0;
+        for j in 1..=20u32 {
+            let j = f64::from(j);
+            let term = (-2.0 * j * j * x * x).exp();
+            sum += sign * term;
+            if term <= 1e-17 * sum {
+                break;
+            }
+            sign = -sign;
+        }
+        (2.0 * sum).clamp(0.0, 1.0)
+    }
+}
+
+/// Asymptotic KS p-value for distance `d` with effective sample size `n_eff`, using Stephens'
+/// (1970) small-sample correction λ = (√n_eff + 0.12 + 0.11/√n_eff)·d as in Numerical Recipes
+/// (good for n_eff ≳ 4).
+fn ks_p_value(d: f64, n_eff: f64) -> f64 {
+    let s = n_eff.sqrt();
+    kolmogorov_sf((s + 0.12 + 0.11 / s) * d)
+}
+
+/// Copies the non-NaN values and sorts them (total order; −0.0 and 0.0 compare equal later).
+fn sorted_finite_order(xs: &[f64]) -> Vec<f64> {
+    let mut v: Vec<f64> = xs.iter().copied().filter(|x| !x.is_nan()).collect();
+    v.sort_unstable_by(f64::total_cmp);
+    v
+}
+
+/// Two-sample Kolmogorov–Smirnov test: were `a` and `b` drawn from the same distribution?
+///
+/// D = sup_x |F_a(x) − F_b(x)| is evaluated by walking the merged sorted samples and comparing
+/// the ECDFs only after *all* copies of the current value have been consumed from both samples,
+/// so ties (common with a discrete-time simulator) never create spurious jumps. The p-value is
+/// the asymptotic Kolmogorov distribution at effective size n_a n_b/(n_a + n_b) with Stephens'
+/// correction; it is approximate (and conservative with many ties). NaN values are dropped (they
+/// have no place in an ordering). If either sample is empty the result is statistic 0,
+/// p-value 1 ("no evidence of a difference").
+pub fn ks_two_sample(a: &[f64], b: &[f64]) -> KsResult {
+    let a = sorted_finite_order(a);
+    let b = sorted_finite_order(b);
+    if a.is_empty() || b.is_empty() {
+        return KS_NO_DATA;
+    }
+    let (n, m) = (a.len(), b.len());
+    let (nf, mf) = (n as f64, m as f64);
+    let (mut i, mut j) = (0, 0);
+    let mut d: f64 = 0.0;
+    while i < n && j < m {
+        let v = if a[i] <= b[j] { a[i] } else { b[j] };
+        while i < n && a[i] <= v {
+            i += 1;
+        }
+        while j < m && b[j] <= v {
+            j += 1;
+        }
+        d = d.max((i as f64 / nf - j as f64 / mf).abs());
+    }
+    KsResult {
+        statistic: d,
+        p_value: ks_p_value(d, nf * mf / (nf + mf)),
+    }
+}
+
+/// One-sample Kolmogorov–Smirnov test of `sample` against a continuous CDF `cdf` (which must
+/// return values in [0, 1]).
+///
+/// D = max_i max(i/n − F(x_(i)), F(x_(i)) − (i−1)/n) over the sorted sample (1-based i); with
+/// tied sample values the redundant terms are dominated, so this is the exact supremum. p-value:
+/// asymptotic Kolmogorov distribution with Stephens' correction at n. NaN samples are dropped;
+/// an empty sample gives statistic 0, p-value 1.
+pub fn ks_one_sample(sample: &[f64], cdf: impl Fn(f64) -> f64) -> KsResult {
+    let xs = sorted_finite_order(sample);
+    if xs.is_empty() {
+        return KS_NO_DATA;
+    }
+    let nf = xs.len() as f64;
+    let mut d: f64 = 0.0;
+    for (i, &x) in xs.iter().enumerate() {
+        let f = cdf(x);
+        let below = i as f64 / nf;
+        let above = (i + 1) as f64 / nf;
+        d = d.max(above - f).max(f - below);
+    }
+    KsResult {
+        statistic: d,
+        p_value: ks_p_value(d, nf),
+    }
+}
+
+/// Wilson score interval for a binomial proportion (Wilson 1927), returned as (low, high).
+///
+/// Solves (p̂ − p)² = z² p(1 − p)/n for p, giving centre (p̂ + z²/2n)/(1 + z²/n) and half width
+/// z/(1 + z²/n) · √(p̂(1−p̂)/n + z²/4n²); unlike the Wald interval it stays inside [0, 1] and keeps
+/// near-nominal coverage for p̂ near 0 or 1 (e.g. "0 of n drills lost data"). `z` is the
+/// two-sided normal quantile (1.959963984540054 for 95 %; its sign is ignored). Conventions:
+/// n = 0 ⇒ (0, 1) (no information); `successes > n` is clamped to n.
+pub fn wilson_interval(successes: u64, n: u64, z: f64) -> (f64, f64) {
+    if n == 0 {
+        return (0.0, 1.0);
+    }
+    let s = successes.min(n);
+    let nf = n as f64;
+    let p = s as f64 / nf;
+    let z2 = z * z;
+    let denom = 1.0 + z2 / nf;
+    let centre = (p + z2 / (2.0 * nf)) / denom;
+    let half = z.abs() / denom * (p * (1.0 - p) / nf + z2 / (4.0 * nf * nf)).sqrt();
+    let low = if s == 0 {
+        0.0
+    } else {
+        (centre - half).clamp(0.0, 1.0)
+    };
+    let high = if s == n {
+        1.0
+    } else {
+        (centre + half).clamp(0.0, 1.0)
+    };
+    (low, high)
+}
+
+/// Acceptance tolerance z·σ/√n for comparing a mean of `n` samples with standard deviation
+/// `std_dev` (sample unit) against its theoretical value: by the CLT the error exceeds this with
+/// probability ≈ 2(1 − Φ(z)), so tests choose z (e.g. 5) to make flaky failures negligible.
+/// n = 0 ⇒ `f64::INFINITY` (no data constrains nothing).
+pub fn z_tolerance(std_dev: f64, n: u64, z: f64) -> f64 {
+    if n == 0 {
+        return f64::INFINITY;
+    }
+    z * std_dev / (n as f64).sqrt()
+}
+
