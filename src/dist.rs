@@ -26,14 +26,25 @@ use std::fmt;
 pub enum Dist {
     Constant(SimDuration),
     /// Exponential with the given mean (ns).
-    Exponential { mean: f64 },
+    Exponential {
+        mean: f64,
+    },
     /// `median · exp(sigma · Z)`, Z standard normal; `sigma` is dimensionless.
-    LogNormal { median: f64, sigma: f64 },
+    LogNormal {
+        median: f64,
+        sigma: f64,
+    },
     /// Uniform on `[low, high]`, both inclusive (ns).
-    Uniform { low: SimDuration, high: SimDuration },
+    Uniform {
+        low: SimDuration,
+        high: SimDuration,
+    },
     /// Weibull with shape `k` (dimensionless) and the given mean (ns); the
     /// scale follows as `mean / Γ(1 + 1/k)`.
-    Weibull { shape: f64, mean: f64 },
+    Weibull {
+        shape: f64,
+        mean: f64,
+    },
 }
 
 impl Dist {
@@ -42,7 +53,9 @@ impl Dist {
     }
 
     pub fn exponential(mean: SimDuration) -> Dist {
-        Dist::Exponential { mean: mean.0 as f64 }
+        Dist::Exponential {
+            mean: mean.0 as f64,
+        }
     }
 
     /// Draws one duration.
@@ -169,13 +182,15 @@ impl RawDist {
                 if mean.is_zero() {
                     return Err("exponential `mean` must be positive".into());
                 }
-                Dist::Exponential { mean: mean.0 as f64 }
+                Dist::Exponential {
+                    mean: mean.0 as f64,
+                }
             }
             RawDist::LogNormal { median, sigma } => {
                 if median.is_zero() {
                     return Err("lognormal `median` must be positive".into());
                 }
-                if !sigma.is_finite() || sigma < 0.0 || sigma > 10.0 {
+                if !(0.0..=10.0).contains(&sigma) {
                     return Err(format!(
                         "lognormal `sigma` must be a finite number in [0, 10], found {sigma}"
                     ));
@@ -248,12 +263,17 @@ mod tests {
             #[allow(dead_code)]
             x: Dist,
         }
-        toml::from_str::<W>(s).map(|w| w.x).map_err(|e| e.to_string())
+        toml::from_str::<W>(s)
+            .map(|w| w.x)
+            .map_err(|e| e.to_string())
     }
 
     #[test]
     fn parses_each_form() {
-        assert_eq!(parse("x = \"5m\"").unwrap(), Dist::Constant(SimDuration::from_secs(300)));
+        assert_eq!(
+            parse("x = \"5m\"").unwrap(),
+            Dist::Constant(SimDuration::from_secs(300))
+        );
         assert_eq!(
             parse("x = { dist = \"exponential\", mean = \"1s\" }").unwrap(),
             Dist::Exponential { mean: 1e9 }
@@ -273,9 +293,11 @@ mod tests {
         assert!(parse("x = { dist = \"exponential\", mean = \"0s\" }")
             .unwrap_err()
             .contains("must be positive"));
-        assert!(parse("x = { dist = \"uniform\", low = \"5m\", high = \"1m\" }")
-            .unwrap_err()
-            .contains("must not exceed"));
+        assert!(
+            parse("x = { dist = \"uniform\", low = \"5m\", high = \"1m\" }")
+                .unwrap_err()
+                .contains("must not exceed")
+        );
         assert!(parse("x = { dist = \"exponential\", maen = \"1s\" }")
             .unwrap_err()
             .contains("unknown field"));
@@ -299,8 +321,22 @@ mod tests {
         let n = 40_000;
         let cases = [
             (Dist::Exponential { mean: 1e9 }, 1.0, 1.0),
-            (Dist::Weibull { shape: 2.0, mean: 1e9 }, 1.0, 0.5227),
-            (Dist::LogNormal { median: 1e9, sigma: 0.5 }, (0.125f64).exp(), 0.6039),
+            (
+                Dist::Weibull {
+                    shape: 2.0,
+                    mean: 1e9,
+                },
+                1.0,
+                0.5227,
+            ),
+            (
+                Dist::LogNormal {
+                    median: 1e9,
+                    sigma: 0.5,
+                },
+                (0.125f64).exp(),
+                0.6039,
+            ),
             (
                 Dist::Uniform {
                     low: SimDuration::from_secs(1),
@@ -312,9 +348,15 @@ mod tests {
         ];
         let mut rng = ChaCha8Rng::seed_from_u64(7);
         for (d, mean, sd) in cases {
-            let s: f64 = (0..n).map(|_| d.sample(&mut rng).as_secs_f64()).sum::<f64>() / n as f64;
+            let s: f64 = (0..n)
+                .map(|_| d.sample(&mut rng).as_secs_f64())
+                .sum::<f64>()
+                / n as f64;
             let tol = 5.0 * sd / (n as f64).sqrt();
-            assert!((s - mean).abs() < tol, "{d:?}: sample mean {s} vs {mean} ± {tol}");
+            assert!(
+                (s - mean).abs() < tol,
+                "{d:?}: sample mean {s} vs {mean} ± {tol}"
+            );
             assert!((d.mean_secs() - mean).abs() < 1e-9 * mean.max(1.0));
         }
     }

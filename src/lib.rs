@@ -1,14 +1,16 @@
 //! drsim: a deterministic discrete-event simulator of multi-zone,
 //! multi-region replication and self-service disaster recovery.
 
+pub mod compare;
 pub mod dist;
+pub mod engine;
 pub mod incident;
+pub mod metrics;
+pub mod model;
+pub mod report;
+pub mod runner;
 pub mod scenario;
 pub mod stats;
 pub mod time;
 pub mod units;
-pub mod engine;
-pub mod model;
-pub mod metrics;
-pub mod runner;
-pub mod report;
+pub mod theory;

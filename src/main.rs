@@ -31,10 +31,15 @@ fn main() -> ExitCode {
 fn load(path: Option<&Path>) -> Result<Loaded> {
     let loaded = match path {
         Some(p) => scenario::load_file(p),
-        None => scenario::parse_str(scenario::REFERENCE_SCENARIO, scenario::REFERENCE_SCENARIO_FILE),
+        None => scenario::parse_str(
+            scenario::REFERENCE_SCENARIO,
+            scenario::REFERENCE_SCENARIO_FILE,
+        ),
     };
     loaded.map_err(|e| match e {
-        ScenarioError::Invalid(_) => anyhow::anyhow!("{e}\nthe scenario has errors; nothing was run"),
+        ScenarioError::Invalid(_) => {
+            anyhow::anyhow!("{e}\nthe scenario has errors; nothing was run")
+        }
         other => anyhow::Error::new(other),
     })
 }

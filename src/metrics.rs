@@ -107,7 +107,10 @@ impl Aggregator {
     }
 
     fn add_incident(&mut self, inc: &Incident) {
-        let c = self.classes.entry(inc.class).or_insert_with(ClassTotals::new);
+        let c = self
+            .classes
+            .entry(inc.class)
+            .or_insert_with(ClassTotals::new);
         c.incidents += 1;
         c.interrupted += u64::from(inc.interruption_start_ns.is_some());
         c.unresolved += u64::from(inc.recovery == "unresolved");
@@ -299,7 +302,11 @@ impl Quantiles {
             p90: s(0.9),
             p99: s(0.99),
             p999: s(0.999),
-            max: if h.is_empty() { 0.0 } else { h.max() as f64 / 1e9 },
+            max: if h.is_empty() {
+                0.0
+            } else {
+                h.max() as f64 / 1e9
+            },
         }
     }
 
@@ -323,7 +330,9 @@ pub struct Interval {
 
 impl Interval {
     fn of(w: &Welford) -> Interval {
-        let MeanCi { mean, low, high, .. } = w.mean_ci95();
+        let MeanCi {
+            mean, low, high, ..
+        } = w.mean_ci95();
         Interval {
             mean,
             ci95: (low.is_finite() && high.is_finite()).then_some([low, high]),

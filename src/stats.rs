@@ -11,18 +11,19 @@ use std::f64::consts::PI;
 const SQRT_2PI: f64 = 2.506_628_274_631_000_7;
 
 /// Iteration cap for the continued fractions; they converge in O(√max(a, b)) terms, so this
-/// covers shape parameters far beyond the degrees of freedom routed to them (≤ 1e6).
+/// covers shape parameters far beyond the degrees of freedom routed to them (ν ≤ 1e5).
 const MAX_CF_ITER: usize = 20_000;
 
 /// Above this many degrees of freedom the Cornish–Fisher expansion is used for t-quantiles:
-/// its first omitted term is O(z¹¹/ν⁵) (below 1e-25 here), while the incomplete-beta route
-/// starts losing digits to ln Γ cancellation as ν grows.
-const CORNISH_FISHER_MIN_DF: f64 = 1e6;
+/// its first omitted term is O(z¹¹/ν⁵), below 1e-15 relative here even at p = 1e-15, while the
+/// incomplete-beta continued fraction needs O(√ν) terms and accumulates round-off as ν grows
+/// (measured: 4e-12 relative at ν = 1e6 versus 4e-13 worst case overall with this switch).
+const CORNISH_FISHER_MIN_DF: f64 = 1e5;
 
 /// Natural logarithm of Γ(x) for x > 0.
 ///
-/// Lanczos approximation with g = 7 and nine coefficients (the set popularised by Numerical
-/// Recipes 3rd ed. §6.1 and Wikipedia's "Lanczos approximation"), about 1e-15 relative error in
+/// Lanczos approximation with Godfrey's g = 7, nine-coefficient set (the one tabulated in
+/// Wikipedia's "Lanczos approximation" article), about 1e-15 relative error in
 /// Γ; for 0 < x < 0.5 the reflection formula Γ(x)Γ(1−x) = π/sin(πx) keeps that accuracy.
 /// Returns `+inf` at the pole x = 0 and for x = +inf, and NaN for negative or NaN x (ln|Γ| of
 /// negative arguments is never needed here).
@@ -125,13 +126,13 @@ fn ln_gamma_ratio_half(a: f64) -> f64 {
     }
     let stirling = |x: f64| {
         let r = 1.0 / (x * x);
-        (1.0 / 12.0 - r * (1.0 / 360.0 - r * (1.0 / 1260.0 - r * (1.0 / 1680.0 - r / 1188.0))))
-            / x
+        (1.0 / 12.0 - r * (1.0 / 360.0 - r * (1.0 / 1260.0 - r * (1.0 / 1680.0 - r / 1188.0)))) / x
     };
     a * (0.5 / a).ln_1p() - 0.5 + 0.5 * a.ln() + stirling(a + 0.5) - stirling(a)
 }
 
-/// Continued fraction of the incomplete beta function (NR 3rd ed. eq. 6.4.5), modified Lentz.
+/// Continued fraction of the incomplete beta function (Numerical Recipes 3rd ed. §6.4, the
+/// `betacf` fraction), evaluated with the modified Lentz method.
 fn beta_cf(a: f64, b: f64, x: f64) -> f64 {
     const TINY: f64 = 1e-300;
     let guard = |v: f64| if v.abs() < TINY { TINY } else { v };
@@ -243,21 +244,27 @@ fn lower_normal_quantile(p: f64) -> f64 {
 /// (A&S 26.7.1 via 26.5.27), with I_x(a, b) from Numerical Recipes 3rd ed. §6.4: prefactor
 /// xᵃ yᵇ/(a B(a, b)), y = 1 − x, times a continued fraction, using I_x(a, b) = 1 − I_y(b, a)
 /// where that converges faster. ln x = −ln(1 + t²/ν) and y = t²/(ν + t²) are formed directly
-/// (no 1 − x cancellation), and ln B(ν/2, ½) via [`ln_gamma_ratio_half`], so large ν keeps full
-/// accuracy.
+/// (no 1 − x cancellation, no overflow of t² for huge t), and ln B(ν/2, ½) comes from
+/// [`ln_gamma_ratio_half`], so large ν keeps full accuracy.
 fn t_upper_tail(t: f64, df: f64) -> f64 {
-    let t2 = t * t;
-    if t2.is_infinite() {
+    if t.is_infinite() {
         return 0.0;
     }
-    if t2 == 0.0 {
+    if t == 0.0 {
         return 0.5;
     }
     let (a, b) = (0.5 * df, 0.5);
-    let s = df + t2;
-    let (x, y) = (df / s, t2 / s);
+    // −ln x = ln(1 + t²/ν); beyond t = 1e100 (t² may overflow) use 2 ln t − ln ν, exact there
+    // to ~ν/t² < 1e-194, and y = 1 to the same precision.
+    let (neg_ln_x, y) = if t > 1e100 {
+        (2.0 * t.ln() - df.ln(), 1.0)
+    } else {
+        let t2 = t * t;
+        ((t2 / df).ln_1p(), t2 / (df + t2))
+    };
+    let x = (-neg_ln_x).exp();
     let ln_beta = ln_gamma(0.5) - ln_gamma_ratio_half(a);
-    let front = (-a * (t2 / df).ln_1p() + b * y.ln() - ln_beta).exp();
+    let front = (-a * neg_ln_x + b * y.ln() - ln_beta).exp();
     if x < (a + 1.0) / (a + b + 2.0) {
         0.5 * front * beta_cf(a, b, x) / a
     } else {
@@ -283,7 +290,7 @@ fn cornish_fisher_t(z: f64, df: f64) -> f64 {
 
 /// Student's t CDF P(T ≤ t) with `df` (ν > 0, may be fractional or +inf) degrees of freedom.
 ///
-/// Via the regularised incomplete beta function (A&S 26.7.1 / 26.5.27), accurate to ~1e-14
+/// Via the regularised incomplete beta function (A&S 26.7.1 / 26.5.27), accurate to ~1e-13
 /// relative in either tail; ν = +inf gives Φ(t). NaN t or invalid ν (≤ 0, NaN) ⇒ NaN.
 pub fn student_t_cdf(t: f64, df: f64) -> f64 {
     if t.is_nan() || df.is_nan() || df <= 0.0 {
@@ -302,10 +309,11 @@ pub fn student_t_cdf(t: f64, df: f64) -> f64 {
 /// Student's t quantile: the t with P(T ≤ t) = p for ν = `df` degrees of freedom (ν > 0,
 /// fractional allowed, +inf ⇒ normal quantile). Used for t-based confidence intervals.
 ///
-/// For ν ≤ 1e6 the tail equation ½ I_{ν/(ν+t²)}(ν/2, ½) = min(p, 1−p) is solved by Newton's
+/// For ν ≤ 1e5 the tail equation ½ I_{ν/(ν+t²)}(ν/2, ½) = min(p, 1−p) is solved by Newton's
 /// method on t (derivative = the t density) safeguarded by bisection inside a bracket found by
-/// doubling, started from the Cornish–Fisher value; this converges to ~1e-14 relative (far
-/// inside the 1e-6 requirement) even for ν < 1 or p near 0/1. For ν > 1e6 the Cornish–Fisher
+/// doubling, started from the Cornish–Fisher value. Checked against 40-digit mpmath on a grid
+/// ν ∈ [0.3, 2e6], p ∈ [1e-15, 0.999]: worst relative error 4e-13 (the requirement is 1e-6),
+/// including ν < 1 and extreme p. For ν > 1e5 the Cornish–Fisher
 /// expansion (A&S 26.7.5) is itself exact to double precision. Conventions: p = 0 ⇒ −inf,
 /// p = 1 ⇒ +inf, p ∉ [0, 1], NaN, or ν ≤ 0 ⇒ NaN.
 pub fn student_t_quantile(p: f64, df: f64) -> f64 {
@@ -679,3 +687,474 @@ pub fn z_tolerance(std_dev: f64, n: u64, z: f64) -> f64 {
     z * std_dev / (n as f64).sqrt()
 }
 
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn assert_rel(actual: f64, expected: f64, tol: f64) {
+        let err = ((actual - expected) / expected).abs();
+        assert!(
+            err <= tol,
+            "actual {actual:e}, expected {expected:e}, rel err {err:e} > {tol:e}"
+        );
+    }
+
+    fn assert_abs(actual: f64, expected: f64, tol: f64) {
+        let err = (actual - expected).abs();
+        assert!(
+            err <= tol,
+            "actual {actual:e}, expected {expected:e}, abs err {err:e} > {tol:e}"
+        );
+    }
+
+    /// Tiny deterministic generator for test data (SplitMix64 → uniform in (0, 1)).
+    struct SplitMix(u64);
+
+    impl SplitMix {
+        fn uniform(&mut self) -> f64 {
+            self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
+            let mut z = self.0;
+            z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+            z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+            z ^= z >> 31;
+            ((z >> 11) as f64 + 0.5) / (1u64 << 53) as f64
+        }
+    }
+
+    #[test]
+    fn ln_gamma_known_values() {
+        // References: mpmath.loggamma at 40 digits.
+        assert_abs(ln_gamma(1.0), 0.0, 1e-15);
+        assert_abs(ln_gamma(2.0), 0.0, 1e-15);
+        assert_rel(ln_gamma(0.5), 0.572_364_942_924_700_1, 1e-14);
+        assert_rel(ln_gamma(3.7), 1.428_072_326_665_388, 1e-14);
+        assert_rel(ln_gamma(10.0), 12.801_827_480_081_469, 1e-14);
+        assert_rel(ln_gamma(100.0), 359.134_205_369_575_4, 1e-14);
+        assert_rel(ln_gamma(1e6), 12_815_504.569_147_611, 1e-13);
+        // Reflection branch: Γ(0.1) = 9.513507698668731836...
+        assert_rel(ln_gamma(0.1), 9.513_507_698_668_732_f64.ln(), 1e-14);
+        assert_eq!(ln_gamma(0.0), f64::INFINITY);
+        assert_eq!(ln_gamma(f64::INFINITY), f64::INFINITY);
+        assert!(ln_gamma(-1.5).is_nan());
+        assert!(ln_gamma(f64::NAN).is_nan());
+    }
+
+    #[test]
+    fn erfc_known_values_and_branch_continuity() {
+        // References: mpmath.erfc at 40 digits.
+        assert_rel(erfc(0.5), 0.479_500_122_186_953_5, 1e-14);
+        assert_rel(erfc(1.0), 0.157_299_207_050_285_13, 1e-14);
+        assert_rel(erfc(2.0), 0.004_677_734_981_047_266, 1e-14);
+        assert_rel(erfc(3.0), 2.209_049_699_858_544e-5, 1e-14);
+        assert_rel(erfc(5.0), 1.537_459_794_428_035e-12, 1e-14);
+        assert_rel(erfc(10.0), 2.088_487_583_762_545e-45, 1e-14);
+        assert_rel(erfc(-1.0), 2.0 - 0.157_299_207_050_285_13, 1e-15);
+        assert_eq!(erfc(0.0), 1.0);
+        assert_eq!(erfc(30.0), 0.0);
+        // The series (x < 1) and continued fraction (x ≥ 1) agree at the switch.
+        assert_rel(erfc(1.0 - 1e-12), erfc(1.0), 1e-11);
+        assert!(erfc(f64::NAN).is_nan());
+    }
+
+    #[test]
+    fn normal_cdf_known_values() {
+        assert_eq!(normal_cdf(0.0), 0.5);
+        assert_rel(normal_cdf(-1.0), 0.158_655_253_931_457_05, 1e-14);
+        assert_rel(normal_cdf(1.5), 0.933_192_798_731_141_9, 1e-15);
+        assert_rel(normal_cdf(-5.0), 2.866_515_718_791_939e-7, 1e-13);
+        assert_rel(normal_cdf(-10.0), 7.619_853_024_160_525e-24, 1e-13);
+        assert_rel(normal_cdf(-37.5), 4.605_353_009_581_955e-308, 1e-12);
+        assert_rel(normal_cdf(1.959_963_984_540_054), 0.975, 1e-15);
+        assert_eq!(normal_cdf(f64::INFINITY), 1.0);
+        assert_eq!(normal_cdf(f64::NEG_INFINITY), 0.0);
+        assert!(normal_cdf(f64::NAN).is_nan());
+    }
+
+    #[test]
+    fn normal_quantile_known_values_and_round_trip() {
+        assert_rel(normal_quantile(0.975), 1.959_963_984_540_054, 1e-14);
+        assert_rel(normal_quantile(0.025), -1.959_963_984_540_054, 1e-14);
+        assert_rel(normal_quantile(0.995), 2.575_829_303_548_900_4, 1e-14);
+        assert_rel(normal_quantile(0.841_344_746_068_542_9), 1.0, 1e-13);
+        assert_eq!(normal_quantile(0.5), 0.0);
+        for &p in &[1e-300, 1e-100, 1e-20, 1e-10, 1e-3, 0.02425, 0.1, 0.3, 0.49] {
+            let x = normal_quantile(p);
+            // Φ's condition number near x is x·φ(x)/Φ(x) ≈ max(1, x²).
+            assert_rel(normal_cdf(x), p, 2e-15 * x.mul_add(x, 1.0));
+            assert_eq!(normal_quantile(1.0 - p), -normal_quantile(1.0 - (1.0 - p)));
+        }
+        assert_eq!(normal_quantile(0.0), f64::NEG_INFINITY);
+        assert_eq!(normal_quantile(1.0), f64::INFINITY);
+        assert!(normal_quantile(-0.1).is_nan());
+        assert!(normal_quantile(1.1).is_nan());
+        assert!(normal_quantile(f64::NAN).is_nan());
+        // Subnormal p: no refinement possible, still finite and in the right place.
+        let x = normal_quantile(5e-324);
+        assert!(x.is_finite() && x < -38.0 && x > -39.0);
+    }
+
+    #[test]
+    fn student_t_quantile_matches_reference_values() {
+        // References: 40-digit bisection on mpmath.betainc (regularised incomplete beta).
+        let cases: &[(f64, f64, f64)] = &[
+            (0.975, 1.0, 12.706_204_736_174_694),
+            (0.975, 2.0, 4.302_652_729_749_462),
+            (0.975, 3.0, 3.182_446_305_283_708_6),
+            (0.975, 4.0, 2.776_445_105_197_793_4),
+            (0.975, 5.0, 2.570_581_835_636_314_6),
+            (0.975, 10.0, 2.228_138_851_986_274_4),
+            (0.975, 30.0, 2.042_272_456_301_237_8),
+            (0.975, 100.0, 1.983_971_518_523_551_8),
+            (0.975, 1000.0, 1.962_339_080_826_408),
+            (0.975, 1e5, 1.959_987_707_534_609_3),
+            (0.995, 5.0, 4.032_142_983_555_227),
+            (0.95, 1.0, 6.313_751_514_675_038),
+            (0.9, 3.0, 1.637_744_353_696_210_4),
+            (1e-10, 3.0, -2_225.769_284_683_093_2),
+            (0.999_999, 7.5, 13.052_169_759_763_295),
+            (0.6, 2.5, 0.281_459_512_748_547_6),
+            (0.975, 0.5, 164.557_673_480_488_23),
+        ];
+        for &(p, df, expected) in cases {
+            let t = student_t_quantile(p, df);
+            let err = ((t - expected) / expected).abs();
+            assert!(
+                err < 1e-12,
+                "t({p}, {df}) = {t}, expected {expected}, err {err:e}"
+            );
+        }
+        // Brief's quoted table values.
+        assert_abs(student_t_quantile(0.975, 1.0), 12.706_204_736, 1e-9);
+        assert_abs(student_t_quantile(0.975, 10.0), 2.228_138_852, 1e-9);
+        assert_abs(
+            student_t_quantile(0.975, f64::INFINITY),
+            1.959_963_985,
+            1e-9,
+        );
+    }
+
+    #[test]
+    fn student_t_quantile_closed_forms_and_limits() {
+        for p in [1e-12_f64, 1e-6, 0.01, 0.2, 0.45, 0.7, 0.999, 1.0 - 1e-9] {
+            let q = p.min(1.0 - p);
+            let sign = if p < 0.5 { -1.0 } else { 1.0 };
+            // ν = 1 is Cauchy: F⁻¹(p) = −cot(πq) for the lower tail probability q.
+            assert_rel(student_t_quantile(p, 1.0), sign / (PI * q).tan(), 1e-11);
+            // ν = 2: t = (1 − 2q)/√(2q(1 − q)).
+            let two = sign * (1.0 - 2.0 * q) / (2.0 * q * (1.0 - q)).sqrt();
+            assert_rel(student_t_quantile(p, 2.0), two, 1e-11);
+            // ν = 4: t = 2√(cos(arccos(√α)/3)/√α − 1), α = 4q(1 − q).
+            let alpha = 4.0 * q * (1.0 - q);
+            let four =
+                sign * 2.0 * (((alpha.sqrt()).acos() / 3.0).cos() / alpha.sqrt() - 1.0).sqrt();
+            assert_rel(student_t_quantile(p, 4.0), four, 1e-9);
+            // Symmetry and the normal limit.
+            let upper = 1.0 - p;
+            assert_eq!(
+                student_t_quantile(upper, 7.0),
+                -student_t_quantile(1.0 - upper, 7.0)
+            );
+            assert_rel(student_t_quantile(p, 1e12), normal_quantile(p), 1e-10);
+        }
+        // Continuity across the Cornish–Fisher switch at ν = 1e5.
+        assert_rel(
+            student_t_quantile(0.999, 1e5),
+            student_t_quantile(0.999, 1e5 * (1.0 + 1e-9)),
+            1e-11,
+        );
+        assert_eq!(student_t_quantile(0.5, 3.0), 0.0);
+        assert_eq!(student_t_quantile(0.0, 3.0), f64::NEG_INFINITY);
+        assert_eq!(student_t_quantile(1.0, 3.0), f64::INFINITY);
+        assert!(student_t_quantile(0.5, 0.0).is_nan());
+        assert!(student_t_quantile(0.5, -1.0).is_nan());
+        assert!(student_t_quantile(1.5, 3.0).is_nan());
+        assert!(student_t_quantile(f64::NAN, 3.0).is_nan());
+        assert!(student_t_quantile(0.9, f64::NAN).is_nan());
+        // Heavy tail beyond f64 range.
+        assert_eq!(student_t_quantile(1e-300, 0.1), f64::NEG_INFINITY);
+    }
+
+    #[test]
+    fn student_t_cdf_inverts_quantile() {
+        for &df in &[0.7, 1.0, 2.0, 3.5, 9.0, 29.0, 250.0, 1e5] {
+            for &p in &[1e-9, 0.001, 0.05, 0.3, 0.5, 0.8, 0.975, 0.999_99] {
+                let t = student_t_quantile(p, df);
+                let back = student_t_cdf(t, df);
+                let q_back = if p < 0.5 { back } else { 1.0 - back };
+                assert_rel(q_back, p.min(1.0 - p), 1e-10);
+            }
+        }
+        assert_eq!(student_t_cdf(0.0, 5.0), 0.5);
+        assert_eq!(student_t_cdf(f64::INFINITY, 5.0), 1.0);
+        assert_eq!(student_t_cdf(f64::NEG_INFINITY, 5.0), 0.0);
+        assert_eq!(student_t_cdf(1.3, f64::INFINITY), normal_cdf(1.3));
+        // ν = 1: F(t) = ½ + arctan(t)/π.
+        assert_rel(student_t_cdf(-3.0, 1.0), 0.5 + (-3.0f64).atan() / PI, 1e-14);
+        assert!(student_t_cdf(f64::NAN, 5.0).is_nan());
+        assert!(student_t_cdf(1.0, 0.0).is_nan());
+    }
+
+    #[test]
+    fn welford_matches_two_pass_and_handles_small_n() {
+        let mut w = Welford::new();
+        assert_eq!(w.count(), 0);
+        assert_eq!(w.mean(), 0.0);
+        assert_eq!(w.variance(), 0.0);
+        let ci = w.mean_ci95();
+        assert_eq!((ci.n, ci.mean, ci.half_width), (0, 0.0, f64::INFINITY));
+        assert_eq!((ci.low, ci.high), (f64::NEG_INFINITY, f64::INFINITY));
+        assert!(ci.contains(123.0));
+
+        w.push(4.0);
+        assert_eq!(
+            (w.count(), w.mean(), w.variance(), w.std_dev()),
+            (1, 4.0, 0.0, 0.0)
+        );
+        assert_eq!(w.mean_ci95().half_width, f64::INFINITY);
+        assert_eq!(w.mean_ci95().mean, 4.0);
+
+        // Large offset: the naive Σx² formula would lose every digit here.
+        let xs = [1e9 + 4.0, 1e9 + 7.0, 1e9 + 13.0, 1e9 + 16.0];
+        let mut w = Welford::new();
+        for &x in &xs {
+            w.push(x);
+        }
+        assert_eq!(w.count(), 4);
+        assert_rel(w.mean(), 1e9 + 10.0, 1e-15);
+        assert_rel(w.variance(), 30.0, 1e-9);
+        assert_rel(w.std_dev(), 30f64.sqrt(), 1e-9);
+    }
+
+    #[test]
+    fn welford_mean_ci95_uses_t_with_n_minus_1_df() {
+        let mut w = Welford::new();
+        for x in [2.0, 4.0, 4.0, 4.0, 5.0, 5.0, 7.0, 9.0] {
+            w.push(x);
+        }
+        let ci = w.mean_ci95();
+        let s = (32.0f64 / 7.0).sqrt();
+        let hw = 2.364_624_251_592_785 * s / 8f64.sqrt(); // t_{0.975, 7}
+        assert_eq!(ci.n, 8);
+        assert_eq!(ci.mean, 5.0);
+        assert_rel(ci.half_width, hw, 1e-12);
+        assert_rel(ci.low, 5.0 - hw, 1e-12);
+        assert_rel(ci.high, 5.0 + hw, 1e-12);
+        assert!(ci.contains(5.0 + 0.99 * hw) && !ci.contains(5.0 + 1.01 * hw));
+        let ci99 = w.mean_ci(0.99);
+        assert_rel(
+            ci99.half_width,
+            3.499_483_297_350_493 * s / 8f64.sqrt(),
+            1e-12,
+        );
+        assert!(w.mean_ci(1.0).half_width.is_nan());
+        // Constant data: zero-width interval, not NaN.
+        let mut c = Welford::new();
+        c.push(3.0);
+        c.push(3.0);
+        assert_eq!(c.mean_ci95().half_width, 0.0);
+    }
+
+    #[test]
+    fn welford_ci_covers_true_mean_at_nominal_rate() {
+        // 2000 intervals of 10 uniform(0,1) samples: coverage ≈ 95 % (binomial sd ≈ 0.5 %).
+        let mut rng = SplitMix(7);
+        let mut covered = 0u64;
+        for _ in 0..2000 {
+            let mut w = Welford::new();
+            for _ in 0..10 {
+                w.push(rng.uniform());
+            }
+            covered += u64::from(w.mean_ci95().contains(0.5));
+        }
+        let (lo, hi) = wilson_interval(covered, 2000, 4.0);
+        assert!(lo <= 0.95 && 0.95 <= hi, "coverage {covered}/2000");
+    }
+
+    #[test]
+    fn welford_merge_equals_sequential_and_is_deterministic() {
+        let mut rng = SplitMix(42);
+        let data: Vec<f64> = (0..1000).map(|_| 100.0 + rng.uniform() * 5.0).collect();
+        let mut all = Welford::new();
+        data.iter().for_each(|&x| all.push(x));
+
+        let merged = |chunk: usize| {
+            let mut acc = Welford::new();
+            for part in data.chunks(chunk) {
+                let mut w = Welford::new();
+                part.iter().for_each(|&x| w.push(x));
+                acc.merge(&w);
+            }
+            acc
+        };
+        for chunk in [1, 7, 100, 333, 1000] {
+            let m = merged(chunk);
+            assert_eq!(m.count(), all.count());
+            assert_rel(m.mean(), all.mean(), 1e-14);
+            assert_rel(m.variance(), all.variance(), 1e-11);
+            // Same merge sequence ⇒ bit-identical.
+            assert_eq!(m, merged(chunk));
+        }
+        // Empty on either side.
+        let mut e = Welford::new();
+        e.merge(&all);
+        assert_eq!(e, all);
+        let mut a2 = all;
+        a2.merge(&Welford::new());
+        assert_eq!(a2, all);
+    }
+
+    #[test]
+    fn kolmogorov_sf_known_values() {
+        // References: mpmath nsum of 2 Σ (−1)^{j−1} exp(−2j²x²) at 40 digits.
+        let cases = [
+            (0.2, 0.999_999_999_999_495),
+            (0.5, 0.963_945_243_664_875_1),
+            (0.8, 0.544_142_411_574_198_1),
+            (1.0, 0.269_999_671_677_354_5),
+            (1.223_847_870_217_082_5, 0.1),
+            (1.36, 0.049_485_876_755_377_88),
+            (1.358_098_639_322_550_5, 0.05),
+            (1.627_623_611_518_950_2, 0.01),
+            (2.0, 6.709_252_557_796_953e-4),
+            (3.0, 3.045_995_948_942_526e-8),
+        ];
+        for (x, expected) in cases {
+            assert_rel(kolmogorov_sf(x), expected, 1e-13);
+        }
+        assert_abs(kolmogorov_sf(1.36), 0.0494, 1e-4);
+        // The two series agree at the switch point.
+        assert_rel(kolmogorov_sf(1.18 - 1e-12), kolmogorov_sf(1.18), 1e-10);
+        assert_eq!(kolmogorov_sf(0.0), 1.0);
+        assert_eq!(kolmogorov_sf(-1.0), 1.0);
+        assert_eq!(kolmogorov_sf(0.01), 1.0);
+        assert_eq!(kolmogorov_sf(50.0), 0.0);
+        assert!(kolmogorov_sf(f64::NAN).is_nan());
+    }
+
+    #[test]
+    fn ks_two_sample_statistic_by_hand() {
+        // a = {1,2,3}, b = {2.5,4}: after 1: 1/3−0; after 2: 2/3−0 (max); after 2.5: 2/3−1/2;
+        // after 3: 1−1/2; after 4: 0.
+        let r = ks_two_sample(&[3.0, 1.0, 2.0], &[4.0, 2.5]);
+        assert_rel(r.statistic, 2.0 / 3.0, 1e-15);
+        let n_eff: f64 = 6.0 / 5.0;
+        let lambda = (n_eff.sqrt() + 0.12 + 0.11 / n_eff.sqrt()) * (2.0 / 3.0);
+        assert_eq!(r.p_value, kolmogorov_sf(lambda));
+        // Disjoint samples: D = 1.
+        let r = ks_two_sample(&[1.0, 2.0], &[3.0, 4.0, 5.0]);
+        assert_eq!(r.statistic, 1.0);
+        // Symmetric in its arguments.
+        let a = [0.3, 1.1, 0.7, 2.5, 0.9];
+        let b = [0.4, 0.8, 3.0];
+        assert_eq!(ks_two_sample(&a, &b), ks_two_sample(&b, &a));
+    }
+
+    #[test]
+    fn ks_two_sample_ties_are_consumed_before_comparing() {
+        // Identical discrete samples must give D = 0 exactly.
+        let a = [1.0, 1.0, 2.0, 2.0, 2.0, 3.0];
+        let b = [3.0, 2.0, 1.0, 2.0, 1.0, 2.0];
+        let r = ks_two_sample(&a, &b);
+        assert_eq!(r.statistic, 0.0);
+        assert_eq!(r.p_value, 1.0);
+        // Same support, different weights: ECDFs at 1: 1/2 vs 1/4; at 2: 3/4 vs 3/4; D = 1/4.
+        // A naive walk comparing between tied values would report 1/2 or more.
+        let a = [1.0, 1.0, 2.0, 3.0];
+        let b = [1.0, 2.0, 2.0, 3.0];
+        assert_rel(ks_two_sample(&a, &b).statistic, 0.25, 1e-15);
+        // Signed zeros are the same value.
+        assert_eq!(ks_two_sample(&[-0.0, 1.0], &[0.0, 1.0]).statistic, 0.0);
+    }
+
+    #[test]
+    fn ks_two_sample_power_and_size() {
+        let mut rng = SplitMix(3);
+        let a: Vec<f64> = (0..2000).map(|_| rng.uniform()).collect();
+        let b: Vec<f64> = (0..1500).map(|_| rng.uniform()).collect();
+        let shifted: Vec<f64> = (0..1500).map(|_| rng.uniform() + 0.2).collect();
+        let same = ks_two_sample(&a, &b);
+        assert!(
+            same.p_value > 0.001,
+            "same-distribution p = {}",
+            same.p_value
+        );
+        let diff = ks_two_sample(&a, &shifted);
+        assert!(diff.statistic > 0.15 && diff.p_value < 1e-10);
+    }
+
+    #[test]
+    fn ks_empty_and_nan_inputs_are_nan_free() {
+        let empty: [f64; 0] = [];
+        assert_eq!(ks_two_sample(&empty, &[1.0]), KS_NO_DATA);
+        assert_eq!(ks_two_sample(&[1.0], &empty), KS_NO_DATA);
+        assert_eq!(ks_two_sample(&[f64::NAN], &[1.0]), KS_NO_DATA);
+        assert_eq!(ks_one_sample(&empty, |x| x), KS_NO_DATA);
+        let r = ks_two_sample(&[1.0, f64::NAN, 2.0], &[1.0, 2.0]);
+        assert_eq!(r.statistic, 0.0);
+        assert_eq!(ks_one_sample(&[f64::NAN, 0.5], |x| x).statistic, 0.5);
+    }
+
+    #[test]
+    fn ks_one_sample_by_hand_and_on_data() {
+        // Uniform CDF, sample {0.1, 0.4, 0.4, 0.9}: candidates 1/4−0.1, 0.1−0, 3/4−0.4 (= 0.35
+        // after both ties), 0.4−1/4, 1−0.9, 0.9−3/4 ⇒ D = 0.35.
+        let uniform = |x: f64| x.clamp(0.0, 1.0);
+        let r = ks_one_sample(&[0.9, 0.4, 0.1, 0.4], uniform);
+        assert_rel(r.statistic, 0.35, 1e-15);
+        let lambda = (2.0 + 0.12 + 0.11 / 2.0) * 0.35;
+        assert_eq!(r.p_value, kolmogorov_sf(lambda));
+
+        let mut rng = SplitMix(11);
+        let exp: Vec<f64> = (0..3000).map(|_| -rng.uniform().ln() / 2.0).collect();
+        let good = ks_one_sample(&exp, |x| {
+            if x <= 0.0 {
+                0.0
+            } else {
+                1.0 - (-2.0 * x).exp()
+            }
+        });
+        assert!(good.p_value > 0.001, "p = {}", good.p_value);
+        let bad = ks_one_sample(&exp, |x| {
+            if x <= 0.0 {
+                0.0
+            } else {
+                1.0 - (-2.4 * x).exp()
+            }
+        });
+        assert!(bad.p_value < 1e-6, "p = {}", bad.p_value);
+    }
+
+    #[test]
+    fn wilson_interval_values() {
+        let z = 1.959_963_984_540_054;
+        // 0 successes: upper bound is z²/(n + z²) exactly, lower exactly 0.
+        let (lo, hi) = wilson_interval(0, 10, z);
+        assert_eq!(lo, 0.0);
+        assert_rel(hi, z * z / (10.0 + z * z), 1e-14);
+        let (lo, hi) = wilson_interval(10, 10, z);
+        assert_rel(lo, 10.0 / (10.0 + z * z), 1e-14);
+        assert_eq!(hi, 1.0);
+        // 5/10 (classic table value 0.2366 – 0.7634); bounds solve (p̂−p)² = z² p(1−p)/n.
+        let (lo, hi) = wilson_interval(5, 10, z);
+        assert_abs(lo, 0.236_593, 1e-6);
+        assert_abs(hi, 0.763_407, 1e-6);
+        for (s, n) in [(5u64, 10u64), (1, 50), (37, 40), (123, 1000)] {
+            let (lo, hi) = wilson_interval(s, n, z);
+            let p_hat = s as f64 / n as f64;
+            for p in [lo, hi] {
+                assert_abs((p_hat - p).powi(2), z * z * p * (1.0 - p) / n as f64, 1e-15);
+            }
+            assert!(lo < p_hat && p_hat < hi);
+        }
+        assert_eq!(wilson_interval(0, 0, z), (0.0, 1.0));
+        assert_eq!(wilson_interval(12, 10, z), wilson_interval(10, 10, z));
+        assert_eq!(wilson_interval(3, 10, -z), wilson_interval(3, 10, z));
+    }
+
+    #[test]
+    fn z_tolerance_rule() {
+        assert_rel(z_tolerance(2.0, 100, 5.0), 1.0, 1e-15);
+        assert_eq!(z_tolerance(2.0, 0, 5.0), f64::INFINITY);
+        assert_eq!(z_tolerance(0.0, 10, 5.0), 0.0);
+    }
+}

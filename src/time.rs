@@ -126,7 +126,9 @@ pub(crate) fn parse_scaled(
     let (number, unit) = t.split_at(split);
     let unit = unit.trim();
     if number.is_empty() {
-        return Err(format!("expected {what} such as {example}, found \"{text}\""));
+        return Err(format!(
+            "expected {what} such as {example}, found \"{text}\""
+        ));
     }
     let Some(&(_, scale)) = units.iter().find(|(u, _)| *u == unit) else {
         let known: Vec<&str> = units.iter().map(|(u, _)| *u).collect();
@@ -169,8 +171,13 @@ pub(crate) fn parse_scaled(
 
 /// Parses a human duration: `"250ms"`, `"30s"`, `"5m"`, `"4h"`, `"30d"`, `"1y"`, `"1.5h"`.
 pub fn parse_duration(text: &str) -> Result<SimDuration, DurationParseError> {
-    let ns = parse_scaled(text, DURATION_UNITS, "a duration", "\"250ms\", \"5m\", \"4h\", \"30d\"")
-        .map_err(DurationParseError)?;
+    let ns = parse_scaled(
+        text,
+        DURATION_UNITS,
+        "a duration",
+        "\"250ms\", \"5m\", \"4h\", \"30d\"",
+    )
+    .map_err(DurationParseError)?;
     u64::try_from(ns)
         .map(SimDuration)
         .map_err(|_| DurationParseError(format!("duration \"{text}\" exceeds ~584 years")))
@@ -236,19 +243,37 @@ mod tests {
         assert_eq!(parse_duration("250ms").unwrap(), SimDuration(250_000_000));
         assert_eq!(parse_duration("30s").unwrap(), SimDuration::from_secs(30));
         assert_eq!(parse_duration("5m").unwrap(), SimDuration::from_secs(300));
-        assert_eq!(parse_duration("4h").unwrap(), SimDuration::from_secs(14_400));
-        assert_eq!(parse_duration("30d").unwrap(), SimDuration::from_secs(2_592_000));
-        assert_eq!(parse_duration("1y").unwrap(), SimDuration::from_secs(31_536_000));
+        assert_eq!(
+            parse_duration("4h").unwrap(),
+            SimDuration::from_secs(14_400)
+        );
+        assert_eq!(
+            parse_duration("30d").unwrap(),
+            SimDuration::from_secs(2_592_000)
+        );
+        assert_eq!(
+            parse_duration("1y").unwrap(),
+            SimDuration::from_secs(31_536_000)
+        );
         assert_eq!(parse_duration("0.1s").unwrap(), SimDuration(100_000_000));
-        assert_eq!(parse_duration("1.5 h").unwrap(), SimDuration::from_secs(5_400));
+        assert_eq!(
+            parse_duration("1.5 h").unwrap(),
+            SimDuration::from_secs(5_400)
+        );
         assert_eq!(parse_duration("20us").unwrap(), SimDuration(20_000));
     }
 
     #[test]
     fn rejects_bad_durations_with_reasons() {
         assert!(parse_duration("-5m").unwrap_err().0.contains("negative"));
-        assert!(parse_duration("5 parsecs").unwrap_err().0.contains("unknown unit"));
-        assert!(parse_duration("m").unwrap_err().0.contains("expected a duration"));
+        assert!(parse_duration("5 parsecs")
+            .unwrap_err()
+            .0
+            .contains("unknown unit"));
+        assert!(parse_duration("m")
+            .unwrap_err()
+            .0
+            .contains("expected a duration"));
         assert!(parse_duration("1.2.3s").is_err());
         assert!(parse_duration("1000y").unwrap_err().0.contains("584"));
         assert!(parse_duration("99999999999999999999999999999999999y").is_err());
@@ -259,7 +284,10 @@ mod tests {
     fn sampled_seconds_never_go_negative_or_wrap() {
         assert_eq!(SimDuration::from_secs_f64(-1.0), SimDuration::ZERO);
         assert_eq!(SimDuration::from_secs_f64(f64::NAN), SimDuration::ZERO);
-        assert_eq!(SimDuration::from_secs_f64(f64::INFINITY), SimDuration(u64::MAX));
+        assert_eq!(
+            SimDuration::from_secs_f64(f64::INFINITY),
+            SimDuration(u64::MAX)
+        );
         assert_eq!(SimTime(u64::MAX - 1).after(SimDuration(5)), SimTime::MAX);
     }
 

@@ -64,15 +64,20 @@ pub fn parse_size(text: &str) -> Result<ByteSize, String> {
 /// Parses `"100MB/s"` (bytes) or `"1Gbit/s"`/`"1Gbps"` (bits).
 pub fn parse_bandwidth(text: &str) -> Result<Bandwidth, String> {
     let t = text.trim();
-    if let Some(bytes) = t.strip_suffix("/s").filter(|b| {
-        b.trim_end()
-            .ends_with(|c: char| c == 'B')
-    }) {
-        return parse_size(bytes).map(|s| Bandwidth(s.0 as f64)).map_err(|e| {
-            format!("{e} (bandwidths look like \"100MB/s\" or \"1Gbit/s\")")
-        });
+    if let Some(bytes) = t
+        .strip_suffix("/s")
+        .filter(|b| b.trim_end().ends_with('B'))
+    {
+        return parse_size(bytes)
+            .map(|s| Bandwidth(s.0 as f64))
+            .map_err(|e| format!("{e} (bandwidths look like \"100MB/s\" or \"1Gbit/s\")"));
     }
-    let bits = parse_scaled(t, BANDWIDTH_UNITS_BITS, "a bandwidth", "\"100MB/s\", \"1Gbit/s\"")?;
+    let bits = parse_scaled(
+        t,
+        BANDWIDTH_UNITS_BITS,
+        "a bandwidth",
+        "\"100MB/s\", \"1Gbit/s\"",
+    )?;
     Ok(Bandwidth(bits as f64 / 8.0))
 }
 
@@ -96,7 +101,9 @@ pub fn parse_rate(text: &str) -> Result<Rate, String> {
         .parse()
         .map_err(|_| format!("malformed number in rate \"{text}\""))?;
     if !n.is_finite() || n < 0.0 {
-        return Err(format!("rate \"{text}\" must be a finite, non-negative number"));
+        return Err(format!(
+            "rate \"{text}\" must be a finite, non-negative number"
+        ));
     }
     Ok(Rate(n / seconds))
 }
@@ -143,13 +150,21 @@ macro_rules! string_deserialize {
     };
 }
 
-string_deserialize!(ByteSize, parse_size, "a size string such as \"4KiB\" or \"200GB\"");
+string_deserialize!(
+    ByteSize,
+    parse_size,
+    "a size string such as \"4KiB\" or \"200GB\""
+);
 string_deserialize!(
     Bandwidth,
     parse_bandwidth,
     "a bandwidth string such as \"100MB/s\" or \"1Gbit/s\""
 );
-string_deserialize!(Rate, parse_rate, "a rate string such as \"1000/s\" or \"30/min\"");
+string_deserialize!(
+    Rate,
+    parse_rate,
+    "a rate string such as \"1000/s\" or \"30/min\""
+);
 
 #[cfg(test)]
 mod tests {
@@ -177,7 +192,9 @@ mod tests {
         assert_eq!(parse_rate("1000/s").unwrap(), Rate(1000.0));
         assert_eq!(parse_rate("30/min").unwrap(), Rate(0.5));
         assert!(parse_rate("5").unwrap_err().contains("expected a rate"));
-        assert!(parse_rate("5/fortnight").unwrap_err().contains("unknown rate unit"));
+        assert!(parse_rate("5/fortnight")
+            .unwrap_err()
+            .contains("unknown rate unit"));
         assert!(parse_rate("inf/s").is_err());
         assert!(parse_rate("-1/s").is_err());
     }

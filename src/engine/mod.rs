@@ -50,7 +50,7 @@ impl<E> Scheduler<E> {
     }
 
     /// Removes the earliest pending event and advances the clock to it.
-    pub fn next(&mut self) -> Option<(SimTime, E)> {
+    pub fn pop(&mut self) -> Option<(SimTime, E)> {
         let (t, e) = self.queue.pop()?;
         self.now = SimTime(t);
         Some((self.now, e))
@@ -73,7 +73,7 @@ mod tests {
         s.at(SimTime(10), "a");
         s.at(SimTime(50), "c");
         s.at(SimTime(100), "never");
-        let order: Vec<_> = std::iter::from_fn(|| s.next()).collect();
+        let order: Vec<_> = std::iter::from_fn(|| s.pop()).collect();
         assert_eq!(
             order,
             vec![(SimTime(10), "a"), (SimTime(50), "b"), (SimTime(50), "c")]

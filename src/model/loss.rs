@@ -85,13 +85,23 @@ mod tests {
         let (rate, w) = (50.0, 0.2);
         let total: u64 = (0..n)
             .map(|_| {
-                sample_loss(&log, SimTime(1_000_000_000), SimTime(1_200_000_000), rate, 1, &mut rng)
-                    .writes
+                sample_loss(
+                    &log,
+                    SimTime(1_000_000_000),
+                    SimTime(1_200_000_000),
+                    rate,
+                    1,
+                    &mut rng,
+                )
+                .writes
             })
             .sum();
         let mean = total as f64 / n as f64;
         let expect = rate * w;
-        assert!((mean - expect).abs() < 5.0 * (expect / n as f64).sqrt(), "{mean} vs {expect}");
+        assert!(
+            (mean - expect).abs() < 5.0 * (expect / n as f64).sqrt(),
+            "{mean} vs {expect}"
+        );
     }
 
     #[test]
@@ -100,6 +110,9 @@ mod tests {
         log.start(SimTime(0));
         log.stop(SimTime(10));
         let mut rng = ChaCha8Rng::seed_from_u64(3);
-        assert_eq!(sample_loss(&log, SimTime(20), SimTime(30), 1e9, 1, &mut rng), Loss::default());
+        assert_eq!(
+            sample_loss(&log, SimTime(20), SimTime(30), 1e9, 1, &mut rng),
+            Loss::default()
+        );
     }
 }

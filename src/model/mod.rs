@@ -43,7 +43,11 @@ enum Event {
     /// A scheduled `[[incidents]]` entry starts.
     Scheduled { index: usize },
     /// A zone comes back. `renew` restarts its renewal process.
-    ZoneRepair { zone: usize, incident: usize, renew: bool },
+    ZoneRepair {
+        zone: usize,
+        incident: usize,
+        renew: bool,
+    },
     /// Election of a new leader completes (ignored if `epoch` is stale).
     ElectionDone { epoch: u64 },
     /// A returning zone has caught up.
@@ -227,7 +231,7 @@ impl<'s> Replication<'s> {
 
     /// Handles the next event; `false` once nothing is left before the horizon.
     pub fn step(&mut self) -> bool {
-        let Some((now, event)) = self.sched.next() else {
+        let Some((now, event)) = self.sched.pop() else {
             return false;
         };
         self.sample_latencies_until(now);
@@ -422,7 +426,10 @@ impl<'s> Replication<'s> {
 
     fn repair_zone(&mut self, now: SimTime, zone: usize) {
         self.zones[zone].down -= 1;
-        if self.zones[zone].is_up() && self.arch == Architecture::ZoneRedundant && self.leader.is_some() {
+        if self.zones[zone].is_up()
+            && self.arch == Architecture::ZoneRedundant
+            && self.leader.is_some()
+        {
             self.start_resync(now, zone);
         }
     }
@@ -435,7 +442,8 @@ impl<'s> Replication<'s> {
             self.zones[zone].data = Data::Tracking;
             return;
         }
-        let missed_s = (self.service.served_until(frontier) - self.service.served_until(holds)) as f64 / 1e9;
+        let missed_s =
+            (self.service.served_until(frontier) - self.service.served_until(holds)) as f64 / 1e9;
         let bytes = missed_s * self.sc.workload.bytes_per_sec();
         let duration = match self.sc.replication.resync_bandwidth {
             Some(bw) => SimDuration::from_secs_f64(bytes / bw),
@@ -447,7 +455,8 @@ impl<'s> Replication<'s> {
             self.epoch += 1;
             let epoch = self.epoch;
             self.zones[zone].data = Data::Resyncing { holds, epoch };
-            self.sched.after(duration, Event::ResyncDone { zone, epoch });
+            self.sched
+                .after(duration, Event::ResyncDone { zone, epoch });
         }
     }
 
@@ -479,8 +488,11 @@ impl<'s> Replication<'s> {
                     self.ticket_pending = true;
                     self.epoch += 1;
                     let recovery = self.sc.home_region().manual_recovery.as_ref();
-                    let delay = recovery.map_or(SimDuration::ZERO, |m| m.ticket_delay.sample(&mut self.rng.ticket));
-                    self.sched.after(delay, Event::TicketResolved { epoch: self.epoch });
+                    let delay = recovery.map_or(SimDuration::ZERO, |m| {
+                        m.ticket_delay.sample(&mut self.rng.ticket)
+                    });
+                    self.sched
+                        .after(delay, Event::TicketResolved { epoch: self.epoch });
                 }
                 up
             }
@@ -501,7 +513,8 @@ impl<'s> Replication<'s> {
         self.election_pending = true;
         self.epoch += 1;
         let reroute = self.sc.failover.reroute.sample(&mut self.rng.failover);
-        self.sched.at(at.after(reroute), Event::ElectionDone { epoch: self.epoch });
+        self.sched
+            .at(at.after(reroute), Event::ElectionDone { epoch: self.epoch });
     }
 
     /// Heartbeats are sent at multiples of the interval from time zero; a
@@ -575,7 +588,8 @@ impl<'s> Replication<'s> {
     /// A support ticket completes: the environment is restored from the
     /// latest backup into another up zone (or waits if none is up).
     fn restore_from_backup(&mut self, now: SimTime) {
-        let Some(target) = (0..self.zones.len()).find(|&z| z != self.site && self.zones[z].is_up()) else {
+        let Some(target) = (0..self.zones.len()).find(|&z| z != self.site && self.zones[z].is_up())
+        else {
             // Nowhere to restore to: keep waiting for a zone.
             return;
         };
@@ -617,7 +631,13 @@ impl<'s> Replication<'s> {
         }
     }
 
-    fn set_serving(&mut self, now: SimTime, serving: bool, cause: Option<usize>, how: &'static str) {
+    fn set_serving(
+        &mut self,
+        now: SimTime,
+        serving: bool,
+        cause: Option<usize>,
+        how: &'static str,
+    ) {
         match (self.service.is_serving(), serving) {
             (true, false) => {
                 self.service.stop(now);
@@ -665,7 +685,9 @@ impl<'s> Replication<'s> {
         }
         let leader = self.leader;
         let mut rtts: Vec<u64> = (0..self.zones.len())
-            .filter(|&z| Some(z) != leader && self.zones[z].is_up() && self.zones[z].data == Data::Tracking)
+            .filter(|&z| {
+                Some(z) != leader && self.zones[z].is_up() && self.zones[z].data == Data::Tracking
+            })
             .map(|_| self.sc.replication.zone_rtt.sample(&mut self.rng.latency).0)
             .collect();
         rtts.sort_unstable();

@@ -77,8 +77,16 @@ fn run_row(o: &ReplicationOutcome) -> [String; 10] {
         secs(o.downtime_ns()),
         o.incidents.len().to_string(),
         o.interruptions.to_string(),
-        o.incidents.iter().map(|i| i.lost_writes).sum::<u64>().to_string(),
-        o.incidents.iter().map(|i| i.lost_bytes).sum::<u64>().to_string(),
+        o.incidents
+            .iter()
+            .map(|i| i.lost_writes)
+            .sum::<u64>()
+            .to_string(),
+        o.incidents
+            .iter()
+            .map(|i| i.lost_bytes)
+            .sum::<u64>()
+            .to_string(),
         secs(max(|i| i.rpo_ns)),
         secs(max(|i| i.rto_ns)),
         o.events.to_string(),
@@ -102,7 +110,8 @@ impl io::Write for AtomicFile {
 
 impl CsvSink {
     pub fn create(dir: &Path) -> io::Result<CsvSink> {
-        let mut incidents = csv::Writer::from_writer(AtomicFile::create(&dir.join("incidents.csv"))?);
+        let mut incidents =
+            csv::Writer::from_writer(AtomicFile::create(&dir.join("incidents.csv"))?);
         incidents.write_record(INCIDENT_COLUMNS)?;
         let mut runs = csv::Writer::from_writer(AtomicFile::create(&dir.join("runs.csv"))?);
         runs.write_record(RUN_COLUMNS)?;
@@ -112,7 +121,9 @@ impl CsvSink {
     pub fn commit(self) -> io::Result<Vec<PathBuf>> {
         let mut paths = Vec::new();
         for w in [self.incidents, self.runs] {
-            let file = w.into_inner().map_err(|e| io::Error::other(e.to_string()))?;
+            let file = w
+                .into_inner()
+                .map_err(|e| io::Error::other(e.to_string()))?;
             paths.push(file.commit()?);
         }
         Ok(paths)

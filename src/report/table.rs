@@ -6,7 +6,11 @@ use crate::units::format_bytes;
 use std::fmt::Write;
 
 fn q3(q: &Quantiles) -> [String; 3] {
-    [format_seconds(q.p50), format_seconds(q.p99), format_seconds(q.max)]
+    [
+        format_seconds(q.p50),
+        format_seconds(q.p99),
+        format_seconds(q.max),
+    ]
 }
 
 fn percent(x: f64) -> String {
@@ -36,7 +40,16 @@ pub fn render(s: &Summary) -> String {
     let _ = writeln!(
         out,
         "{:<8} {:>9} {:>11} {:>9} {:>9} {:>9} {:>9} {:>9} {:>9} {:>12}",
-        "class", "incidents", "interrupted", "RPO p50", "RPO p99", "RPO max", "RTO p50", "RTO p99", "RTO max", "lost writes"
+        "class",
+        "incidents",
+        "interrupted",
+        "RPO p50",
+        "RPO p99",
+        "RPO max",
+        "RTO p50",
+        "RTO p99",
+        "RTO max",
+        "lost writes"
     );
     for (name, c) in &s.classes {
         let [rp50, rp99, rmax] = q3(&c.rpo_s);
@@ -50,7 +63,9 @@ pub fn render(s: &Summary) -> String {
             let _ = writeln!(
                 out,
                 "{:<8} {} incidents lost data, {} in all",
-                "", c.with_loss, format_bytes(c.lost_bytes as f64)
+                "",
+                c.with_loss,
+                format_bytes(c.lost_bytes as f64)
             );
         }
     }

@@ -30,7 +30,9 @@ impl Location {
         Location {
             line,
             column,
-            line_text: source[line_start..line_end].trim_end_matches('\r').to_string(),
+            line_text: source[line_start..line_end]
+                .trim_end_matches('\r')
+                .to_string(),
             width,
         }
     }
@@ -61,7 +63,11 @@ impl fmt::Display for Diagnostic {
     /// to `file:line:column`.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match &self.location {
-            Some(loc) => writeln!(f, "{}:{}:{}: {}", self.file, loc.line, loc.column, self.message)?,
+            Some(loc) => writeln!(
+                f,
+                "{}:{}:{}: {}",
+                self.file, loc.line, loc.column, self.message
+            )?,
             None => writeln!(f, "{}: {}", self.file, self.message)?,
         }
         if !self.key_path.is_empty() {
@@ -90,7 +96,10 @@ impl fmt::Display for Diagnostic {
 #[derive(Debug)]
 pub enum ScenarioError {
     /// The file could not be read.
-    Io { file: String, source: std::io::Error },
+    Io {
+        file: String,
+        source: std::io::Error,
+    },
     /// One or more problems in the text; all are reported, not just the first.
     Invalid(Vec<Diagnostic>),
 }
@@ -133,7 +142,7 @@ pub fn edit_distance(a: &str, b: &str) -> usize {
 /// (edit distance at most about a third of the word's length) or the word is
 /// an abbreviation of it (`expo` for `exponential`).
 pub fn nearest<'a>(word: &str, candidates: impl IntoIterator<Item = &'a str>) -> Option<&'a str> {
-    let limit = (word.chars().count() + 2) / 3;
+    let limit = word.chars().count().div_ceil(3);
     let candidates: Vec<&str> = candidates.into_iter().collect();
     candidates
         .iter()
@@ -189,6 +198,9 @@ mod tests {
             suggestion_for_serde_message("unknown field `xyz`, expected `quorum`"),
             None
         );
-        assert_eq!(nearest("westeurop", ["westeurope", "northeurope"]), Some("westeurope"));
+        assert_eq!(
+            nearest("westeurop", ["westeurope", "northeurope"]),
+            Some("westeurope")
+        );
     }
 }

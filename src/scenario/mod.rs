@@ -15,7 +15,8 @@ use std::path::Path;
 use validate::Checker;
 
 /// The reference scenario, embedded so `drsim run` works with no file.
-pub const REFERENCE_SCENARIO: &str = include_str!("../../scenarios/dynamics365-zone-redundant.toml");
+pub const REFERENCE_SCENARIO: &str =
+    include_str!("../../scenarios/dynamics365-zone-redundant.toml");
 /// The name under which the embedded reference scenario is reported.
 pub const REFERENCE_SCENARIO_FILE: &str = "scenarios/dynamics365-zone-redundant.toml";
 
@@ -88,7 +89,11 @@ fn parse_raw(text: &str, checker: &mut Checker) -> Option<raw::RawScenario> {
     let de = match toml::Deserializer::parse(text) {
         Ok(de) => de,
         Err(e) => {
-            checker.error(e.span(), "", format!("TOML syntax error: {}", e.message().trim()));
+            checker.error(
+                e.span(),
+                "",
+                format!("TOML syntax error: {}", e.message().trim()),
+            );
             return None;
         }
     };

@@ -138,7 +138,10 @@ pub struct ZoneReplication {
 pub enum ZoneRtt {
     Given(Dist),
     /// `2 × 5 µs/km × distance` plus an overhead draw.
-    Derived { propagation: SimDuration, overhead: Dist },
+    Derived {
+        propagation: SimDuration,
+        overhead: Dist,
+    },
 }
 
 impl ZoneRtt {

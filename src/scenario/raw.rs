@@ -30,6 +30,9 @@ pub struct RawScenario {
     pub incidents: Vec<Spanned<RawIncident>>,
     #[serde(default)]
     pub targets: Option<Spanned<RawTargets>>,
+    /// Parameter sweep; read by `drsim sweep` (see `sweep.rs`), ignored by `run`.
+    #[serde(default)]
+    pub sweep: Option<toml::Table>,
 }
 
 #[derive(Deserialize, Debug)]

@@ -70,7 +70,13 @@ impl<'a> Checker<'a> {
     }
 
     /// Resolves a name against the valid ones, reporting a miss with the nearest valid name.
-    fn resolve(&mut self, name: &Spanned<String>, valid: &[String], what: &str, path: &str) -> Option<usize> {
+    fn resolve(
+        &mut self,
+        name: &Spanned<String>,
+        valid: &[String],
+        what: &str,
+        path: &str,
+    ) -> Option<usize> {
         if let Some(i) = valid.iter().position(|v| v == name.get_ref()) {
             return Some(i);
         }
@@ -80,7 +86,9 @@ impl<'a> Checker<'a> {
             quote_list(valid)
         );
         match nearest(name.get_ref(), valid.iter().map(String::as_str)) {
-            Some(n) => self.error_with_help(Some(name.span()), path, msg, format!("did you mean `{n}`?")),
+            Some(n) => {
+                self.error_with_help(Some(name.span()), path, msg, format!("did you mean `{n}`?"))
+            }
             None => self.error(Some(name.span()), path, msg),
         }
         None
@@ -88,7 +96,11 @@ impl<'a> Checker<'a> {
 }
 
 fn quote_list(items: &[String]) -> String {
-    items.iter().map(|s| format!("`{s}`")).collect::<Vec<_>>().join(", ")
+    items
+        .iter()
+        .map(|s| format!("`{s}`"))
+        .collect::<Vec<_>>()
+        .join(", ")
 }
 
 /// FNV-1a, 64 bit: a stable fingerprint of the scenario text.
@@ -122,7 +134,11 @@ const DEFAULT_ZONE_DISTANCE_KM: f64 = 10.0;
 pub(crate) fn validate(raw: RawScenario, c: &mut Checker) -> Option<Scenario> {
     let source_hash = fnv1a_hex(c.source);
     if raw.name.get_ref().trim().is_empty() {
-        c.error(Some(raw.name.span()), "name", "the scenario name must not be empty");
+        c.error(
+            Some(raw.name.span()),
+            "name",
+            "the scenario name must not be empty",
+        );
     }
 
     // simulation
@@ -137,23 +153,40 @@ pub(crate) fn validate(raw: RawScenario, c: &mut Checker) -> Option<Scenario> {
     }
     let horizon = *sim.horizon.get_ref();
     if horizon.is_zero() {
-        c.error(Some(sim.horizon.span()), "simulation.horizon", "the horizon must be positive");
+        c.error(
+            Some(sim.horizon.span()),
+            "simulation.horizon",
+            "the horizon must be positive",
+        );
     }
 
     // regions
     let mut regions = Vec::new();
     let mut region_names: Vec<String> = Vec::new();
     if raw.regions.get_ref().is_empty() {
-        c.error(Some(raw.regions.span()), "regions", "at least one region is required");
+        c.error(
+            Some(raw.regions.span()),
+            "regions",
+            "at least one region is required",
+        );
     }
     for (i, r) in raw.regions.get_ref().iter().enumerate() {
         let path = format!("regions[{i}]");
         let name = r.name.get_ref().clone();
         if region_names.contains(&name) {
-            c.error(Some(r.name.span()), &format!("{path}.name"), format!("duplicate region name `{name}`"));
+            c.error(
+                Some(r.name.span()),
+                &format!("{path}.name"),
+                format!("duplicate region name `{name}`"),
+            );
         }
         region_names.push(name.clone());
-        let zones: Vec<String> = r.zones.get_ref().iter().map(|z| z.get_ref().clone()).collect();
+        let zones: Vec<String> = r
+            .zones
+            .get_ref()
+            .iter()
+            .map(|z| z.get_ref().clone())
+            .collect();
         if zones.len() < 2 {
             c.error(
                 Some(r.zones.span()),
@@ -163,16 +196,30 @@ pub(crate) fn validate(raw: RawScenario, c: &mut Checker) -> Option<Scenario> {
         }
         for (j, z) in r.zones.get_ref().iter().enumerate() {
             if zones[..j].contains(z.get_ref()) {
-                c.error(Some(z.span()), &format!("{path}.zones[{j}]"), format!("duplicate zone name `{}`", z.get_ref()));
+                c.error(
+                    Some(z.span()),
+                    &format!("{path}.zones[{j}]"),
+                    format!("duplicate zone name `{}`", z.get_ref()),
+                );
             }
         }
         let zone_distance_km = match &r.zone_distance_km {
             Some(d) => {
                 let km = *d.get_ref();
                 if !km.is_finite() || km < 0.0 {
-                    c.error(Some(d.span()), &format!("{path}.zone_distance_km"), format!("expected a finite, non-negative distance in km, found {km}"));
+                    c.error(
+                        Some(d.span()),
+                        &format!("{path}.zone_distance_km"),
+                        format!("expected a finite, non-negative distance in km, found {km}"),
+                    );
                 } else if km > 100.0 {
-                    c.warn(Some(d.span()), &format!("{path}.zone_distance_km"), format!("zones {km} km apart: the seed says zones are usually within 100 km"));
+                    c.warn(
+                        Some(d.span()),
+                        &format!("{path}.zone_distance_km"),
+                        format!(
+                            "zones {km} km apart: the seed says zones are usually within 100 km"
+                        ),
+                    );
                 }
                 km
             }
@@ -181,7 +228,11 @@ pub(crate) fn validate(raw: RawScenario, c: &mut Checker) -> Option<Scenario> {
         let manual_recovery = match (&r.support_ticket_delay, &r.backup_interval) {
             (Some(ticket_delay), Some(interval)) => {
                 if interval.get_ref().is_zero() {
-                    c.error(Some(interval.span()), &format!("{path}.backup_interval"), "the backup interval must be positive");
+                    c.error(
+                        Some(interval.span()),
+                        &format!("{path}.backup_interval"),
+                        "the backup interval must be positive",
+                    );
                 }
                 Some(ManualRecovery {
                     ticket_delay: ticket_delay.clone(),
@@ -203,7 +254,10 @@ pub(crate) fn validate(raw: RawScenario, c: &mut Checker) -> Option<Scenario> {
     let env = &raw.environment;
     let kind = EnvironmentType::from_name(env.kind.get_ref());
     if kind.is_none() {
-        let names: Vec<String> = EnvironmentType::NAMES.iter().map(|s| s.to_string()).collect();
+        let names: Vec<String> = EnvironmentType::NAMES
+            .iter()
+            .map(|s| s.to_string())
+            .collect();
         c.resolve(&env.kind, &names, "environment type", "environment.type");
     }
     let region_idx = c.resolve(&env.region, &region_names, "region", "environment.region");
@@ -214,7 +268,11 @@ pub(crate) fn validate(raw: RawScenario, c: &mut Checker) -> Option<Scenario> {
             .unwrap_or(0);
     }
     if env.data_size.0 == 0 {
-        c.error(None, "environment.data_size", "the data size must be positive");
+        c.error(
+            None,
+            "environment.data_size",
+            "the data size must be positive",
+        );
     }
     if let (Some(ri), Some(EnvironmentType::Production)) = (region_idx, kind) {
         let r = &regions[ri];
@@ -232,11 +290,19 @@ pub(crate) fn validate(raw: RawScenario, c: &mut Checker) -> Option<Scenario> {
 
     // workload
     let w = &raw.workload;
-    if !(w.write_rate.get_ref().0 > 0.0) {
-        c.error(Some(w.write_rate.span()), "workload.write_rate", "the write rate must be positive");
+    if !positive(w.write_rate.get_ref().0) {
+        c.error(
+            Some(w.write_rate.span()),
+            "workload.write_rate",
+            "the write rate must be positive",
+        );
     }
     if w.write_size.get_ref().0 == 0 {
-        c.error(Some(w.write_size.span()), "workload.write_size", "the write size must be positive");
+        c.error(
+            Some(w.write_size.span()),
+            "workload.write_size",
+            "the write size must be positive",
+        );
     }
 
     // replication
@@ -262,34 +328,54 @@ pub(crate) fn validate(raw: RawScenario, c: &mut Checker) -> Option<Scenario> {
         }
         None => majority,
     };
-    let zone_distance = region_idx.map_or(DEFAULT_ZONE_DISTANCE_KM, |ri| regions[ri].zone_distance_km);
+    let zone_distance =
+        region_idx.map_or(DEFAULT_ZONE_DISTANCE_KM, |ri| regions[ri].zone_distance_km);
     let zone_rtt = match &raw.replication.zone_rtt {
         Some(d) => ZoneRtt::Given(d.clone()),
         None => ZoneRtt::Derived {
             propagation: SimDuration((2.0 * FIBER_NS_PER_KM as f64 * zone_distance).round() as u64),
-            overhead: raw.replication.rtt_overhead.clone().unwrap_or_else(default_rtt_overhead),
+            overhead: raw
+                .replication
+                .rtt_overhead
+                .clone()
+                .unwrap_or_else(default_rtt_overhead),
         },
     };
     let resync_bandwidth = raw.replication.resync_bandwidth.as_ref().map(|b| {
         let v = b.get_ref().0;
-        if !(v > 0.0) || !v.is_finite() {
-            c.error(Some(b.span()), "replication.resync_bandwidth", "the resync bandwidth must be positive");
+        if !positive(v) {
+            c.error(
+                Some(b.span()),
+                "replication.resync_bandwidth",
+                "the resync bandwidth must be positive",
+            );
         }
         v
     });
 
     // failover
     let fo = &raw.failover;
-    let heartbeat_interval = fo.heartbeat_interval.as_ref().map_or(SimDuration::from_secs(1), |h| {
-        if h.get_ref().is_zero() {
-            c.error(Some(h.span()), "failover.heartbeat_interval", "the heartbeat interval must be positive");
-        }
-        *h.get_ref()
-    });
+    let heartbeat_interval =
+        fo.heartbeat_interval
+            .as_ref()
+            .map_or(SimDuration::from_secs(1), |h| {
+                if h.get_ref().is_zero() {
+                    c.error(
+                        Some(h.span()),
+                        "failover.heartbeat_interval",
+                        "the heartbeat interval must be positive",
+                    );
+                }
+                *h.get_ref()
+            });
     let missed_heartbeats = fo.missed_heartbeats.as_ref().map_or(3, |m| {
         let v = *m.get_ref();
         if !(1..=1000).contains(&v) {
-            c.error(Some(m.span()), "failover.missed_heartbeats", format!("expected between 1 and 1000 missed heartbeats, found {v}"));
+            c.error(
+                Some(m.span()),
+                "failover.missed_heartbeats",
+                format!("expected between 1 and 1000 missed heartbeats, found {v}"),
+            );
         }
         v.clamp(1, 1000) as u32
     });
@@ -309,7 +395,11 @@ pub(crate) fn validate(raw: RawScenario, c: &mut Checker) -> Option<Scenario> {
         if let Some(p) = &zf.correlated_probability {
             let v = *p.get_ref();
             if !(0.0..=1.0).contains(&v) {
-                c.error(Some(p.span()), "failures.zones.correlated_probability", format!("expected a probability in [0, 1], found {v}"));
+                c.error(
+                    Some(p.span()),
+                    "failures.zones.correlated_probability",
+                    format!("expected a probability in [0, 1], found {v}"),
+                );
             } else {
                 correlated = v;
             }
@@ -319,11 +409,15 @@ pub(crate) fn validate(raw: RawScenario, c: &mut Checker) -> Option<Scenario> {
         for (i, o) in raw.failures.zone.iter().enumerate() {
             let path = format!("failures.zone[{i}]");
             let o = o.get_ref();
-            let Some(zi) = c.resolve(&o.name, &regions[ri].zones, "zone", &format!("{path}.name")) else {
+            let Some(zi) = c.resolve(&o.name, &regions[ri].zones, "zone", &format!("{path}.name"))
+            else {
                 continue;
             };
             let base = zone_failures[zi].clone();
-            let time_between = o.time_between.clone().or(base.as_ref().map(|b| b.time_between.clone()));
+            let time_between = o
+                .time_between
+                .clone()
+                .or(base.as_ref().map(|b| b.time_between.clone()));
             let duration = o.duration.clone().or(base.map(|b| b.duration));
             match (time_between, duration) {
                 (Some(tb), Some(d)) => {
@@ -340,8 +434,16 @@ pub(crate) fn validate(raw: RawScenario, c: &mut Checker) -> Option<Scenario> {
     for (i, inc) in raw.incidents.iter().enumerate() {
         let path = format!("incidents[{i}]");
         let inc_ref = inc.get_ref();
-        let classes: Vec<String> = IncidentClass::INJECTABLE.iter().map(|c| c.name().to_string()).collect();
-        let Some(ci) = c.resolve(&inc_ref.kind, &classes, "incident kind", &format!("{path}.kind")) else {
+        let classes: Vec<String> = IncidentClass::INJECTABLE
+            .iter()
+            .map(|c| c.name().to_string())
+            .collect();
+        let Some(ci) = c.resolve(
+            &inc_ref.kind,
+            &classes,
+            "incident kind",
+            &format!("{path}.kind"),
+        ) else {
             continue;
         };
         let class = IncidentClass::INJECTABLE[ci];
@@ -354,18 +456,31 @@ pub(crate) fn validate(raw: RawScenario, c: &mut Checker) -> Option<Scenario> {
             );
         }
         if inc_ref.duration.get_ref().is_zero() {
-            c.error(Some(inc_ref.duration.span()), &format!("{path}.duration"), "the incident duration must be positive");
+            c.error(
+                Some(inc_ref.duration.span()),
+                &format!("{path}.duration"),
+                "the incident duration must be positive",
+            );
         }
         let mut zones = Vec::new();
-        let names: Vec<&Spanned<String>> = inc_ref.zone.iter().chain(inc_ref.zones.iter().flatten()).collect();
+        let names: Vec<&Spanned<String>> = inc_ref
+            .zone
+            .iter()
+            .chain(inc_ref.zones.iter().flatten())
+            .collect();
         if names.is_empty() {
             c.error(Some(inc.span()), &path, "a zone incident names the failing zone with `zone = \"...\"` (or several with `zones = [...]`)");
         }
         if let Some(ri) = region_idx {
             for (j, n) in names.iter().enumerate() {
-                if let Some(zi) = c.resolve(n, &regions[ri].zones, "zone", &format!("{path}.zone")) {
+                if let Some(zi) = c.resolve(n, &regions[ri].zones, "zone", &format!("{path}.zone"))
+                {
                     if zones.contains(&zi) {
-                        c.error(Some(names[j].span()), &format!("{path}.zones"), format!("zone `{}` named twice", n.get_ref()));
+                        c.error(
+                            Some(names[j].span()),
+                            &format!("{path}.zones"),
+                            format!("zone `{}` named twice", n.get_ref()),
+                        );
                     }
                     zones.push(zi);
                 }
@@ -432,21 +547,39 @@ pub(crate) fn validate(raw: RawScenario, c: &mut Checker) -> Option<Scenario> {
 /// A failure process whose up time can be zero on average would inject an
 /// unbounded number of events at one instant: refuse it.
 fn check_process(c: &mut Checker, time_between: &Dist, duration: &Dist, path: &str) {
-    if !(time_between.mean_secs() > 0.0) {
-        c.error(None, &format!("{path}.time_between"), "the time between failures must have a positive mean");
+    if !positive(time_between.mean_secs()) {
+        c.error(
+            None,
+            &format!("{path}.time_between"),
+            "the time between failures must have a positive mean",
+        );
     }
-    if !(duration.mean_secs() > 0.0) {
-        c.error(None, &format!("{path}.duration"), "the outage duration must have a positive mean");
+    if !positive(duration.mean_secs()) {
+        c.error(
+            None,
+            &format!("{path}.duration"),
+            "the outage duration must have a positive mean",
+        );
     }
 }
 
-fn push_targets(c: &mut Checker, out: &mut Vec<Target>, class: IncidentClass, t: &Spanned<RawTarget>, path: &str) {
+fn push_targets(
+    c: &mut Checker,
+    out: &mut Vec<Target>,
+    class: IncidentClass,
+    t: &Spanned<RawTarget>,
+    path: &str,
+) {
     let raw = t.get_ref();
     let quantile = match &raw.quantile {
         Some(q) => {
             let v = *q.get_ref();
-            if !(v > 0.0 && v <= 1.0) {
-                c.error(Some(q.span()), &format!("{path}.quantile"), format!("expected a share of incidents in (0, 1], found {v}"));
+            if !(positive(v) && v <= 1.0) {
+                c.error(
+                    Some(q.span()),
+                    &format!("{path}.quantile"),
+                    format!("expected a share of incidents in (0, 1], found {v}"),
+                );
             }
             v
         }
@@ -457,7 +590,12 @@ fn push_targets(c: &mut Checker, out: &mut Vec<Target>, class: IncidentClass, t:
     }
     for (metric, value) in [(Metric::Rpo, raw.rpo), (Metric::Rto, raw.rto)] {
         if let Some(value) = value {
-            out.push(Target { class, metric, value, quantile });
+            out.push(Target {
+                class,
+                metric,
+                value,
+                quantile,
+            });
         }
     }
 }
@@ -466,3 +604,8 @@ fn push_targets(c: &mut Checker, out: &mut Vec<Target>, class: IncidentClass, t:
 /// "RTO under five minutes" is a promise about nearly every incident, and a
 /// 1-in-100 tail is what an architect is expected to look at explicitly.
 pub const DEFAULT_TARGET_QUANTILE: f64 = 0.99;
+
+/// Finite and strictly positive (NaN is neither).
+fn positive(x: f64) -> bool {
+    x.is_finite() && x > 0.0
+}

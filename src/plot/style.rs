@@ -1,0 +1,462 @@
+//! Look shared by all charts: fonts, colours, the frame (title, caption,
+//! legend panel) and the mesh.
+//!
+//! The legend lives in its own panel right of the plot instead of inside it:
+//! plotters' in-plot legend has to guess a free corner and, with CDFs that
+//! fill the upper left and timelines that fill everything, it hides data.
+
+use std::sync::OnceLock;
+
+use plotters::chart::{ChartBuilder, ChartContext};
+use plotters::coord::cartesian::Cartesian2d;
+use plotters::coord::Shift;
+use plotters::drawing::DrawingArea;
+use plotters::element::{DashedPathElement, PathElement, Rectangle, Text};
+use plotters::prelude::DrawingBackend;
+use plotters::style::text_anchor::{HPos, Pos, VPos};
+use plotters::style::{Color, FontDesc, FontFamily, FontStyle, RGBColor, TextStyle, WHITE};
+
+use super::axis::{Axis, Ticked};
+use super::output::Surface;
+use super::{PlotError, Provenance};
+
+/// Coordinates of every chart: both axes carry our own ticks (see `axis`).
+pub(crate) type Coords = Cartesian2d<Ticked, Ticked>;
+
+/// Body text colour; pure black is harsher than needed on white.
+pub(crate) const INK: RGBColor = RGBColor(33, 33, 33);
+/// Secondary text (caption, light grid).
+const MUTED: RGBColor = RGBColor(105, 105, 105);
+/// Reference lines (targets): neutral so they never read as another series.
+pub(crate) const REFERENCE: RGBColor = RGBColor(60, 60, 60);
+
+/// Okabe–Ito palette without its yellow: distinguishable with the common
+/// colour-vision deficiencies and all readable on white.
+const PALETTE: [RGBColor; 7] = [
+    RGBColor(0, 114, 178),
+    RGBColor(213, 94, 0),
+    RGBColor(0, 158, 115),
+    RGBColor(204, 121, 167),
+    RGBColor(230, 159, 0),
+    RGBColor(86, 180, 233),
+    RGBColor(0, 0, 0),
+];
+
+pub(crate) fn series_color(i: usize) -> RGBColor {
+    PALETTE[i % PALETTE.len()]
+}
+
+pub(crate) const TITLE_SIZE: f64 = 24.0;
+pub(crate) const LABEL_SIZE: f64 = 15.0;
+const DESC_SIZE: f64 = 17.0;
+const CAPTION_SIZE: f64 = 13.0;
+
+const TITLE_H: u32 = 44;
+const CAPTION_H: u32 = 28;
+const LEGEND_ROW_H: i32 = 24;
+const LEGEND_PAD: i32 = 10;
+const SWATCH_W: i32 = 30;
+const LEGEND_MIN_W: u32 = 150;
+const LEGEND_MAX_W: u32 = 340;
+/// Space the chart leaves around its plot inside the plot area; also where
+/// the legend panel starts, so the panel lines up with the plot's top edge.
+const CHART_MARGIN: u32 = 12;
+
+/// Registers the embedded DejaVu fonts once per process. The build has no
+/// fontconfig, so without this every text draw fails with FontUnavailable;
+/// the result is kept so a bad font fails every chart the same way.
+pub(crate) fn ensure_fonts() -> Result<(), PlotError> {
+    static REGISTERED: OnceLock<Result<(), String>> = OnceLock::new();
+    REGISTERED
+        .get_or_init(|| {
+            let family = FontFamily::SansSerif.as_str();
+            plotters::style::register_font(family, FontStyle::Normal, dejavu::sans::regular())
+                .map_err(|_| "embedded DejaVu Sans is not a valid font".to_string())?;
+            plotters::style::register_font(family, FontStyle::Bold, dejavu::sans::bold())
+                .map_err(|_| "embedded DejaVu Sans Bold is not a valid font".to_string())
+        })
+        .clone()
+        .map_err(PlotError::Draw)
+}
+
+pub(crate) fn text_style(size: f64, color: RGBColor, pos: Pos) -> TextStyle<'static> {
+    font_style(size, FontStyle::Normal, color, pos)
+}
+
+fn font_style(size: f64, weight: FontStyle, color: RGBColor, pos: Pos) -> TextStyle<'static> {
+    TextStyle {
+        font: FontDesc::new(FontFamily::SansSerif, size, weight),
+        color: color.to_backend_color(),
+        pos,
+    }
+}
+
+/// Shortens `text` with an ellipsis until it fits `max_px`; long scenario
+/// names or labels would otherwise run off the image or into the plot.
+pub(crate) fn fit_text<DB: DrawingBackend>(
+    area: &DrawingArea<DB, Shift>,
+    text: &str,
+    style: &TextStyle,
+    max_px: u32,
+) -> Result<String, PlotError> {
+    if area.estimate_text_size(text, style)?.0 <= max_px {
+        return Ok(text.to_string());
+    }
+    // Binary search on the kept prefix: a pathological multi-kilobyte label
+    // must not cost one text layout per character.
+    let chars: Vec<char> = text.chars().collect();
+    let (mut fits, mut too_long) = (0, chars.len());
+    while too_long - fits > 1 {
+        let mid = (fits + too_long) / 2;
+        let candidate: String = chars[..mid].iter().chain(['…'].iter()).collect();
+        if area.estimate_text_size(&candidate, style)?.0 <= max_px {
+            fits = mid;
+        } else {
+            too_long = mid;
+        }
+    }
+    Ok(chars[..fits].iter().chain(['…'].iter()).collect())
+}
+
+/// How a legend entry is drawn.
+#[derive(Debug, Clone, Copy)]
+pub(crate) enum Swatch {
+    /// A data series drawn as a solid line.
+    Line(RGBColor),
+    /// A reference line (target).
+    Dashed(RGBColor),
+    /// A translucent area (timeline band).
+    Fill(RGBColor),
+    /// A mean line over its confidence band.
+    LineOnBand(RGBColor),
+}
+
+#[derive(Debug, Clone)]
+pub(crate) struct LegendEntry {
+    pub(crate) swatch: Swatch,
+    pub(crate) label: String,
+}
+
+/// Alpha of translucent fills: enough to see a band, little enough that
+/// overlapping bands and the lines over them stay readable.
+pub(crate) const FILL_ALPHA: f64 = 0.22;
+
+/// Draws the white background, title, provenance caption and legend panel,
+/// and returns the area left for the plot itself.
+pub(crate) fn frame<DB: DrawingBackend>(
+    root: &DrawingArea<DB, Shift>,
+    title: &str,
+    prov: &Provenance,
+    legend: &[LegendEntry],
+) -> Result<DrawingArea<DB, Shift>, PlotError> {
+    root.fill(&WHITE)?;
+    let (w, h) = root.dim_in_pixel();
+
+    let title_style = font_style(
+        TITLE_SIZE,
+        FontStyle::Bold,
+        INK,
+        Pos::new(HPos::Center, VPos::Center),
+    );
+    let title = fit_text(root, title, &title_style, w.saturating_sub(40))?;
+    root.draw(&Text::new(
+        title,
+        (w as i32 / 2, TITLE_H as i32 / 2 + 4),
+        title_style,
+    ))?;
+
+    let caption_style = text_style(CAPTION_SIZE, MUTED, Pos::new(HPos::Left, VPos::Center));
+    // Only the scenario name gives way when space runs out: seed, runs,
+    // hash and version are what make the figure reproducible.
+    let (head, tail) = caption_parts(prov);
+    let fixed = root
+        .estimate_text_size(&format!("{head}{tail}"), &caption_style)?
+        .0;
+    let name = fit_text(
+        root,
+        &prov.scenario,
+        &caption_style,
+        w.saturating_sub(24 + fixed),
+    )?;
+    let caption = format!("{head}{name}{tail}");
+    let caption_y = (h - CAPTION_H / 2) as i32;
+    root.draw(&PathElement::new(
+        vec![
+            (12, (h - CAPTION_H) as i32),
+            (w as i32 - 12, (h - CAPTION_H) as i32),
+        ],
+        RGBColor(220, 220, 220),
+    ))?;
+    root.draw(&Text::new(caption, (12, caption_y), caption_style))?;
+
+    let body = root.margin(TITLE_H, CAPTION_H, 0, 0);
+    if legend.is_empty() {
+        return Ok(body);
+    }
+    let label_style = text_style(LABEL_SIZE, INK, Pos::new(HPos::Left, VPos::Center));
+    let mut widest = 0;
+    for e in legend {
+        widest = widest.max(root.estimate_text_size(&e.label, &label_style)?.0);
+    }
+    let panel_w = (widest + (SWATCH_W + 3 * LEGEND_PAD) as u32 + CHART_MARGIN)
+        .clamp(LEGEND_MIN_W, LEGEND_MAX_W);
+    let (plot, panel) = body.split_horizontally(w.saturating_sub(panel_w));
+    draw_legend(&panel, legend, &label_style)?;
+    Ok(plot)
+}
+
+/// The caption around the scenario name: ("scenario: ", "   ·   seed …").
+fn caption_parts(prov: &Provenance) -> (&'static str, String) {
+    // "sha256:3f2a…" would spend the short hash on its algorithm name.
+    let digest = prov.scenario_hash.rsplit(':').next().unwrap_or_default();
+    let hash: String = digest.chars().take(12).collect();
+    let tail = format!(
+        "   ·   seed {}   ·   {} runs   ·   scenario hash {}   ·   drsim {}",
+        prov.seed,
+        group_thousands(prov.runs),
+        hash,
+        prov.drsim_version
+    );
+    ("scenario: ", tail)
+}
+
+/// "10,000": run counts are read as magnitudes, and grouping keeps 10000
+/// and 100000 apart at a glance.
+fn group_thousands(n: u64) -> String {
+    let digits = n.to_string();
+    let mut out = String::new();
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    out
+}
+
+fn draw_legend<DB: DrawingBackend>(
+    panel: &DrawingArea<DB, Shift>,
+    legend: &[LegendEntry],
+    label_style: &TextStyle,
+) -> Result<(), PlotError> {
+    let (pw, ph) = panel.dim_in_pixel();
+    let box_w = pw as i32 - CHART_MARGIN as i32;
+    let max_rows =
+        ((ph as i32 - 2 * CHART_MARGIN as i32 - 2 * LEGEND_PAD) / LEGEND_ROW_H).max(1) as usize;
+    // Too many entries for the panel: show what fits and say how many are
+    // missing rather than drawing past the caption.
+    let (shown, hidden) = if legend.len() > max_rows {
+        (&legend[..max_rows - 1], legend.len() - (max_rows - 1))
+    } else {
+        (legend, 0)
+    };
+    let rows = shown.len() as i32 + i32::from(hidden > 0);
+    let top = CHART_MARGIN as i32;
+    panel.draw(&Rectangle::new(
+        [
+            (0, top),
+            (box_w, top + rows * LEGEND_ROW_H + 2 * LEGEND_PAD),
+        ],
+        RGBColor(200, 200, 200).stroke_width(1),
+    ))?;
+    let text_max = (box_w - SWATCH_W - 3 * LEGEND_PAD).max(10) as u32;
+    for (i, e) in shown.iter().enumerate() {
+        let y = top + LEGEND_PAD + i as i32 * LEGEND_ROW_H + LEGEND_ROW_H / 2;
+        let x0 = LEGEND_PAD;
+        let x1 = LEGEND_PAD + SWATCH_W;
+        match e.swatch {
+            Swatch::Line(c) => {
+                panel.draw(&PathElement::new(vec![(x0, y), (x1, y)], c.stroke_width(3)))?;
+            }
+            Swatch::Dashed(c) => {
+                panel.draw(&DashedPathElement::new(
+                    vec![(x0, y), (x1, y)],
+                    6,
+                    4,
+                    c.stroke_width(2),
+                ))?;
+            }
+            Swatch::Fill(c) => {
+                panel.draw(&Rectangle::new(
+                    [(x0, y - 8), (x1, y + 8)],
+                    c.mix(FILL_ALPHA * 1.5).filled(),
+                ))?;
+                panel.draw(&Rectangle::new(
+                    [(x0, y - 8), (x1, y + 8)],
+                    c.stroke_width(1),
+                ))?;
+            }
+            Swatch::LineOnBand(c) => {
+                panel.draw(&Rectangle::new(
+                    [(x0, y - 7), (x1, y + 7)],
+                    c.mix(FILL_ALPHA).filled(),
+                ))?;
+                panel.draw(&PathElement::new(vec![(x0, y), (x1, y)], c.stroke_width(3)))?;
+            }
+        }
+        let label = fit_text(panel, &e.label, label_style, text_max)?;
+        panel.draw(&Text::new(label, (x1 + LEGEND_PAD, y), label_style.clone()))?;
+    }
+    if hidden > 0 {
+        let y = top + LEGEND_PAD + shown.len() as i32 * LEGEND_ROW_H + LEGEND_ROW_H / 2;
+        let more = format!("… {hidden} more not shown");
+        panel.draw(&Text::new(
+            more,
+            (LEGEND_PAD, y),
+            text_style(LABEL_SIZE, MUTED, Pos::new(HPos::Left, VPos::Center)),
+        ))?;
+    }
+    Ok(())
+}
+
+/// Builds the chart over `area` with our axes and draws grid, ticks and
+/// axis descriptions.
+pub(crate) fn chart<'a, DB: DrawingBackend>(
+    area: &'a DrawingArea<DB, Shift>,
+    x: &Axis,
+    y: &Axis,
+    x_desc: &str,
+    y_desc: &str,
+) -> Result<ChartContext<'a, DB, Coords>, PlotError> {
+    let tick_style = text_style(LABEL_SIZE, INK, Pos::new(HPos::Center, VPos::Center));
+    let mut widest_y = 0;
+    for (v, _) in y.ticks() {
+        widest_y = widest_y.max(area.estimate_text_size(&y.tick_label(*v), &tick_style)?.0);
+    }
+    let mut chart = ChartBuilder::on(area)
+        .margin(CHART_MARGIN)
+        // The last x tick label is centred on the right edge; without this
+        // margin half of it is cut off.
+        .margin_right(30)
+        .x_label_area_size(56)
+        .y_label_area_size(widest_y + 46)
+        .build_cartesian_2d(x.range(), y.range())?;
+    let x_fmt = |v: &f64| x.tick_label(*v);
+    let y_fmt = |v: &f64| y.tick_label(*v);
+    chart
+        .configure_mesh()
+        .x_desc(x_desc)
+        .y_desc(y_desc)
+        .x_label_formatter(&x_fmt)
+        .y_label_formatter(&y_fmt)
+        .label_style(text_style(LABEL_SIZE, INK, Pos::default()))
+        .axis_desc_style(text_style(DESC_SIZE, INK, Pos::default()))
+        .bold_line_style(RGBColor(215, 215, 215).stroke_width(1))
+        .light_line_style(RGBColor(238, 238, 238).stroke_width(1))
+        .axis_style(MUTED.stroke_width(1))
+        .draw()?;
+    Ok(chart)
+}
+
+/// Draws a data line `width` pixels wide (see [`Surface::RASTER`] for why
+/// raster output stacks 1-px lines instead of asking for a thick stroke).
+pub(crate) fn draw_line<DB: Surface>(
+    root: &DrawingArea<DB, Shift>,
+    plot: &DrawingArea<DB, Coords>,
+    path: &[(f64, f64)],
+    color: RGBColor,
+    width: u32,
+) -> Result<(), PlotError> {
+    if !DB::RASTER {
+        plot.draw(&PathElement::new(path.to_vec(), color.stroke_width(width)))?;
+        return Ok(());
+    }
+    let mut px: Vec<(i32, i32)> = path.iter().map(|p| plot.map_coordinate(p)).collect();
+    px.dedup();
+    let w = width.max(1) as i32;
+    let first = -(w - 1) / 2;
+    for dx in first..first + w {
+        for dy in first..first + w {
+            let shifted: Vec<(i32, i32)> = px.iter().map(|&(x, y)| (x + dx, y + dy)).collect();
+            root.draw(&PathElement::new(shifted, color.stroke_width(1)))?;
+        }
+    }
+    Ok(())
+}
+
+/// A pixel rectangle: left, top, right, bottom.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub(crate) struct Rect(
+    pub(crate) i32,
+    pub(crate) i32,
+    pub(crate) i32,
+    pub(crate) i32,
+);
+
+impl Rect {
+    fn overlaps(&self, o: &Rect) -> bool {
+        self.0 <= o.2 && o.0 <= self.2 && self.1 <= o.3 && o.1 <= self.3
+    }
+}
+
+/// Bounding boxes of a path's segments, grown by `pad` for the stroke. For
+/// the step paths drawn here every segment is axis-aligned, so the boxes
+/// are exact rather than conservative.
+pub(crate) fn path_boxes<DB: DrawingBackend>(
+    plot: &DrawingArea<DB, Coords>,
+    path: &[(f64, f64)],
+    pad: i32,
+) -> Vec<Rect> {
+    path.windows(2)
+        .map(|w| {
+            let (a, b) = (plot.map_coordinate(&w[0]), plot.map_coordinate(&w[1]));
+            Rect(
+                a.0.min(b.0) - pad,
+                a.1.min(b.1) - pad,
+                a.0.max(b.0) + pad,
+                a.1.max(b.1) + pad,
+            )
+        })
+        .collect()
+}
+
+/// Picks where an annotation goes: the first candidate touching neither
+/// `hard` obstacles (other labels: text on text is unreadable) nor `soft`
+/// ones (data: covered briefly, still followable), else the first touching
+/// no hard one.
+pub(crate) fn place(candidates: &[Rect], hard: &[Rect], soft: &[Rect]) -> Option<Rect> {
+    let clear = |c: &Rect, obstacles: &[Rect]| !obstacles.iter().any(|o| o.overlaps(c));
+    candidates
+        .iter()
+        .find(|c| clear(c, hard) && clear(c, soft))
+        .or_else(|| candidates.iter().find(|c| clear(c, hard)))
+        .copied()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn caption_keeps_a_short_digest() {
+        let prov = Provenance {
+            scenario: "s".into(),
+            scenario_hash: "sha256:3f2a9c1be0d4477aa1c2".into(),
+            seed: 7,
+            runs: 12_000,
+            drsim_version: "0.1.0".into(),
+        };
+        let (head, tail) = caption_parts(&prov);
+        assert_eq!(head, "scenario: ");
+        assert!(tail.contains("scenario hash 3f2a9c1be0d4   "), "{tail}");
+        assert!(tail.contains("12,000 runs"), "{tail}");
+    }
+
+    #[test]
+    fn thousands_are_grouped() {
+        assert_eq!(group_thousands(0), "0");
+        assert_eq!(group_thousands(999), "999");
+        assert_eq!(group_thousands(10_000), "10,000");
+        assert_eq!(group_thousands(1_234_567), "1,234,567");
+    }
+
+    #[test]
+    fn placement_prefers_free_space_and_never_stacks_labels() {
+        let a = Rect(0, 0, 10, 10);
+        let b = Rect(20, 0, 30, 10);
+        let data = [Rect(5, 5, 6, 6)];
+        assert_eq!(place(&[a, b], &[], &data), Some(b));
+        assert_eq!(place(&[a, b], &[b], &data), Some(a));
+        assert_eq!(place(&[a, b], &[a, b], &[]), None);
+    }
+}

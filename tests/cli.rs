@@ -1,0 +1,160 @@
+//! The binary as a user drives it: determinism of the output files across
+//! thread counts, exit codes, refusal to overwrite.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+fn drsim(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_drsim"))
+        .args(args)
+        .output()
+        .expect("drsim runs")
+}
+
+fn temp_dir(name: &str) -> PathBuf {
+    let d = std::env::temp_dir().join(format!("drsim-cli-{}-{name}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&d);
+    std::fs::create_dir_all(&d).unwrap();
+    d
+}
+
+const OUTPUTS: [&str; 3] = ["summary.json", "incidents.csv", "runs.csv"];
+
+fn run_into(dir: &Path, extra: &[&str]) -> Output {
+    let mut args = vec!["run", "--quiet", "--force", "--out", dir.to_str().unwrap()];
+    args.extend_from_slice(extra);
+    let out = drsim(&args);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    out
+}
+
+#[test]
+fn same_seed_gives_identical_files_whatever_the_thread_count() {
+    let a = temp_dir("t1");
+    let b = temp_dir("t2");
+    let c = temp_dir("seed");
+    run_into(&a, &["--runs", "700", "--threads", "1"]);
+    run_into(&b, &["--runs", "700", "--threads", "2"]);
+    run_into(&c, &["--runs", "700", "--threads", "2", "--seed", "99"]);
+    for f in OUTPUTS {
+        let fa = std::fs::read(a.join(f)).unwrap();
+        assert!(!fa.is_empty());
+        assert_eq!(
+            fa,
+            std::fs::read(b.join(f)).unwrap(),
+            "{f} differs between 1 and 2 threads"
+        );
+    }
+    for f in ["incidents.csv", "runs.csv"] {
+        assert_ne!(
+            std::fs::read(a.join(f)).unwrap(),
+            std::fs::read(c.join(f)).unwrap(),
+            "{f} did not change with the seed"
+        );
+    }
+    for d in [a, b, c] {
+        std::fs::remove_dir_all(d).unwrap();
+    }
+}
+
+#[test]
+fn summary_json_has_the_documented_keys() {
+    let dir = temp_dir("keys");
+    run_into(&dir, &["--runs", "50"]);
+    let v: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(dir.join("summary.json")).unwrap()).unwrap();
+    for key in [
+        "schema_version",
+        "drsim_version",
+        "scenario",
+        "scenario_hash",
+        "seed",
+        "runs",
+        "availability",
+        "targets",
+    ] {
+        assert!(v.get(key).is_some(), "missing {key}");
+    }
+    let zone = &v["classes"]["zone"];
+    for q in ["mean", "p50", "p90", "p99", "p999", "max"] {
+        assert!(
+            zone["rpo_s"][q].is_number() && zone["rto_s"][q].is_number(),
+            "{q}"
+        );
+    }
+    assert!(v["availability"]["mean"].is_number());
+    assert!(v["availability"]["ci95"].is_array());
+    let t = &v["targets"][0];
+    for key in ["class", "metric", "target_s", "observed_s", "met"] {
+        assert!(t.get(key).is_some(), "target lacks {key}");
+    }
+    std::fs::remove_dir_all(dir).unwrap();
+}
+
+#[test]
+fn check_exits_1_on_a_missed_target_and_errors_exit_2() {
+    let dir = temp_dir("check");
+    let text = drsim::scenario::REFERENCE_SCENARIO.replace("rto = \"5m\"", "rto = \"1s\"");
+    let file = dir.join("strict.toml");
+    std::fs::write(&file, text).unwrap();
+    let out_dir = dir.join("out");
+    let out = drsim(&[
+        "run",
+        file.to_str().unwrap(),
+        "--runs",
+        "100",
+        "--check",
+        "--quiet",
+        "--out",
+        out_dir.to_str().unwrap(),
+    ]);
+    assert_eq!(
+        out.status.code(),
+        Some(1),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    // Results are kept; running again into the same folder needs --force.
+    let again = drsim(&[
+        "run",
+        file.to_str().unwrap(),
+        "--runs",
+        "100",
+        "--quiet",
+        "--out",
+        out_dir.to_str().unwrap(),
+    ]);
+    assert_eq!(again.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&again.stderr).contains("--force"));
+    let missing = drsim(&["run", "no-such-file.toml"]);
+    assert_eq!(missing.status.code(), Some(2));
+    std::fs::remove_dir_all(dir).unwrap();
+}
+
+#[test]
+fn validate_reports_position_key_and_suggestion() {
+    let dir = temp_dir("validate");
+    let file = dir.join("typo.toml");
+    std::fs::write(
+        &file,
+        drsim::scenario::REFERENCE_SCENARIO.replace("quorum = 2", "quorom = 2"),
+    )
+    .unwrap();
+    let out = drsim(&["validate", file.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("typo.toml:"), "{err}");
+    assert!(err.contains("replication.quorom"), "{err}");
+    assert!(err.contains("did you mean `quorum`?"), "{err}");
+    let ok = drsim(&["validate", "scenarios/dynamics365-zone-redundant.toml"]);
+    assert!(
+        ok.status.success(),
+        "{}",
+        String::from_utf8_lossy(&ok.stderr)
+    );
+    std::fs::remove_dir_all(dir).unwrap();
+}

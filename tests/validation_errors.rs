@@ -1,0 +1,199 @@
+//! Every validation rule gives an error naming the file, the line and column,
+//! the key path and what was expected.
+
+use drsim::scenario::{parse_str, ScenarioError, REFERENCE_SCENARIO};
+
+/// Applies `from → to` to the reference scenario and returns the rendered errors.
+fn error_for(from: &str, to: &str) -> String {
+    assert!(REFERENCE_SCENARIO.contains(from), "fixture lacks {from:?}");
+    let text = REFERENCE_SCENARIO.replacen(from, to, 1);
+    match parse_str(&text, "bad.toml") {
+        Ok(_) => panic!("accepted: {to}"),
+        Err(e @ ScenarioError::Invalid(_)) => e.to_string(),
+        Err(e) => panic!("unexpected error kind: {e}"),
+    }
+}
+
+/// The error mentions the key, a `bad.toml:LINE:COL` position, and `needle`.
+fn assert_error(from: &str, to: &str, key: &str, needle: &str) {
+    let e = error_for(from, to);
+    assert!(
+        e.contains(&format!("key: {key}")),
+        "key {key} not named:\n{e}"
+    );
+    assert!(e.contains(needle), "{needle:?} not in:\n{e}");
+    let line = e.lines().next().unwrap();
+    let pos: Vec<&str> = line.split(':').collect();
+    assert!(
+        pos.len() > 4
+            && pos[1].trim() == "bad.toml"
+            && pos[2].parse::<usize>().is_ok()
+            && pos[3].parse::<usize>().is_ok(),
+        "no file:line:column in {line:?}"
+    );
+}
+
+#[test]
+fn fewer_than_two_zones() {
+    assert_error(
+        r#"zones = ["az1", "az2", "az3"]"#,
+        r#"zones = ["az1"]"#,
+        "regions[0].zones",
+        "at least 2 availability zones",
+    );
+}
+
+#[test]
+fn quorum_larger_than_zone_count() {
+    assert_error(
+        "quorum = 2 ",
+        "quorum = 4 ",
+        "replication.quorum",
+        "between 1 and the 3 zones",
+    );
+}
+
+#[test]
+fn non_positive_rate() {
+    assert_error(
+        r#"write_rate = "200/s""#,
+        r#"write_rate = "0/s""#,
+        "workload.write_rate",
+        "must be positive",
+    );
+    assert_error(
+        r#"write_rate = "200/s""#,
+        r#"write_rate = "-3/s""#,
+        "workload.write_rate",
+        "non-negative",
+    );
+}
+
+#[test]
+fn non_positive_durations() {
+    assert_error(
+        r#"horizon = "1y""#,
+        r#"horizon = "0s""#,
+        "simulation.horizon",
+        "must be positive",
+    );
+    assert_error(
+        r#"duration = "3h""#,
+        r#"duration = "0s""#,
+        "incidents[0].duration",
+        "must be positive",
+    );
+    assert_error(
+        r#"heartbeat_interval = "1s""#,
+        r#"heartbeat_interval = "-1s""#,
+        "failover.heartbeat_interval",
+        "negative",
+    );
+}
+
+#[test]
+fn scheduled_incident_naming_an_unknown_zone() {
+    assert_error(
+        "kind = \"zone\"\nzone = \"az1\"",
+        "kind = \"zone\"\nzone = \"az4\"",
+        "incidents[0].zone",
+        "unknown zone `az4`",
+    );
+}
+
+#[test]
+fn horizon_that_cannot_hold_the_scenario() {
+    assert_error(
+        r#"at = "30d""#,
+        r#"at = "400d""#,
+        "incidents[0].at",
+        "after the horizon",
+    );
+}
+
+#[test]
+fn unknown_key_suggests_the_nearest() {
+    assert_error(
+        "missed_heartbeats = 3",
+        "missed_heartbeat = 3",
+        "failover.missed_heartbeat",
+        "did you mean `missed_heartbeats`?",
+    );
+    assert_error(
+        "[failover]",
+        "[failovr]",
+        "failovr",
+        "did you mean `failover`?",
+    );
+}
+
+#[test]
+fn unknown_region_and_type_suggest_the_nearest() {
+    assert_error(
+        r#"region = "westeurope""#,
+        r#"region = "westeurop""#,
+        "environment.region",
+        "did you mean `westeurope`?",
+    );
+    assert_error(
+        r#"type = "production""#,
+        r#"type = "prod""#,
+        "environment.type",
+        "did you mean `production`?",
+    );
+}
+
+#[test]
+fn wrong_type_and_bad_units() {
+    assert_error(
+        "runs = 2000",
+        "runs = \"many\"",
+        "simulation.runs",
+        "invalid type",
+    );
+    assert_error(
+        r#"data_size = "200GB""#,
+        r#"data_size = "200 gigs""#,
+        "environment.data_size",
+        "unknown unit",
+    );
+    assert_error(
+        r#"mean = "120d""#,
+        r#"mean = "0d""#,
+        "failures.zones.time_between",
+        "must be positive",
+    );
+}
+
+#[test]
+fn probability_out_of_range() {
+    assert_error(
+        "correlated_probability = 0.005",
+        "correlated_probability = 1.5",
+        "failures.zones.correlated_probability",
+        "[0, 1]",
+    );
+}
+
+#[test]
+fn syntax_errors_point_at_the_text() {
+    let e = error_for("[failover]", "[failover");
+    assert!(
+        e.contains("TOML syntax error") && e.contains("bad.toml:"),
+        "{e}"
+    );
+}
+
+#[test]
+fn garbage_never_panics() {
+    for text in [
+        "",
+        "\u{0}",
+        "[[[",
+        "name = 1",
+        "a.b.c.d.e = 1",
+        &"[x]\n".repeat(1000),
+    ] {
+        assert!(parse_str(text, "g.toml").is_err());
+    }
+}
