@@ -318,7 +318,7 @@ pub enum CompareError {
     #[error(
         "the summaries come from different experiments ({}): their differences \
          mix sampling noise with behaviour, so this is no regression check \
-         (allow different experiments to compare anyway)",
+         (--allow-different compares them anyway)",
         join_differences(.differences)
     )]
     DifferentExperiments {
@@ -682,7 +682,7 @@ fn row_cells(r: &Row) -> [String; 6] {
                 s.insert(0, '+');
             }
             if let Some(rel) = r.change_rel {
-                s.push_str(&format!(" ({:+.2}%)", rel * 100.0));
+                s.push_str(&format!(" ({})", fmt_change_percent(rel)));
             }
             s
         }
@@ -752,6 +752,22 @@ fn trim_zeros(s: String) -> String {
         s.trim_end_matches('0').trim_end_matches('.').to_string()
     } else {
         s
+    }
+}
+
+/// A relative change: two decimals, or two significant digits when that
+/// would show `-0.00%` (`-0.0011%`).
+fn fmt_change_percent(rel: f64) -> String {
+    let pct = rel * 100.0;
+    let digits = if pct.abs() >= 0.01 || pct == 0.0 {
+        format!("{pct:.2}")
+    } else {
+        fmt_sig(pct, 2)
+    };
+    if pct > 0.0 {
+        format!("+{digits}%")
+    } else {
+        format!("{digits}%")
     }
 }
 
@@ -1556,6 +1572,9 @@ mod tests {
         assert_eq!(fmt_sig(1.23456789e-7, 6), "1.23457e-7");
         assert_eq!(fmt_sig(20273.0, 6), "20273");
         assert_eq!(fmt_sig(-0.5, 6), "-0.5");
+        assert_eq!(fmt_change_percent(0.2), "+20.00%");
+        assert_eq!(fmt_change_percent(-1.059e-5), "-0.0011%");
+        assert_eq!(fmt_change_percent(-0.0001), "-0.01%");
     }
 
     #[test]

@@ -10,16 +10,39 @@ use std::fmt;
 pub enum IncidentClass {
     /// One or more availability zones of the home region fail.
     Zone,
+    /// Every zone of the home region fails (possibly destroying its data).
+    Region,
+    /// The cross-region link is partitioned or degraded.
+    Link,
+    /// A planned failover to the paired region.
+    Drill,
+    /// The switch back to the primary region.
+    Failback,
 }
 
 impl IncidentClass {
-    pub const ALL: [IncidentClass; 1] = [IncidentClass::Zone];
-    /// Classes a scenario may inject with `[[incidents]]`.
-    pub const INJECTABLE: [IncidentClass; 1] = [IncidentClass::Zone];
+    pub const ALL: [IncidentClass; 5] = [
+        IncidentClass::Zone,
+        IncidentClass::Region,
+        IncidentClass::Link,
+        IncidentClass::Drill,
+        IncidentClass::Failback,
+    ];
+    /// Classes a scenario may inject with `[[incidents]]` (`link_degradation`
+    /// is a `link` incident with a bandwidth factor).
+    pub const INJECTABLE: [IncidentClass; 3] = [
+        IncidentClass::Zone,
+        IncidentClass::Region,
+        IncidentClass::Link,
+    ];
 
     pub fn name(self) -> &'static str {
         match self {
             IncidentClass::Zone => "zone",
+            IncidentClass::Region => "region",
+            IncidentClass::Link => "link",
+            IncidentClass::Drill => "drill",
+            IncidentClass::Failback => "failback",
         }
     }
 
@@ -81,7 +104,19 @@ pub struct Incident {
     pub rpo_ns: u64,
     pub lost_writes: u64,
     pub lost_bytes: u64,
-    /// How recovery happened: `"none-needed"`, `"quorum"`, `"zone-failover"`,
-    /// `"zone-repair"`, `"support-ticket"`, `"unresolved"`.
+    /// How recovery happened: `"none-needed"`, `"overlapped"`, `"quorum"`,
+    /// `"zone-failover"`, `"zone-repair"`, `"support-ticket"`,
+    /// `"region-repair"`, `"backup-restore"`, `"dr-failover"`, `"planned-switch"`,
+    /// `"unresolved"`.
     pub recovery: &'static str,
+    /// Cross-region last sync time at the failure (ns), when DR was protecting.
+    pub last_sync_ns: Option<u64>,
+    /// Data loss shown to the operator at the emergency decision (ns): now − last sync.
+    pub shown_loss_ns: Option<u64>,
+    /// What the emergency response decided: `"failover"`, `"wait-policy"`,
+    /// `"wait-no-dr"`, `"wait-seeding"`, `"failover-failed-no-vnet-pair"`,
+    /// `"region-returned-first"`, `"refused-seeding"`, `"refused-state"`.
+    pub decision: Option<&'static str>,
+    /// Link incident: time from its end until the backlog was drained (ns).
+    pub catch_up_ns: Option<u64>,
 }

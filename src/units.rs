@@ -64,10 +64,7 @@ pub fn parse_size(text: &str) -> Result<ByteSize, String> {
 /// Parses `"100MB/s"` (bytes) or `"1Gbit/s"`/`"1Gbps"` (bits).
 pub fn parse_bandwidth(text: &str) -> Result<Bandwidth, String> {
     let t = text.trim();
-    if let Some(bytes) = t
-        .strip_suffix("/s")
-        .filter(|b| b.trim_end().ends_with('B'))
-    {
+    if let Some(bytes) = t.strip_suffix("/s").filter(|b| b.trim_end().ends_with('B')) {
         return parse_size(bytes)
             .map(|s| Bandwidth(s.0 as f64))
             .map_err(|e| format!("{e} (bandwidths look like \"100MB/s\" or \"1Gbit/s\")"));

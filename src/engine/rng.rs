@@ -25,6 +25,14 @@ pub enum Stream {
     SupportTicket,
     /// Zone-to-zone lag of an asynchronous follower (quorum 1).
     FollowerLag,
+    /// Outages of the home region.
+    RegionFailures,
+    /// Partitions and degradations of the cross-region link.
+    LinkFailures,
+    /// Operator decisions, failover, switch and seeding durations.
+    Operator,
+    /// Per-batch apply delays at the secondary (indexed by batch number).
+    ApplyDelay,
 }
 
 impl Stream {
@@ -37,6 +45,10 @@ impl Stream {
             Stream::CommitLatency => 4,
             Stream::SupportTicket => 5,
             Stream::FollowerLag => 6,
+            Stream::RegionFailures => 7,
+            Stream::LinkFailures => 8,
+            Stream::Operator => 9,
+            Stream::ApplyDelay => 10,
         }
     }
 }

@@ -1,26 +1,20 @@
 //! One replication of a scenario: the world's state, the events that change
 //! it, and the records they leave. Event-driven on failures and state
-//! changes only; writes are never events (see `loss` and `service`).
+//! changes only; writes are never events (see `loss`, `service`, `link`).
 //!
-//! In-region rules (zone-redundant production environment):
-//! - a write commits when `quorum` zone replicas (leader included) hold it;
-//!   every zone that is up and in sync receives every write;
-//! - writes are served while the leader's zone is up and at least `quorum`
-//!   in-sync zones are up;
-//! - when the leader's zone fails, the failure is declared at the
-//!   `missed_heartbeats`-th missed heartbeat and a new leader is elected
-//!   after a `reroute` draw, from the zones then up, provided there are at
-//!   least `quorum` of them; otherwise election waits for zones to return;
-//! - the new leader is the most up-to-date zone; committed writes newer than
-//!   what it holds are lost. That happens only when every zone holding them
-//!   failed: the leader and at least `quorum - 1` others at the same instant
-//!   (a correlated failure), or non-intersecting quorums (quorum ≤ n/2);
-//! - a zone that returns catches up on what it missed at `resync_bandwidth`
-//!   before it counts towards the quorum again.
+//! The rules are split by concern: `zones` holds the in-region synchronous
+//! quorum and automatic zone failover, `dr` the region outages, the
+//! cross-region link and the self-service DR lifecycle. This file owns the
+//! clock, the dispatch of events, the incident records and the decision of
+//! whether writes are being served.
 
+mod dr;
+mod link;
 mod loss;
 mod service;
+mod zones;
 
+pub use link::AsyncLink;
 pub use loss::{sample_loss, Loss};
 pub use service::ServiceLog;
 
@@ -31,10 +25,12 @@ use crate::scenario::{Architecture, Scenario};
 use crate::time::{SimDuration, SimTime};
 use rand::rngs::ChaCha8Rng;
 use rand::RngExt;
+use zones::Zone;
 
-/// Commit latencies sampled per replication, at instants spread uniformly
-/// over the horizon, so the latency distribution is time-weighted.
-pub const LATENCY_SAMPLES_PER_RUN: usize = 32;
+/// Samples per replication of the commit latency and of the replication
+/// lag, at instants spread uniformly over the horizon, so both
+/// distributions are time-weighted.
+pub const SAMPLES_PER_RUN: usize = 32;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 enum Event {
@@ -54,45 +50,39 @@ enum Event {
     ResyncDone { zone: usize, epoch: u64 },
     /// A support engineer restored the environment elsewhere.
     TicketResolved { epoch: u64 },
-}
-
-/// What a zone's replica holds.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-enum Data {
-    /// Up to date: holds every committed write.
-    Tracking,
-    /// Holds every write committed up to `holds`, nothing after.
-    Behind { holds: SimTime },
-    /// Catching up; becomes `Tracking` at the matching `ResyncDone`.
-    Resyncing { holds: SimTime, epoch: u64 },
-}
-
-impl Data {
-    fn holds(self, frontier: SimTime) -> SimTime {
-        match self {
-            Data::Tracking => frontier,
-            Data::Behind { holds } | Data::Resyncing { holds, .. } => holds,
-        }
-    }
-}
-
-#[derive(Clone, Debug)]
-struct Zone {
-    /// Number of active outages holding the zone down (they may overlap).
-    down: u32,
-    data: Data,
-}
-
-impl Zone {
-    fn is_up(&self) -> bool {
-        self.down == 0
-    }
+    /// The next random outage of the home region.
+    RandomRegionOutage,
+    /// The home region comes back.
+    RegionRepair { incident: usize, renew: bool },
+    /// The next random partition (`degraded == false`) or bandwidth
+    /// degradation of the cross-region link.
+    RandomLinkIncident { degraded: bool },
+    /// A link incident ends; `renew` restarts the random process it came
+    /// from (`Some(degraded)`).
+    LinkRepair {
+        incident: usize,
+        renew: Option<bool>,
+    },
+    /// Occurrence `occurrence` of `operations[index]`.
+    Operation { index: usize, occurrence: u64 },
+    /// Initial seeding of the paired region completes.
+    SeedingDone { epoch: u64 },
+    /// The operator has declared the disaster and decides (emergency response).
+    EmergencyDecision { incident: usize, epoch: u64 },
+    /// A failover (emergency or drill) has executed.
+    FailoverDone { incident: usize, epoch: u64 },
+    /// The operator starts switching back to the primary region.
+    FailbackStart { epoch: u64 },
+    /// Reverse resynchronisation done: the planned switch back starts.
+    ResyncBackDone { epoch: u64 },
+    /// The switch back completes; writes are served in the primary again.
+    SwitchBackDone { incident: usize, epoch: u64 },
 }
 
 struct OpenIncident {
     record: Incident,
-    /// Zone repairs still outstanding.
-    zones_down: u32,
+    /// Components still failed (zones, or 1 for a region or link incident).
+    pending_repairs: u32,
 }
 
 /// The current interruption of service.
@@ -114,6 +104,16 @@ pub struct ReplicationOutcome {
     pub interruptions: u32,
     /// Sampled commit latencies (ns) while serving.
     pub commit_latencies_ns: Vec<u64>,
+    /// Sampled cross-region replication lag (ns) while DR protected the primary.
+    pub lag_samples_ns: Vec<u64>,
+    /// Replication lag at the horizon (ns), when DR protected the primary then.
+    pub lag_at_horizon_ns: Option<u64>,
+    /// Duration of the initial seeding (ns), when DR was enabled during the run.
+    pub seeding_ns: Option<u64>,
+    /// Nanoseconds during which a secondary copy existed (capacity).
+    pub dr_active_ns: u64,
+    /// Lifecycle operations refused (e.g. `disable` while failed over).
+    pub refused_operations: u32,
     /// Events handled (for throughput figures).
     pub events: u64,
 }
@@ -138,6 +138,9 @@ struct Rngs {
     latency: ChaCha8Rng,
     ticket: ChaCha8Rng,
     follower: ChaCha8Rng,
+    region: ChaCha8Rng,
+    link: ChaCha8Rng,
+    operator: ChaCha8Rng,
 }
 
 /// One replication in progress. Drive it with [`Replication::step`] or
@@ -156,14 +159,20 @@ pub struct Replication<'s> {
     election_pending: bool,
     /// When the last election completed (labels how an outage recovered).
     last_election_at: Option<SimTime>,
-    epoch: u64,
+    /// Generation counters: an event carrying an older value is stale and ignored.
+    election_epoch: u64,
+    resync_epoch: u64,
+    ticket_epoch: u64,
     ticket_pending: bool,
+    /// Region, link and DR lifecycle state.
+    dr: dr::DrState,
     service: ServiceLog,
     outage: Option<Outage>,
     interruptions: u32,
     incidents: Vec<OpenIncident>,
-    latency_instants: Vec<SimTime>,
+    sample_instants: Vec<SimTime>,
     latencies: Vec<u64>,
+    lags: Vec<u64>,
     events: u64,
 }
 
@@ -181,6 +190,9 @@ impl<'s> Replication<'s> {
             latency: stream_rng(seed, run, Stream::CommitLatency),
             ticket: stream_rng(seed, run, Stream::SupportTicket),
             follower: stream_rng(seed, run, Stream::FollowerLag),
+            region: stream_rng(seed, run, Stream::RegionFailures),
+            link: stream_rng(seed, run, Stream::LinkFailures),
+            operator: stream_rng(seed, run, Stream::Operator),
         };
         let horizon = SimTime(sc.simulation.horizon.0);
         let mut r = Replication {
@@ -189,25 +201,23 @@ impl<'s> Replication<'s> {
             arch: sc.architecture(),
             sched: Scheduler::new(horizon),
             rng,
-            zones: vec![
-                Zone {
-                    down: 0,
-                    data: Data::Tracking
-                };
-                zone_count
-            ],
+            zones: vec![Zone::default(); zone_count],
             leader: Some(sc.environment.home_zone),
             site: sc.environment.home_zone,
             election_pending: false,
             last_election_at: None,
-            epoch: 0,
+            election_epoch: 0,
+            resync_epoch: 0,
+            ticket_epoch: 0,
             ticket_pending: false,
+            dr: dr::DrState::default(),
             service: ServiceLog::default(),
             outage: None,
             interruptions: 0,
             incidents: Vec::new(),
-            latency_instants: Vec::new(),
-            latencies: Vec::with_capacity(LATENCY_SAMPLES_PER_RUN),
+            sample_instants: Vec::new(),
+            latencies: Vec::with_capacity(SAMPLES_PER_RUN),
+            lags: Vec::new(),
             events: 0,
         };
         r.service.start(SimTime::ZERO);
@@ -220,12 +230,13 @@ impl<'s> Replication<'s> {
         for (index, s) in sc.scheduled.iter().enumerate() {
             r.sched.at(s.at, Event::Scheduled { index });
         }
-        let mut instants: Vec<SimTime> = (0..LATENCY_SAMPLES_PER_RUN)
+        r.start_dr_processes();
+        let mut instants: Vec<SimTime> = (0..SAMPLES_PER_RUN)
             .map(|_| SimTime(r.rng.latency.random_range(0..horizon.0.max(1))))
             .collect();
         // Latest first, so the next instant pops off the end.
         instants.sort_unstable_by(|a, b| b.cmp(a));
-        r.latency_instants = instants;
+        r.sample_instants = instants;
         r
     }
 
@@ -234,7 +245,7 @@ impl<'s> Replication<'s> {
         let Some((now, event)) = self.sched.pop() else {
             return false;
         };
-        self.sample_latencies_until(now);
+        self.take_samples_until(now);
         self.events += 1;
         self.handle(now, event);
         true
@@ -249,13 +260,15 @@ impl<'s> Replication<'s> {
     /// Closes the books at the horizon: open outages and incidents are censored.
     pub fn finish(mut self) -> ReplicationOutcome {
         let horizon = self.sched.horizon();
-        self.sample_latencies_until(horizon);
+        self.take_samples_until(horizon);
         if let Some(outage) = self.outage.take() {
             let rec = &mut self.incidents[outage.cause].record;
             rec.rto_ns = horizon.since(outage.since).0;
             rec.recovery = "unresolved";
         }
         let served_ns = self.service.served_until(horizon);
+        let lag_at_horizon_ns = self.lag_at(horizon).map(|d| d.0);
+        let (dr_active_ns, seeding_ns, refused_operations) = self.dr.totals(horizon);
         ReplicationOutcome {
             run: self.run,
             incidents: self.incidents.into_iter().map(|i| i.record).collect(),
@@ -263,40 +276,63 @@ impl<'s> Replication<'s> {
             horizon_ns: horizon.0,
             interruptions: self.interruptions,
             commit_latencies_ns: self.latencies,
+            lag_samples_ns: self.lags,
+            lag_at_horizon_ns,
+            seeding_ns,
+            dr_active_ns,
+            refused_operations,
             events: self.events,
         }
     }
 
     fn handle(&mut self, now: SimTime, event: Event) {
         match event {
-            Event::RandomZoneFailure { zone } => {
-                let process = self.sc.zone_failures[zone]
-                    .as_ref()
-                    .expect("only zones with a failure process schedule failures");
-                let duration = process.duration.sample(&mut self.rng.zones[zone]);
-                let mut failed = vec![zone];
-                let p = self.sc.correlated_zone_probability;
-                if p > 0.0 && self.rng.correlated.random::<f64>() < p && self.zones.len() > 1 {
-                    let k = self.rng.correlated.random_range(0..self.zones.len() - 1);
-                    failed.push(if k >= zone { k + 1 } else { k });
-                }
-                let incident = self.open_incident(now, IncidentClass::Zone, &failed, false);
-                for (i, &z) in failed.iter().enumerate() {
-                    self.sched.after(
-                        duration,
-                        Event::ZoneRepair {
-                            zone: z,
-                            incident,
-                            renew: i == 0,
-                        },
-                    );
-                }
-                self.fail_zones(now, &failed, incident);
+            Event::RandomZoneFailure { zone } => self.random_zone_failure(now, zone),
+            Event::Scheduled { index } => self.scheduled_incident(now, index),
+            Event::ZoneRepair {
+                zone,
+                incident,
+                renew,
+            } => {
+                self.repair_zone(now, zone, renew);
+                self.component_repaired(now, incident);
+                self.reconcile(now, None, None);
             }
-            Event::Scheduled { index } => {
-                let s = &self.sc.scheduled[index];
+            Event::ElectionDone { epoch } => {
+                if epoch == self.election_epoch && self.election_pending {
+                    self.elect(now);
+                }
+            }
+            Event::ResyncDone { zone, epoch } => self.zone_resynced(now, zone, epoch),
+            Event::TicketResolved { epoch } => {
+                if epoch == self.ticket_epoch && self.ticket_pending {
+                    self.restore_from_backup(now);
+                }
+            }
+            Event::RandomRegionOutage => self.random_region_outage(now),
+            Event::RegionRepair { incident, renew } => self.region_repair(now, incident, renew),
+            Event::RandomLinkIncident { degraded } => self.random_link_incident(now, degraded),
+            Event::LinkRepair { incident, renew } => self.link_repair(now, incident, renew),
+            Event::Operation { index, occurrence } => self.operation(now, index, occurrence),
+            Event::SeedingDone { epoch } => self.seeding_done(now, epoch),
+            Event::EmergencyDecision { incident, epoch } => {
+                self.emergency_decision(now, incident, epoch)
+            }
+            Event::FailoverDone { incident, epoch } => self.failover_done(now, incident, epoch),
+            Event::FailbackStart { epoch } => self.failback_start(now, epoch),
+            Event::ResyncBackDone { epoch } => self.resync_back_done(now, epoch),
+            Event::SwitchBackDone { incident, epoch } => {
+                self.switch_back_done(now, incident, epoch)
+            }
+        }
+    }
+
+    fn scheduled_incident(&mut self, now: SimTime, index: usize) {
+        let s = &self.sc.scheduled[index];
+        match s.class {
+            IncidentClass::Zone => {
                 let zones = s.zones.clone();
-                let incident = self.open_incident(now, s.class, &zones, true);
+                let incident = self.open_incident(now, IncidentClass::Zone, &zones, true);
                 for &z in &zones {
                     self.sched.after(
                         s.duration,
@@ -309,44 +345,15 @@ impl<'s> Replication<'s> {
                 }
                 self.fail_zones(now, &zones, incident);
             }
-            Event::ZoneRepair {
-                zone,
-                incident,
-                renew,
-            } => {
-                self.repair_zone(now, zone);
-                let inc = &mut self.incidents[incident];
-                inc.zones_down -= 1;
-                if inc.zones_down == 0 {
-                    inc.record.end_ns = Some(now.0);
-                }
-                if renew {
-                    if let Some(p) = &self.sc.zone_failures[zone] {
-                        let next = p.time_between.sample(&mut self.rng.zones[zone]);
-                        self.sched.after(next, Event::RandomZoneFailure { zone });
-                    }
-                }
-                self.reconcile(now, None);
+            IncidentClass::Region => {
+                self.region_outage(now, s.duration, s.destroys_data, true, false)
             }
-            Event::ElectionDone { epoch } => {
-                if epoch == self.epoch && self.election_pending {
-                    self.elect(now);
-                }
-            }
-            Event::ResyncDone { zone, epoch } => {
-                if matches!(self.zones[zone].data, Data::Resyncing { epoch: e, .. } if e == epoch) {
-                    self.zones[zone].data = Data::Tracking;
-                    self.reconcile(now, None);
-                }
-            }
-            Event::TicketResolved { epoch } => {
-                if epoch == self.epoch && self.ticket_pending {
-                    self.restore_from_backup(now);
-                }
-            }
+            _ => self.link_incident(now, s.duration, s.bandwidth_factor, true, None),
         }
     }
 
+    /// Opens an incident record. `zones` names the failed zones (empty for
+    /// region and link incidents, which name themselves via `scope`).
     fn open_incident(
         &mut self,
         now: SimTime,
@@ -354,12 +361,16 @@ impl<'s> Replication<'s> {
         zones: &[usize],
         scheduled: bool,
     ) -> usize {
-        let names = &self.sc.home_region().zones;
-        let scope = zones
-            .iter()
-            .map(|&z| names[z].as_str())
-            .collect::<Vec<_>>()
-            .join("+");
+        let region = self.sc.home_region();
+        let scope = match class {
+            IncidentClass::Zone => zones
+                .iter()
+                .map(|&z| region.zones[z].as_str())
+                .collect::<Vec<_>>()
+                .join("+"),
+            IncidentClass::Link => "cross-region-link".to_string(),
+            _ => region.name.clone(),
+        };
         let recovery = if self.outage.is_some() {
             "overlapped"
         } else {
@@ -381,254 +392,54 @@ impl<'s> Replication<'s> {
                 lost_writes: 0,
                 lost_bytes: 0,
                 recovery,
+                last_sync_ns: None,
+                shown_loss_ns: None,
+                decision: None,
+                catch_up_ns: None,
             },
-            zones_down: zones.len() as u32,
+            pending_repairs: zones.len().max(1) as u32,
         });
         self.incidents.len() - 1
     }
 
-    /// Takes zones down at one instant. If the leader and at least
-    /// `quorum - 1` other in-sync zones fail together, the survivors lack the
-    /// writes still in flight to them (one-way zone latency).
-    fn fail_zones(&mut self, now: SimTime, failed: &[usize], incident: usize) {
-        let frontier = self.service.frontier(now);
-        let leader_fails = self.leader.is_some_and(|l| failed.contains(&l));
-        let tracking_failing = failed
-            .iter()
-            .filter(|&&z| self.zones[z].is_up() && self.zones[z].data == Data::Tracking)
-            .count();
-        for &z in failed {
-            let zone = &mut self.zones[z];
-            if zone.is_up() {
-                zone.data = Data::Behind {
-                    holds: zone.data.holds(frontier),
-                };
-            }
-            zone.down += 1;
-        }
-        if self.arch == Architecture::ZoneRedundant
-            && leader_fails
-            && tracking_failing >= self.sc.replication.quorum
-            && self.service.is_serving()
-        {
-            for z in 0..self.zones.len() {
-                if self.zones[z].is_up() && self.zones[z].data == Data::Tracking {
-                    let rtt = self.sc.replication.zone_rtt.sample(&mut self.rng.follower);
-                    let lag = SimDuration(rtt.0 / 2);
-                    self.zones[z].data = Data::Behind {
-                        holds: SimTime(frontier.0.saturating_sub(lag.0)),
-                    };
-                }
-            }
-        }
-        self.reconcile(now, Some(incident));
-    }
-
-    fn repair_zone(&mut self, now: SimTime, zone: usize) {
-        self.zones[zone].down -= 1;
-        if self.zones[zone].is_up()
-            && self.arch == Architecture::ZoneRedundant
-            && self.leader.is_some()
-        {
-            self.start_resync(now, zone);
+    /// One failed component of `incident` is back; the incident ends with the last.
+    fn component_repaired(&mut self, now: SimTime, incident: usize) {
+        let inc = &mut self.incidents[incident];
+        inc.pending_repairs = inc.pending_repairs.saturating_sub(1);
+        if inc.pending_repairs == 0 {
+            inc.record.end_ns = Some(now.0);
         }
     }
 
-    /// A zone that is up but behind catches up from the leader.
-    fn start_resync(&mut self, now: SimTime, zone: usize) {
-        let frontier = self.service.frontier(now);
-        let holds = self.zones[zone].data.holds(frontier);
-        if holds >= frontier {
-            self.zones[zone].data = Data::Tracking;
-            return;
-        }
-        let missed_s =
-            (self.service.served_until(frontier) - self.service.served_until(holds)) as f64 / 1e9;
-        let bytes = missed_s * self.sc.workload.bytes_per_sec();
-        let duration = match self.sc.replication.resync_bandwidth {
-            Some(bw) => SimDuration::from_secs_f64(bytes / bw),
-            None => SimDuration::ZERO,
+    /// Re-derives whether writes are served after any change. `how` labels
+    /// a resumption caused by a DR action; otherwise the zone rules label it.
+    fn reconcile(&mut self, now: SimTime, cause: Option<usize>, how: Option<&'static str>) {
+        let in_primary = self.zone_rules_serving(now);
+        let serving = match self.dr.serving_site() {
+            dr::Site::Primary => in_primary && !self.dr.primary_blocked(),
+            dr::Site::Secondary => true,
+            dr::Site::None => false,
         };
-        if duration.is_zero() {
-            self.zones[zone].data = Data::Tracking;
-        } else {
-            self.epoch += 1;
-            let epoch = self.epoch;
-            self.zones[zone].data = Data::Resyncing { holds, epoch };
-            self.sched
-                .after(duration, Event::ResyncDone { zone, epoch });
-        }
-    }
-
-    /// Re-derives whether writes are served after any change, starting the
-    /// recovery action the architecture prescribes.
-    fn reconcile(&mut self, now: SimTime, cause: Option<usize>) {
-        let serving = match self.arch {
-            Architecture::ZoneRedundant => {
-                if let Some(l) = self.leader {
-                    if !self.zones[l].is_up() {
-                        self.leader = None;
-                        let detect = self.detection_delay(now);
-                        self.begin_election(now.after(detect));
-                    }
-                } else if !self.election_pending && self.up_zones() >= self.sc.replication.quorum {
-                    // A failed election retries once enough zones are back.
-                    self.begin_election(now);
-                }
-                self.leader.is_some() && self.tracking_up() >= self.sc.replication.quorum
-            }
-            Architecture::SingleZone => self.zones[self.site].is_up(),
-            Architecture::ManualRecovery => {
-                let up = self.zones[self.site].is_up();
-                if up && self.ticket_pending {
-                    // The zone came back before support restored a backup.
-                    self.ticket_pending = false;
-                    self.epoch += 1;
-                } else if !up && !self.ticket_pending {
-                    self.ticket_pending = true;
-                    self.epoch += 1;
-                    let recovery = self.sc.home_region().manual_recovery.as_ref();
-                    let delay = recovery.map_or(SimDuration::ZERO, |m| {
-                        m.ticket_delay.sample(&mut self.rng.ticket)
-                    });
-                    self.sched
-                        .after(delay, Event::TicketResolved { epoch: self.epoch });
-                }
-                up
-            }
-        };
-        let elected_during_outage = self
-            .outage
-            .as_ref()
-            .is_some_and(|o| self.last_election_at.is_some_and(|t| t >= o.since));
-        let how = match self.arch {
-            Architecture::ZoneRedundant if elected_during_outage => "zone-failover",
-            Architecture::ZoneRedundant => "quorum",
-            Architecture::SingleZone | Architecture::ManualRecovery => "zone-repair",
-        };
+        let how = how.unwrap_or_else(|| self.resumption_label());
         self.set_serving(now, serving, cause, how);
     }
 
-    fn begin_election(&mut self, at: SimTime) {
-        self.election_pending = true;
-        self.epoch += 1;
-        let reroute = self.sc.failover.reroute.sample(&mut self.rng.failover);
-        self.sched
-            .at(at.after(reroute), Event::ElectionDone { epoch: self.epoch });
-    }
-
-    /// Heartbeats are sent at multiples of the interval from time zero; a
-    /// failure at `t` misses every beat from the first tick at or after `t`
-    /// and is declared at the `missed_heartbeats`-th missed tick. The delay
-    /// is therefore uniform on `[(k-1)h, kh)` for a failure at a random phase.
-    fn detection_delay(&self, failed_at: SimTime) -> SimDuration {
-        let h = self.sc.failover.heartbeat_interval.0;
-        let k = u64::from(self.sc.failover.missed_heartbeats);
-        let first_missed = failed_at.0.div_ceil(h).saturating_mul(h);
-        let declared = first_missed.saturating_add((k - 1).saturating_mul(h));
-        SimDuration(declared - failed_at.0)
-    }
-
-    fn up_zones(&self) -> usize {
-        self.zones.iter().filter(|z| z.is_up()).count()
-    }
-
-    fn tracking_up(&self) -> usize {
-        self.zones
-            .iter()
-            .filter(|z| z.is_up() && z.data == Data::Tracking)
-            .count()
-    }
-
-    /// Picks the most up-to-date zone among those up; writes it lacks are lost.
-    fn elect(&mut self, now: SimTime) {
-        self.election_pending = false;
-        self.last_election_at = Some(now);
-        if self.up_zones() < self.sc.replication.quorum {
-            return self.reconcile(now, None);
-        }
-        let frontier = self.service.frontier(now);
-        let (best, best_holds) = (0..self.zones.len())
-            .filter(|&z| self.zones[z].is_up())
-            .map(|z| (z, self.zones[z].data.holds(frontier)))
-            .max_by_key(|&(z, h)| (h, std::cmp::Reverse(z)))
-            .expect("at least quorum >= 1 zones are up");
-        if best_holds < frontier {
-            let loss = sample_loss(
-                &self.service,
-                best_holds,
-                frontier,
-                self.sc.workload.write_rate,
-                self.sc.workload.write_size,
-                &mut self.rng.writes,
-            );
-            self.record_loss(loss);
-            // The suffix held only by failed zones is discarded: they rejoin
-            // behind the new leader.
-            for z in &mut self.zones {
-                if z.data.holds(frontier) > best_holds {
-                    z.data = Data::Behind { holds: best_holds };
-                }
-            }
-        }
-        self.leader = Some(best);
-        self.zones[best].data = Data::Tracking;
-        for z in 0..self.zones.len() {
-            if z != best && self.zones[z].is_up() {
-                if self.zones[z].data.holds(frontier) >= best_holds {
-                    self.zones[z].data = Data::Tracking;
-                } else if !matches!(self.zones[z].data, Data::Resyncing { .. }) {
-                    self.start_resync(now, z);
-                }
-            }
-        }
-        self.reconcile(now, None);
-    }
-
-    /// A support ticket completes: the environment is restored from the
-    /// latest backup into another up zone (or waits if none is up).
-    fn restore_from_backup(&mut self, now: SimTime) {
-        let Some(target) = (0..self.zones.len()).find(|&z| z != self.site && self.zones[z].is_up())
-        else {
-            // Nowhere to restore to: keep waiting for a zone.
-            return;
-        };
-        self.ticket_pending = false;
-        let interval = self
-            .sc
-            .home_region()
-            .manual_recovery
-            .as_ref()
-            .map_or(1, |m| m.backup_interval.0.max(1));
-        let failure = self.service.frontier(now);
-        let last_backup = SimTime(failure.0 / interval * interval);
-        let loss = sample_loss(
-            &self.service,
-            last_backup,
-            failure,
-            self.sc.workload.write_rate,
-            self.sc.workload.write_size,
-            &mut self.rng.writes,
-        );
-        self.record_loss(loss);
-        self.site = target;
-        self.set_serving(now, true, None, "support-ticket");
-    }
-
-    fn record_loss(&mut self, loss: Loss) {
+    /// Attributes `loss` to `incident`.
+    fn record_loss(&mut self, incident: usize, loss: Loss) {
         if loss.writes == 0 {
             return;
         }
-        let cause = self
-            .outage
+        let rec = &mut self.incidents[incident].record;
+        rec.lost_writes += loss.writes;
+        rec.lost_bytes += loss.bytes;
+        rec.rpo_ns = rec.rpo_ns.max(loss.rpo.0);
+    }
+
+    /// The incident owning the current interruption (or the newest incident).
+    fn current_cause(&self) -> usize {
+        self.outage
             .as_ref()
-            .map_or(self.incidents.len().saturating_sub(1), |o| o.cause);
-        if let Some(inc) = self.incidents.get_mut(cause) {
-            let rec = &mut inc.record;
-            rec.lost_writes += loss.writes;
-            rec.lost_bytes += loss.bytes;
-            rec.rpo_ns = rec.rpo_ns.max(loss.rpo.0);
-        }
+            .map_or(self.incidents.len().saturating_sub(1), |o| o.cause)
     }
 
     fn set_serving(
@@ -641,6 +452,7 @@ impl<'s> Replication<'s> {
         match (self.service.is_serving(), serving) {
             (true, false) => {
                 self.service.stop(now);
+                self.dr.serving_changed(&self.service, now);
                 self.interruptions += 1;
                 let cause = cause.unwrap_or(self.incidents.len().saturating_sub(1));
                 if let Some(inc) = self.incidents.get_mut(cause) {
@@ -650,6 +462,7 @@ impl<'s> Replication<'s> {
             }
             (false, true) => {
                 self.service.start(now);
+                self.dr.serving_changed(&self.service, now);
                 if let Some(outage) = self.outage.take() {
                     let rec = &mut self.incidents[outage.cause].record;
                     rec.interruption_end_ns = Some(now.0);
@@ -661,36 +474,34 @@ impl<'s> Replication<'s> {
         }
     }
 
-    fn sample_latencies_until(&mut self, t: SimTime) {
-        while let Some(&at) = self.latency_instants.last() {
+    /// Takes the commit-latency and lag samples whose instants have passed.
+    /// No state changes between events, so the state now is the state then.
+    fn take_samples_until(&mut self, t: SimTime) {
+        while let Some(&at) = self.sample_instants.last() {
             if at > t {
                 break;
             }
-            self.latency_instants.pop();
-            // No state changes between events, so the state now is the state at `at`.
+            self.sample_instants.pop();
             if self.service.is_serving() {
                 let latency = self.commit_latency();
                 self.latencies.push(latency.0);
             }
+            if let Some(lag) = self.lag_at(at) {
+                self.lags.push(lag.0);
+            }
         }
     }
 
-    /// The leader acknowledges locally; a commit needs `quorum - 1` more
-    /// acknowledgements, so its latency is the (quorum-1)-th smallest round
-    /// trip to the in-sync followers (an order statistic).
+    /// Commit latency now: the zones' quorum latency, slowed down by the
+    /// paired region's limited capacity while failed over.
     fn commit_latency(&mut self) -> SimDuration {
-        let q = self.sc.replication.quorum;
-        if self.arch != Architecture::ZoneRedundant || q <= 1 {
-            return SimDuration::ZERO;
+        let base = self.quorum_latency();
+        match self.dr.serving_site() {
+            dr::Site::Secondary => {
+                let capacity = self.sc.dr.as_ref().map_or(1.0, |d| d.secondary_capacity);
+                SimDuration::from_secs_f64(base.as_secs_f64() / capacity)
+            }
+            _ => base,
         }
-        let leader = self.leader;
-        let mut rtts: Vec<u64> = (0..self.zones.len())
-            .filter(|&z| {
-                Some(z) != leader && self.zones[z].is_up() && self.zones[z].data == Data::Tracking
-            })
-            .map(|_| self.sc.replication.zone_rtt.sample(&mut self.rng.latency).0)
-            .collect();
-        rtts.sort_unstable();
-        SimDuration(rtts.get(q - 2).copied().unwrap_or(0))
     }
 }

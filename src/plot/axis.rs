@@ -14,7 +14,8 @@ use plotters::coord::types::RangedCoordf64;
 /// What a value measures, which decides how its axis is scaled and labelled.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Unit {
-    /// Durations; the axis picks one of ms, s, min, h, d from the data range.
+    /// Durations; a linear axis picks one of ms, s, min, h, d from the data
+    /// range, a log axis labels each tick in its own ("100 ms", "1 h").
     Seconds,
     /// Sizes; the axis picks B, KB, MB, GB, TB or PB (decimal prefixes, as in
     /// drsim's tables, so a chart and a table agree on "1.5 GB").

@@ -139,12 +139,28 @@ pub(crate) mod test_support {
     use super::{CHART_HEIGHT, CHART_WIDTH};
     use crate::plot::Provenance;
 
-    /// A fresh directory per test so parallel tests never share files.
-    pub(crate) fn temp_dir(test: &str) -> PathBuf {
+    /// A fresh directory per test so parallel tests never share files;
+    /// removed again when the test ends.
+    pub(crate) struct TestDir(PathBuf);
+
+    impl std::ops::Deref for TestDir {
+        type Target = Path;
+        fn deref(&self) -> &Path {
+            &self.0
+        }
+    }
+
+    impl Drop for TestDir {
+        fn drop(&mut self) {
+            let _ = std::fs::remove_dir_all(&self.0);
+        }
+    }
+
+    pub(crate) fn temp_dir(test: &str) -> TestDir {
         let dir = std::env::temp_dir().join(format!("drsim_plot_{}_{test}", std::process::id()));
         let _ = std::fs::remove_dir_all(&dir);
         std::fs::create_dir_all(&dir).unwrap();
-        dir
+        TestDir(dir)
     }
 
     pub(crate) fn prov() -> Provenance {

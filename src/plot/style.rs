@@ -65,6 +65,11 @@ const CHART_MARGIN: u32 = 12;
 /// Registers the embedded DejaVu fonts once per process. The build has no
 /// fontconfig, so without this every text draw fails with FontUnavailable;
 /// the result is kept so a bad font fails every chart the same way.
+///
+/// Known limitation: plotters 0.3.7's ab_glyph rasteriser drops each glyph's
+/// left side bearing, so PNG text has slightly uneven letter spacing ("1 0").
+/// Fixing it needs a custom backend, which needs types plotters does not
+/// re-export; SVG text is laid out by the viewer and is unaffected.
 pub(crate) fn ensure_fonts() -> Result<(), PlotError> {
     static REGISTERED: OnceLock<Result<(), String>> = OnceLock::new();
     REGISTERED

@@ -8,7 +8,9 @@ mod validate;
 
 pub use error::{Diagnostic, Location, ScenarioError};
 pub use model::*;
-pub use validate::{fnv1a_hex, DEFAULT_TARGET_QUANTILE, MAX_RUNS};
+pub use validate::{
+    fnv1a_hex, service_catalogue, DEFAULT_TARGET_QUANTILE, MAX_RUNS, SERVICE_CATALOGUE,
+};
 
 use error::suggestion_for_serde_message;
 use std::path::Path;

@@ -28,6 +28,151 @@ pub struct Scenario {
     pub correlated_zone_probability: f64,
     pub scheduled: Vec<ScheduledIncident>,
     pub targets: Vec<Target>,
+    /// Random outages of the whole home region.
+    pub region_failures: Option<RegionFailures>,
+    /// The asynchronous link to the paired region (present when the home
+    /// region has a pair and `[cross_region]` is given).
+    pub cross_region: Option<CrossRegion>,
+    /// Self-service DR (present when configured and allowed).
+    pub dr: Option<Dr>,
+    pub operations: Vec<Operation>,
+    /// Random partitions of the cross-region link.
+    pub link_failures: Option<FailureProcess>,
+    /// Random bandwidth degradations of the cross-region link.
+    pub link_degradation: Option<Degradation>,
+    pub capacity: Capacity,
+    pub services: Vec<Service>,
+}
+
+#[derive(Clone, Debug)]
+pub struct RegionFailures {
+    pub process: FailureProcess,
+    /// Probability (in [0, 1]) that an outage destroys the primary's data.
+    pub destroy_probability: f64,
+}
+
+#[derive(Clone, Debug)]
+pub struct Degradation {
+    pub process: FailureProcess,
+    /// Fraction of the bandwidth left while degraded, in (0, 1).
+    pub bandwidth_factor: f64,
+}
+
+/// The asynchronous, batched, in-order log shipped to the paired region.
+#[derive(Clone, Debug)]
+pub struct CrossRegion {
+    /// Index of the paired region in `Scenario::regions`.
+    pub paired_region: usize,
+    /// Bytes per second of the link.
+    pub bandwidth: f64,
+    /// One-way propagation: 5 µs/km × distance plus half the configured overhead.
+    pub one_way: SimDuration,
+    /// Batches are cut at multiples of this (the configured interval, or
+    /// shorter when `batch_size` fills first at the offered write rate).
+    pub batch_interval: SimDuration,
+    pub apply_delay: Dist,
+}
+
+/// Self-service DR settings.
+#[derive(Clone, Debug)]
+pub struct Dr {
+    /// On and seeded from time zero (otherwise an `enable` operation turns it on).
+    pub enabled_at_start: bool,
+    pub seeding_overhead: Dist,
+    pub operator_decision: Dist,
+    pub failover_time: Dist,
+    pub switch_time: Dist,
+    pub failback_delay: Dist,
+    /// Policy: fail over only if the loss window is at most this.
+    pub max_data_loss: Option<SimDuration>,
+    /// Share of the primary's capacity in the paired region, in (0, 1].
+    pub secondary_capacity: f64,
+    /// The environment is in a VNet without a VNet pair: failovers fail.
+    pub vnet_unpaired: bool,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum OperationKind {
+    Enable,
+    Drill,
+    Disable,
+}
+
+impl OperationKind {
+    pub const NAMES: [&'static str; 3] = ["enable", "drill", "disable"];
+
+    pub fn name(self) -> &'static str {
+        match self {
+            OperationKind::Enable => "enable",
+            OperationKind::Drill => "drill",
+            OperationKind::Disable => "disable",
+        }
+    }
+}
+
+#[derive(Clone, Debug)]
+pub struct Operation {
+    pub kind: OperationKind,
+    pub at: SimTime,
+    pub every: Option<SimDuration>,
+    /// Drill: time in the paired region before the switch back.
+    pub stay: SimDuration,
+}
+
+/// Storage per type (bytes) and optional prices per GB-month.
+#[derive(Clone, Debug, Default)]
+pub struct Capacity {
+    pub database: u64,
+    pub file: u64,
+    pub log: u64,
+    pub price_database: Option<f64>,
+    pub price_file: Option<f64>,
+    pub price_log: Option<f64>,
+}
+
+/// What a service does during a regional failover (the seed's statements).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum ServiceBehaviour {
+    /// Fails over and back with the environment.
+    FailsOver,
+    /// Unavailable until the primary region returns.
+    UnavailableUntilPrimary,
+    /// Keeps working with a latency impact.
+    Degraded,
+    /// Self-service DR not supported: down until the primary region returns.
+    NotSupported,
+}
+
+impl ServiceBehaviour {
+    pub const NAMES: [&'static str; 4] = [
+        "fails-over",
+        "unavailable-until-primary",
+        "degraded",
+        "not-supported",
+    ];
+
+    pub fn from_name(s: &str) -> Option<ServiceBehaviour> {
+        Some(match s {
+            "fails-over" => ServiceBehaviour::FailsOver,
+            "unavailable-until-primary" => ServiceBehaviour::UnavailableUntilPrimary,
+            "degraded" => ServiceBehaviour::Degraded,
+            "not-supported" => ServiceBehaviour::NotSupported,
+            _ => return None,
+        })
+    }
+
+    pub fn name(self) -> &'static str {
+        Self::NAMES[self as usize]
+    }
+}
+
+#[derive(Clone, Debug)]
+pub struct Service {
+    pub name: String,
+    pub behaviour: ServiceBehaviour,
+    /// The seed's statement behind the behaviour.
+    pub note: String,
 }
 
 #[derive(Clone, Debug)]
@@ -95,6 +240,8 @@ pub struct Environment {
     pub home_zone: usize,
     /// Bytes of environment data.
     pub data_size: u64,
+    /// Without DR: interval of the backups kept in the primary region.
+    pub backup_interval: SimDuration,
 }
 
 /// How the environment survives a zone failure, derived from its type and region.
@@ -181,6 +328,10 @@ pub struct ScheduledIncident {
     pub zones: Vec<usize>,
     pub at: SimTime,
     pub duration: SimDuration,
+    /// Region incident: destroys the primary's data.
+    pub destroys_data: bool,
+    /// Link degradation: fraction of the bandwidth left.
+    pub bandwidth_factor: f64,
 }
 
 #[derive(Clone, Debug, PartialEq)]

@@ -30,8 +30,20 @@ pub struct RawScenario {
     pub incidents: Vec<Spanned<RawIncident>>,
     #[serde(default)]
     pub targets: Option<Spanned<RawTargets>>,
-    /// Parameter sweep; read by `drsim sweep` (see `sweep.rs`), ignored by `run`.
     #[serde(default)]
+    pub cross_region: Option<Spanned<RawCrossRegion>>,
+    #[serde(default)]
+    pub dr: Option<Spanned<RawDr>>,
+    #[serde(default)]
+    pub operations: Vec<Spanned<RawOperation>>,
+    #[serde(default)]
+    pub capacity: Option<RawCapacity>,
+    #[serde(default)]
+    pub services: Vec<Spanned<RawService>>,
+    /// Parameter sweep; read by `drsim sweep` (see `sweep.rs`) from the
+    /// text, accepted here only so that `run` does not reject the key.
+    #[serde(default)]
+    #[allow(dead_code)]
     pub sweep: Option<toml::Table>,
 }
 
@@ -60,6 +72,12 @@ pub struct RawRegion {
     /// How often the service backs up environment data to another data center.
     #[serde(default)]
     pub backup_interval: Option<Spanned<SimDuration>>,
+    /// The one region this region may fail over to.
+    #[serde(default)]
+    pub paired_region: Option<Spanned<String>>,
+    /// Distance to the paired region, in km.
+    #[serde(default)]
+    pub pair_distance_km: Option<Spanned<f64>>,
 }
 
 fn yes() -> bool {
@@ -77,6 +95,18 @@ pub struct RawEnvironment {
     #[serde(default)]
     pub home_zone: Option<Spanned<String>>,
     pub data_size: ByteSize,
+    /// Managed Environment (a prerequisite of self-service DR).
+    #[serde(default)]
+    pub managed: Option<bool>,
+    /// Billing plan: `"pay-as-you-go"` is a prerequisite of self-service DR.
+    #[serde(default)]
+    pub billing: Option<Spanned<String>>,
+    /// Deployed in a virtual network.
+    #[serde(default)]
+    pub vnet: Option<bool>,
+    /// A virtual network pair is configured for the paired region.
+    #[serde(default)]
+    pub vnet_paired: Option<bool>,
 }
 
 #[derive(Deserialize, Debug)]
@@ -122,6 +152,41 @@ pub struct RawFailures {
     /// Per-zone overrides of the random outage process.
     #[serde(default)]
     pub zone: Vec<Spanned<RawZoneOverride>>,
+    /// Random outages of the whole home region.
+    #[serde(default)]
+    pub regions: Option<RawRegionFailures>,
+    /// Random partitions of the cross-region link.
+    #[serde(default)]
+    pub link: Option<RawProcess>,
+    /// Random bandwidth degradations of the cross-region link.
+    #[serde(default)]
+    pub link_degradation: Option<RawDegradation>,
+}
+
+#[derive(Deserialize, Debug)]
+#[serde(deny_unknown_fields)]
+pub struct RawProcess {
+    pub time_between: Dist,
+    pub duration: Dist,
+}
+
+#[derive(Deserialize, Debug)]
+#[serde(deny_unknown_fields)]
+pub struct RawRegionFailures {
+    pub time_between: Dist,
+    pub duration: Dist,
+    /// Share of region outages that destroy the primary's data.
+    #[serde(default)]
+    pub destroy_probability: Option<Spanned<f64>>,
+}
+
+#[derive(Deserialize, Debug)]
+#[serde(deny_unknown_fields)]
+pub struct RawDegradation {
+    pub time_between: Dist,
+    pub duration: Dist,
+    /// Fraction of the bandwidth left while degraded, in (0, 1).
+    pub bandwidth_factor: Spanned<f64>,
 }
 
 #[derive(Deserialize, Debug)]
@@ -150,6 +215,15 @@ pub struct RawIncident {
     pub zone: Option<Spanned<String>>,
     #[serde(default)]
     pub zones: Option<Vec<Spanned<String>>>,
+    /// For `kind = "region"`: the failing region (default: the home region).
+    #[serde(default)]
+    pub region: Option<Spanned<String>>,
+    /// For `kind = "region"`: the outage destroys the primary's data.
+    #[serde(default)]
+    pub destroys_data: Option<bool>,
+    /// For `kind = "link_degradation"`: fraction of the bandwidth left.
+    #[serde(default)]
+    pub bandwidth_factor: Option<Spanned<f64>>,
     pub at: Spanned<SimDuration>,
     pub duration: Spanned<SimDuration>,
 }
@@ -159,6 +233,14 @@ pub struct RawIncident {
 pub struct RawTargets {
     #[serde(default)]
     pub zone: Option<Spanned<RawTarget>>,
+    #[serde(default)]
+    pub region: Option<Spanned<RawTarget>>,
+    #[serde(default)]
+    pub link: Option<Spanned<RawTarget>>,
+    #[serde(default)]
+    pub drill: Option<Spanned<RawTarget>>,
+    #[serde(default)]
+    pub failback: Option<Spanned<RawTarget>>,
 }
 
 #[derive(Deserialize, Debug)]
@@ -171,4 +253,109 @@ pub struct RawTarget {
     /// Share of incidents that must meet the target, e.g. 0.99.
     #[serde(default)]
     pub quantile: Option<Spanned<f64>>,
+}
+
+/// The asynchronous link to the paired region.
+#[derive(Deserialize, Debug)]
+#[serde(deny_unknown_fields)]
+pub struct RawCrossRegion {
+    pub bandwidth: Spanned<Bandwidth>,
+    /// Added to the propagation round trip derived from the pair distance.
+    #[serde(default)]
+    pub rtt_overhead: Option<Spanned<SimDuration>>,
+    /// Batches are cut at multiples of this interval.
+    pub batch_interval: Spanned<SimDuration>,
+    /// A batch is also cut when it reaches this size.
+    #[serde(default)]
+    pub batch_size: Option<Spanned<ByteSize>>,
+    /// Delay between a batch's arrival and its application at the secondary.
+    #[serde(default)]
+    pub apply_delay: Option<Dist>,
+}
+
+/// Self-service disaster recovery.
+#[derive(Deserialize, Debug)]
+#[serde(deny_unknown_fields)]
+pub struct RawDr {
+    /// DR is on (and seeded) from time zero.
+    #[serde(default)]
+    pub enabled: Option<bool>,
+    /// Failover target; must be the home region's paired region.
+    #[serde(default)]
+    pub target_region: Option<Spanned<String>>,
+    /// Extra time of the initial seeding beyond data_size / bandwidth.
+    #[serde(default)]
+    pub seeding_overhead: Option<Dist>,
+    /// Time for the operator to declare a disaster (emergency response).
+    #[serde(default)]
+    pub operator_decision: Option<Dist>,
+    /// Time the forced failover takes to execute.
+    #[serde(default)]
+    pub failover_time: Option<Dist>,
+    /// Time of the switch in a planned failover (drill) or switch back.
+    #[serde(default)]
+    pub switch_time: Option<Dist>,
+    /// Delay between the primary region's recovery and the start of the switch back.
+    #[serde(default)]
+    pub failback_delay: Option<Dist>,
+    /// Fail over only if the data loss shown is at most this; else wait for the region.
+    #[serde(default)]
+    pub max_data_loss: Option<Spanned<SimDuration>>,
+    /// Share of the primary's capacity available in the paired region, in (0, 1].
+    #[serde(default)]
+    pub secondary_capacity: Option<Spanned<f64>>,
+    /// Without DR: interval of the backups kept in the primary region.
+    #[serde(default)]
+    pub backup_interval: Option<Spanned<SimDuration>>,
+}
+
+/// A scheduled lifecycle operation.
+#[derive(Deserialize, Debug)]
+#[serde(deny_unknown_fields)]
+pub struct RawOperation {
+    /// `enable`, `drill` or `disable`.
+    pub kind: Spanned<String>,
+    pub at: Spanned<SimDuration>,
+    /// Repeat every this long.
+    #[serde(default)]
+    pub every: Option<Spanned<SimDuration>>,
+    /// Drill: time spent in the paired region before switching back.
+    #[serde(default)]
+    pub stay: Option<Spanned<SimDuration>>,
+}
+
+/// Storage consumption per storage type and optional prices.
+#[derive(Deserialize, Debug)]
+#[serde(deny_unknown_fields)]
+pub struct RawCapacity {
+    #[serde(default)]
+    pub database: Option<ByteSize>,
+    #[serde(default)]
+    pub file: Option<ByteSize>,
+    #[serde(default)]
+    pub log: Option<ByteSize>,
+    /// Price per GB-month per storage type (any currency).
+    #[serde(default)]
+    pub price_per_gb_month: Option<RawPrices>,
+}
+
+#[derive(Deserialize, Debug)]
+#[serde(deny_unknown_fields)]
+pub struct RawPrices {
+    #[serde(default)]
+    pub database: Option<f64>,
+    #[serde(default)]
+    pub file: Option<f64>,
+    #[serde(default)]
+    pub log: Option<f64>,
+}
+
+/// A service attached to the environment, by its catalogue name.
+#[derive(Deserialize, Debug)]
+#[serde(deny_unknown_fields)]
+pub struct RawService {
+    pub name: Spanned<String>,
+    /// Overrides the catalogue's DR behaviour.
+    #[serde(default)]
+    pub behaviour: Option<Spanned<String>>,
 }

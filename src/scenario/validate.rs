@@ -429,24 +429,363 @@ pub(crate) fn validate(raw: RawScenario, c: &mut Checker) -> Option<Scenario> {
         }
     }
 
+    // cross-region pair, link and DR
+    let env_type = kind;
+    let paired = region_idx.and_then(|ri| {
+        let r = &raw.regions.get_ref()[ri];
+        let pair = r.paired_region.as_ref()?;
+        let pi = c.resolve(
+            pair,
+            &region_names,
+            "region",
+            &format!("regions[{ri}].paired_region"),
+        )?;
+        if pi == ri {
+            c.error(
+                Some(pair.span()),
+                &format!("regions[{ri}].paired_region"),
+                "a region cannot be paired with itself",
+            );
+            return None;
+        }
+        Some(pi)
+    });
+    for (i, r) in raw.regions.get_ref().iter().enumerate() {
+        if let Some(d) = &r.pair_distance_km {
+            let km = *d.get_ref();
+            if !km.is_finite() || km < 0.0 {
+                c.error(
+                    Some(d.span()),
+                    &format!("regions[{i}].pair_distance_km"),
+                    format!("expected a finite, non-negative distance in km, found {km}"),
+                );
+            } else if km < MIN_PAIR_DISTANCE_KM {
+                c.warn(Some(d.span()), &format!("regions[{i}].pair_distance_km"), format!("region pairs are usually at least 300 miles (~480 km) apart; {km} km offers less protection from large-scale disasters"));
+            }
+        }
+    }
+    let write_bytes_per_sec = w.write_rate.get_ref().0 * w.write_size.get_ref().0 as f64;
+    let cross_region = match (&raw.cross_region, paired) {
+        (Some(cr), Some(pi)) => {
+            let crr = cr.get_ref();
+            let bw = crr.bandwidth.get_ref().0;
+            if !positive(bw) {
+                c.error(
+                    Some(crr.bandwidth.span()),
+                    "cross_region.bandwidth",
+                    "the link bandwidth must be positive",
+                );
+            }
+            let interval = *crr.batch_interval.get_ref();
+            if interval.is_zero() {
+                c.error(
+                    Some(crr.batch_interval.span()),
+                    "cross_region.batch_interval",
+                    "the batch interval must be positive",
+                );
+            } else if interval < MIN_BATCH_INTERVAL {
+                c.error(Some(crr.batch_interval.span()), "cross_region.batch_interval", format!("batch interval below {MIN_BATCH_INTERVAL}: the fast model cuts batches at this granularity; use at least 1ms"));
+            }
+            let mut effective = interval;
+            if let Some(size) = &crr.batch_size {
+                let bytes = size.get_ref().0;
+                if bytes == 0 {
+                    c.error(
+                        Some(size.span()),
+                        "cross_region.batch_size",
+                        "the batch size must be positive",
+                    );
+                } else if positive(write_bytes_per_sec) {
+                    let fill = SimDuration::from_secs_f64(bytes as f64 / write_bytes_per_sec)
+                        .max(MIN_BATCH_INTERVAL);
+                    effective = effective.min(fill);
+                }
+            }
+            if positive(bw) && write_bytes_per_sec >= bw {
+                c.warn(
+                    Some(crr.bandwidth.span()),
+                    "cross_region.bandwidth",
+                    format!(
+                        "offered write load {:.3} MB/s is at or above the link's {:.3} MB/s: replication lag grows without bound",
+                        write_bytes_per_sec / 1e6,
+                        bw / 1e6
+                    ),
+                );
+            }
+            let km = raw.regions.get_ref()[region_idx.unwrap_or(0)]
+                .pair_distance_km
+                .as_ref()
+                .map_or(DEFAULT_PAIR_DISTANCE_KM, |d| *d.get_ref());
+            let overhead = crr
+                .rtt_overhead
+                .as_ref()
+                .map_or(SimDuration::from_millis(2), |o| *o.get_ref());
+            let one_way =
+                SimDuration((FIBER_NS_PER_KM as f64 * km.max(0.0)).round() as u64 + overhead.0 / 2);
+            Some(CrossRegion {
+                paired_region: pi,
+                bandwidth: bw,
+                one_way,
+                batch_interval: effective,
+                apply_delay: crr
+                    .apply_delay
+                    .clone()
+                    .unwrap_or(Dist::Constant(SimDuration::ZERO)),
+            })
+        }
+        (Some(cr), None) => {
+            c.error(
+                Some(cr.span()),
+                "cross_region",
+                "cross-region replication needs the home region to name a `paired_region`",
+            );
+            None
+        }
+        _ => None,
+    };
+
+    let mut operations = Vec::new();
+    for (i, op) in raw.operations.iter().enumerate() {
+        let path = format!("operations[{i}]");
+        let o = op.get_ref();
+        let names: Vec<String> = OperationKind::NAMES.iter().map(|s| s.to_string()).collect();
+        let Some(k) = c.resolve(&o.kind, &names, "operation", &format!("{path}.kind")) else {
+            continue;
+        };
+        let kind = [
+            OperationKind::Enable,
+            OperationKind::Drill,
+            OperationKind::Disable,
+        ][k];
+        let at = *o.at.get_ref();
+        if at >= horizon && !horizon.is_zero() {
+            c.error(
+                Some(o.at.span()),
+                &format!("{path}.at"),
+                format!("the operation is at {at}, at or after the horizon ({horizon})"),
+            );
+        }
+        if let Some(e) = &o.every {
+            if e.get_ref().is_zero() {
+                c.error(
+                    Some(e.span()),
+                    &format!("{path}.every"),
+                    "a repeat interval must be positive",
+                );
+            }
+        }
+        let stay = match (&o.stay, kind) {
+            (Some(s), OperationKind::Drill) => *s.get_ref(),
+            (Some(s), _) => {
+                c.error(
+                    Some(s.span()),
+                    &format!("{path}.stay"),
+                    "`stay` applies only to drills",
+                );
+                SimDuration::ZERO
+            }
+            (None, _) => SimDuration::from_secs(3600),
+        };
+        operations.push(Operation {
+            kind,
+            at: SimTime(at.0),
+            every: o.every.as_ref().map(|e| *e.get_ref()),
+            stay,
+        });
+    }
+
+    let dr = match &raw.dr {
+        Some(d) => {
+            let dref = d.get_ref();
+            let wants_dr = dref.enabled.unwrap_or(false)
+                || operations.iter().any(|o| o.kind == OperationKind::Enable);
+            if wants_dr {
+                if env_type.is_some_and(|k| k != EnvironmentType::Production) {
+                    c.error(Some(env.kind.span()), "environment.type", "self-service disaster recovery is available only for production environments");
+                }
+                if env.managed != Some(true) {
+                    c.error(Some(d.span()), "environment.managed", "self-service disaster recovery requires a Managed Environment: set environment.managed = true");
+                }
+                match &env.billing {
+                    Some(b) if b.get_ref() == "pay-as-you-go" => {}
+                    Some(b) => c.error_with_help(Some(b.span()), "environment.billing", format!("self-service disaster recovery requires a pay-as-you-go billing plan, found `{}`", b.get_ref()), "set billing = \"pay-as-you-go\"".into()),
+                    None => c.error(Some(d.span()), "environment.billing", "self-service disaster recovery requires billing = \"pay-as-you-go\""),
+                }
+                if cross_region.is_none() && raw.cross_region.is_none() {
+                    c.error(Some(d.span()), "cross_region", "self-service disaster recovery replicates over a `[cross_region]` link: add one");
+                }
+            }
+            if let (Some(t), Some(ri)) = (&dref.target_region, region_idx) {
+                if let Some(ti) = c.resolve(t, &region_names, "region", "dr.target_region") {
+                    if Some(ti) != paired {
+                        let pair_name =
+                            paired.map_or("none".to_string(), |p| format!("`{}`", region_names[p]));
+                        c.error(
+                            Some(t.span()),
+                            "dr.target_region",
+                            format!("failover is possible only to the paired region of `{}` ({pair_name}), not to `{}`", region_names[ri], t.get_ref()),
+                        );
+                    }
+                }
+            }
+            let vnet_unpaired = env.vnet == Some(true) && env.vnet_paired != Some(true);
+            if wants_dr && vnet_unpaired {
+                c.warn(Some(d.span()), "environment.vnet_paired", "the environment is in a virtual network without a Virtual Network pair: every DR failover and failback will fail (set vnet_paired = true)");
+            }
+            let secondary_capacity = dref.secondary_capacity.as_ref().map_or(1.0, |f| {
+                let v = *f.get_ref();
+                if !(positive(v) && v <= 1.0) {
+                    c.error(
+                        Some(f.span()),
+                        "dr.secondary_capacity",
+                        format!("expected a share of capacity in (0, 1], found {v}"),
+                    );
+                }
+                v
+            });
+            wants_dr.then(|| Dr {
+                enabled_at_start: dref.enabled.unwrap_or(false),
+                seeding_overhead: dref
+                    .seeding_overhead
+                    .clone()
+                    .unwrap_or(Dist::Constant(SimDuration::from_secs(3600))),
+                operator_decision: dref.operator_decision.clone().unwrap_or(Dist::LogNormal {
+                    median: 1800e9,
+                    sigma: 0.6,
+                }),
+                failover_time: dref.failover_time.clone().unwrap_or(Dist::LogNormal {
+                    median: 600e9,
+                    sigma: 0.4,
+                }),
+                switch_time: dref.switch_time.clone().unwrap_or(Dist::LogNormal {
+                    median: 300e9,
+                    sigma: 0.4,
+                }),
+                failback_delay: dref
+                    .failback_delay
+                    .clone()
+                    .unwrap_or(Dist::Constant(SimDuration::from_secs(3600))),
+                max_data_loss: dref.max_data_loss.as_ref().map(|m| *m.get_ref()),
+                secondary_capacity,
+                vnet_unpaired,
+            })
+        }
+        None => {
+            if let Some(op) = operations
+                .iter()
+                .position(|o| o.kind != OperationKind::Enable)
+            {
+                c.error(
+                    Some(raw.operations[op].span()),
+                    &format!("operations[{op}]"),
+                    "DR operations need a `[dr]` table",
+                );
+            }
+            None
+        }
+    };
+    if dr.is_some() || !operations.is_empty() {
+        check_operation_timeline(
+            c,
+            &raw.operations,
+            &operations,
+            dr.as_ref(),
+            cross_region.as_ref(),
+            env.data_size.0,
+        );
+    }
+    let backup_interval = raw
+        .dr
+        .as_ref()
+        .and_then(|d| d.get_ref().backup_interval.as_ref())
+        .map_or(SimDuration::from_secs(86_400), |b| {
+            if b.get_ref().is_zero() {
+                c.error(
+                    Some(b.span()),
+                    "dr.backup_interval",
+                    "the backup interval must be positive",
+                );
+            }
+            *b.get_ref()
+        });
+
+    // random region and link failures
+    let region_failures = raw.failures.regions.as_ref().map(|rf| {
+        check_process(c, &rf.time_between, &rf.duration, "failures.regions");
+        let destroy_probability = rf.destroy_probability.as_ref().map_or(0.0, |p| {
+            let v = *p.get_ref();
+            if !(0.0..=1.0).contains(&v) {
+                c.error(
+                    Some(p.span()),
+                    "failures.regions.destroy_probability",
+                    format!("expected a probability in [0, 1], found {v}"),
+                );
+            }
+            v
+        });
+        RegionFailures {
+            process: FailureProcess {
+                time_between: rf.time_between.clone(),
+                duration: rf.duration.clone(),
+            },
+            destroy_probability,
+        }
+    });
+    let link_failures = raw.failures.link.as_ref().map(|lf| {
+        check_process(c, &lf.time_between, &lf.duration, "failures.link");
+        FailureProcess {
+            time_between: lf.time_between.clone(),
+            duration: lf.duration.clone(),
+        }
+    });
+    let link_degradation = raw.failures.link_degradation.as_ref().map(|ld| {
+        check_process(
+            c,
+            &ld.time_between,
+            &ld.duration,
+            "failures.link_degradation",
+        );
+        let f = check_bandwidth_factor(
+            c,
+            &ld.bandwidth_factor,
+            "failures.link_degradation.bandwidth_factor",
+        );
+        Degradation {
+            process: FailureProcess {
+                time_between: ld.time_between.clone(),
+                duration: ld.duration.clone(),
+            },
+            bandwidth_factor: f,
+        }
+    });
+    if (link_failures.is_some() || link_degradation.is_some()) && cross_region.is_none() {
+        c.warn(
+            None,
+            "failures.link",
+            "link failures have no effect without a `[cross_region]` link",
+        );
+    }
+
     // scheduled incidents
     let mut scheduled = Vec::new();
     for (i, inc) in raw.incidents.iter().enumerate() {
         let path = format!("incidents[{i}]");
         let inc_ref = inc.get_ref();
-        let classes: Vec<String> = IncidentClass::INJECTABLE
-            .iter()
-            .map(|c| c.name().to_string())
-            .collect();
-        let Some(ci) = c.resolve(
+        let kinds: Vec<String> = INCIDENT_KINDS.iter().map(|k| k.to_string()).collect();
+        let Some(ki) = c.resolve(
             &inc_ref.kind,
-            &classes,
+            &kinds,
             "incident kind",
             &format!("{path}.kind"),
         ) else {
             continue;
         };
-        let class = IncidentClass::INJECTABLE[ci];
+        let kind = INCIDENT_KINDS[ki];
+        let class = match kind {
+            "zone" => IncidentClass::Zone,
+            "region" => IncidentClass::Region,
+            _ => IncidentClass::Link,
+        };
         let at = *inc_ref.at.get_ref();
         if at >= horizon && !horizon.is_zero() {
             c.error(
@@ -462,45 +801,130 @@ pub(crate) fn validate(raw: RawScenario, c: &mut Checker) -> Option<Scenario> {
                 "the incident duration must be positive",
             );
         }
-        let mut zones = Vec::new();
         let names: Vec<&Spanned<String>> = inc_ref
             .zone
             .iter()
             .chain(inc_ref.zones.iter().flatten())
             .collect();
-        if names.is_empty() {
-            c.error(Some(inc.span()), &path, "a zone incident names the failing zone with `zone = \"...\"` (or several with `zones = [...]`)");
-        }
-        if let Some(ri) = region_idx {
-            for (j, n) in names.iter().enumerate() {
-                if let Some(zi) = c.resolve(n, &regions[ri].zones, "zone", &format!("{path}.zone"))
-                {
-                    if zones.contains(&zi) {
-                        c.error(
-                            Some(names[j].span()),
-                            &format!("{path}.zones"),
-                            format!("zone `{}` named twice", n.get_ref()),
-                        );
+        let mut zones = Vec::new();
+        match kind {
+            "zone" => {
+                if names.is_empty() {
+                    c.error(Some(inc.span()), &path, "a zone incident names the failing zone with `zone = \"...\"` (or several with `zones = [...]`)");
+                }
+                if let Some(ri) = region_idx {
+                    for n in &names {
+                        if let Some(zi) =
+                            c.resolve(n, &regions[ri].zones, "zone", &format!("{path}.zone"))
+                        {
+                            if zones.contains(&zi) {
+                                c.error(
+                                    Some(n.span()),
+                                    &format!("{path}.zones"),
+                                    format!("zone `{}` named twice", n.get_ref()),
+                                );
+                            }
+                            zones.push(zi);
+                        }
                     }
-                    zones.push(zi);
+                }
+            }
+            "region" => {
+                if let (Some(r), Some(ri)) = (&inc_ref.region, region_idx) {
+                    if let Some(x) =
+                        c.resolve(r, &region_names, "region", &format!("{path}.region"))
+                    {
+                        if x != ri {
+                            c.error(
+                                Some(r.span()),
+                                &format!("{path}.region"),
+                                format!(
+                                    "only outages of the home region `{}` are simulated",
+                                    region_names[ri]
+                                ),
+                            );
+                        }
+                    }
+                }
+                zones = (0..zone_count).collect();
+            }
+            _ => {
+                if cross_region.is_none() {
+                    c.error(
+                        Some(inc.span()),
+                        &path,
+                        "a link incident needs a `[cross_region]` link",
+                    );
                 }
             }
         }
+        if kind != "zone" && !names.is_empty() {
+            c.error(
+                Some(names[0].span()),
+                &format!("{path}.zone"),
+                format!("`zone` applies only to zone incidents, not `{kind}`"),
+            );
+        }
+        if kind != "region" && inc_ref.destroys_data.is_some() {
+            c.error(
+                Some(inc.span()),
+                &format!("{path}.destroys_data"),
+                "`destroys_data` applies only to region incidents",
+            );
+        }
+        let bandwidth_factor = match (&inc_ref.bandwidth_factor, kind) {
+            (Some(f), "link_degradation") => {
+                check_bandwidth_factor(c, f, &format!("{path}.bandwidth_factor"))
+            }
+            (None, "link_degradation") => {
+                c.error(Some(inc.span()), &format!("{path}.bandwidth_factor"), "a link degradation gives the fraction of bandwidth left, e.g. bandwidth_factor = 0.1");
+                1.0
+            }
+            (Some(f), _) => {
+                c.error(
+                    Some(f.span()),
+                    &format!("{path}.bandwidth_factor"),
+                    "`bandwidth_factor` applies only to link_degradation incidents",
+                );
+                1.0
+            }
+            (None, _) => 0.0,
+        };
         scheduled.push(ScheduledIncident {
             class,
             zones,
             at: SimTime(at.0),
             duration: *inc_ref.duration.get_ref(),
+            destroys_data: inc_ref.destroys_data.unwrap_or(false),
+            bandwidth_factor,
         });
     }
 
     // targets
     let mut targets = Vec::new();
     if let Some(t) = &raw.targets {
-        if let Some(zone) = &t.get_ref().zone {
-            push_targets(c, &mut targets, IncidentClass::Zone, zone, "targets.zone");
+        let tr = t.get_ref();
+        for (class, target) in [
+            (IncidentClass::Zone, &tr.zone),
+            (IncidentClass::Region, &tr.region),
+            (IncidentClass::Link, &tr.link),
+            (IncidentClass::Drill, &tr.drill),
+            (IncidentClass::Failback, &tr.failback),
+        ] {
+            if let Some(target) = target {
+                push_targets(
+                    c,
+                    &mut targets,
+                    class,
+                    target,
+                    &format!("targets.{}", class.name()),
+                );
+            }
         }
     }
+
+    let capacity = capacity(raw.capacity.as_ref(), env.data_size.0);
+    let services = services(c, &raw.services);
 
     if !c.diagnostics.is_empty() {
         return None;
@@ -522,6 +946,7 @@ pub(crate) fn validate(raw: RawScenario, c: &mut Checker) -> Option<Scenario> {
             region,
             home_zone,
             data_size: env.data_size.0,
+            backup_interval,
         },
         workload: Workload {
             write_rate: w.write_rate.get_ref().0,
@@ -541,7 +966,203 @@ pub(crate) fn validate(raw: RawScenario, c: &mut Checker) -> Option<Scenario> {
         correlated_zone_probability: correlated,
         scheduled,
         targets,
+        region_failures,
+        cross_region,
+        dr,
+        operations,
+        link_failures,
+        link_degradation,
+        capacity,
+        services,
     })
+}
+
+/// Incident kinds a scenario may schedule.
+const INCIDENT_KINDS: [&str; 4] = ["zone", "region", "link", "link_degradation"];
+
+/// Default distance to the paired region (km): "at least 300 miles" ≈ 480 km.
+const DEFAULT_PAIR_DISTANCE_KM: f64 = 500.0;
+/// Below this, a pair gives a warning: the seed says "at least 300 miles when possible".
+const MIN_PAIR_DISTANCE_KM: f64 = 480.0;
+/// Finest batch cut the fast model accepts.
+const MIN_BATCH_INTERVAL: SimDuration = SimDuration(1_000_000);
+/// Most occurrences one repeating operation may produce; more would flood
+/// the event queue (a drill every minute for a year is a mistake).
+const MAX_OPERATION_OCCURRENCES: u64 = 100_000;
+
+fn check_bandwidth_factor(c: &mut Checker, f: &Spanned<f64>, path: &str) -> f64 {
+    let v = *f.get_ref();
+    if !(positive(v) && v < 1.0) {
+        c.error(Some(f.span()), path, format!("expected the fraction of bandwidth left, in (0, 1), found {v} (a full outage is a `link` partition)"));
+    }
+    v
+}
+
+/// Rules that concern the order of lifecycle operations: a drill needs
+/// completed seeding; disabling DR is refused while failed over (during a
+/// drill's stay in the paired region).
+fn check_operation_timeline(
+    c: &mut Checker,
+    raw: &[Spanned<RawOperation>],
+    ops: &[Operation],
+    dr: Option<&Dr>,
+    link: Option<&CrossRegion>,
+    data_size: u64,
+) {
+    let enable_at = ops
+        .iter()
+        .filter(|o| o.kind == OperationKind::Enable)
+        .map(|o| o.at)
+        .min();
+    let seeded_from = match (dr, enable_at, link) {
+        (Some(d), _, _) if d.enabled_at_start => Some(SimTime::ZERO),
+        (Some(_), Some(at), Some(l)) => {
+            Some(at.after(SimDuration::from_secs_f64(data_size as f64 / l.bandwidth)))
+        }
+        _ => None,
+    };
+    for (i, o) in ops.iter().enumerate() {
+        if let Some(e) = o.every {
+            if e.0 > 0 && u64::MAX / e.0 < 1
+                || (e.0 > 0
+                    && (u64::MAX - o.at.0) / e.0 > MAX_OPERATION_OCCURRENCES
+                    && e.0 < 60_000_000_000)
+            {
+                c.error(
+                    Some(raw[i].span()),
+                    &format!("operations[{i}].every"),
+                    format!("repeating every {e} schedules too many operations; use at least 1m"),
+                );
+            }
+        }
+        if o.kind == OperationKind::Drill {
+            match seeded_from {
+                None => c.error(Some(raw[i].span()), &format!("operations[{i}]"), "a drill needs self-service DR: set dr.enabled = true or schedule an `enable` operation before it"),
+                Some(s) if o.at < s => c.error(
+                    Some(raw[i].get_ref().at.span()),
+                    &format!("operations[{i}].at"),
+                    format!("drill at {} comes before the initial seeding can complete (at the earliest {}): failover before seeding completes is not possible", SimDuration(o.at.0), SimDuration(s.0)),
+                ),
+                _ => {}
+            }
+        }
+    }
+    // Disable while failed over: inside a drill's stay (one-shot drills; a
+    // repeating drill is checked on its first occurrence).
+    for (i, o) in ops
+        .iter()
+        .enumerate()
+        .filter(|(_, o)| o.kind == OperationKind::Disable)
+    {
+        for (j, d) in ops
+            .iter()
+            .enumerate()
+            .filter(|(_, o)| o.kind == OperationKind::Drill)
+        {
+            if o.at >= d.at && o.at <= d.at.after(d.stay) {
+                c.error(
+                    Some(raw[i].span()),
+                    &format!("operations[{i}]"),
+                    format!("`disable` at {} falls while the environment is failed over by the drill operations[{j}] (from {} for {}): disabling DR is refused while failed over; switch back first", SimDuration(o.at.0), SimDuration(d.at.0), d.stay),
+                );
+            }
+        }
+        if enable_at.is_none() && dr.is_none_or(|d| !d.enabled_at_start) {
+            c.error(
+                Some(raw[i].span()),
+                &format!("operations[{i}]"),
+                "`disable` needs DR to be on (dr.enabled = true or an earlier `enable`)",
+            );
+        }
+    }
+}
+
+fn capacity(raw: Option<&RawCapacity>, data_size: u64) -> Capacity {
+    match raw {
+        None => Capacity {
+            database: data_size,
+            ..Capacity::default()
+        },
+        Some(r) => Capacity {
+            database: r.database.map_or(0, |b| b.0),
+            file: r.file.map_or(0, |b| b.0),
+            log: r.log.map_or(0, |b| b.0),
+            price_database: r.price_per_gb_month.as_ref().and_then(|p| p.database),
+            price_file: r.price_per_gb_month.as_ref().and_then(|p| p.file),
+            price_log: r.price_per_gb_month.as_ref().and_then(|p| p.log),
+        },
+    }
+}
+
+/// The catalogue of the seed's services, shipped as data.
+pub const SERVICE_CATALOGUE: &str = include_str!("../../data/services.toml");
+
+#[derive(serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Catalogue {
+    service: Vec<CatalogueEntry>,
+}
+
+#[derive(serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+struct CatalogueEntry {
+    name: String,
+    behaviour: String,
+    note: String,
+}
+
+/// Every service of the catalogue.
+pub fn service_catalogue() -> Vec<Service> {
+    let cat: Catalogue =
+        toml::from_str(SERVICE_CATALOGUE).expect("the shipped catalogue is valid (tested)");
+    cat.service
+        .into_iter()
+        .map(|e| Service {
+            behaviour: ServiceBehaviour::from_name(&e.behaviour)
+                .expect("catalogue behaviours are valid (tested)"),
+            name: e.name,
+            note: e.note,
+        })
+        .collect()
+}
+
+fn services(c: &mut Checker, raw: &[Spanned<RawService>]) -> Vec<Service> {
+    let catalogue = service_catalogue();
+    let names: Vec<String> = catalogue.iter().map(|s| s.name.clone()).collect();
+    let mut out: Vec<Service> = Vec::new();
+    for (i, s) in raw.iter().enumerate() {
+        let path = format!("services[{i}]");
+        let sr = s.get_ref();
+        let Some(ci) = c.resolve(&sr.name, &names, "service", &format!("{path}.name")) else {
+            continue;
+        };
+        let mut svc = catalogue[ci].clone();
+        if out.iter().any(|o| o.name == svc.name) {
+            c.error(
+                Some(sr.name.span()),
+                &format!("{path}.name"),
+                format!("service `{}` attached twice", svc.name),
+            );
+        }
+        if let Some(b) = &sr.behaviour {
+            let valid: Vec<String> = ServiceBehaviour::NAMES
+                .iter()
+                .map(|s| s.to_string())
+                .collect();
+            if let Some(bi) =
+                c.resolve(b, &valid, "service behaviour", &format!("{path}.behaviour"))
+            {
+                svc.behaviour =
+                    ServiceBehaviour::from_name(&valid[bi]).expect("resolved against NAMES");
+                svc.note = format!(
+                    "overridden by the scenario (catalogue: {})",
+                    catalogue[ci].behaviour.name()
+                );
+            }
+        }
+        out.push(svc);
+    }
+    out
 }
 
 /// A failure process whose up time can be zero on average would inject an
