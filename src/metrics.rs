@@ -5,7 +5,7 @@
 
 use crate::incident::{Incident, IncidentClass, Metric};
 use crate::model::ReplicationOutcome;
-use crate::scenario::{Scenario, Target};
+use crate::scenario::{Capacity, Scenario, Service, ServiceBehaviour, Target};
 use crate::stats::{MeanCi, Welford};
 use hdrhistogram::Histogram;
 use serde::Serialize;
@@ -65,6 +65,9 @@ impl ClassTotals {
 /// Accumulates replications into a [`Summary`].
 pub struct Aggregator {
     targets: Vec<Target>,
+    services: Vec<Service>,
+    capacity: Capacity,
+    horizon_s: f64,
     /// Incidents meeting each target, parallel to `targets`.
     targets_met: Vec<u64>,
     classes: BTreeMap<IncidentClass, ClassTotals>,
@@ -72,6 +75,17 @@ pub struct Aggregator {
     downtime_s: Welford,
     incidents_per_run: Welford,
     commit_latency_ns: Histogram<u64>,
+    lag_ns: Histogram<u64>,
+    lag_at_horizon_s: Welford,
+    seeding_ns: Histogram<u64>,
+    loss_window_ns: Histogram<u64>,
+    shown_loss_ns: Histogram<u64>,
+    catch_up_ns: Histogram<u64>,
+    decisions: BTreeMap<&'static str, u64>,
+    dr_active_s: Welford,
+    refused_operations: u64,
+    /// Per service and class: total downtime (ns) over all replications.
+    service_downtime_ns: Vec<BTreeMap<IncidentClass, u128>>,
     runs: u64,
     events: u64,
 }
@@ -80,12 +94,25 @@ impl Aggregator {
     pub fn new(scenario: &Scenario) -> Self {
         Aggregator {
             targets: scenario.targets.clone(),
+            services: scenario.services.clone(),
+            capacity: scenario.capacity.clone(),
+            horizon_s: scenario.simulation.horizon.as_secs_f64(),
             targets_met: vec![0; scenario.targets.len()],
             classes: BTreeMap::new(),
             availability: Welford::new(),
             downtime_s: Welford::new(),
             incidents_per_run: Welford::new(),
             commit_latency_ns: histogram(),
+            lag_ns: histogram(),
+            lag_at_horizon_s: Welford::new(),
+            seeding_ns: histogram(),
+            loss_window_ns: histogram(),
+            shown_loss_ns: histogram(),
+            catch_up_ns: histogram(),
+            decisions: BTreeMap::new(),
+            dr_active_s: Welford::new(),
+            refused_operations: 0,
+            service_downtime_ns: vec![BTreeMap::new(); scenario.services.len()],
             runs: 0,
             events: 0,
         }
@@ -101,12 +128,45 @@ impl Aggregator {
         for &l in &outcome.commit_latencies_ns {
             record(&mut self.commit_latency_ns, l);
         }
+        for &l in &outcome.lag_samples_ns {
+            record(&mut self.lag_ns, l);
+        }
+        if let Some(l) = outcome.lag_at_horizon_ns {
+            self.lag_at_horizon_s.push(l as f64 / 1e9);
+        }
+        if let Some(s) = outcome.seeding_ns {
+            record(&mut self.seeding_ns, s);
+        }
+        self.dr_active_s.push(outcome.dr_active_ns as f64 / 1e9);
+        self.refused_operations += u64::from(outcome.refused_operations);
         for inc in &outcome.incidents {
-            self.add_incident(inc);
+            self.add_incident(inc, outcome.horizon_ns);
         }
     }
 
-    fn add_incident(&mut self, inc: &Incident) {
+    fn add_incident(&mut self, inc: &Incident, horizon_ns: u64) {
+        if inc.class == IncidentClass::Region {
+            if let Some(d) = inc.decision {
+                *self.decisions.entry(d).or_insert(0) += 1;
+            }
+            if let Some(sync) = inc.last_sync_ns {
+                record(&mut self.loss_window_ns, inc.start_ns.saturating_sub(sync));
+            }
+            if let Some(shown) = inc.shown_loss_ns {
+                record(&mut self.shown_loss_ns, shown);
+            }
+        }
+        if let Some(c) = inc.catch_up_ns {
+            record(&mut self.catch_up_ns, c);
+        }
+        for (svc, downtime) in self
+            .services
+            .iter()
+            .zip(self.service_downtime_ns.iter_mut())
+        {
+            *downtime.entry(inc.class).or_insert(0) +=
+                u128::from(service_downtime_ns(svc.behaviour, inc, horizon_ns));
+        }
         let c = self
             .classes
             .entry(inc.class)
@@ -206,7 +266,115 @@ impl Aggregator {
             incidents_per_run: Interval::of(&self.incidents_per_run),
             commit_latency_s: Quantiles::of_samples(&self.commit_latency_ns),
             targets,
+            replication_lag_s: (!self.lag_ns.is_empty())
+                .then(|| Quantiles::of_samples(&self.lag_ns)),
+            lag_at_horizon_s: (self.lag_at_horizon_s.count() > 0)
+                .then(|| Interval::of(&self.lag_at_horizon_s)),
+            seeding_s: (!self.seeding_ns.is_empty())
+                .then(|| Quantiles::of_samples(&self.seeding_ns)),
+            emergency: Emergency {
+                decisions: self
+                    .decisions
+                    .iter()
+                    .map(|(k, v)| (k.to_string(), *v))
+                    .collect(),
+                loss_window_s: (!self.loss_window_ns.is_empty())
+                    .then(|| Quantiles::of_samples(&self.loss_window_ns)),
+                shown_loss_s: (!self.shown_loss_ns.is_empty())
+                    .then(|| Quantiles::of_samples(&self.shown_loss_ns)),
+            },
+            link_catch_up_s: (!self.catch_up_ns.is_empty())
+                .then(|| Quantiles::of_samples(&self.catch_up_ns)),
+            refused_operations: self.refused_operations,
+            capacity: self.capacity_summary(),
+            services: self.service_summaries(),
         }
+    }
+
+    /// GB-months per replication: the primary holds its data all along, the
+    /// paired region a second copy while DR is on (the seed: the secondary
+    /// doubles consumption).
+    fn capacity_summary(&self) -> CapacitySummary {
+        let months = self.horizon_s / SECONDS_PER_MONTH;
+        let dr_months = self.dr_active_s.mean() / SECONDS_PER_MONTH;
+        let c = &self.capacity;
+        let types = [
+            ("database", c.database, c.price_database),
+            ("file", c.file, c.price_file),
+            ("log", c.log, c.price_log),
+        ];
+        let storage = types
+            .iter()
+            .map(|&(name, bytes, price)| {
+                let gb = bytes as f64 / 1e9;
+                let primary = gb * months;
+                let secondary = gb * dr_months;
+                StorageSummary {
+                    storage_type: name.to_string(),
+                    gb,
+                    primary_gb_months: primary,
+                    secondary_gb_months: secondary,
+                    cost: price.map(|p| p * (primary + secondary)),
+                }
+            })
+            .collect::<Vec<_>>();
+        let cost = storage
+            .iter()
+            .map(|s| s.cost)
+            .try_fold(0.0, |acc, c| c.map(|c| acc + c));
+        CapacitySummary {
+            dr_active_s: Interval::of(&self.dr_active_s),
+            storage,
+            cost_per_run: cost.filter(|_| {
+                [c.price_database, c.price_file, c.price_log]
+                    .iter()
+                    .any(Option::is_some)
+            }),
+        }
+    }
+
+    fn service_summaries(&self) -> Vec<ServiceSummary> {
+        let runs = self.runs.max(1) as f64;
+        self.services
+            .iter()
+            .zip(&self.service_downtime_ns)
+            .map(|(svc, per_class)| {
+                let total: u128 = per_class.values().sum();
+                ServiceSummary {
+                    name: svc.name.clone(),
+                    behaviour: svc.behaviour,
+                    note: svc.note.clone(),
+                    downtime_s_per_run: per_class
+                        .iter()
+                        .map(|(c, ns)| (c.name().to_string(), *ns as f64 / 1e9 / runs))
+                        .collect(),
+                    availability: 1.0 - (total as f64 / 1e9) / (runs * self.horizon_s),
+                }
+            })
+            .collect()
+    }
+}
+
+/// A month for GB-month accounting: 365 d / 12.
+const SECONDS_PER_MONTH: f64 = 365.0 * 86_400.0 / 12.0;
+
+/// How long `behaviour` keeps a service down during `incident`: a service
+/// that fails over is down exactly while the environment is; one that waits
+/// for the primary region is down for the whole region outage (to the
+/// horizon if unrepaired), however quickly the environment failed over.
+fn service_downtime_ns(behaviour: ServiceBehaviour, incident: &Incident, horizon_ns: u64) -> u64 {
+    let waits_for_primary = matches!(
+        behaviour,
+        ServiceBehaviour::UnavailableUntilPrimary | ServiceBehaviour::NotSupported
+    );
+    if waits_for_primary && incident.class == IncidentClass::Region {
+        incident
+            .end_ns
+            .unwrap_or(horizon_ns)
+            .saturating_sub(incident.start_ns)
+            .max(incident.rto_ns)
+    } else {
+        incident.rto_ns
     }
 }
 
@@ -254,6 +422,67 @@ pub struct Summary {
     /// Commit latency (seconds), time-weighted samples.
     pub commit_latency_s: Quantiles,
     pub targets: Vec<TargetResult>,
+    /// Cross-region replication lag (seconds), time-weighted samples taken
+    /// while DR protected the environment in its primary region.
+    pub replication_lag_s: Option<Quantiles>,
+    /// Lag at the end of the horizon (seconds): grows with the horizon when
+    /// the offered load exceeds the link.
+    pub lag_at_horizon_s: Option<Interval>,
+    /// Initial seeding durations (seconds) of `enable` operations.
+    pub seeding_s: Option<Quantiles>,
+    pub emergency: Emergency,
+    /// Link incidents: time from their end until the backlog drained (seconds).
+    pub link_catch_up_s: Option<Quantiles>,
+    /// Lifecycle operations refused (disable while failed over, drill while seeding, ...).
+    pub refused_operations: u64,
+    pub capacity: CapacitySummary,
+    pub services: Vec<ServiceSummary>,
+}
+
+/// What the emergency response saw and decided.
+#[derive(Clone, Debug, Serialize, PartialEq)]
+pub struct Emergency {
+    /// Count of each decision taken on region outages (`failover`,
+    /// `wait-policy`, `wait-no-dr`, `wait-seeding`, `region-returned-first`,
+    /// `failover-failed-no-vnet-pair`).
+    pub decisions: BTreeMap<String, u64>,
+    /// Region outages under DR: failure time minus last sync time (seconds).
+    pub loss_window_s: Option<Quantiles>,
+    /// Data loss shown to the operator at the decision: now minus last sync (seconds).
+    pub shown_loss_s: Option<Quantiles>,
+}
+
+#[derive(Clone, Debug, Serialize, PartialEq)]
+pub struct CapacitySummary {
+    /// Seconds per replication during which a secondary copy existed.
+    pub dr_active_s: Interval,
+    pub storage: Vec<StorageSummary>,
+    /// Mean storage cost per replication, when prices are given.
+    pub cost_per_run: Option<f64>,
+}
+
+#[derive(Clone, Debug, Serialize, PartialEq)]
+pub struct StorageSummary {
+    pub storage_type: String,
+    /// Consumption in the primary (GB, 10^9 bytes).
+    pub gb: f64,
+    /// Mean GB-months per replication in the primary region.
+    pub primary_gb_months: f64,
+    /// Mean GB-months per replication in the paired region (DR copy).
+    pub secondary_gb_months: f64,
+    pub cost: Option<f64>,
+}
+
+#[derive(Clone, Debug, Serialize, PartialEq)]
+pub struct ServiceSummary {
+    pub name: String,
+    pub behaviour: ServiceBehaviour,
+    /// The seed's statement behind the behaviour.
+    pub note: String,
+    /// Mean downtime per replication (seconds), per incident class.
+    pub downtime_s_per_run: BTreeMap<String, f64>,
+    /// 1 − downtime / horizon (overlapping incidents counted once each).
+    pub availability: f64,
 }
 
 #[derive(Clone, Debug, Serialize, PartialEq)]

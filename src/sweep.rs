@@ -1046,6 +1046,9 @@ pub fn parse_metric(text: &str) -> Result<MetricSelector, SweepError> {
     })
 }
 
+/// What one point's run leaves: its summary and per-replication totals.
+type PointRun = Result<(Summary, PerRunSink), RunError>;
+
 /// Runs every point of `spec` on the scenario `text` (named `file` in
 /// messages) with every core; see [`run_sweep_with_threads`].
 pub fn run_sweep(
@@ -1086,7 +1089,7 @@ pub fn run_sweep_with_threads(
         threads: Some((total / outer).max(1)),
     };
     let next = AtomicUsize::new(0);
-    let mut done: Vec<(usize, Result<(Summary, PerRunSink), RunError>)> = std::thread::scope(|s| {
+    let mut done: Vec<(usize, PointRun)> = std::thread::scope(|s| {
         let workers: Vec<_> = (0..outer)
             .map(|_| {
                 s.spawn(|| {

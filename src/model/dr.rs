@@ -269,6 +269,27 @@ impl Replication<'_> {
             return;
         }
         let mut how = None;
+        if self.dr.destroyed && self.dr.phase == Phase::Protected {
+            // The primary came back empty, but the paired region holds
+            // everything up to the last sync: the only sensible recovery is
+            // to fail over now, whatever the decision delay or policy said.
+            let incident = self.current_cause();
+            if self.incidents[incident].record.class == IncidentClass::Region {
+                self.incidents[incident].record.decision = Some("failover");
+                self.dr.phase = Phase::FailingOver;
+                self.dr.drill_stay = None;
+                let d = self.sc.dr.as_ref().expect("protected implies DR settings");
+                let execute = d.failover_time.sample(&mut self.rng.operator);
+                self.sched.after(
+                    execute,
+                    Event::FailoverDone {
+                        incident,
+                        epoch: self.dr.epoch,
+                    },
+                );
+                return self.reconcile(now, None, None);
+            }
+        }
         if self.dr.destroyed && self.dr.in_primary() {
             // No copy elsewhere: the region is rebuilt from its last backup.
             let failure = self.service.frontier(now);
@@ -286,7 +307,8 @@ impl Replication<'_> {
             self.record_loss(cause, loss);
             self.dr.destroyed = false;
             self.zones_in_sync();
-            how = Some("backup-restore");
+            self.resume_label = Some("backup-restore");
+            how = self.resume_label;
         }
         self.refresh_link(now);
         if self.dr.phase == Phase::FailedOver && self.dr.drill_stay.is_none() {

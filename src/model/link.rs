@@ -268,7 +268,10 @@ impl AsyncLink {
     /// regime from the last anchor on is assumed to last). `None` if the
     /// link cannot catch up within `limit`.
     pub fn caught_up_at(&self, log: &ServiceLog, from: SimTime, limit: SimTime) -> Option<SimTime> {
-        let idle = |t: SimTime| self.shipped(log, t) >= self.eligible(log, t) - 0.5;
+        // Idle at a cut: everything cut before it has been sent.
+        let idle = |t: SimTime| {
+            self.shipped(log, t) >= self.eligible(log, SimTime(t.0.saturating_sub(1))) - 0.5
+        };
         if idle(from) {
             return Some(from);
         }

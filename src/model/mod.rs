@@ -173,6 +173,9 @@ pub struct Replication<'s> {
     sample_instants: Vec<SimTime>,
     latencies: Vec<u64>,
     lags: Vec<u64>,
+    /// How the current interruption will have ended, when decided before
+    /// writes resume (a region restored from backup still needs its election).
+    resume_label: Option<&'static str>,
     events: u64,
 }
 
@@ -218,6 +221,7 @@ impl<'s> Replication<'s> {
             sample_instants: Vec::new(),
             latencies: Vec::with_capacity(SAMPLES_PER_RUN),
             lags: Vec::new(),
+            resume_label: None,
             events: 0,
         };
         r.service.start(SimTime::ZERO);
@@ -467,7 +471,7 @@ impl<'s> Replication<'s> {
                     let rec = &mut self.incidents[outage.cause].record;
                     rec.interruption_end_ns = Some(now.0);
                     rec.rto_ns = now.since(outage.since).0;
-                    rec.recovery = how;
+                    rec.recovery = self.resume_label.take().unwrap_or(how);
                 }
             }
             _ => {}

@@ -19,7 +19,7 @@ fn opt_secs(ns: Option<u64>) -> String {
 }
 
 /// Columns of `incidents.csv`.
-pub const INCIDENT_COLUMNS: [&str; 14] = [
+pub const INCIDENT_COLUMNS: [&str; 19] = [
     "run",
     "seq",
     "class",
@@ -34,10 +34,15 @@ pub const INCIDENT_COLUMNS: [&str; 14] = [
     "lost_writes",
     "lost_bytes",
     "recovery",
+    "last_sync_s",
+    "loss_window_s",
+    "shown_loss_s",
+    "decision",
+    "catch_up_s",
 ];
 
 /// Columns of `runs.csv`.
-pub const RUN_COLUMNS: [&str; 10] = [
+pub const RUN_COLUMNS: [&str; 14] = [
     "run",
     "availability",
     "downtime_s",
@@ -48,9 +53,13 @@ pub const RUN_COLUMNS: [&str; 10] = [
     "max_rpo_s",
     "max_rto_s",
     "events",
+    "dr_active_s",
+    "seeding_s",
+    "lag_at_horizon_s",
+    "refused_operations",
 ];
 
-fn incident_row(i: &Incident) -> [String; 14] {
+fn incident_row(i: &Incident) -> [String; 19] {
     [
         i.run.to_string(),
         i.seq.to_string(),
@@ -66,10 +75,15 @@ fn incident_row(i: &Incident) -> [String; 14] {
         i.lost_writes.to_string(),
         i.lost_bytes.to_string(),
         i.recovery.to_string(),
+        opt_secs(i.last_sync_ns),
+        opt_secs(i.last_sync_ns.map(|s| i.start_ns.saturating_sub(s))),
+        opt_secs(i.shown_loss_ns),
+        i.decision.unwrap_or_default().to_string(),
+        opt_secs(i.catch_up_ns),
     ]
 }
 
-fn run_row(o: &ReplicationOutcome) -> [String; 10] {
+fn run_row(o: &ReplicationOutcome) -> [String; 14] {
     let max = |f: fn(&Incident) -> u64| o.incidents.iter().map(f).max().unwrap_or(0);
     [
         o.run.to_string(),
@@ -90,6 +104,10 @@ fn run_row(o: &ReplicationOutcome) -> [String; 10] {
         secs(max(|i| i.rpo_ns)),
         secs(max(|i| i.rto_ns)),
         o.events.to_string(),
+        secs(o.dr_active_ns),
+        opt_secs(o.seeding_ns),
+        opt_secs(o.lag_at_horizon_ns),
+        o.refused_operations.to_string(),
     ]
 }
 

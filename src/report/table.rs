@@ -94,6 +94,95 @@ pub fn render(s: &Summary) -> String {
             format_seconds(s.commit_latency_s.max)
         );
     }
+    if let Some(lag) = &s.replication_lag_s {
+        let _ = writeln!(
+            out,
+            "replication lag p50 {} · p99 {} · max {} (time-weighted){}",
+            format_seconds(lag.p50),
+            format_seconds(lag.p99),
+            format_seconds(lag.max),
+            s.lag_at_horizon_s
+                .as_ref()
+                .map(|l| format!(" · at horizon {} mean", format_seconds(l.mean)))
+                .unwrap_or_default()
+        );
+    }
+    if let Some(seed) = &s.seeding_s {
+        let _ = writeln!(
+            out,
+            "initial seeding p50 {} · max {}",
+            format_seconds(seed.p50),
+            format_seconds(seed.max)
+        );
+    }
+    if !s.emergency.decisions.is_empty() {
+        let decisions: Vec<String> = s
+            .emergency
+            .decisions
+            .iter()
+            .map(|(k, v)| format!("{k} {v}"))
+            .collect();
+        let _ = writeln!(out, "DR decisions   {}", decisions.join(" · "));
+    }
+    if let Some(w) = &s.emergency.loss_window_s {
+        let _ = writeln!(
+            out,
+            "loss window at region failure (failure − last sync) p50 {} · p99 {} · max {}",
+            format_seconds(w.p50),
+            format_seconds(w.p99),
+            format_seconds(w.max)
+        );
+    }
+    if let Some(c) = &s.link_catch_up_s {
+        let _ = writeln!(
+            out,
+            "link backlog drained after p50 {} · max {}",
+            format_seconds(c.p50),
+            format_seconds(c.max)
+        );
+    }
+    if s.refused_operations > 0 {
+        let _ = writeln!(out, "refused operations {}", s.refused_operations);
+    }
+    let secondary: f64 = s
+        .capacity
+        .storage
+        .iter()
+        .map(|x| x.secondary_gb_months)
+        .sum();
+    let primary: f64 = s.capacity.storage.iter().map(|x| x.primary_gb_months).sum();
+    let _ = writeln!(
+        out,
+        "storage        {primary:.0} GB-months primary + {secondary:.0} GB-months paired region per run{}",
+        s.capacity
+            .cost_per_run
+            .map(|c| format!(" · cost {c:.2} per run"))
+            .unwrap_or_default()
+    );
+    if !s.services.is_empty() {
+        let _ = writeln!(out);
+        let _ = writeln!(
+            out,
+            "{:<40} {:<26} {:>12}  downtime per run",
+            "service", "DR behaviour", "availability"
+        );
+        for svc in &s.services {
+            let per_class: Vec<String> = svc
+                .downtime_s_per_run
+                .iter()
+                .filter(|(_, v)| **v > 0.0)
+                .map(|(k, v)| format!("{k} {}", format_seconds(*v)))
+                .collect();
+            let _ = writeln!(
+                out,
+                "{:<40} {:<26} {:>12}  {}",
+                svc.name,
+                svc.behaviour.name(),
+                percent(svc.availability),
+                per_class.join(" · ")
+            );
+        }
+    }
     if !s.targets.is_empty() {
         let _ = writeln!(out);
         let _ = writeln!(out, "targets");

@@ -107,6 +107,10 @@ pub struct RawEnvironment {
     /// A virtual network pair is configured for the paired region.
     #[serde(default)]
     pub vnet_paired: Option<bool>,
+    /// Interval of the backups the service keeps in the primary region
+    /// (the only copy of a region's data without self-service DR).
+    #[serde(default)]
+    pub backup_interval: Option<Spanned<SimDuration>>,
 }
 
 #[derive(Deserialize, Debug)]
@@ -304,9 +308,6 @@ pub struct RawDr {
     /// Share of the primary's capacity available in the paired region, in (0, 1].
     #[serde(default)]
     pub secondary_capacity: Option<Spanned<f64>>,
-    /// Without DR: interval of the backups kept in the primary region.
-    #[serde(default)]
-    pub backup_interval: Option<Spanned<SimDuration>>,
 }
 
 /// A scheduled lifecycle operation.

@@ -694,15 +694,14 @@ pub(crate) fn validate(raw: RawScenario, c: &mut Checker) -> Option<Scenario> {
             env.data_size.0,
         );
     }
-    let backup_interval = raw
-        .dr
+    let backup_interval = env
+        .backup_interval
         .as_ref()
-        .and_then(|d| d.get_ref().backup_interval.as_ref())
-        .map_or(SimDuration::from_secs(86_400), |b| {
+        .map_or(DEFAULT_BACKUP_INTERVAL, |b| {
             if b.get_ref().is_zero() {
                 c.error(
                     Some(b.span()),
-                    "dr.backup_interval",
+                    "environment.backup_interval",
                     "the backup interval must be positive",
                 );
             }
@@ -976,6 +975,9 @@ pub(crate) fn validate(raw: RawScenario, c: &mut Checker) -> Option<Scenario> {
         services,
     })
 }
+
+/// Backups kept in the primary region when the scenario does not say: daily.
+const DEFAULT_BACKUP_INTERVAL: SimDuration = SimDuration::from_secs(86_400);
 
 /// Incident kinds a scenario may schedule.
 const INCIDENT_KINDS: [&str; 4] = ["zone", "region", "link", "link_degradation"];
