@@ -1,5 +1,5 @@
-//! Command-line front end: clap parses raw arguments, `Options` validates
-//! them at the edge, and the library does the work.
+//! Command-line front end: clap parses raw arguments into these structs;
+//! `main.rs` validates them at the edge and calls the library.
 
 use clap::{Args, Parser, Subcommand};
 use std::path::PathBuf;
@@ -24,6 +24,20 @@ pub enum Command {
         /// Scenario TOML file.
         scenario: PathBuf,
     },
+    /// Sweep one or two scenario parameters (common random numbers across points).
+    Sweep(SweepArgs),
+    /// Replay one replication alone and write its events (CSV and Chrome trace JSON).
+    Trace(TraceArgs),
+    /// Draw the charts of a results folder (CDFs, timeline, sweep).
+    Plot {
+        /// Folder written by `drsim run` or `drsim sweep`.
+        dir: PathBuf,
+        /// Sweep metric to chart (a `sweep.csv` metric row).
+        #[arg(long, default_value = "availability")]
+        metric: String,
+    },
+    /// Compare two summary.json files; exit 1 when a metric moved beyond its tolerance.
+    Compare(CompareArgs),
 }
 
 #[derive(Args, Debug)]
@@ -48,7 +62,69 @@ pub struct RunArgs {
     /// Replace the results already in the output folder.
     #[arg(long)]
     pub force: bool,
-    /// Print nothing but errors.
+    /// Also draw the charts (PNG and SVG) into the output folder.
+    #[arg(long)]
+    pub plot: bool,
+    /// Print nothing but errors (no table, no progress bar).
     #[arg(long, short)]
     pub quiet: bool,
+}
+
+#[derive(Args, Debug)]
+pub struct SweepArgs {
+    /// Scenario TOML file (its `[sweep]` table gives the default parameters).
+    pub scenario: PathBuf,
+    /// `key=v1,v2,...` (repeatable, at most two); replaces the `[sweep]` parameters.
+    #[arg(long = "set")]
+    pub sets: Vec<String>,
+    /// Metric to chart, e.g. `availability`, `zone.rto_s.p99`, `region.lost_writes`.
+    #[arg(long)]
+    pub metric: Option<String>,
+    /// Replications per point (overrides simulation.runs).
+    #[arg(long)]
+    pub runs: Option<u64>,
+    /// Worker threads in all.
+    #[arg(long)]
+    pub threads: Option<usize>,
+    /// Output folder (default: out/<scenario name>-sweep).
+    #[arg(long)]
+    pub out: Option<PathBuf>,
+    /// Replace the results already in the output folder.
+    #[arg(long)]
+    pub force: bool,
+    #[arg(long, short)]
+    pub quiet: bool,
+}
+
+#[derive(Args, Debug)]
+pub struct TraceArgs {
+    /// Scenario TOML file (default: the embedded reference scenario).
+    pub scenario: Option<PathBuf>,
+    /// Replication index to replay.
+    #[arg(long, default_value_t = 0)]
+    pub run: u64,
+    /// Master seed (overrides simulation.seed).
+    #[arg(long)]
+    pub seed: Option<u64>,
+    /// Output folder (default: out/<scenario name>-trace-<run>).
+    #[arg(long)]
+    pub out: Option<PathBuf>,
+    /// Replace the files already in the output folder.
+    #[arg(long)]
+    pub force: bool,
+}
+
+#[derive(Args, Debug)]
+pub struct CompareArgs {
+    pub baseline: PathBuf,
+    pub current: PathBuf,
+    /// `PATTERN=rel:0.1`, `PATTERN=abs:1e-5`, `PATTERN=exact` or `PATTERN=ignore` (repeatable).
+    #[arg(long = "tolerance")]
+    pub tolerances: Vec<String>,
+    /// Compare summaries of different scenarios, seeds or run counts.
+    #[arg(long)]
+    pub allow_different: bool,
+    /// Show every metric, not only those that changed.
+    #[arg(long)]
+    pub all: bool,
 }

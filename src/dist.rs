@@ -75,6 +75,27 @@ impl Dist {
         }
     }
 
+    /// The `u`-quantile (inverse CDF) for `u` in (0, 1): lets a draw be a
+    /// pure function of one uniform number, so a per-index draw needs no
+    /// generator state (see `model::link::batch_apply_delay`).
+    pub fn quantile(&self, u: f64) -> SimDuration {
+        let u = u.clamp(f64::MIN_POSITIVE, 1.0 - f64::EPSILON);
+        match *self {
+            Dist::Constant(d) => d,
+            Dist::Exponential { mean } => ns(-mean * (1.0 - u).ln()),
+            Dist::LogNormal { median, sigma } => {
+                ns(median * (sigma * crate::stats::normal_quantile_as241(u)).exp())
+            }
+            Dist::Uniform { low, high } => {
+                SimDuration(low.0 + ((high.0 - low.0) as f64 * u).floor() as u64)
+            }
+            Dist::Weibull { shape, mean } => {
+                let scale = mean / gamma(1.0 + 1.0 / shape);
+                ns(scale * (-(1.0 - u).ln()).powf(1.0 / shape))
+            }
+        }
+    }
+
     /// The mean in seconds (used by validation estimates and by theory checks).
     pub fn mean_secs(&self) -> f64 {
         let mean_ns = match *self {
@@ -305,6 +326,35 @@ mod tests {
             .unwrap_err()
             .contains("unknown variant"));
         assert!(parse("x = { dist = \"lognormal\", median = \"1s\", sigma = nan }").is_err());
+    }
+
+    #[test]
+    fn quantile_inverts_the_cdf() {
+        let cases = [
+            Dist::Exponential { mean: 2e9 },
+            Dist::LogNormal {
+                median: 1e9,
+                sigma: 0.7,
+            },
+            Dist::Weibull {
+                shape: 1.7,
+                mean: 3e9,
+            },
+            Dist::Uniform {
+                low: SimDuration::from_secs(1),
+                high: SimDuration::from_secs(9),
+            },
+        ];
+        for d in cases {
+            for u in [0.01, 0.3, 0.5, 0.9, 0.999] {
+                let x = d.quantile(u).as_secs_f64();
+                assert!(
+                    (d.cdf_secs(x) - u).abs() < 1e-6,
+                    "{d:?} at {u}: cdf(q) = {}",
+                    d.cdf_secs(x)
+                );
+            }
+        }
     }
 
     #[test]

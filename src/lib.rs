@@ -1,9 +1,11 @@
 //! drsim: a deterministic discrete-event simulator of multi-zone,
 //! multi-region replication and self-service disaster recovery.
 
+pub mod analyze;
 pub mod compare;
 pub mod dist;
 pub mod engine;
+pub mod guard;
 pub mod incident;
 pub mod metrics;
 pub mod model;
@@ -11,6 +13,7 @@ pub mod plot;
 pub mod report;
 pub mod runner;
 pub mod scenario;
+pub mod shard;
 pub mod stats;
 pub mod sweep;
 pub mod theory;

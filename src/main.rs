@@ -1,14 +1,18 @@
 //! The `drsim` binary: parse, validate at the edge, call the library, map
-//! outcomes to exit codes (0 ok, 1 target missed under `--check`, 2 error).
+//! outcomes to exit codes (0 ok, 1 target missed under `--check` or a
+//! regression under `compare`, 2 error).
 
 mod cli;
 
 use anyhow::{bail, Context, Result};
 use clap::Parser;
-use cli::{Cli, Command, RunArgs};
-use drsim::report;
+use cli::{Cli, Command, CompareArgs, RunArgs, SweepArgs, TraceArgs};
+use drsim::model::Replication;
+use drsim::report::{self, charts};
 use drsim::runner::{self, OutcomeSink, RunOptions};
 use drsim::scenario::{self, Loaded, ScenarioError, MAX_RUNS};
+use drsim::{compare, sweep};
+use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::sync::atomic::AtomicBool;
@@ -18,6 +22,10 @@ fn main() -> ExitCode {
     let result = match cli.command {
         Command::Run(args) => run(args),
         Command::Validate { scenario } => validate(&scenario),
+        Command::Sweep(args) => run_sweep(args),
+        Command::Trace(args) => trace(args),
+        Command::Plot { dir, metric } => plot(&dir, &metric),
+        Command::Compare(args) => compare(args),
     };
     match result {
         Ok(code) => code,
@@ -25,6 +33,27 @@ fn main() -> ExitCode {
             eprintln!("error: {e:#}");
             ExitCode::from(2)
         }
+    }
+}
+
+/// The scenario text and the name it is reported under.
+fn scenario_text(path: Option<&Path>) -> Result<(String, String)> {
+    match path {
+        Some(p) => {
+            let bytes = std::fs::read(p).with_context(|| format!("cannot read {}", p.display()))?;
+            let text = String::from_utf8(bytes).map_err(|e| {
+                anyhow::anyhow!(
+                    "{}: not valid UTF-8 (invalid byte at offset {})",
+                    p.display(),
+                    e.utf8_error().valid_up_to()
+                )
+            })?;
+            Ok((text, p.display().to_string()))
+        }
+        None => Ok((
+            scenario::REFERENCE_SCENARIO.to_string(),
+            scenario::REFERENCE_SCENARIO_FILE.to_string(),
+        )),
     }
 }
 
@@ -65,39 +94,98 @@ fn validate(path: &Path) -> Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
+fn check_runs(runs: Option<u64>) -> Result<Option<u64>> {
+    match runs {
+        Some(r) if r == 0 || r > MAX_RUNS as u64 => {
+            bail!("--runs must be between 1 and {MAX_RUNS}, got {r}")
+        }
+        other => Ok(other),
+    }
+}
+
+fn check_threads(threads: Option<usize>) -> Result<Option<usize>> {
+    if threads == Some(0) {
+        bail!("--threads must be at least 1");
+    }
+    Ok(threads)
+}
+
+/// Progress on a terminal: replications done, rate and time left.
+struct Progress(indicatif::ProgressBar);
+
+impl Progress {
+    fn new(total: u64, quiet: bool) -> Option<Progress> {
+        if quiet || !std::io::stderr().is_terminal() {
+            return None;
+        }
+        let bar = indicatif::ProgressBar::new(total);
+        let style = indicatif::ProgressStyle::with_template(
+            "{bar:40} {pos}/{len} replications · {per_sec} · {eta} left",
+        )
+        .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar());
+        bar.set_style(style);
+        Some(Progress(bar))
+    }
+}
+
+impl OutcomeSink for Progress {
+    fn accept(&mut self, _: &drsim::model::ReplicationOutcome) -> std::io::Result<()> {
+        self.0.inc(1);
+        Ok(())
+    }
+}
+
 fn run(args: RunArgs) -> Result<ExitCode> {
     let mut loaded = load(args.scenario.as_deref())?;
     if !args.quiet {
         print_warnings(&loaded);
     }
     let sc = &mut loaded.scenario;
-    if let Some(runs) = args.runs {
-        if runs == 0 || runs > MAX_RUNS as u64 {
-            bail!("--runs must be between 1 and {MAX_RUNS}, got {runs}");
-        }
+    if let Some(runs) = check_runs(args.runs)? {
         sc.simulation.runs = runs;
     }
     if let Some(seed) = args.seed {
         sc.simulation.seed = seed;
     }
-    if args.threads == Some(0) {
-        bail!("--threads must be at least 1");
-    }
+    let threads = check_threads(args.threads)?;
     let out = args
         .out
         .clone()
         .unwrap_or_else(|| PathBuf::from("out").join(&sc.name));
-    prepare_out_dir(&out, args.force)?;
+    prepare_out_dir(&out, "summary.json", args.force)?;
 
     let mut csv = report::csv::CsvSink::create(&out)
         .with_context(|| format!("cannot write results into {}", out.display()))?;
+    let mut progress = Progress::new(sc.simulation.runs, args.quiet);
     let stop = AtomicBool::new(false);
-    let options = RunOptions {
-        threads: args.threads,
+    let options = RunOptions { threads };
+    let summary = {
+        let mut sinks: Vec<&mut dyn OutcomeSink> = vec![&mut csv];
+        if let Some(p) = progress.as_mut() {
+            sinks.push(p);
+        }
+        runner::run(sc, &options, &mut sinks, &stop)?
     };
-    let summary = runner::run(sc, &options, &mut [&mut csv as &mut dyn OutcomeSink], &stop)?;
+    if let Some(p) = progress {
+        p.0.finish_and_clear();
+    }
     csv.commit()?;
     report::write_summary_json(&out, &summary)?;
+    report::provenance::write(
+        &out,
+        sc,
+        summary.runs,
+        "run",
+        &["summary.json", "incidents.csv", "runs.csv"],
+    )?;
+    if args.plot {
+        let (_, trace) = Replication::new(sc, 0).traced().run_traced();
+        report::trace::write_csv(&out.join("timeline.csv"), &trace)?;
+        let files = charts::plot_results(&out)?;
+        if !args.quiet {
+            println!("charts: {}", names(&files));
+        }
+    }
     if !args.quiet {
         print!("{}", report::table::render(&summary));
         println!("\nresults in {}", out.display());
@@ -110,11 +198,158 @@ fn run(args: RunArgs) -> Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
-/// Creates the output folder; refuses to replace earlier results unless forced.
-fn prepare_out_dir(out: &Path, force: bool) -> Result<()> {
-    if out.join("summary.json").exists() && !force {
+fn names(files: &[PathBuf]) -> String {
+    files
+        .iter()
+        .filter_map(|f| f.file_name().map(|n| n.to_string_lossy().to_string()))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+fn run_sweep(args: SweepArgs) -> Result<ExitCode> {
+    let (text, file) = scenario_text(Some(&args.scenario))?;
+    let loaded = load(Some(&args.scenario))?;
+    let sets = args
+        .sets
+        .iter()
+        .map(|s| sweep::parse_set(s))
+        .collect::<Result<Vec<_>, _>>()?;
+    let spec = sweep::resolve_spec(&text, &sets, args.metric.as_deref())?;
+    let runs = check_runs(args.runs)?;
+    let threads = check_threads(args.threads)?;
+    let out = args
+        .out
+        .clone()
+        .unwrap_or_else(|| PathBuf::from("out").join(format!("{}-sweep", loaded.scenario.name)));
+    prepare_out_dir(&out, "sweep.csv", args.force)?;
+    let stop = AtomicBool::new(false);
+    let result = sweep::run_sweep_with_threads(&text, &file, &spec, runs, threads, &stop)?;
+    let mut seen = std::collections::BTreeSet::new();
+    for w in result.points.iter().flat_map(|p| &p.warnings) {
+        if seen.insert(w.to_string()) && !args.quiet {
+            eprint!("warning: {w}");
+        }
+    }
+    let csv_path = out.join("sweep.csv");
+    sweep::write_csv(&result, &csv_path)?;
+    report::provenance::write(
+        &out,
+        &loaded.scenario,
+        result.points[0].summary.runs,
+        "sweep",
+        &["sweep.csv"],
+    )?;
+    let prov = charts::provenance(&serde_json::to_value(&result.points[0].summary)?);
+    let selector = sweep::parse_metric(&spec.metric)?;
+    let files = charts::sweep_chart_from_csv(&csv_path, &out, &selector.metric, &prov)?;
+    if !args.quiet {
+        println!(
+            "{} points × {} replications; metric {}:",
+            result.points.len(),
+            result.points[0].summary.runs,
+            spec.metric
+        );
+        for s in result.select(&selector) {
+            let values: Vec<String> = s.values.iter().map(|(k, v)| format!("{k}={v}")).collect();
+            let ci = s
+                .ci95
+                .map(|(lo, hi)| format!(" (95% CI {lo:.6} – {hi:.6})"))
+                .unwrap_or_default();
+            println!(
+                "  {:<50} {}{}",
+                values.join(" "),
+                s.value.map_or("-".into(), |v| format!("{v:.6}")),
+                ci
+            );
+        }
+        println!("results in {} ({})", out.display(), names(&files));
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+fn trace(args: TraceArgs) -> Result<ExitCode> {
+    let mut loaded = load(args.scenario.as_deref())?;
+    let sc = &mut loaded.scenario;
+    if let Some(seed) = args.seed {
+        sc.simulation.seed = seed;
+    }
+    let out = args
+        .out
+        .clone()
+        .unwrap_or_else(|| PathBuf::from("out").join(format!("{}-trace-{}", sc.name, args.run)));
+    prepare_out_dir(&out, "trace.csv", args.force)?;
+    let (outcome, trace) = Replication::new(sc, args.run).traced().run_traced();
+    report::trace::write_csv(&out.join("trace.csv"), &trace)?;
+    let mut incidents = report::csv::CsvSink::create(&out)?;
+    incidents.accept(&outcome)?;
+    incidents.commit()?;
+    let provenance = serde_json::json!({
+        "drsim_version": env!("CARGO_PKG_VERSION"), "scenario": sc.name, "scenario_hash": sc.source_hash,
+        "seed": sc.simulation.seed, "run": args.run,
+    });
+    report::trace::write_chrome_json(
+        &out.join("trace.json"),
+        &trace,
+        &outcome.incidents,
+        outcome.horizon_ns,
+        provenance,
+    )?;
+    println!(
+        "replication {}: {} events, {} incidents, availability {:.6}%\nwrote trace.csv, trace.json (Perfetto / chrome://tracing), incidents.csv, runs.csv in {}",
+        args.run,
+        trace.len(),
+        outcome.incidents.len(),
+        outcome.availability() * 100.0,
+        out.display()
+    );
+    Ok(ExitCode::SUCCESS)
+}
+
+fn plot(dir: &Path, metric: &str) -> Result<ExitCode> {
+    let mut files = Vec::new();
+    if dir.join("summary.json").exists() {
+        files = charts::plot_results(dir)?;
+    } else if dir.join("sweep.csv").exists() {
         bail!(
-            "{} already holds results (summary.json); pass --force to replace them or choose another --out",
+            "{}: a sweep folder; its chart is drawn by `drsim sweep` (metric {metric})",
+            dir.display()
+        );
+    }
+    if files.is_empty() {
+        bail!(
+            "{}: nothing to plot (expected summary.json and incidents.csv)",
+            dir.display()
+        );
+    }
+    println!("{}", names(&files));
+    Ok(ExitCode::SUCCESS)
+}
+
+fn compare(args: CompareArgs) -> Result<ExitCode> {
+    let rules = args
+        .tolerances
+        .iter()
+        .map(|r| compare::parse_tolerance_rule(r))
+        .collect::<Result<Vec<_>, _>>()?;
+    let options = compare::CompareOptions {
+        rules,
+        allow_different: args.allow_different,
+    };
+    let result = compare::compare_files(&args.baseline, &args.current, &options)?;
+    print!("{}", result.render(args.all));
+    Ok(if result.passed() {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::from(1)
+    })
+}
+
+/// Creates the output folder; refuses to replace earlier results (marked by
+/// `marker`) unless forced.
+fn prepare_out_dir(out: &Path, marker: &str, force: bool) -> Result<()> {
+    if out.join(marker).exists() && !force {
+        bail!(
+            "{} already holds results ({marker}); pass --force to replace them or choose another --out",
             out.display()
         );
     }

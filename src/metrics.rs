@@ -1,14 +1,25 @@
 //! Aggregation across replications: HDR histograms for the quantiles,
-//! Welford accumulators for means with t-intervals over replications, exact
-//! counts for the target checks. Fed in replication-index order, so the
-//! result is identical whatever the thread count.
+//! exact integer moments for means with t-intervals over replications, exact
+//! counts for the target checks.
+//!
+//! Every part of the state is an exact, order-independent sum (counts,
+//! integer sums, histogram bucket counts), so folding replications in any
+//! order, or folding slices separately and merging them
+//! ([`Aggregator::absorb`]), gives the very same bits. That is what makes
+//! `drsim merge` of shards byte-identical to a single-machine run
+//! (see `crate::shard`). Per-run means are therefore kept as exact sums of
+//! integer samples (ns, counts), never as floating-point running means: a
+//! merge of floating-point Welford states is not bit-identical to sequential
+//! pushes.
 
 use crate::incident::{Incident, IncidentClass, Metric};
 use crate::model::ReplicationOutcome;
 use crate::scenario::{Capacity, Scenario, Service, ServiceBehaviour, Target};
 use crate::stats::{MeanCi, Welford};
+use base64::Engine as _;
+use hdrhistogram::serialization::{Deserializer as HdrDeserializer, Serializer as _, V2Serializer};
 use hdrhistogram::Histogram;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
 /// Version of the `summary.json` layout; bump it when a key changes meaning.
@@ -68,21 +79,23 @@ pub struct Aggregator {
     services: Vec<Service>,
     capacity: Capacity,
     horizon_s: f64,
+    horizon_ns: u64,
     /// Incidents meeting each target, parallel to `targets`.
     targets_met: Vec<u64>,
     classes: BTreeMap<IncidentClass, ClassTotals>,
-    availability: Welford,
-    downtime_s: Welford,
-    incidents_per_run: Welford,
+    /// Served nanoseconds per run (availability = served / horizon).
+    served_ns: Moments,
+    downtime_ns: Moments,
+    incidents_per_run: Moments,
     commit_latency_ns: Histogram<u64>,
     lag_ns: Histogram<u64>,
-    lag_at_horizon_s: Welford,
+    lag_at_horizon_ns: Moments,
     seeding_ns: Histogram<u64>,
     loss_window_ns: Histogram<u64>,
     shown_loss_ns: Histogram<u64>,
     catch_up_ns: Histogram<u64>,
-    decisions: BTreeMap<&'static str, u64>,
-    dr_active_s: Welford,
+    decisions: BTreeMap<String, u64>,
+    dr_active_ns: Moments,
     refused_operations: u64,
     /// Per service and class: total downtime (ns) over all replications.
     service_downtime_ns: Vec<BTreeMap<IncidentClass, u128>>,
@@ -97,20 +110,21 @@ impl Aggregator {
             services: scenario.services.clone(),
             capacity: scenario.capacity.clone(),
             horizon_s: scenario.simulation.horizon.as_secs_f64(),
+            horizon_ns: scenario.simulation.horizon.0,
             targets_met: vec![0; scenario.targets.len()],
             classes: BTreeMap::new(),
-            availability: Welford::new(),
-            downtime_s: Welford::new(),
-            incidents_per_run: Welford::new(),
+            served_ns: Moments::default(),
+            downtime_ns: Moments::default(),
+            incidents_per_run: Moments::default(),
             commit_latency_ns: histogram(),
             lag_ns: histogram(),
-            lag_at_horizon_s: Welford::new(),
+            lag_at_horizon_ns: Moments::default(),
             seeding_ns: histogram(),
             loss_window_ns: histogram(),
             shown_loss_ns: histogram(),
             catch_up_ns: histogram(),
             decisions: BTreeMap::new(),
-            dr_active_s: Welford::new(),
+            dr_active_ns: Moments::default(),
             refused_operations: 0,
             service_downtime_ns: vec![BTreeMap::new(); scenario.services.len()],
             runs: 0,
@@ -118,13 +132,16 @@ impl Aggregator {
         }
     }
 
-    /// Adds one replication. Call in replication-index order.
+    /// Adds one replication. The result does not depend on the order of the
+    /// calls (every total is an exact sum); the runner still adds in
+    /// replication-index order, as its CSV sinks need.
     pub fn add(&mut self, outcome: &ReplicationOutcome) {
+        debug_assert_eq!(outcome.horizon_ns, self.horizon_ns);
         self.runs += 1;
         self.events += outcome.events;
-        self.availability.push(outcome.availability());
-        self.downtime_s.push(outcome.downtime_ns() as f64 / 1e9);
-        self.incidents_per_run.push(outcome.incidents.len() as f64);
+        self.served_ns.push(outcome.served_ns);
+        self.downtime_ns.push(outcome.downtime_ns());
+        self.incidents_per_run.push(outcome.incidents.len() as u64);
         for &l in &outcome.commit_latencies_ns {
             record(&mut self.commit_latency_ns, l);
         }
@@ -132,12 +149,12 @@ impl Aggregator {
             record(&mut self.lag_ns, l);
         }
         if let Some(l) = outcome.lag_at_horizon_ns {
-            self.lag_at_horizon_s.push(l as f64 / 1e9);
+            self.lag_at_horizon_ns.push(l);
         }
         if let Some(s) = outcome.seeding_ns {
             record(&mut self.seeding_ns, s);
         }
-        self.dr_active_s.push(outcome.dr_active_ns as f64 / 1e9);
+        self.dr_active_ns.push(outcome.dr_active_ns);
         self.refused_operations += u64::from(outcome.refused_operations);
         for inc in &outcome.incidents {
             self.add_incident(inc, outcome.horizon_ns);
@@ -147,7 +164,12 @@ impl Aggregator {
     fn add_incident(&mut self, inc: &Incident, horizon_ns: u64) {
         if inc.class == IncidentClass::Region {
             if let Some(d) = inc.decision {
-                *self.decisions.entry(d).or_insert(0) += 1;
+                match self.decisions.get_mut(d) {
+                    Some(n) => *n += 1,
+                    None => {
+                        self.decisions.insert(d.to_string(), 1);
+                    }
+                }
             }
             if let Some(sync) = inc.last_sync_ns {
                 record(&mut self.loss_window_ns, inc.start_ns.saturating_sub(sync));
@@ -261,15 +283,15 @@ impl Aggregator {
             horizon_s: scenario.simulation.horizon.as_secs_f64(),
             architecture: provenance.architecture,
             classes,
-            availability: Interval::of(&self.availability),
-            downtime_s: Interval::of(&self.downtime_s),
-            incidents_per_run: Interval::of(&self.incidents_per_run),
+            availability: Interval::of(&self.served_ns.welford(self.horizon_ns as f64)),
+            downtime_s: Interval::of(&self.downtime_ns.welford(1e9)),
+            incidents_per_run: Interval::of(&self.incidents_per_run.welford(1.0)),
             commit_latency_s: Quantiles::of_samples(&self.commit_latency_ns),
             targets,
             replication_lag_s: (!self.lag_ns.is_empty())
                 .then(|| Quantiles::of_samples(&self.lag_ns)),
-            lag_at_horizon_s: (self.lag_at_horizon_s.count() > 0)
-                .then(|| Interval::of(&self.lag_at_horizon_s)),
+            lag_at_horizon_s: (self.lag_at_horizon_ns.n > 0)
+                .then(|| Interval::of(&self.lag_at_horizon_ns.welford(1e9))),
             seeding_s: (!self.seeding_ns.is_empty())
                 .then(|| Quantiles::of_samples(&self.seeding_ns)),
             emergency: Emergency {
@@ -296,7 +318,8 @@ impl Aggregator {
     /// doubles consumption).
     fn capacity_summary(&self) -> CapacitySummary {
         let months = self.horizon_s / SECONDS_PER_MONTH;
-        let dr_months = self.dr_active_s.mean() / SECONDS_PER_MONTH;
+        let dr_active_s = self.dr_active_ns.welford(1e9);
+        let dr_months = dr_active_s.mean() / SECONDS_PER_MONTH;
         let c = &self.capacity;
         let types = [
             ("database", c.database, c.price_database),
@@ -323,7 +346,7 @@ impl Aggregator {
             .map(|s| s.cost)
             .try_fold(0.0, |acc, c| c.map(|c| acc + c));
         CapacitySummary {
-            dr_active_s: Interval::of(&self.dr_active_s),
+            dr_active_s: Interval::of(&dr_active_s),
             storage,
             cost_per_run: cost.filter(|_| {
                 [c.price_database, c.price_file, c.price_log]
@@ -352,6 +375,421 @@ impl Aggregator {
                 }
             })
             .collect()
+    }
+}
+
+impl Aggregator {
+    /// The accumulated state in its portable form (what a shard writes).
+    pub fn to_state(&self) -> AggregatorState {
+        let histograms = [
+            ("catch_up_ns", &self.catch_up_ns),
+            ("commit_latency_ns", &self.commit_latency_ns),
+            ("lag_ns", &self.lag_ns),
+            ("loss_window_ns", &self.loss_window_ns),
+            ("seeding_ns", &self.seeding_ns),
+            ("shown_loss_ns", &self.shown_loss_ns),
+        ]
+        .into_iter()
+        .map(|(name, h)| (name.to_string(), encode_histogram(h)))
+        .collect();
+        AggregatorState {
+            runs: self.runs,
+            events: self.events,
+            targets_met: self.targets_met.clone(),
+            classes: self
+                .classes
+                .iter()
+                .map(|(class, c)| {
+                    (
+                        class.name().to_string(),
+                        ClassState {
+                            incidents: c.incidents,
+                            interrupted: c.interrupted,
+                            unresolved: c.unresolved,
+                            lost_writes: c.lost_writes,
+                            lost_bytes: c.lost_bytes,
+                            with_loss: c.with_loss,
+                            rpo_sum_ns: c.rpo_sum_ns.to_string(),
+                            rto_sum_ns: c.rto_sum_ns.to_string(),
+                            rpo_ns: encode_histogram(&c.rpo_ns),
+                            rto_ns: encode_histogram(&c.rto_ns),
+                        },
+                    )
+                })
+                .collect(),
+            served_ns: self.served_ns.to_state(),
+            downtime_ns: self.downtime_ns.to_state(),
+            incidents_per_run: self.incidents_per_run.to_state(),
+            lag_at_horizon_ns: self.lag_at_horizon_ns.to_state(),
+            dr_active_ns: self.dr_active_ns.to_state(),
+            decisions: self.decisions.clone(),
+            refused_operations: self.refused_operations,
+            service_downtime_ns: self
+                .service_downtime_ns
+                .iter()
+                .map(|per_class| {
+                    per_class
+                        .iter()
+                        .map(|(c, ns)| (c.name().to_string(), ns.to_string()))
+                        .collect()
+                })
+                .collect(),
+            histograms,
+        }
+    }
+
+    /// Adds a state produced by [`Aggregator::to_state`] (of the same
+    /// scenario) to this one, exactly as if its replications had been
+    /// [`add`](Aggregator::add)ed here. Every total is an exact sum, so the
+    /// result is bit-identical whatever the order of the absorbed states.
+    /// On error `self` may hold part of `state`: discard it.
+    pub fn absorb(&mut self, state: &AggregatorState) -> Result<(), StateError> {
+        if state.targets_met.len() != self.targets.len() {
+            return Err(StateError(format!(
+                "the state has {} target counters, the scenario {} targets",
+                state.targets_met.len(),
+                self.targets.len()
+            )));
+        }
+        if state.service_downtime_ns.len() != self.services.len() {
+            return Err(StateError(format!(
+                "the state has downtime for {} services, the scenario {} services",
+                state.service_downtime_ns.len(),
+                self.services.len()
+            )));
+        }
+        self.runs += state.runs;
+        self.events += state.events;
+        for (met, add) in self.targets_met.iter_mut().zip(&state.targets_met) {
+            *met += add;
+        }
+        for (name, cs) in &state.classes {
+            let class = class_named(name)?;
+            let c = self.classes.entry(class).or_insert_with(ClassTotals::new);
+            c.incidents += cs.incidents;
+            c.interrupted += cs.interrupted;
+            c.unresolved += cs.unresolved;
+            c.lost_writes += cs.lost_writes;
+            c.lost_bytes += cs.lost_bytes;
+            c.with_loss += cs.with_loss;
+            c.rpo_sum_ns += parse_u128("rpo_sum_ns", &cs.rpo_sum_ns)?;
+            c.rto_sum_ns += parse_u128("rto_sum_ns", &cs.rto_sum_ns)?;
+            add_encoded(&mut c.rpo_ns, &format!("{name}.rpo_ns"), &cs.rpo_ns)?;
+            add_encoded(&mut c.rto_ns, &format!("{name}.rto_ns"), &cs.rto_ns)?;
+        }
+        self.served_ns.absorb("served_ns", &state.served_ns)?;
+        self.downtime_ns.absorb("downtime_ns", &state.downtime_ns)?;
+        self.incidents_per_run
+            .absorb("incidents_per_run", &state.incidents_per_run)?;
+        self.lag_at_horizon_ns
+            .absorb("lag_at_horizon_ns", &state.lag_at_horizon_ns)?;
+        self.dr_active_ns
+            .absorb("dr_active_ns", &state.dr_active_ns)?;
+        for (d, n) in &state.decisions {
+            *self.decisions.entry(d.clone()).or_insert(0) += n;
+        }
+        self.refused_operations += state.refused_operations;
+        for (mine, theirs) in self
+            .service_downtime_ns
+            .iter_mut()
+            .zip(&state.service_downtime_ns)
+        {
+            for (name, ns) in theirs {
+                *mine.entry(class_named(name)?).or_insert(0) +=
+                    parse_u128("service_downtime_ns", ns)?;
+            }
+        }
+        if let Some(unknown) = state.histograms.keys().find(|k| {
+            ![
+                "catch_up_ns",
+                "commit_latency_ns",
+                "lag_ns",
+                "loss_window_ns",
+                "seeding_ns",
+                "shown_loss_ns",
+            ]
+            .contains(&k.as_str())
+        }) {
+            return Err(StateError(format!("unknown histogram `{unknown}`")));
+        }
+        for (name, h) in [
+            ("catch_up_ns", &mut self.catch_up_ns),
+            ("commit_latency_ns", &mut self.commit_latency_ns),
+            ("lag_ns", &mut self.lag_ns),
+            ("loss_window_ns", &mut self.loss_window_ns),
+            ("seeding_ns", &mut self.seeding_ns),
+            ("shown_loss_ns", &mut self.shown_loss_ns),
+        ] {
+            let text = state
+                .histograms
+                .get(name)
+                .ok_or_else(|| StateError(format!("histogram `{name}` is missing")))?;
+            add_encoded(h, name, text)?;
+        }
+        Ok(())
+    }
+}
+
+/// A state that cannot be absorbed: produced by another version or scenario,
+/// or damaged.
+#[derive(Debug, thiserror::Error)]
+#[error("{0}")]
+pub struct StateError(pub String);
+
+/// Everything an [`Aggregator`] has accumulated, in a portable JSON form
+/// (`shard.json`): plain counters, 128-bit sums as decimal strings (JSON
+/// numbers lose precision past 2^53 in most readers), exact moments, and
+/// every HDR histogram in the standard HdrHistogram V2 encoding (base64, no
+/// compression) so any HdrHistogram implementation can read it.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AggregatorState {
+    pub runs: u64,
+    pub events: u64,
+    /// Incidents meeting each target, in the scenario's target order.
+    pub targets_met: Vec<u64>,
+    /// Per incident class name.
+    pub classes: BTreeMap<String, ClassState>,
+    pub served_ns: MomentsState,
+    pub downtime_ns: MomentsState,
+    pub incidents_per_run: MomentsState,
+    pub lag_at_horizon_ns: MomentsState,
+    pub dr_active_ns: MomentsState,
+    pub decisions: BTreeMap<String, u64>,
+    pub refused_operations: u64,
+    /// Per service (scenario order), per class name: total downtime ns (decimal).
+    pub service_downtime_ns: Vec<BTreeMap<String, String>>,
+    /// Histogram name → base64 of its V2 serialisation.
+    pub histograms: BTreeMap<String, String>,
+}
+
+/// One incident class of an [`AggregatorState`].
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ClassState {
+    pub incidents: u64,
+    pub interrupted: u64,
+    pub unresolved: u64,
+    pub lost_writes: u64,
+    pub lost_bytes: u64,
+    pub with_loss: u64,
+    /// Decimal u128.
+    pub rpo_sum_ns: String,
+    /// Decimal u128.
+    pub rto_sum_ns: String,
+    /// base64 of the V2 serialisation.
+    pub rpo_ns: String,
+    /// base64 of the V2 serialisation.
+    pub rto_ns: String,
+}
+
+/// Exact moments of integer samples: count, Σx (decimal u128) and Σx²
+/// (hexadecimal 256-bit, `0x…`).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct MomentsState {
+    pub n: u64,
+    pub sum: String,
+    pub sum_sq: String,
+}
+
+fn class_named(name: &str) -> Result<IncidentClass, StateError> {
+    IncidentClass::from_name(name)
+        .ok_or_else(|| StateError(format!("unknown incident class `{name}`")))
+}
+
+fn parse_u128(what: &str, text: &str) -> Result<u128, StateError> {
+    text.parse()
+        .map_err(|_| StateError(format!("{what}: `{text}` is not a decimal u128")))
+}
+
+/// base64 of the histogram's standard V2 serialisation (uncompressed).
+fn encode_histogram(h: &Histogram<u64>) -> String {
+    let mut bytes = Vec::new();
+    V2Serializer::new()
+        .serialize(h, &mut bytes)
+        .expect("a u64 histogram always serialises into memory (counts fit in i64)");
+    base64::engine::general_purpose::STANDARD.encode(bytes)
+}
+
+/// Decodes a histogram written by [`encode_histogram`] and adds its counts
+/// to `into`. Histograms of another precision are refused: adding them
+/// would re-bucket values and break bit-equality with a single run.
+fn add_encoded(into: &mut Histogram<u64>, what: &str, text: &str) -> Result<(), StateError> {
+    let bytes = base64::engine::general_purpose::STANDARD
+        .decode(text)
+        .map_err(|e| StateError(format!("histogram {what}: bad base64: {e}")))?;
+    let h: Histogram<u64> = HdrDeserializer::new()
+        .deserialize(&mut bytes.as_slice())
+        .map_err(|e| StateError(format!("histogram {what}: not a V2 HdrHistogram: {e:?}")))?;
+    if h.sigfig() != HDR_SIGFIG || h.low() != 1 {
+        return Err(StateError(format!(
+            "histogram {what}: {} significant digits, lowest value {}; expected {HDR_SIGFIG} and 1",
+            h.sigfig(),
+            h.low()
+        )));
+    }
+    into.add(&h)
+        .map_err(|e| StateError(format!("histogram {what}: {e:?}")))
+}
+
+/// Exact first and second moments of non-negative integer samples
+/// (nanoseconds, counts): n, Σx in 128 bits and Σx² in 256 bits, which
+/// cannot overflow for fewer than 2^64 samples below 2^64. Sums are exact,
+/// so any order of pushes and merges yields the same state, and the mean
+/// and variance derived from it are the same bits on every path (the
+/// variance numerator n·Σx² − (Σx)² = n·M2 is computed exactly before a
+/// single rounding to f64, so it also never suffers Σx²-style cancellation).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+struct Moments {
+    n: u64,
+    sum: u128,
+    sum_sq: U256,
+}
+
+impl Moments {
+    fn push(&mut self, x: u64) {
+        let x = u128::from(x);
+        self.n += 1;
+        self.sum += x;
+        self.sum_sq = self.sum_sq.add(U256::from_u128(x * x));
+    }
+
+    /// Mean and spread of `x / scale` as a [`Welford`] (for [`Interval::of`]).
+    fn welford(&self, scale: f64) -> Welford {
+        if self.n == 0 {
+            return Welford::new();
+        }
+        let n = self.n as f64;
+        let mean = self.sum as f64 / n / scale;
+        let n_m2 = self
+            .sum_sq
+            .mul(U256::from_u128(u128::from(self.n)))
+            .sub(U256::from_u128(self.sum).mul(U256::from_u128(self.sum)));
+        let m2 = n_m2.to_f64() / n / scale / scale;
+        Welford::from_parts(self.n, mean, m2)
+    }
+
+    fn to_state(self) -> MomentsState {
+        MomentsState {
+            n: self.n,
+            sum: self.sum.to_string(),
+            sum_sq: self.sum_sq.to_hex(),
+        }
+    }
+
+    fn absorb(&mut self, what: &str, s: &MomentsState) -> Result<(), StateError> {
+        let sum = parse_u128(what, &s.sum)?;
+        let sum_sq = U256::from_hex(&s.sum_sq).ok_or_else(|| {
+            StateError(format!(
+                "{what}: `{}` is not a 0x-prefixed 256-bit hex",
+                s.sum_sq
+            ))
+        })?;
+        self.n += s.n;
+        self.sum += sum;
+        self.sum_sq = self.sum_sq.add(sum_sq);
+        Ok(())
+    }
+}
+
+/// Just enough unsigned 256-bit arithmetic for [`Moments`]: little-endian
+/// 64-bit limbs. Overflow is a logic error (bounds are documented on
+/// `Moments`) and is checked in debug builds.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+struct U256([u64; 4]);
+
+impl U256 {
+    fn from_u128(v: u128) -> U256 {
+        U256([v as u64, (v >> 64) as u64, 0, 0])
+    }
+
+    fn add(self, o: U256) -> U256 {
+        let mut r = [0u64; 4];
+        let mut carry = false;
+        for (i, limb) in r.iter_mut().enumerate() {
+            let (s, c1) = self.0[i].overflowing_add(o.0[i]);
+            let (s, c2) = s.overflowing_add(u64::from(carry));
+            *limb = s;
+            carry = c1 || c2;
+        }
+        debug_assert!(!carry, "U256 addition overflowed");
+        U256(r)
+    }
+
+    fn sub(self, o: U256) -> U256 {
+        let mut r = [0u64; 4];
+        let mut borrow = false;
+        for (i, limb) in r.iter_mut().enumerate() {
+            let (d, b1) = self.0[i].overflowing_sub(o.0[i]);
+            let (d, b2) = d.overflowing_sub(u64::from(borrow));
+            *limb = d;
+            borrow = b1 || b2;
+        }
+        debug_assert!(!borrow, "U256 subtraction went negative");
+        U256(r)
+    }
+
+    fn mul(self, o: U256) -> U256 {
+        let mut r = [0u64; 8];
+        for i in 0..4 {
+            let mut carry = 0u128;
+            for j in 0..4 {
+                // (2^64−1)² + 2·(2^64−1) = 2^128 − 1: never overflows.
+                let t = u128::from(self.0[i]) * u128::from(o.0[j]) + u128::from(r[i + j]) + carry;
+                r[i + j] = t as u64;
+                carry = t >> 64;
+            }
+            r[i + 4] = carry as u64;
+        }
+        debug_assert!(r[4..].iter().all(|&l| l == 0), "U256 product overflowed");
+        U256([r[0], r[1], r[2], r[3]])
+    }
+
+    /// Correctly rounded (to nearest, ties to even) conversion.
+    fn to_f64(self) -> f64 {
+        let lo = u128::from(self.0[0]) | (u128::from(self.0[1]) << 64);
+        let hi = u128::from(self.0[2]) | (u128::from(self.0[3]) << 64);
+        if hi == 0 {
+            return lo as f64;
+        }
+        // Keep the top 128 bits, folding every bit shifted out into a sticky
+        // low bit: 128 ≫ 53 + 2 bits, so the one rounding below is exact-correct.
+        let shift = 128 - hi.leading_zeros();
+        let top = if shift == 128 {
+            hi
+        } else {
+            (hi << (128 - shift)) | (lo >> shift)
+        };
+        let dropped = if shift == 128 {
+            lo
+        } else {
+            lo & ((1u128 << shift) - 1)
+        };
+        let sticky = u128::from(dropped != 0);
+        (top | sticky) as f64 * f64::from_bits(u64::from(1023 + shift) << 52)
+    }
+
+    fn to_hex(self) -> String {
+        format!(
+            "0x{:016x}{:016x}{:016x}{:016x}",
+            self.0[3], self.0[2], self.0[1], self.0[0]
+        )
+    }
+
+    fn from_hex(text: &str) -> Option<U256> {
+        let digits = text.strip_prefix("0x")?;
+        if digits.is_empty() || digits.len() > 64 || !digits.bytes().all(|b| b.is_ascii_hexdigit())
+        {
+            return None;
+        }
+        let padded = format!("{digits:0>64}");
+        let mut limbs = [0u64; 4];
+        for (i, limb) in limbs.iter_mut().enumerate() {
+            let start = 64 - 16 * (i + 1);
+            *limb = u64::from_str_radix(&padded[start..start + 16], 16).ok()?;
+        }
+        Some(U256(limbs))
     }
 }
 
@@ -590,5 +1028,64 @@ impl Summary {
     /// Targets that were missed.
     pub fn missed_targets(&self) -> impl Iterator<Item = &TargetResult> {
         self.targets.iter().filter(|t| !t.met)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Exact reference: value of a U256 as f64 through arbitrary-precision
+    /// decimal-free means (sum of limbs scaled by powers of two, each exact,
+    /// added with one rounding at a time is not exact in general, so compare
+    /// with values chosen to be representable).
+    #[test]
+    fn u256_arithmetic_and_rounding() {
+        let a = U256::from_u128(u128::MAX);
+        let sq = a.mul(a); // (2^128 − 1)² = 2^256 − 2^129 + 1
+        assert_eq!(sq.0, [1, 0, u64::MAX - 1, u64::MAX]);
+        assert_eq!(sq.sub(sq), U256::default());
+        assert_eq!(sq.sub(U256::from_u128(1)).add(U256::from_u128(1)), sq);
+        assert_eq!(U256::from_hex(&sq.to_hex()), Some(sq));
+        assert_eq!(U256::from_hex("0x1f"), Some(U256::from_u128(31)));
+        assert_eq!(U256::from_hex("1f"), None);
+        assert_eq!(U256::from_hex("0x"), None);
+        assert_eq!(U256::from_hex("0xg"), None);
+        // Rounding: 2^200 + 2^147 is a tie between 2^200 and 2^200 + 2^148
+        // (53-bit mantissa): ties to even → 2^200. One more unit anywhere
+        // below breaks the tie upwards (the sticky bit).
+        let p200 = U256([0, 0, 0, 1 << 8]);
+        let tie = p200.add(U256([0, 0, 1 << 19, 0]));
+        assert_eq!(tie.to_f64(), 2f64.powi(200));
+        let above = tie.add(U256::from_u128(1));
+        assert_eq!(above.to_f64(), 2f64.powi(200) + 2f64.powi(148));
+        assert_eq!(U256::from_u128(12345).to_f64(), 12345.0);
+        assert_eq!(sq.to_f64(), 2f64.powi(256));
+    }
+
+    #[test]
+    fn moments_match_welford_and_are_order_independent() {
+        let xs: Vec<u64> = (0..1000u64)
+            .map(|i| (i * 7919 % 1000) * 1_000_000_007)
+            .collect();
+        let mut fwd = Moments::default();
+        xs.iter().for_each(|&x| fwd.push(x));
+        let mut rev = Moments::default();
+        xs.iter().rev().for_each(|&x| rev.push(x));
+        assert_eq!(fwd, rev);
+        let mut halves = Moments::default();
+        let mut second = Moments::default();
+        xs[..333].iter().for_each(|&x| halves.push(x));
+        xs[333..].iter().for_each(|&x| second.push(x));
+        halves.absorb("x", &second.to_state()).unwrap();
+        assert_eq!(halves, fwd);
+
+        let mut w = Welford::new();
+        xs.iter().for_each(|&x| w.push(x as f64 / 1e9));
+        let e = fwd.welford(1e9);
+        assert_eq!(e.count(), w.count());
+        assert!((e.mean() - w.mean()).abs() <= 1e-12 * w.mean().abs());
+        assert!((e.variance() - w.variance()).abs() <= 1e-10 * w.variance());
+        assert_eq!(Moments::default().welford(1e9), Welford::new());
     }
 }

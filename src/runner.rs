@@ -2,15 +2,21 @@
 //! replication-index order, into an [`Aggregator`] and any number of
 //! [`OutcomeSink`]s (CSV writers, progress). Memory stays flat: only one
 //! chunk of outcomes exists at a time.
+//!
+//! [`run_range`] runs any slice of the replications: replication `r` is the
+//! same whoever runs it (its seed derives from the master seed and `r`
+//! alone), which is what `crate::shard` builds on.
 
 use crate::metrics::{Aggregator, Provenance, Summary};
 use crate::model::{Replication, ReplicationOutcome};
 use crate::scenario::Scenario;
 use rayon::prelude::*;
+use std::ops::Range;
 use std::sync::atomic::{AtomicBool, Ordering};
 
-/// Replications simulated in parallel before being folded in order.
-const CHUNK: u64 = 512;
+/// Replications simulated in parallel before being folded in order: the
+/// most outcomes held in memory at once (and the granularity of `stop`).
+pub const CHUNK: u64 = 512;
 
 /// Receives every replication's outcome, in replication-index order.
 pub trait OutcomeSink {
@@ -50,6 +56,36 @@ pub fn run(
     sinks: &mut [&mut dyn OutcomeSink],
     stop: &AtomicBool,
 ) -> Result<Summary, RunError> {
+    let agg = run_range(scenario, options, 0..scenario.simulation.runs, sinks, stop)?;
+    Ok(summarise(scenario, &agg))
+}
+
+/// The summary of a whole run (`requested_runs` = `simulation.runs`) from its
+/// aggregator: what [`run`] returns, and what `drsim merge` rebuilds from
+/// the shards' aggregators.
+pub fn summarise(scenario: &Scenario, agg: &Aggregator) -> Summary {
+    agg.summary(
+        scenario,
+        Provenance {
+            scenario: scenario.name.clone(),
+            requested_runs: scenario.simulation.runs,
+            architecture: describe_architecture(scenario),
+        },
+    )
+}
+
+/// Runs replications `range` of `scenario` (a slice of the full run: each
+/// replication is the one the full run would simulate) and returns their
+/// aggregate; sinks see the outcomes in index order. `stop` is polled between
+/// chunks: when set, the slice ends early and the aggregate holds the
+/// replications `range.start .. range.start + agg.runs()`.
+pub fn run_range(
+    scenario: &Scenario,
+    options: &RunOptions,
+    range: Range<u64>,
+    sinks: &mut [&mut dyn OutcomeSink],
+    stop: &AtomicBool,
+) -> Result<Aggregator, RunError> {
     let mut builder = rayon::ThreadPoolBuilder::new();
     if let Some(t) = options.threads {
         builder = builder.num_threads(t);
@@ -59,10 +95,10 @@ pub fn run(
         source,
     })?;
     let mut agg = Aggregator::new(scenario);
-    let runs = scenario.simulation.runs;
-    let mut start = 0;
+    let runs = range.end;
+    let mut start = range.start;
     while start < runs && !stop.load(Ordering::Relaxed) {
-        let end = (start + CHUNK).min(runs);
+        let end = start.saturating_add(CHUNK).min(runs);
         let outcomes: Vec<ReplicationOutcome> = pool.install(|| {
             (start..end)
                 .into_par_iter()
@@ -77,14 +113,7 @@ pub fn run(
         }
         start = end;
     }
-    Ok(agg.summary(
-        scenario,
-        Provenance {
-            scenario: scenario.name.clone(),
-            requested_runs: runs,
-            architecture: describe_architecture(scenario),
-        },
-    ))
+    Ok(agg)
 }
 
 /// One line saying how the environment is protected, for reports.

@@ -33,6 +33,9 @@ pub enum Stream {
     Operator,
     /// Per-batch apply delays at the secondary (indexed by batch number).
     ApplyDelay,
+    /// Write arrivals of the exact (per-write) fidelity; each cross-region
+    /// link of a replication starts at its own position (`model::exact`).
+    ExactWrites,
 }
 
 impl Stream {
@@ -49,6 +52,7 @@ impl Stream {
             Stream::LinkFailures => 8,
             Stream::Operator => 9,
             Stream::ApplyDelay => 10,
+            Stream::ExactWrites => 11,
         }
     }
 }

@@ -19,11 +19,12 @@
 //! - without DR a region outage means waiting for the region, and one that
 //!   destroys the data restores the last backup kept in the region.
 
+use super::exact::{ExactLink, Replicator};
 use super::link::AsyncLink;
-use super::{sample_loss, Event, Replication};
+use super::{sample_loss, Event, Loss, Replication};
 use crate::engine::rng::{stream_rng, Stream};
 use crate::incident::IncidentClass;
-use crate::scenario::OperationKind;
+use crate::scenario::{Fidelity, OperationKind};
 use crate::time::{SimDuration, SimTime};
 use rand::RngExt;
 
@@ -58,7 +59,14 @@ pub(super) enum Site {
 #[derive(Default)]
 pub(super) struct DrState {
     phase: Phase,
-    link: Option<AsyncLink>,
+    /// The cross-region link, fluid or per-write (`scenario.simulation.fidelity`).
+    link: Option<Replicator>,
+    /// Exact fidelity: the loss of each region incident's failure, counted
+    /// at the failure instant (while its writes are still pending) and
+    /// charged if the failover executes.
+    exact_losses: Vec<(usize, Loss)>,
+    /// Per-write events of the links already dropped.
+    retired_link_events: u64,
     /// Generation counter: lifecycle events carrying an older value are stale.
     epoch: u64,
     /// Active outages of the home region.
@@ -84,6 +92,19 @@ impl DrState {
             Phase::Off | Phase::Seeding | Phase::Protected => Site::Primary,
             Phase::FailedOver | Phase::ResyncingBack => Site::Secondary,
             Phase::FailingOver | Phase::SwitchingBack => Site::None,
+        }
+    }
+
+    /// Lower-case name of the lifecycle phase (traces and reports).
+    pub(super) fn phase_name(&self) -> &'static str {
+        match self.phase {
+            Phase::Off => "off",
+            Phase::Seeding => "seeding",
+            Phase::Protected => "protected",
+            Phase::FailingOver => "failing-over",
+            Phase::FailedOver => "failed-over",
+            Phase::ResyncingBack => "resyncing-back",
+            Phase::SwitchingBack => "switching-back",
         }
     }
 
@@ -113,6 +134,19 @@ impl DrState {
             .iter()
             .map(|&(_, f)| f)
             .fold(1.0, f64::min)
+    }
+
+    /// Replaces the link, keeping the count of per-write events simulated.
+    fn set_link(&mut self, link: Option<Replicator>) {
+        if let Some(old) = self.link.take() {
+            self.retired_link_events += old.events();
+        }
+        self.link = link;
+    }
+
+    /// Per-write events simulated in this replication (0 in fast fidelity).
+    pub(super) fn link_events(&self) -> u64 {
+        self.retired_link_events + self.link.as_ref().map_or(0, Replicator::events)
     }
 
     /// (ns with a secondary copy, seeding duration, refused operations).
@@ -152,13 +186,30 @@ impl Replication<'_> {
         if self.sc.dr.as_ref().is_some_and(|d| d.enabled_at_start) {
             self.dr.phase = Phase::Protected;
             self.dr.active_since = Some(SimTime::ZERO);
-            self.dr.link = self.new_link(SimTime::ZERO, false);
+            let link = self.new_link(SimTime::ZERO, false);
+            self.dr.set_link(link);
         }
     }
 
-    fn new_link(&self, now: SimTime, paused: bool) -> Option<AsyncLink> {
+    fn new_link(&self, now: SimTime, paused: bool) -> Option<Replicator> {
         let cr = self.sc.cross_region.as_ref()?;
-        Some(AsyncLink::new(
+        let (seed, run) = (self.sc.simulation.seed, self.run);
+        if self.sc.simulation.fidelity == Fidelity::Exact {
+            return Some(Replicator::Exact(ExactLink::new(
+                &self.service,
+                now,
+                cr.batch_interval,
+                cr.one_way,
+                cr.bandwidth,
+                self.sc.workload.write_rate,
+                self.sc.workload.write_size,
+                cr.apply_delay.clone(),
+                stream_rng(seed, run, Stream::ApplyDelay),
+                stream_rng(seed, run, Stream::ExactWrites),
+                paused,
+            )));
+        }
+        Some(Replicator::Fluid(AsyncLink::new(
             &self.service,
             now,
             cr.batch_interval,
@@ -166,9 +217,9 @@ impl Replication<'_> {
             cr.bandwidth,
             self.sc.workload.bytes_per_sec(),
             cr.apply_delay.clone(),
-            stream_rng(self.sc.simulation.seed, self.run, Stream::ApplyDelay),
+            stream_rng(seed, run, Stream::ApplyDelay),
             paused,
-        ))
+        )))
     }
 
     /// Applies the current usable bandwidth to the link.
@@ -221,6 +272,9 @@ impl Replication<'_> {
             if let Some(link) = self.dr.link.as_mut() {
                 let last_sync = link.last_sync(&self.service, now);
                 self.incidents[incident].record.last_sync_ns = Some(last_sync.0);
+                if let Some(loss) = link.failure_loss(&self.service, last_sync, now) {
+                    self.dr.exact_losses.push((incident, loss));
+                }
             }
         }
         self.dr.region_down += 1;
@@ -379,20 +433,24 @@ impl Replication<'_> {
             let rec = &self.incidents[incident].record;
             let failed_at = SimTime(rec.start_ns);
             let last_sync = SimTime(rec.last_sync_ns.unwrap_or(rec.start_ns));
-            let loss = sample_loss(
-                &self.service,
-                last_sync,
-                failed_at,
-                self.sc.workload.write_rate,
-                self.sc.workload.write_size,
-                &mut self.rng.writes,
-            );
+            let counted = self.dr.exact_losses.iter().find(|(i, _)| *i == incident);
+            let loss = match counted {
+                Some(&(_, loss)) => loss,
+                None => sample_loss(
+                    &self.service,
+                    last_sync,
+                    failed_at,
+                    self.sc.workload.write_rate,
+                    self.sc.workload.write_size,
+                    &mut self.rng.writes,
+                ),
+            };
             self.record_loss(incident, loss);
             "dr-failover"
         };
         self.dr.phase = Phase::FailedOver;
         self.dr.failed_over_at = Some(now);
-        self.dr.link = None;
+        self.dr.set_link(None);
         self.reconcile(now, None, Some(how));
         match self.dr.drill_stay {
             Some(stay) => self.sched.after(
@@ -481,7 +539,8 @@ impl Replication<'_> {
             self.leader = (0..self.zones.len()).find(|&z| self.zones[z].is_up());
             self.election_pending = false;
         }
-        self.dr.link = self.new_link(now, false);
+        let link = self.new_link(now, false);
+        self.dr.set_link(link);
         self.refresh_link(now);
         self.component_repaired(now, incident);
         self.reconcile(now, None, Some("planned-switch"));
@@ -589,7 +648,8 @@ impl Replication<'_> {
         self.dr.epoch += 1;
         self.dr.active_since = Some(now);
         self.dr.seeding_started = Some(now);
-        self.dr.link = self.new_link(now, true);
+        let link = self.new_link(now, true);
+        self.dr.set_link(link);
         let copy = SimDuration::from_secs_f64(self.sc.environment.data_size as f64 / cr.bandwidth);
         let seeding = copy.saturating_add(d.seeding_overhead.sample(&mut self.rng.operator));
         self.sched.after(
@@ -616,7 +676,7 @@ impl Replication<'_> {
             Phase::Seeding | Phase::Protected => {
                 self.dr.phase = Phase::Off;
                 self.dr.epoch += 1;
-                self.dr.link = None;
+                self.dr.set_link(None);
                 if let Some(since) = self.dr.active_since.take() {
                     self.dr.active_ns += now.since(since).0;
                 }

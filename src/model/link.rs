@@ -25,6 +25,48 @@ use crate::time::{SimDuration, SimTime};
 use rand::rngs::ChaCha8Rng;
 use std::collections::VecDeque;
 
+/// The apply delay of batch `index`: the apply-delay law's quantile at a
+/// uniform number hashed from (the `ApplyDelay` stream's key, `index`). A
+/// pure function of the batch number, so every question about batch `index`
+/// sees the same draw at the cost of a hash (no generator seek: a query may
+/// look at hundreds of batches). Both fidelities call this one function, so
+/// the fluid link and the per-write link (`exact.rs`) apply the same batch
+/// after literally the same delay.
+pub fn batch_apply_delay(dist: &Dist, rng: &mut ChaCha8Rng, index: u64) -> SimDuration {
+    batch_apply_delay_keyed(dist, apply_key(rng), index)
+}
+
+/// The key of a replication's apply-delay draws: its `ApplyDelay` stream's
+/// seed and stream number folded into 64 bits (computed once per link).
+pub fn apply_key(rng: &ChaCha8Rng) -> u64 {
+    let mut h = rng.get_stream();
+    for chunk in rng.get_seed().chunks_exact(8) {
+        let mut word = [0u8; 8];
+        word.copy_from_slice(chunk);
+        h = mix64(h ^ u64::from_le_bytes(word));
+    }
+    h
+}
+
+/// [`batch_apply_delay`] with the key already folded.
+pub fn batch_apply_delay_keyed(dist: &Dist, key: u64, index: u64) -> SimDuration {
+    if let Dist::Constant(d) = *dist {
+        return d;
+    }
+    let h = mix64(key ^ index.wrapping_mul(0x9e37_79b9_7f4a_7c15));
+    // 53 random bits, centred in their cell: strictly inside (0, 1).
+    let u = ((h >> 11) as f64 + 0.5) / (1u64 << 53) as f64;
+    dist.quantile(u)
+}
+
+/// The splitmix64 finaliser: a bijective avalanche of 64 bits.
+fn mix64(mut z: u64) -> u64 {
+    z = z.wrapping_add(0x9e37_79b9_7f4a_7c15);
+    z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
+    z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
+    z ^ (z >> 31)
+}
+
 /// A change of regime: bandwidth or serving status changed at `t`.
 #[derive(Clone, Copy, Debug)]
 struct Anchor {
@@ -54,9 +96,12 @@ pub struct AsyncLink {
     origin: f64,
     anchors: VecDeque<Anchor>,
     apply_delay: Dist,
-    apply_rng: ChaCha8Rng,
+    /// Key of the per-batch apply-delay draws (see [`apply_key`]).
+    apply_key: u64,
     /// Batches to look back over so earlier slow applies can block later ones.
     apply_window: u64,
+    /// Scratch buffer of apply delays (reused across questions).
+    delays: Vec<u64>,
 }
 
 impl AsyncLink {
@@ -77,8 +122,10 @@ impl AsyncLink {
     ) -> AsyncLink {
         let origin = log.served_until(now) as f64;
         let interval_ns = interval.0.max(1);
+        // Batches older than the apply delay's 1 − 1e-9 quantile cannot still
+        // be pending: look back that far, no further.
         let apply_window =
-            ((apply_delay.mean_secs() * 1e9 * 20.0) / interval_ns as f64).ceil() as u64 + 2;
+            (apply_delay.quantile(1.0 - 1e-9).0 as f64 / interval_ns as f64).ceil() as u64 + 2;
         let mut link = AsyncLink {
             interval: interval_ns,
             one_way,
@@ -87,9 +134,10 @@ impl AsyncLink {
             factor: if paused { 0.0 } else { 1.0 },
             origin,
             anchors: VecDeque::new(),
+            apply_key: apply_key(&apply_rng),
             apply_delay,
-            apply_rng,
             apply_window: apply_window.min(APPLY_WINDOW_MAX),
+            delays: Vec::new(),
         };
         let k = link.rate();
         link.anchors.push_back(Anchor {
@@ -166,11 +214,7 @@ impl AsyncLink {
 
     /// The apply delay of batch `index` (same draw whoever asks).
     fn apply_delay_of(&mut self, index: u64) -> SimDuration {
-        if let Dist::Constant(d) = self.apply_delay {
-            return d;
-        }
-        self.apply_rng.set_word_pos(u128::from(index) * 64);
-        self.apply_delay.sample(&mut self.apply_rng)
+        batch_apply_delay_keyed(&self.apply_delay, self.apply_key, index)
     }
 
     /// Newest batch index whose cut position the link had shipped by `t`.
@@ -198,25 +242,39 @@ impl AsyncLink {
         let newest = self.newest_shipped_batch(log, SimTime(arrive_by));
         let oldest = newest.saturating_sub(self.apply_window);
         // Batch j is applied iff for every i ≤ j: sent_i + one_way + a_i ≤ t,
-        // i.e. shipped(t − one_way − a_i) ≥ E_i. Scan from the oldest in the window.
+        // i.e. shipped(t − one_way − a_i) ≥ E_i. Scan from the oldest in the
+        // window. Draws are cheap, `shipped` is not: a batch already shipped
+        // by t − one_way − max(a) passes whatever its own draw, so only the
+        // few batches sent after that need the full test.
+        let mut delays = std::mem::take(&mut self.delays);
+        delays.clear();
+        delays.extend((oldest..=newest).map(|j| self.apply_delay_of(j).0));
+        let a_max = delays.iter().copied().max().unwrap_or(0);
+        let surely_sent = match arrive_by.checked_sub(a_max) {
+            Some(at) => self.shipped(log, SimTime(at)),
+            None => f64::NEG_INFINITY,
+        };
         let mut applied_upto = None;
-        for j in oldest..=newest {
+        let mut previous_end = f64::NEG_INFINITY;
+        for (j, &a) in (oldest..=newest).zip(&delays) {
             let e = self.cut_position(log, j);
-            if j > oldest && e <= self.cut_position(log, j - 1) {
+            if j > oldest && e <= previous_end {
                 // Empty batch: applied together with its predecessor.
                 if applied_upto == Some(j - 1) {
                     applied_upto = Some(j);
                 }
                 continue;
             }
-            let a = self.apply_delay_of(j);
-            let ok = arrive_by >= a.0 && self.shipped(log, SimTime(arrive_by - a.0)) >= e;
+            previous_end = e;
+            let ok = e <= surely_sent
+                || (arrive_by >= a && self.shipped(log, SimTime(arrive_by - a)) >= e);
             if ok && (j == oldest || applied_upto == Some(j - 1)) {
                 applied_upto = Some(j);
             } else if !ok {
                 break;
             }
         }
+        self.delays = delays;
         match applied_upto {
             Some(j) => self.cut_position(log, j),
             None => self

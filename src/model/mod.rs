@@ -9,14 +9,18 @@
 //! whether writes are being served.
 
 mod dr;
+mod exact;
 mod link;
 mod loss;
 mod service;
+mod trace;
 mod zones;
 
-pub use link::AsyncLink;
+pub use exact::{exact_event_estimate, ExactLink, EVENTS_PER_BATCH, EVENTS_PER_WRITE};
+pub use link::{batch_apply_delay, AsyncLink};
 pub use loss::{sample_loss, Loss};
 pub use service::ServiceLog;
+pub use trace::TraceEvent;
 
 use crate::engine::rng::{stream_rng, Stream};
 use crate::engine::Scheduler;
@@ -31,6 +35,9 @@ use zones::Zone;
 /// lag, at instants spread uniformly over the horizon, so both
 /// distributions are time-weighted.
 pub const SAMPLES_PER_RUN: usize = 32;
+
+/// Evenly spaced lag probes of a traced replication (the timeline chart).
+pub const TRACE_PROBES: u64 = 2000;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 enum Event {
@@ -176,6 +183,10 @@ pub struct Replication<'s> {
     /// How the current interruption will have ended, when decided before
     /// writes resume (a region restored from backup still needs its election).
     resume_label: Option<&'static str>,
+    /// Event-by-event record, when requested.
+    trace: Option<Vec<TraceEvent>>,
+    /// Pending lag probes of a traced replication, latest first.
+    probes: Vec<SimTime>,
     events: u64,
 }
 
@@ -222,6 +233,8 @@ impl<'s> Replication<'s> {
             latencies: Vec::with_capacity(SAMPLES_PER_RUN),
             lags: Vec::new(),
             resume_label: None,
+            trace: None,
+            probes: Vec::new(),
             events: 0,
         };
         r.service.start(SimTime::ZERO);
@@ -250,9 +263,125 @@ impl<'s> Replication<'s> {
             return false;
         };
         self.take_samples_until(now);
+        if self.trace.is_some() {
+            self.probe_lag_until(now);
+        }
         self.events += 1;
         self.handle(now, event);
+        if self.trace.is_some() {
+            self.record_trace(now, event);
+        }
         true
+    }
+
+    /// Collects a [`TraceEvent`] per handled event, plus the lag at
+    /// [`TRACE_PROBES`] evenly spaced instants (the lag moves between events).
+    pub fn traced(mut self) -> Self {
+        self.trace = Some(Vec::new());
+        let h = self.sched.horizon().0;
+        self.probes = (0..TRACE_PROBES)
+            .rev()
+            .map(|i| SimTime((h as u128 * i as u128 / TRACE_PROBES as u128) as u64))
+            .collect();
+        self
+    }
+
+    fn probe_lag_until(&mut self, t: SimTime) {
+        while let Some(&at) = self.probes.last() {
+            if at > t {
+                break;
+            }
+            self.probes.pop();
+            let lag_ns = self.lag_at(at).map(|d| d.0);
+            let entry = TraceEvent {
+                t_ns: at.0,
+                kind: "lag-sample",
+                scope: String::new(),
+                incident: None,
+                serving: self.service.is_serving(),
+                dr_phase: self.dr.phase_name(),
+                lag_ns,
+            };
+            if let Some(trace) = &mut self.trace {
+                trace.push(entry);
+            }
+        }
+    }
+
+    /// Runs to the horizon and returns the records and the trace (empty
+    /// unless [`Replication::traced`] was called).
+    pub fn run_traced(mut self) -> (ReplicationOutcome, Vec<TraceEvent>) {
+        while self.step() {}
+        self.probe_lag_until(SimTime(self.sched.horizon().0.saturating_sub(1)));
+        let trace = self.trace.take().unwrap_or_default();
+        (self.finish(), trace)
+    }
+
+    fn record_trace(&mut self, now: SimTime, event: Event) {
+        let zone_name = |z: usize| self.sc.home_region().zones[z].clone();
+        let region = || self.sc.home_region().name.clone();
+        let (kind, scope, incident) = match event {
+            Event::RandomZoneFailure { zone } => ("zone-failure", zone_name(zone), None),
+            Event::Scheduled { index } => ("scheduled-incident", String::new(), Some(index)),
+            Event::ZoneRepair { zone, incident, .. } => {
+                ("zone-repair", zone_name(zone), Some(incident))
+            }
+            Event::ElectionDone { .. } => (
+                "election-done",
+                self.leader.map(zone_name).unwrap_or_default(),
+                None,
+            ),
+            Event::ResyncDone { zone, .. } => ("zone-resynced", zone_name(zone), None),
+            Event::TicketResolved { .. } => ("support-ticket-resolved", String::new(), None),
+            Event::RandomRegionOutage => ("region-outage", region(), None),
+            Event::RegionRepair { incident, .. } => ("region-repair", region(), Some(incident)),
+            Event::RandomLinkIncident { degraded } => (
+                if degraded {
+                    "link-degradation"
+                } else {
+                    "link-partition"
+                },
+                "cross-region-link".into(),
+                None,
+            ),
+            Event::LinkRepair { incident, .. } => {
+                ("link-repair", "cross-region-link".into(), Some(incident))
+            }
+            Event::Operation { index, .. } => {
+                (self.sc.operations[index].kind.name(), region(), None)
+            }
+            Event::SeedingDone { .. } => ("seeding-done", region(), None),
+            Event::EmergencyDecision { incident, .. } => {
+                ("emergency-decision", region(), Some(incident))
+            }
+            Event::FailoverDone { incident, .. } => ("failover-done", region(), Some(incident)),
+            Event::FailbackStart { .. } => ("failback-start", region(), None),
+            Event::ResyncBackDone { .. } => ("resync-back-done", region(), None),
+            Event::SwitchBackDone { incident, .. } => {
+                ("switch-back-done", region(), Some(incident))
+            }
+        };
+        // Scheduled incidents and random failures open the newest incident.
+        let incident = match event {
+            Event::Scheduled { .. }
+            | Event::RandomZoneFailure { .. }
+            | Event::RandomRegionOutage
+            | Event::RandomLinkIncident { .. } => self.incidents.len().checked_sub(1),
+            _ => incident,
+        };
+        let lag_ns = self.lag_at(now).map(|d| d.0);
+        let entry = TraceEvent {
+            t_ns: now.0,
+            kind,
+            scope,
+            incident,
+            serving: self.service.is_serving(),
+            dr_phase: self.dr.phase_name(),
+            lag_ns,
+        };
+        if let Some(trace) = &mut self.trace {
+            trace.push(entry);
+        }
     }
 
     /// Runs to the horizon and returns the records.
@@ -285,7 +414,8 @@ impl<'s> Replication<'s> {
             seeding_ns,
             dr_active_ns,
             refused_operations,
-            events: self.events,
+            // Exact fidelity adds the per-write events run inside the link.
+            events: self.events + self.dr.link_events(),
         }
     }
 

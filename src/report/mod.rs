@@ -2,8 +2,11 @@
 //! [`Summary`](crate::metrics::Summary) and outcome stream.
 
 pub mod atomic;
+pub mod charts;
 pub mod csv;
+pub mod provenance;
 pub mod table;
+pub mod trace;
 
 use crate::metrics::Summary;
 use std::io;

@@ -182,6 +182,38 @@ pub struct Simulation {
     pub runs: u64,
     /// Simulated length of one replication.
     pub horizon: SimDuration,
+    /// How writes are simulated; overridable in code after loading.
+    pub fidelity: Fidelity,
+}
+
+/// Two fidelities of one model (see `model::exact`).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum Fidelity {
+    /// Writes are not events: the cross-region log is a fluid and a
+    /// failure's loss is a Poisson draw over its window. Cost grows with
+    /// incidents, not with writes × horizon.
+    #[default]
+    Fast,
+    /// Every write replicated to the paired region is an event (commit,
+    /// batch, ship, apply) and a failover's loss is counted write by write.
+    /// Slow: for validation of `Fast` and for short horizons.
+    Exact,
+}
+
+impl Fidelity {
+    pub const NAMES: [&'static str; 2] = ["fast", "exact"];
+
+    pub fn from_name(s: &str) -> Option<Fidelity> {
+        Some(match s {
+            "fast" => Fidelity::Fast,
+            "exact" => Fidelity::Exact,
+            _ => return None,
+        })
+    }
+
+    pub fn name(self) -> &'static str {
+        Self::NAMES[self as usize]
+    }
 }
 
 #[derive(Clone, Debug)]

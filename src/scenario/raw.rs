@@ -53,6 +53,9 @@ pub struct RawSimulation {
     pub seed: u64,
     pub runs: Spanned<i64>,
     pub horizon: Spanned<SimDuration>,
+    /// `"fast"` (default) or `"exact"` (every write an event).
+    #[serde(default)]
+    pub fidelity: Option<Spanned<String>>,
 }
 
 #[derive(Deserialize, Debug)]

@@ -159,6 +159,11 @@ pub(crate) fn validate(raw: RawScenario, c: &mut Checker) -> Option<Scenario> {
             "the horizon must be positive",
         );
     }
+    let fidelity = sim.fidelity.as_ref().map_or(Some(Fidelity::Fast), |f| {
+        let names: Vec<String> = Fidelity::NAMES.iter().map(|s| s.to_string()).collect();
+        c.resolve(f, &names, "fidelity", "simulation.fidelity")
+            .and_then(|i| Fidelity::from_name(&names[i]))
+    });
 
     // regions
     let mut regions = Vec::new();
@@ -937,6 +942,7 @@ pub(crate) fn validate(raw: RawScenario, c: &mut Checker) -> Option<Scenario> {
             seed: sim.seed,
             runs: runs as u64,
             horizon,
+            fidelity: fidelity.unwrap_or_default(),
         },
         regions,
         environment: Environment {
