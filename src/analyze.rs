@@ -46,8 +46,11 @@ pub const DISPLAY_CONFIDENCE: f64 = 0.95;
 /// Fewest events (outages, failovers, drills, …) a check needs before it gives a verdict: below
 /// this the t-interval's normal approximation and the KS asymptotics are not trustworthy.
 pub const MIN_SAMPLES: u64 = 30;
-/// Fewest mean zone cycles per replication for the steady-state formulas to be meaningful.
-const MIN_CYCLES: f64 = 20.0;
+/// Largest start-up transient, as a share of the unavailability, for which a steady-state
+/// formula is still compared (the transient itself is then in the allowance). Zones start up at
+/// t = 0, so a replication's mean availability is the time average of P(up at t) over the
+/// horizon, which differs from the stationary value by the transient alone.
+const MAX_TRANSIENT_SHARE: f64 = 0.25;
 /// Replications simulated in parallel between two polls of `stop`.
 const CHUNK: u64 = 256;
 /// Relative slack for floating-point rounding when a simulated value is deterministic.
@@ -221,10 +224,14 @@ pub struct Check {
 }
 
 impl Check {
-    /// (simulated − theory)/SE, when defined.
+    /// (simulated − theory)/SE, when the quantity is random: not when its standard error is
+    /// at the level of floating-point noise (a deterministic quantity, where only rounding
+    /// remains and the deviation itself is reported).
     pub fn z_score(&self) -> Option<f64> {
         match &self.simulated {
-            Simulated::Mean(m) if m.std_error > 0.0 && self.theory.is_finite() => {
+            Simulated::Mean(m)
+                if self.theory.is_finite() && m.std_error > 1e-9 * self.theory.abs() =>
+            {
                 Some((m.ci.mean - self.theory) / m.std_error)
             }
             _ => None,
@@ -536,6 +543,15 @@ fn theory_err(check: &'static str) -> impl Fn(TheoryError) -> AnalyzeError {
 // ---------------------------------------------------------------------------------------------
 // Scenario facts
 
+/// `format_seconds`, with "—" for a value that could not be computed.
+fn fsec(s: f64) -> String {
+    if s.is_nan() {
+        "—".into()
+    } else {
+        format_seconds(s)
+    }
+}
+
 fn secs(d: SimDuration) -> String {
     format_seconds(d.as_secs_f64())
 }
@@ -836,21 +852,6 @@ fn zone_law_checks(sc: &Scenario, ctx: &mut Ctx) -> Result<Vec<Check>, AnalyzeEr
     let (mttf, mttr) = process.map_or((f64::NAN, f64::NAN), |p| {
         (p.time_between.mean_secs(), p.duration.mean_secs())
     });
-    let cycles = horizon / (mttf + mttr);
-    if process.is_some() {
-        assumptions.push(Assumption::new(
-            "steady state: the horizon spans many mean zone cycles",
-            if cycles >= MIN_CYCLES {
-                Status::Approximate(format!(
-                    "{cycles:.0} mean cycles (MTTF + MTTR) per replication; the start-up transient (every zone up at t = 0) is in the allowance"
-                ))
-            } else {
-                Status::Fails(format!(
-                    "the horizon is only {cycles:.1} mean zone cycles (at least {MIN_CYCLES} needed): far from steady state"
-                ))
-            },
-        ));
-    }
     let (avail, freq, dur) = if process.is_some() && k >= 1 && k <= n {
         (
             theory::k_of_n_availability(n, k, mttf, mttr)
@@ -863,10 +864,47 @@ fn zone_law_checks(sc: &Scenario, ctx: &mut Ctx) -> Result<Vec<Check>, AnalyzeEr
     } else {
         (f64::NAN, f64::NAN, f64::NAN)
     };
+    // Start-up transient, first order in the per-zone deviations (see `renewal_transient`).
+    let (bias_a, bias_f, bias_d) = match process {
+        Some(p) if avail.is_finite() => {
+            let (c, dn) = renewal_transient(moments(&p.time_between), moments(&p.duration));
+            let a = mttf / (mttf + mttr);
+            let nn = f64::from(n);
+            let crit = binom(n - 1, i64::from(k) - 1, a);
+            let dcrit = binom(n.saturating_sub(2), i64::from(k) - 1, a)
+                - binom(n.saturating_sub(2), i64::from(k) - 2, a);
+            let bias_a = nn * crit * c / horizon;
+            let bias_onsets = nn * crit * dn - nn * (nn - 1.0) * dcrit * c / (mttf + mttr);
+            let bias_d =
+                dur * (nn * crit * c / ((1.0 - avail) * horizon) + bias_onsets / (freq * horizon));
+            (bias_a, bias_onsets / horizon, bias_d)
+        }
+        _ => (f64::NAN, f64::NAN, f64::NAN),
+    };
+    if process.is_some() && avail.is_finite() {
+        let share = bias_a.abs() / (1.0 - avail);
+        assumptions.push(Assumption::new(
+            "steady state: the start-up transient (every zone up at t = 0) is small against the unavailability",
+            if share <= MAX_TRANSIENT_SHARE {
+                Status::Approximate(format!(
+                    "first-order transient {:.2e} = {:.2}% of the unavailability over a {} horizon; in the allowance",
+                    bias_a.abs(),
+                    100.0 * share,
+                    fsec(horizon)
+                ))
+            } else {
+                Status::Fails(format!(
+                    "the start-up transient is {:.0}% of the unavailability: the {} horizon is too short for steady state",
+                    100.0 * share,
+                    fsec(horizon)
+                ))
+            },
+        ));
+    }
     let formula_a = format!(
         "A = Σ_{{j=k}}^{{n}} C(n,j) aʲ(1−a)ⁿ⁻ʲ, a = MTTF/(MTTF+MTTR); n = {n}, k = {k}, MTTF = {}, MTTR = {}",
-        format_seconds(mttf),
-        format_seconds(mttr)
+        fsec(mttf),
+        fsec(mttr)
     );
     let formula_f =
         format!("f = C(n,k) aᵏ(1−a)ⁿ⁻ᵏ · k/MTTF (rate of k → k−1 up); n = {n}, k = {k}");
@@ -911,7 +949,6 @@ fn zone_law_checks(sc: &Scenario, ctx: &mut Ctx) -> Result<Vec<Check>, AnalyzeEr
             build(sd, formula_d, assumptions, dur, Measured::not_run()),
         ]);
     }
-    let process = process.expect("checked by the assumptions");
     let variant = zone_law_variant(sc);
     // Per replication: availability, outages begun (positive-length interruptions), downtime.
     let rows = ctx.simulate(&variant, |o| {
@@ -926,19 +963,6 @@ fn zone_law_checks(sc: &Scenario, ctx: &mut Ctx) -> Result<Vec<Check>, AnalyzeEr
     });
     let runs = rows.len();
     let outages: f64 = rows.iter().map(|r| r.1).sum();
-    // Start-up transient, first order in the per-zone deviations (see `renewal_transient`).
-    let up = moments(&process.time_between);
-    let down = moments(&process.duration);
-    let (c, dn) = renewal_transient(up, down);
-    let a = mttf / (mttf + mttr);
-    let nn = f64::from(n);
-    let crit = binom(n - 1, i64::from(k) - 1, a);
-    let dcrit = binom(n.saturating_sub(2), i64::from(k) - 1, a)
-        - binom(n.saturating_sub(2), i64::from(k) - 2, a);
-    let bias_a = nn * crit * c / horizon;
-    let bias_onsets = nn * crit * dn - nn * (nn - 1.0) * dcrit * c / (mttf + mttr);
-    let bias_f = bias_onsets / horizon;
-    let bias_d = dur * (nn * crit * c / ((1.0 - avail) * horizon) + bias_onsets / (freq * horizon));
     let simulation = format!(
         "{runs} replications of the variant; {outages:.0} outages (interruptions of positive length)"
     );
@@ -1124,15 +1148,6 @@ fn active_standby_checks(sc: &Scenario, ctx: &mut Ctx) -> Result<Vec<Check>, Ana
         (p.time_between.mean_secs(), p.duration.mean_secs())
     });
     let failover = reroute_mean + detection_mean_s(sc);
-    let cycles = horizon / (mttf + mttr);
-    if process.is_some() && cycles < MIN_CYCLES {
-        assumptions.push(Assumption::new(
-            "steady state: the horizon spans many mean zone cycles",
-            Status::Fails(format!(
-                "the horizon is only {cycles:.1} mean zone cycles: far from steady state"
-            )),
-        ));
-    }
     let computable = process.is_some() && failover > 0.0;
     let textbook = if computable {
         theory::active_standby_availability(mttf, mttr, failover)
@@ -1167,36 +1182,38 @@ fn active_standby_checks(sc: &Scenario, ctx: &mut Ctx) -> Result<Vec<Check>, Ana
         "after a double failure the first zone back wins an election (a reroute draw) before serving",
         Status::Holds,
     ));
-    if process.is_some() {
-        let cyc_status = if cycles >= MIN_CYCLES {
+    if computable {
+        let share = (transient / horizon).abs() / (1.0 - drsim);
+        let status = if share <= MAX_TRANSIENT_SHARE {
             Status::Approximate(format!(
-                "{cycles:.0} mean cycles per replication; the start-up transient (both up at t = 0, by uniformisation) is in the allowance"
+                "transient {:.2e} (both up at t = 0, by uniformisation) = {:.2}% of the unavailability over a {} horizon; in the allowance",
+                (transient / horizon).abs(),
+                100.0 * share,
+                fsec(horizon)
             ))
         } else {
-            Status::Fails(format!("the horizon is only {cycles:.1} mean zone cycles"))
+            Status::Fails(format!(
+                "the start-up transient is {:.0}% of the unavailability: the {} horizon is too short for steady state",
+                100.0 * share,
+                fsec(horizon)
+            ))
         };
-        if cycles >= MIN_CYCLES {
-            textbook_assumptions.push(Assumption::new(
-                "steady state: the horizon spans many mean zone cycles",
-                cyc_status.clone(),
-            ));
-            drsim_assumptions.push(Assumption::new(
-                "steady state: the horizon spans many mean zone cycles",
-                cyc_status,
-            ));
-        }
+        let text = "steady state: the start-up transient (both zones up at t = 0) is small against the unavailability";
+        assumptions.push(Assumption::new(text, status.clone()));
+        textbook_assumptions.push(Assumption::new(text, status.clone()));
+        drsim_assumptions.push(Assumption::new(text, status));
     }
     let formula_t = format!(
         "π Q = 0 on the 5-state chain of theory::active_standby_availability; A = π(both up) + π(active up, other down); MTTF = {}, MTTR = {}, failover = {}",
-        format_seconds(mttf),
-        format_seconds(mttr),
-        format_seconds(failover)
+        fsec(mttf),
+        fsec(mttr),
+        fsec(failover)
     );
     let formula_d = format!(
         "π Q' = 0 where Q' is the same chain with 'both down → (first repair) → failing over' instead of '→ active up'; MTTF = {}, MTTR = {}, failover = {}",
-        format_seconds(mttf),
-        format_seconds(mttr),
-        format_seconds(failover)
+        fsec(mttf),
+        fsec(mttr),
+        fsec(failover)
     );
     let spec_t = Spec {
         name: "active-standby-availability",
@@ -1610,7 +1627,7 @@ fn drill_stay(sc: &Scenario, at_ns: u64) -> Option<f64> {
         .iter()
         .filter(|op| op.kind == OperationKind::Drill)
         .find(|op| match op.every {
-            Some(e) if e.0 > 0 => at_ns >= op.at.0 && (at_ns - op.at.0) % e.0 == 0,
+            Some(e) if e.0 > 0 => at_ns >= op.at.0 && (at_ns - op.at.0).is_multiple_of(e.0),
             _ => at_ns == op.at.0,
         })
         .map(|op| op.stay.as_secs_f64())
@@ -1660,7 +1677,10 @@ fn dr_run(sc: &Scenario, l: &LinkFacts, switch_mean: f64, o: &ReplicationOutcome
                     continue;
                 }
                 let phi = (s % l.t_ns) as f64 / 1e9;
-                let expect = fluid_backlog(l, phi) / l.c + l.one_way + l.apply_mean + switch_mean;
+                // Writes are stopped: the backlog drains at the full bandwidth (r = 0).
+                let send = theory::fluid_catch_up_time(fluid_backlog(l, phi), l.c, 0.0)
+                    .unwrap_or(f64::NAN);
+                let expect = send + l.one_way + l.apply_mean + switch_mean;
                 run.drill_residual += (e - s) as f64 / 1e9 - expect;
                 run.drill_theory += expect;
                 run.drills += 1.0;
@@ -1687,8 +1707,9 @@ fn dr_run(sc: &Scenario, l: &LinkFacts, switch_mean: f64, o: &ReplicationOutcome
                 let Ok(expect) = theory::fluid_catch_up_time(l.r * stay, l.c, l.r) else {
                     continue;
                 };
-                let started = e as f64 / 1e9 + stay;
-                run.catch_up_residual += fb.start_ns as f64 / 1e9 - started - expect;
+                // In integer ns first: at t ~ 1e7 s an f64 of seconds has ~2 ns resolution.
+                let measured = fb.start_ns.saturating_sub(e) as f64 / 1e9 - stay;
+                run.catch_up_residual += measured - expect;
                 run.catch_up_theory += expect;
                 run.catch_ups += 1.0;
             }
@@ -1793,7 +1814,7 @@ fn dr_checks(sc: &Scenario, ctx: &mut Ctx) -> Result<Vec<Check>, AnalyzeError> {
             format!(
                 "policy max_data_loss = {} < d + T = {}: failovers keep only the shorter windows",
                 dr.and_then(|d| d.max_data_loss).map_or("none".into(), secs),
-                format_seconds(d + t)
+                fsec(d + t)
             )
         },
     ));
@@ -1944,7 +1965,7 @@ fn dr_checks(sc: &Scenario, ctx: &mut Ctx) -> Result<Vec<Check>, AnalyzeError> {
         Spec {
             name: "drill-drain",
             title: "drill: drain + switch time (writes stopped)",
-            source: "fluid backlog / bandwidth + one way + apply (Kleinrock Vol. 2, fluid approximation); theory::fluid_catch_up_time with no writes",
+            source: "fluid backlog / bandwidth + one way + apply (Kleinrock Vol. 2, fluid approximation); theory::fluid_catch_up_time with writes stopped (r = 0)",
             unit: "s",
         },
         Spec {
@@ -1956,26 +1977,26 @@ fn dr_checks(sc: &Scenario, ctx: &mut Ctx) -> Result<Vec<Check>, AnalyzeError> {
     );
     let formula_lost = format!(
         "E[N] = λ·E[W] = λ(d + T/2), d = ρT + one-way + apply; λ = {lambda}/s, T = {}, ρ = {rho:.4}, one-way = {}, apply = {}",
-        format_seconds(t),
-        format_seconds(one_way),
-        format_seconds(apply_mean)
+        fsec(t),
+        fsec(one_way),
+        fsec(apply_mean)
     );
     let formula_window = format!(
         "P(W ≤ w) = clamp((w − d)/T, 0, 1); d = {}, T = {}",
-        format_seconds(d),
-        format_seconds(t)
+        fsec(d),
+        fsec(t)
     );
     let formula_pk = "W_q = λE[S²]/(2(1 − ρ)) with λ = 1/T, S = ρT (what P-K would say for Poisson batch arrivals)".to_string();
     let formula_lag = format!(
         "E[lag] = d + T/2 (wait 0); d = {}, T = {}",
-        format_seconds(d),
-        format_seconds(t)
+        fsec(d),
+        fsec(t)
     );
     let formula_drill = format!(
         "E[RTO] = B(φ)/c + one-way + E[apply] + E[switch], B(φ) = r·φ if φ ≥ ρT else r·T − (c − r)·φ, φ = drill time mod T; averaged over the drills used; c = {:.4} MB/s, r = {:.4} MB/s, E[switch] = {}",
         c / 1e6,
         r / 1e6,
-        format_seconds(switch_mean)
+        fsec(switch_mean)
     );
     let formula_catch = format!(
         "t = B/(c − r), B = r·stay; c = {:.4} MB/s, r = {:.4} MB/s",
@@ -2205,6 +2226,10 @@ fn deviation_text(c: &Check) -> String {
             format!("KS D = {:.4}, p = {:.3}", d.ks.statistic, d.ks.p_value)
         }
         (Simulated::Mean(m), _) => match c.z_score() {
+            // The allowance is worth showing when it is not small against the noise.
+            Some(z) if c.allowance >= 0.5 * m.std_error => {
+                format!("z = {z:+.2}, allowance {:.3e}", c.allowance)
+            }
             Some(z) => format!("z = {z:+.2}"),
             None => format!("Δ = {}", num(m.ci.mean - c.theory)),
         },

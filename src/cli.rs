@@ -38,6 +38,36 @@ pub enum Command {
     },
     /// Compare two summary.json files; exit 1 when a metric moved beyond its tolerance.
     Compare(CompareArgs),
+    /// Theory next to simulation for every metric where closed-form or
+    /// numerical theory applies to the scenario; exit 1 if one disagrees.
+    Analyze {
+        /// Scenario TOML file (default: the embedded reference scenario).
+        scenario: Option<PathBuf>,
+        /// Replications per check (default: the scenario's runs).
+        #[arg(long)]
+        runs: Option<u64>,
+        /// Write the table as Markdown to this file too.
+        #[arg(long)]
+        markdown: Option<PathBuf>,
+    },
+    /// Merge shard folders (written by `run --shard I/N`) into the single-machine result.
+    Merge(MergeArgs),
+}
+
+#[derive(Args, Debug)]
+pub struct MergeArgs {
+    /// Shard folders, in any order.
+    #[arg(required = true)]
+    pub dirs: Vec<PathBuf>,
+    /// Output folder (default: out/<scenario name>).
+    #[arg(long)]
+    pub out: Option<PathBuf>,
+    /// Replace the results already in the output folder.
+    #[arg(long)]
+    pub force: bool,
+    /// Print nothing but errors.
+    #[arg(long, short)]
+    pub quiet: bool,
 }
 
 #[derive(Args, Debug)]
@@ -68,6 +98,16 @@ pub struct RunArgs {
     /// Print nothing but errors (no table, no progress bar).
     #[arg(long, short)]
     pub quiet: bool,
+    /// Run only shard I of N (0-based: 0 ≤ I < N) of the replications, into a
+    /// folder that `drsim merge` combines with the other shards.
+    #[arg(long, value_name = "I/N")]
+    pub shard: Option<drsim::shard::ShardSpec>,
+    /// Run even when the estimated events or memory exceed the guard's limits.
+    #[arg(long)]
+    pub allow_large: bool,
+    /// First run a sample of replications twice and on 2 threads; fail on any difference.
+    #[arg(long)]
+    pub verify_determinism: bool,
 }
 
 #[derive(Args, Debug)]

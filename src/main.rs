@@ -6,7 +6,7 @@ mod cli;
 
 use anyhow::{bail, Context, Result};
 use clap::Parser;
-use cli::{Cli, Command, CompareArgs, RunArgs, SweepArgs, TraceArgs};
+use cli::{Cli, Command, CompareArgs, MergeArgs, RunArgs, SweepArgs, TraceArgs};
 use drsim::model::Replication;
 use drsim::report::{self, charts};
 use drsim::runner::{self, OutcomeSink, RunOptions};
@@ -16,6 +16,7 @@ use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::sync::atomic::AtomicBool;
+use std::sync::Arc;
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
@@ -26,6 +27,12 @@ fn main() -> ExitCode {
         Command::Trace(args) => trace(args),
         Command::Plot { dir, metric } => plot(&dir, &metric),
         Command::Compare(args) => compare(args),
+        Command::Analyze {
+            scenario,
+            runs,
+            markdown,
+        } => analyze(scenario.as_deref(), runs, markdown.as_deref()),
+        Command::Merge(args) => merge(args),
     };
     match result {
         Ok(code) => code,
@@ -148,6 +155,22 @@ fn run(args: RunArgs) -> Result<ExitCode> {
         sc.simulation.seed = seed;
     }
     let threads = check_threads(args.threads)?;
+    if !args.allow_large {
+        drsim::guard::check(sc, &drsim::guard::Limits::default())?;
+    }
+    if args.verify_determinism {
+        let sample = sc.simulation.runs.min(1000);
+        drsim::guard::verify_determinism(sc, sample)?;
+        if !args.quiet {
+            eprintln!("determinism: {sample} replications identical in 3 passes (1 thread twice, 2 threads)");
+        }
+    }
+    let stop = Arc::new(AtomicBool::new(false));
+    drsim::guard::install_ctrlc(Arc::clone(&stop)).context("cannot install the Ctrl-C handler")?;
+    let options = RunOptions { threads };
+    if let Some(spec) = args.shard {
+        return run_shard(&args, sc, spec, &options, &stop);
+    }
     let out = args
         .out
         .clone()
@@ -157,8 +180,6 @@ fn run(args: RunArgs) -> Result<ExitCode> {
     let mut csv = report::csv::CsvSink::create(&out)
         .with_context(|| format!("cannot write results into {}", out.display()))?;
     let mut progress = Progress::new(sc.simulation.runs, args.quiet);
-    let stop = AtomicBool::new(false);
-    let options = RunOptions { threads };
     let summary = {
         let mut sinks: Vec<&mut dyn OutcomeSink> = vec![&mut csv];
         if let Some(p) = progress.as_mut() {
@@ -190,10 +211,99 @@ fn run(args: RunArgs) -> Result<ExitCode> {
         print!("{}", report::table::render(&summary));
         println!("\nresults in {}", out.display());
     }
+    if summary.partial {
+        eprintln!(
+            "interrupted: {} of {} replications finished; the summary is marked partial",
+            summary.runs, summary.requested_runs
+        );
+        return Ok(ExitCode::from(130));
+    }
     let missed = summary.missed_targets().count();
     if args.check && missed > 0 {
         eprintln!("{missed} target(s) missed");
         return Ok(ExitCode::from(1));
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+fn run_shard(
+    args: &RunArgs,
+    sc: &drsim::scenario::Scenario,
+    spec: drsim::shard::ShardSpec,
+    options: &RunOptions,
+    stop: &AtomicBool,
+) -> Result<ExitCode> {
+    let (text, file) = scenario_text(args.scenario.as_deref())?;
+    let out = args.out.clone().unwrap_or_else(|| {
+        PathBuf::from("out").join(format!(
+            "{}-shard-{}-of-{}",
+            sc.name, spec.index, spec.count
+        ))
+    });
+    prepare_out_dir(&out, drsim::shard::SHARD_FILE, args.force)?;
+    let range = spec.range(sc.simulation.runs);
+    let mut progress = Progress::new(range.end - range.start, args.quiet);
+    let mut sinks: Vec<&mut dyn OutcomeSink> = Vec::new();
+    if let Some(p) = progress.as_mut() {
+        sinks.push(p);
+    }
+    let r = drsim::shard::run_shard(
+        drsim::shard::ScenarioSource {
+            text: &text,
+            file: &file,
+        },
+        sc,
+        spec,
+        options,
+        &out,
+        &mut sinks,
+        stop,
+    )?;
+    drop(sinks);
+    if let Some(p) = progress {
+        p.0.finish_and_clear();
+    }
+    if !args.quiet {
+        println!(
+            "shard {spec}: replications [{}, {}) of {} → {}",
+            r.range.start,
+            r.range.end,
+            sc.simulation.runs,
+            out.display()
+        );
+    }
+    if r.completed < r.range.end - r.range.start {
+        eprintln!(
+            "interrupted: {} of the shard's {} replications finished; run the shard again before merging",
+            r.completed,
+            r.range.end - r.range.start
+        );
+        return Ok(ExitCode::from(130));
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+fn merge(args: MergeArgs) -> Result<ExitCode> {
+    let merged = drsim::shard::merge(&args.dirs)?;
+    let out = args
+        .out
+        .unwrap_or_else(|| PathBuf::from("out").join(&merged.scenario.name));
+    prepare_out_dir(&out, "summary.json", args.force)?;
+    merged.write(&out)?;
+    report::provenance::write(
+        &out,
+        &merged.scenario,
+        merged.summary.runs,
+        "merge",
+        &["summary.json", "incidents.csv", "runs.csv"],
+    )?;
+    if !args.quiet {
+        print!("{}", report::table::render(&merged.summary));
+        println!(
+            "\nmerged {} shards into {}",
+            merged.shards.len(),
+            out.display()
+        );
     }
     Ok(ExitCode::SUCCESS)
 }
@@ -341,6 +451,26 @@ fn compare(args: CompareArgs) -> Result<ExitCode> {
         ExitCode::SUCCESS
     } else {
         ExitCode::from(1)
+    })
+}
+
+fn analyze(path: Option<&Path>, runs: Option<u64>, markdown: Option<&Path>) -> Result<ExitCode> {
+    let loaded = load(path)?;
+    let runs = check_runs(runs)?;
+    let stop = AtomicBool::new(false);
+    let analysis = drsim::analyze::analyze(&loaded.scenario, runs, &stop)?;
+    print!("{}", analysis.render_table());
+    if let Some(md) = markdown {
+        report::atomic::write_atomic(md, analysis.render_markdown().as_bytes())?;
+    }
+    let disagree = analysis
+        .checks
+        .iter()
+        .any(|c| c.verdict == drsim::analyze::Verdict::Disagrees);
+    Ok(if disagree {
+        ExitCode::from(1)
+    } else {
+        ExitCode::SUCCESS
     })
 }
 

@@ -196,8 +196,8 @@ impl Aggregator {
         c.incidents += 1;
         c.interrupted += u64::from(inc.interruption_start_ns.is_some());
         c.unresolved += u64::from(inc.recovery == "unresolved");
-        c.lost_writes += inc.lost_writes;
-        c.lost_bytes += inc.lost_bytes;
+        c.lost_writes = c.lost_writes.saturating_add(inc.lost_writes);
+        c.lost_bytes = c.lost_bytes.saturating_add(inc.lost_bytes);
         c.with_loss += u64::from(inc.lost_writes > 0);
         record(&mut c.rpo_ns, inc.rpo_ns);
         record(&mut c.rto_ns, inc.rto_ns);
@@ -469,8 +469,10 @@ impl Aggregator {
             c.incidents += cs.incidents;
             c.interrupted += cs.interrupted;
             c.unresolved += cs.unresolved;
-            c.lost_writes += cs.lost_writes;
-            c.lost_bytes += cs.lost_bytes;
+            // Saturating like `add_incident`: min(Σ, u64::MAX) of non-negative
+            // terms is still order-independent.
+            c.lost_writes = c.lost_writes.saturating_add(cs.lost_writes);
+            c.lost_bytes = c.lost_bytes.saturating_add(cs.lost_bytes);
             c.with_loss += cs.with_loss;
             c.rpo_sum_ns += parse_u128("rpo_sum_ns", &cs.rpo_sum_ns)?;
             c.rto_sum_ns += parse_u128("rto_sum_ns", &cs.rto_sum_ns)?;
@@ -1035,10 +1037,8 @@ impl Summary {
 mod tests {
     use super::*;
 
-    /// Exact reference: value of a U256 as f64 through arbitrary-precision
-    /// decimal-free means (sum of limbs scaled by powers of two, each exact,
-    /// added with one rounding at a time is not exact in general, so compare
-    /// with values chosen to be representable).
+    /// Arithmetic identities, hex round trip, and the rounding of `to_f64`
+    /// at a tie (values chosen so the exact answer is known).
     #[test]
     fn u256_arithmetic_and_rounding() {
         let a = U256::from_u128(u128::MAX);

@@ -36,20 +36,25 @@
 //!
 //! # Running shards
 //!
-//! Slurm job array (4 shards, then the merge once they all succeeded):
+//! Slurm job array: `shards.sbatch` runs one shard per array task,
 //!
 //! ```sh
-//! # shards.sbatch
+//! #!/bin/sh
 //! #SBATCH --array=0-3
 //! drsim run scenario.toml --shard ${SLURM_ARRAY_TASK_ID}/4 --out results/shard-${SLURM_ARRAY_TASK_ID}
+//! ```
 //!
+//! and the merge is a job that starts once every task succeeded (an
+//! interrupted shard exits non-zero, and a merge would refuse it anyway):
+//!
+//! ```sh
 //! jid=$(sbatch --parsable shards.sbatch)
 //! sbatch --dependency=afterok:$jid --wrap 'drsim merge results/shard-* --out results/merged'
 //! ```
 //!
 //! Kubernetes Indexed Job (`completionMode: Indexed`, `completions: 4`,
 //! `parallelism: 4`; the index is in `JOB_COMPLETION_INDEX`), writing to a
-//! shared volume, followed by a one-pod Job running the merge:
+//! shared volume, then a one-pod Job for the merge:
 //!
 //! ```sh
 //! drsim run /scenario/scenario.toml --shard ${JOB_COMPLETION_INDEX}/4 --out /results/shard-${JOB_COMPLETION_INDEX}
@@ -60,7 +65,7 @@ use crate::metrics::{Aggregator, AggregatorState, Provenance, StateError, Summar
 use crate::report::atomic::{write_atomic, AtomicFile};
 use crate::report::csv::CsvSink;
 use crate::runner::{self, OutcomeSink, RunError, RunOptions};
-use crate::scenario::{self, fnv1a_hex, Scenario};
+use crate::scenario::{self, fnv1a_hex, Fidelity, Scenario};
 use serde::{Deserialize, Serialize};
 use std::fmt;
 use std::fs::File;
@@ -160,9 +165,10 @@ impl fmt::Display for ShardSpec {
 
 /// `shard.json`: everything `drsim merge` needs from one shard.
 ///
-/// Every command-line override of the scenario must be recorded here (today
-/// `runs` and `seed`): the merge rebuilds the scenario from `scenario_text`
-/// plus these and would otherwise summarise a different scenario.
+/// Every override of the scenario text must be recorded here (today `runs`,
+/// `seed` and `fidelity`): the merge rebuilds the scenario from
+/// `scenario_text` plus these and would otherwise summarise a different
+/// scenario.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct ShardFile {
@@ -184,6 +190,8 @@ pub struct ShardFile {
     pub seed: u64,
     /// Replications of the whole run (after `--runs`), not of this shard.
     pub requested_runs: u64,
+    /// `fast` or `exact` (`simulation.fidelity` as run).
+    pub fidelity: String,
     pub shard: ShardSpec,
     /// This shard's slice `[start, end)`.
     pub start: u64,
@@ -283,6 +291,7 @@ pub fn run_shard(
         scenario_text: source.text.to_string(),
         seed: scenario.simulation.seed,
         requested_runs: scenario.simulation.runs,
+        fidelity: scenario.simulation.fidelity.name().to_string(),
         shard: spec,
         start: range.start,
         end: range.end,
@@ -485,6 +494,11 @@ pub fn merge(dirs: &[PathBuf]) -> Result<Merged, MergeError> {
         .scenario;
     scenario.simulation.runs = first.requested_runs;
     scenario.simulation.seed = first.seed;
+    scenario.simulation.fidelity =
+        Fidelity::from_name(&first.fidelity).ok_or_else(|| MergeError::Malformed {
+            dir: first_dir.clone(),
+            message: format!("unknown fidelity `{}`", first.fidelity),
+        })?;
     if scenario.source_hash != first.scenario_hash {
         return Err(MergeError::Malformed {
             dir: first_dir.clone(),
@@ -526,6 +540,7 @@ pub fn merge(dirs: &[PathBuf]) -> Result<Merged, MergeError> {
             first.scenario_hash.clone(),
         )?;
         same("seed", file.seed.to_string(), first.seed.to_string())?;
+        same("fidelity", file.fidelity.clone(), first.fidelity.clone())?;
         same(
             "requested runs",
             file.requested_runs.to_string(),

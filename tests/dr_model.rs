@@ -444,3 +444,37 @@ fn the_secondary_copy_doubles_storage_while_dr_is_on() {
     );
     assert!(s.capacity.cost_per_run.is_some());
 }
+
+/// Regression: a region outage that outlasted a drill's stay used to leave
+/// the environment failed over for good (the switch back came due while the
+/// region was down, and nothing rescheduled it).
+#[test]
+fn a_drill_whose_stay_ends_during_a_region_outage_still_switches_back() {
+    let mut text = with(include_str!("../scenarios/dynamics365-dr-drill.toml"), "[[operations]]", "[failures.regions]\ntime_between = { dist = \"exponential\", mean = \"3d\" }\nduration = { dist = \"exponential\", mean = \"12h\" }\n\n[[operations]]");
+    text = with(&text, "runs = 500", "runs = 200");
+    let sc = scenario(&text);
+    let mut stranded = 0;
+    let mut checked = 0;
+    for run in 0..200 {
+        let o = run_replication(&sc, run);
+        // Every failover (drill or emergency) that happened more than 10
+        // days before the horizon is followed by a switch back: stays are
+        // 4 h and region outages last 12 h on average.
+        let failovers = o.incidents.iter().filter(|i| {
+            i.decision == Some("failover")
+                && matches!(i.class, IncidentClass::Drill | IncidentClass::Region)
+        });
+        for f in failovers.filter(|f| f.start_ns + 10 * 86_400_000_000_000 < o.horizon_ns) {
+            checked += 1;
+            let back = o
+                .incidents
+                .iter()
+                .any(|i| i.class == IncidentClass::Failback && i.start_ns > f.start_ns);
+            if !back {
+                stranded += 1;
+            }
+        }
+    }
+    assert!(checked > 300, "only {checked} failovers checked");
+    assert_eq!(stranded, 0, "{stranded} replications stayed failed over");
+}

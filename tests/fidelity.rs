@@ -34,12 +34,18 @@
 //! samples transformed that way (the transform is drawn from a fixed-seed
 //! generator), and check the relation itself on the paired runs. The RPO
 //! (age of the oldest lost write) and the number of lost writes need no
-//! transform: they are the same quantity in both.
+//! transform: they are the same quantity in both. The transform is exact
+//! for windows (failures that strike while writes flow) and for lags taken
+//! while writes flow; a lag sampled after writes stopped (an outage) is 0
+//! in exact mode when no write was served between the last applied cut and
+//! the stop, which the fluid cannot express (it keeps counting that short
+//! span as unsynced): about one sample in a thousand here, below the
+//! tests' resolution, and excluded from the paired lag relation.
 //!
 //! Release mode: `cargo test --release --test fidelity` (≈ 20 s on 2 cores).
 
 use drsim::incident::IncidentClass;
-use drsim::model::ReplicationOutcome;
+use drsim::model::{exact_event_estimate, ReplicationOutcome};
 use drsim::runner::run_replication;
 use drsim::scenario::{parse_str, Fidelity, Scenario};
 use drsim::stats::{kolmogorov_sf, ks_two_sample, Welford};
@@ -223,32 +229,24 @@ fn plain(xs: &[f64]) -> (&[f64], f64, f64, f64) {
     (xs, w.mean(), (w.variance() / n).sqrt(), n)
 }
 
-/// Runs both fidelities of `text` and applies every comparison; returns
-/// the paired (same replications) exact and fast outcomes for the
-/// scenario-specific relations.
-fn compare(label: &str, text: &str, rate: f64, runs: u64) -> (Samples, Samples) {
+/// Runs both fidelities of `text` (`runs` replications each, `rate` writes
+/// per second) and applies every comparison; returns the exact samples.
+/// `diverge` is the share of replications allowed to take another path in
+/// exact mode: a loss window within a gap of the policy's `max_data_loss`
+/// (1 min) can flip the decision, which changes everything after it.
+fn compare(label: &str, text: &str, rate: f64, runs: u64, diverge: f64) -> Samples {
     let exact = scenario(text, Fidelity::Exact);
     let fast = scenario(text, Fidelity::Fast);
     let e_out = outcomes(&exact, 0..runs);
     let f_paired = outcomes(&fast, 0..runs);
     let f_indep = outcomes(&fast, runs..2 * runs);
-    let (e, fp, f) = (samples(&e_out), samples(&f_paired), samples(&f_indep));
+    let (e, f) = (samples(&e_out), samples(&f_indep));
     println!(
-        "== {label}: {runs} replications, exact mode simulated {} events",
+        "== {label}: {runs} replications per fidelity, exact mode simulated {} events",
         e.events
     );
 
-    // Same seed ⇒ same failures and the same decisions: one model.
-    for (a, b) in e_out.iter().zip(&f_paired) {
-        let key = |o: &ReplicationOutcome| -> Vec<_> {
-            o.incidents
-                .iter()
-                .map(|i| (i.class, i.start_ns, i.decision))
-                .collect()
-        };
-        assert_eq!(key(a), key(b), "run {}: the fidelities diverged", a.run);
-    }
-
+    // Distributions, on independent replications.
     let mut rng = ChaCha8Rng::seed_from_u64(0xf1de_1117);
     let windows = minus_gap(&f.windows, rate, &mut rng);
     judge("window", plain(&e.windows), plain(&windows), 200);
@@ -267,64 +265,117 @@ fn compare(label: &str, text: &str, rate: f64, runs: u64) -> (Samples, Samples) 
     );
     judge("lag", (&le, me, se_e, ne), (&lf, mf, se_f, nf), 2000);
 
-    // Relations that hold sample by sample.
-    for (a, b) in e_out.iter().zip(&f_paired) {
+    // Same seed ⇒ same failure instants and, but for a decision flipped by
+    // the gap, the same path: one model.
+    let key = |o: &ReplicationOutcome| -> Vec<_> {
+        o.incidents
+            .iter()
+            .map(|i| (i.class, i.start_ns, i.decision))
+            .collect()
+    };
+    let same: Vec<(&ReplicationOutcome, &ReplicationOutcome)> = e_out
+        .iter()
+        .zip(&f_paired)
+        .filter(|(a, b)| key(a) == key(b))
+        .collect();
+    println!(
+        "   paired: {} of {runs} replications took the same path",
+        same.len()
+    );
+    assert!(same.len() as f64 >= (1.0 - diverge) * runs as f64);
+    paired(&same, rate);
+    e
+}
+
+/// Relations on paired replications (same seed, same path).
+///
+/// - Exact mode: the RPO is the loss window itself (the oldest lost write
+///   is the oldest unapplied one); fast mode: the RPO is at most the window.
+/// - Fluid − exact window, and fluid − exact lag at the same instant, is the
+///   gap `G` (mean `1/rate`) whenever the same batch is the newest applied
+///   in both; where the exact batch's sending time moved an apply across
+///   the instant it is ± one batch interval. Checked on the mean with the
+///   rule's `Z` (standard error from the differences, at least `1/rate`).
+///   Lags where nothing is pending in exact mode (0) are left out and
+///   counted: they must be rare (see the module docs).
+/// - Lost writes: same mean (both count the writes after the same cut).
+fn paired(same: &[(&ReplicationOutcome, &ReplicationOutcome)], rate: f64) {
+    let (mut window, mut lag, mut lost) = (Welford::new(), Welford::new(), Welford::new());
+    let mut nothing_pending = 0u64;
+    for (a, b) in same {
         for (ie, iff) in a.incidents.iter().zip(&b.incidents) {
             let (Some(se), Some(sf)) = (ie.last_sync_ns, iff.last_sync_ns) else {
                 continue;
             };
-            // The exact RPO is the window itself (the oldest lost write is
-            // the oldest unapplied one); the fluid's is at most its window.
             if ie.lost_writes > 0 {
                 assert_eq!(ie.rpo_ns, ie.start_ns - se, "{ie:?}");
             }
             assert!(iff.rpo_ns <= iff.start_ns - sf, "{iff:?}");
             assert_eq!(ie.lost_bytes, ie.lost_writes * 4096);
+            if ie.class == IncidentClass::Region && ie.interruption_start_ns == Some(ie.start_ns) {
+                window.push((se as f64 - sf as f64) / 1e9);
+                if ie.decision == Some("failover") && ie.end_ns.is_some() {
+                    lost.push(ie.lost_writes as f64 - iff.lost_writes as f64);
+                }
+            }
+        }
+        assert_eq!(a.lag_samples_ns.len(), b.lag_samples_ns.len());
+        for (&le, &lf) in a.lag_samples_ns.iter().zip(&b.lag_samples_ns) {
+            if le == 0 {
+                nothing_pending += 1;
+            } else {
+                lag.push((lf as f64 - le as f64) / 1e9);
+            }
         }
     }
-    (e, fp)
-}
-
-/// Paired windows: fluid − exact is the gap `G` (mean `1/rate`) whenever
-/// the same batch is the newest applied in both, which is all but a few
-/// failures here; checked on the mean with the rule's `Z`.
-fn paired_gap(e: &Samples, fp: &Samples, rate: f64) {
-    assert_eq!(e.windows.len(), fp.windows.len());
-    let mut w = Welford::new();
-    for (x, y) in e.windows.iter().zip(&fp.windows) {
-        w.push(y - x);
-    }
-    let tol = Z * w.std_dev().max(1.0 / rate) / (w.count() as f64).sqrt();
     println!(
-        "   paired: fluid − exact window {:.4} s (1/rate {:.4}) ± {tol:.4}",
-        w.mean(),
-        1.0 / rate
+        "   paired: {nothing_pending} of {} exact lag samples with nothing pending",
+        lag.count() + nothing_pending
     );
-    assert!((w.mean() - 1.0 / rate).abs() < tol);
+    assert!(nothing_pending * 100 < lag.count());
+    for (name, w, expect) in [
+        ("window", &window, 1.0 / rate),
+        ("lag", &lag, 1.0 / rate),
+        ("lost", &lost, 0.0),
+    ] {
+        let tol = Z * w.std_dev().max(1.0 / rate) / (w.count() as f64).sqrt();
+        println!(
+            "   paired fluid − exact {name}: mean {:+.4} (expected {expect:.4} ± {tol:.4}), n {}",
+            w.mean(),
+            w.count()
+        );
+        assert!(w.count() >= 200, "{name}: only {} pairs", w.count());
+        assert!((w.mean() - expect).abs() < tol, "paired {name}");
+    }
 }
 
 /// The bundled link (25 MB/s for 20 KB/s of writes), random apply delay
-/// (lognormal, median 2 s, σ 0.5), 5 s batches.
+/// (lognormal, median 2 s, σ 0.5), 5 s batches. Loss windows are a few
+/// seconds, far from the 1 min policy: every replication takes one path.
 #[test]
+#[cfg_attr(
+    debug_assertions,
+    ignore = "slow in debug builds: cargo test --release --test fidelity"
+)]
 fn random_apply_delay_agrees() {
-    let rate = 5.0;
-    let text = accelerated("5/s");
-    let (e, fp) = compare("random apply delay", &text, rate, 300);
-    paired_gap(&e, &fp, rate);
+    compare("random apply delay", &accelerated("5/s"), 5.0, 400, 0.0);
 }
 
 /// Offered load 85 % of the link (40.96 KB/s of writes on 48 KB/s), 20 s
 /// batches of ~200 writes, constant 2 s apply: sending a batch takes most of
-/// the interval, so a failure often finds one batch in flight and the
-/// in-order apply waits on the send. The exact batch holds a Poisson number
-/// of writes (relative spread 1/√200 ≈ 7 %) where the fluid holds its mean,
-/// so the exact send times jitter by ~1.2 s around the fluid's and a batch
-/// occasionally waits for its predecessor (a real queue, ~2 % of batches);
-/// at this batch size the effect on windows and lags is below the tests'
-/// resolution, and the paired windows show it directly (bounded below).
+/// the interval (17 s), so the in-order apply waits on the send and a
+/// failure often finds a batch in flight. An exact batch holds a Poisson
+/// number of writes (spread 1/√200 ≈ 7 %) where the fluid holds its mean,
+/// so exact send times jitter by ~1.2 s around the fluid's and about 1 % of
+/// batches wait for their predecessor (a queue the fluid does not have
+/// below saturation). At this batch size the effect is below the tests'
+/// resolution; it shows in the paired differences' spread.
 #[test]
+#[cfg_attr(
+    debug_assertions,
+    ignore = "slow in debug builds: cargo test --release --test fidelity"
+)]
 fn near_saturation_agrees() {
-    let rate = 10.0;
     let mut text = accelerated("10/s");
     text = with(
         &text,
@@ -337,25 +388,21 @@ fn near_saturation_agrees() {
         "apply_delay = { dist = \"lognormal\", median = \"2s\", sigma = 0.5 }",
         "apply_delay = \"2s\"",
     );
-    let (e, fp) = compare("near saturation", &text, rate, 250);
-    paired_gap(&e, &fp, rate);
-    // Windows exceed the send time of most of a batch in both fidelities.
-    let min = |v: &[f64]| v.iter().copied().fold(f64::INFINITY, f64::min);
-    println!(
-        "   shortest window exact {:.2} s, fast {:.2} s",
-        min(&e.windows),
-        min(&fp.windows)
-    );
+    compare("near saturation", &text, 10.0, 400, 0.02);
 }
 
-/// Partitions (every ~12 h, median 20 min) and degradations to 15 % of
-/// the bandwidth (every ~12 h, median 30 min) of a link carrying 20 % of
-/// its capacity: backlogs build and drain, the bandwidth changes while
-/// batches are in flight, and the catch-up time after each link incident
-/// is compared too.
+/// Partitions (every ~12 h, median 20 min) and degradations to 15 % of the
+/// bandwidth (every ~12 h, median 30 min) of a link carrying 20 % of its
+/// capacity: backlogs build and drain, the bandwidth changes while batches
+/// are in flight, and the catch-up time after each link incident (first
+/// cut at which everything cut before has been sent) is compared too.
+/// Windows reach the 1 min policy here, so a few paths diverge.
 #[test]
+#[cfg_attr(
+    debug_assertions,
+    ignore = "slow in debug builds: cargo test --release --test fidelity"
+)]
 fn partitions_and_degradations_agree() {
-    let rate = 5.0;
     let mut text = accelerated("5/s");
     text = with(
         &text,
@@ -365,10 +412,52 @@ fn partitions_and_degradations_agree() {
     text = with(
         &text,
         "[[operations]]",
-        "[failures.link]\ntime_between = { dist = \"exponential\", mean = \"12h\" }\nduration = { dist = \"lognormal\", median = \"20m\", sigma = 0.5 }\n\n[failures.link_degradation]\ntime_between = { dist = \"exponential\", mean = \"12h\" }\nduration = { dist = \"lognormal\", median = \"30m\", sigma = 0.5 }\nbandwidth_factor = 0.15\n\n[[operations]]",
+        "[failures.link]\n\
+         time_between = { dist = \"exponential\", mean = \"12h\" }\n\
+         duration = { dist = \"lognormal\", median = \"20m\", sigma = 0.5 }\n\n\
+         [failures.link_degradation]\n\
+         time_between = { dist = \"exponential\", mean = \"12h\" }\n\
+         duration = { dist = \"lognormal\", median = \"30m\", sigma = 0.5 }\n\
+         bandwidth_factor = 0.15\n\n\
+         [[operations]]",
     );
-    let (e, fp) = compare("partitions", &text, rate, 250);
-    paired_gap(&e, &fp, rate);
-    let f = samples(&outcomes(&scenario(&text, Fidelity::Fast), 250..500));
+    let e = compare("partitions", &text, 5.0, 300, 0.05);
+    let f = samples(&outcomes(&scenario(&text, Fidelity::Fast), 300..600));
     judge("catch-up", plain(&e.catch_up), plain(&f.catch_up), 200);
+}
+
+/// `[simulation] fidelity` selects the mode; a misspelt name is an error
+/// with a suggestion; the cost estimate counts writes and batches.
+#[test]
+fn fidelity_is_a_scenario_setting() {
+    let text = with(
+        BASE,
+        "horizon = \"1y\"",
+        "horizon = \"1y\"\nfidelity = \"exact\"",
+    );
+    let sc = parse_str(&text, "f.toml").unwrap().scenario;
+    assert_eq!(sc.simulation.fidelity, Fidelity::Exact);
+    assert_eq!(
+        parse_str(BASE, "f.toml")
+            .unwrap()
+            .scenario
+            .simulation
+            .fidelity,
+        Fidelity::Fast
+    );
+    let bad = with(
+        BASE,
+        "horizon = \"1y\"",
+        "horizon = \"1y\"\nfidelity = \"exakt\"",
+    );
+    let e = parse_str(&bad, "f.toml").unwrap_err().to_string();
+    assert!(
+        e.contains("simulation.fidelity") && e.contains("did you mean `exact`?"),
+        "{e}"
+    );
+    // 2,000 runs × 1 y × 200 writes/s × 2 events, plus 3 per 5 s batch.
+    let year = 365.0 * 86_400.0;
+    let expect = 2000.0 * (200.0 * year * 2.0 + year / 5.0 * 3.0);
+    let got = exact_event_estimate(&sc);
+    assert!((got / expect - 1.0).abs() < 1e-9, "{got} vs {expect}");
 }

@@ -26,7 +26,6 @@ fn temp_files(dir: &Path) -> Vec<String> {
 }
 
 #[test]
-#[ignore = "needs CLI wiring: main.rs must call drsim::guard::install_ctrlc and share its stop flag with runner::run"]
 fn ctrl_c_writes_a_complete_partial_result() {
     let out = out_dir();
     let requested: u64 = 5_000_000;

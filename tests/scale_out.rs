@@ -3,12 +3,16 @@
 //! errors naming the replications; oversized runs are refused before they
 //! start; the determinism self-check passes on the bundled scenarios.
 
+use drsim::dist::Dist;
 use drsim::guard::{self, Limits};
 use drsim::model::ReplicationOutcome;
 use drsim::report::{self, csv::CsvSink};
 use drsim::runner::{self, OutcomeSink, RunOptions};
-use drsim::scenario::{parse_str, Fidelity, Scenario, REFERENCE_SCENARIO, REFERENCE_SCENARIO_FILE};
+use drsim::scenario::{
+    parse_str, FailureProcess, Fidelity, Scenario, REFERENCE_SCENARIO, REFERENCE_SCENARIO_FILE,
+};
 use drsim::shard::{self, CoverageProblem, MergeError, ScenarioSource, ShardSpec};
+use drsim::time::SimDuration;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, Ordering};
 
@@ -482,28 +486,41 @@ fn guard_refuses_runaway_scenarios_with_the_estimate_and_the_override() {
     assert_eq!(e.reasons.len(), 1, "memory does not grow with runs: {msg}");
     assert!(guard::check(&sc, &Limits::unlimited()).is_ok());
 
-    // Zones failing every millisecond, for a millisecond, for a year.
-    let text = REFERENCE_SCENARIO
-        .replace(
-            r#"time_between = { dist = "exponential", mean = "120d" }"#,
-            r#"time_between = "1ms""#,
-        )
-        .replace(
-            r#"duration = { dist = "lognormal", median = "2h", sigma = 1.0 }"#,
-            r#"duration = "1ms""#,
-        );
-    assert_ne!(text, REFERENCE_SCENARIO);
-    let fast = load(&text, "fast.toml", 2000, None);
+    // Zones failing every millisecond for a millisecond, for a year. Scenario
+    // files refuse failure cycles under 1 s; a scenario built in code (or
+    // a future input path) still meets the guard.
+    let mut fast = load(REFERENCE_SCENARIO, REFERENCE_SCENARIO_FILE, 2000, None);
+    let ms = Dist::constant(SimDuration(1_000_000));
+    for p in fast.zone_failures.iter_mut() {
+        *p = Some(FailureProcess {
+            time_between: ms.clone(),
+            duration: ms.clone(),
+        });
+    }
     let e = guard::check(&fast, &Limits::default()).unwrap_err();
     let msg = e.to_string();
-    assert!(e.estimate.incidents_per_run > 1e3, "{msg}");
+    assert!(e.estimate.incidents_per_run > 1e10, "{msg}");
     assert!(msg.contains("events: about"), "{msg}");
     assert!(msg.contains("memory: about"), "{msg}");
     assert!(msg.contains("--allow-large"), "{msg}");
+    // The fastest cycle a scenario file accepts (1 s) over a year: refused too.
+    let text = REFERENCE_SCENARIO
+        .replace(
+            r#"time_between = { dist = "exponential", mean = "120d" }"#,
+            r#"time_between = "500ms""#,
+        )
+        .replace(
+            r#"duration = { dist = "lognormal", median = "2h", sigma = 1.0 }"#,
+            r#"duration = "500ms""#,
+        );
+    assert_ne!(text, REFERENCE_SCENARIO);
+    let second = load(&text, "second.toml", 2000, None);
+    let e = guard::check(&second, &Limits::default()).unwrap_err();
+    assert_eq!(e.reasons.len(), 2, "{e}");
     // One replication of it: few events in total, but far too much memory.
     let mut one = fast.clone();
     one.simulation.runs = 1;
-    one.simulation.horizon = drsim::time::SimDuration(100 * 365 * 86_400 * 1_000_000_000);
+    one.simulation.horizon = SimDuration(100 * 365 * 86_400 * 1_000_000_000);
     let e = guard::check(&one, &Limits::default()).unwrap_err();
     assert!(e.reasons.iter().any(|r| r.starts_with("memory")), "{e}");
 

@@ -77,6 +77,8 @@ pub(super) struct DrState {
     failed_over_at: Option<SimTime>,
     /// The failover in progress or in effect is a drill staying this long.
     drill_stay: Option<SimDuration>,
+    /// A switch back came due while the primary region was down.
+    failback_wanted: bool,
     /// Active link incidents: (incident, bandwidth factor; 0 = partition).
     link_incidents: Vec<(usize, f64)>,
     active_since: Option<SimTime>,
@@ -365,7 +367,10 @@ impl Replication<'_> {
             how = self.resume_label;
         }
         self.refresh_link(now);
-        if self.dr.phase == Phase::FailedOver && self.dr.drill_stay.is_none() {
+        if self.dr.phase == Phase::FailedOver
+            && (self.dr.drill_stay.is_none() || self.dr.failback_wanted)
+        {
+            self.dr.failback_wanted = false;
             self.schedule_failback(now);
         }
         self.reconcile(now, None, how);
@@ -468,7 +473,13 @@ impl Replication<'_> {
     /// changed, at the link's bandwidth while writes continue (fluid:
     /// backlog / (bandwidth − write rate)).
     pub(super) fn failback_start(&mut self, now: SimTime, epoch: u64) {
-        if epoch != self.dr.epoch || self.dr.phase != Phase::FailedOver || self.dr.region_down > 0 {
+        if epoch != self.dr.epoch || self.dr.phase != Phase::FailedOver {
+            return;
+        }
+        if self.dr.region_down > 0 {
+            // A drill's stay ended during a region outage: switch back once
+            // the region returns (`region_repair` schedules it).
+            self.dr.failback_wanted = true;
             return;
         }
         let Some(cr) = self.sc.cross_region.as_ref() else {

@@ -44,7 +44,7 @@ pub fn sample_loss<R: Rng + ?Sized>(
     }
     let rest_mean = rate * (window - first);
     let rest = poisson(rest_mean, rng);
-    let writes = 1 + rest;
+    let writes = rest.saturating_add(1);
     let oldest = log.wall_at(s0 + (first * 1e9) as u64);
     Loss {
         writes,
@@ -60,6 +60,7 @@ pub fn poisson<R: Rng + ?Sized>(mean: f64, rng: &mut R) -> u64 {
         return 0;
     }
     if mean > 1e12 {
+        // `as` saturates at u64::MAX for larger means.
         return mean.round() as u64;
     }
     match Poisson::new(mean) {

@@ -262,10 +262,12 @@ impl<'s> Replication<'s> {
         let Some((now, event)) = self.sched.pop() else {
             return false;
         };
-        self.take_samples_until(now);
+        // Probes first: each takes the samples before it, so the link is
+        // asked in time order (the exact fidelity's link requires it).
         if self.trace.is_some() {
             self.probe_lag_until(now);
         }
+        self.take_samples_until(now);
         self.events += 1;
         self.handle(now, event);
         if self.trace.is_some() {
@@ -292,6 +294,7 @@ impl<'s> Replication<'s> {
                 break;
             }
             self.probes.pop();
+            self.take_samples_until(at);
             let lag_ns = self.lag_at(at).map(|d| d.0);
             let entry = TraceEvent {
                 t_ns: at.0,
@@ -564,8 +567,8 @@ impl<'s> Replication<'s> {
             return;
         }
         let rec = &mut self.incidents[incident].record;
-        rec.lost_writes += loss.writes;
-        rec.lost_bytes += loss.bytes;
+        rec.lost_writes = rec.lost_writes.saturating_add(loss.writes);
+        rec.lost_bytes = rec.lost_bytes.saturating_add(loss.bytes);
         rec.rpo_ns = rec.rpo_ns.max(loss.rpo.0);
     }
 

@@ -24,19 +24,54 @@ impl Location {
             .find('\n')
             .map_or(source.len(), |i| start + i);
         let line = source[..start].matches('\n').count() + 1;
-        let column = source[line_start..start].chars().count() + 1;
+        // A byte-order mark is not a column an editor shows.
+        let text_start = if line_start == 0 && source.starts_with('\u{feff}') {
+            '\u{feff}'.len_utf8().min(start)
+        } else {
+            line_start
+        };
+        let column = source[text_start..start].chars().count() + 1;
         let end = floor_char_boundary(source, span.end.clamp(start, line_end));
         let width = source[start..end].chars().count().max(1);
         Location {
             line,
             column,
-            line_text: source[line_start..line_end]
+            line_text: source[text_start..line_end]
                 .trim_end_matches('\r')
                 .to_string(),
             width,
         }
     }
+
+    /// The part of the line shown under the message and the caret's offset
+    /// in it: at most `MAX_SHOWN_CHARS`, from a little before the column, so
+    /// an error deep in a minified one-line file prints a readable excerpt.
+    fn excerpt(&self) -> (String, usize, usize) {
+        let before = self.column - 1;
+        let skip = before.saturating_sub(CONTEXT_CHARS);
+        let shown: String = self
+            .line_text
+            .chars()
+            .skip(skip)
+            .take(MAX_SHOWN_CHARS)
+            .collect();
+        let offset = before - skip;
+        let width = self
+            .width
+            .min(MAX_SHOWN_CHARS.saturating_sub(offset))
+            .max(1);
+        if skip > 0 {
+            (format!("…{shown}"), offset + 1, width)
+        } else {
+            (shown, offset, width)
+        }
+    }
 }
+
+/// Characters of context shown before the error's column on a long line.
+const CONTEXT_CHARS: usize = 60;
+/// Characters of a source line shown at most.
+const MAX_SHOWN_CHARS: usize = 160;
 
 fn floor_char_boundary(s: &str, mut i: usize) -> usize {
     while i > 0 && !s.is_char_boundary(i) {
@@ -75,14 +110,15 @@ impl fmt::Display for Diagnostic {
         }
         if let Some(loc) = &self.location {
             let gutter = loc.line.to_string().len();
+            let (text, offset, width) = loc.excerpt();
             writeln!(f, "{:gutter$} |", "")?;
-            writeln!(f, "{} | {}", loc.line, loc.line_text)?;
+            writeln!(f, "{} | {}", loc.line, text)?;
             writeln!(
                 f,
                 "{:gutter$} | {}{}",
                 "",
-                " ".repeat(loc.column - 1),
-                "^".repeat(loc.width)
+                " ".repeat(offset),
+                "^".repeat(width)
             )?;
         }
         if let Some(help) = &self.help {
@@ -184,6 +220,15 @@ mod tests {
         let loc = Location::from_span(src, 6..12);
         assert_eq!((loc.line, loc.column, loc.width), (2, 1, 6));
         assert_eq!(loc.line_text, "quorom = 2");
+        let bom = "\u{feff}x = 1";
+        assert_eq!(Location::from_span(bom, 3..4).column, 1);
+        let long = format!("{}key", "a".repeat(10_000));
+        let loc = Location::from_span(&long, 10_000..10_003);
+        assert_eq!(loc.column, 10_001);
+        let (text, offset, width) = loc.excerpt();
+        assert!(text.chars().count() <= MAX_SHOWN_CHARS + 1);
+        assert_eq!(text.chars().nth(offset), Some('k'));
+        assert_eq!(width, 3);
     }
 
     #[test]

@@ -13,6 +13,7 @@ pub use validate::{
 };
 
 use error::suggestion_for_serde_message;
+use std::io::Read;
 use std::path::Path;
 use validate::Checker;
 
@@ -36,10 +37,30 @@ pub struct Loaded {
 /// Reads and validates a scenario file.
 pub fn load_file(path: &Path) -> Result<Loaded, ScenarioError> {
     let file = path.display().to_string();
-    let bytes = std::fs::read(path).map_err(|source| ScenarioError::Io {
+    let io = |source| ScenarioError::Io {
         file: file.clone(),
         source,
-    })?;
+    };
+    // Read at most one byte past the limit: a 100 GB file (or an endless
+    // pipe) is refused without being read into memory.
+    let mut bytes = Vec::new();
+    std::fs::File::open(path)
+        .and_then(|f| {
+            f.take(MAX_SCENARIO_BYTES as u64 + 1)
+                .read_to_end(&mut bytes)
+        })
+        .map_err(io)?;
+    if bytes.len() > MAX_SCENARIO_BYTES {
+        return Err(ScenarioError::Invalid(vec![Diagnostic {
+            file,
+            location: None,
+            key_path: String::new(),
+            message: format!(
+                "the file is larger than the {MAX_SCENARIO_BYTES}-byte limit of scenario files"
+            ),
+            help: None,
+        }]));
+    }
     let text = match String::from_utf8(bytes) {
         Ok(t) => t,
         Err(e) => {
@@ -70,18 +91,18 @@ pub fn parse_str(text: &str, file: &str) -> Result<Loaded, ScenarioError> {
                 text.len()
             ),
         );
-        return Err(ScenarioError::Invalid(checker.diagnostics));
+        return Err(ScenarioError::Invalid(checker.into_errors()));
     }
     let raw = match parse_raw(text, &mut checker) {
         Some(raw) => raw,
-        None => return Err(ScenarioError::Invalid(checker.diagnostics)),
+        None => return Err(ScenarioError::Invalid(checker.into_errors())),
     };
     match validate::validate(raw, &mut checker) {
         Some(scenario) if checker.diagnostics.is_empty() => Ok(Loaded {
             scenario,
             warnings: checker.warnings,
         }),
-        _ => Err(ScenarioError::Invalid(checker.diagnostics)),
+        _ => Err(ScenarioError::Invalid(checker.into_errors())),
     }
 }
 

@@ -20,7 +20,14 @@ pub(crate) struct Checker<'a> {
     pub source: &'a str,
     pub diagnostics: Vec<Diagnostic>,
     pub warnings: Vec<Diagnostic>,
+    /// Errors beyond `MAX_DIAGNOSTICS`, counted but not rendered.
+    pub suppressed: usize,
 }
+
+/// Errors reported in full; past this a hostile file (thousands of bad
+/// keys) would cost quadratic time and memory to describe, and nobody
+/// reads the thousandth error anyway.
+pub const MAX_DIAGNOSTICS: usize = 50;
 
 impl<'a> Checker<'a> {
     pub fn new(file: &'a str, source: &'a str) -> Self {
@@ -29,6 +36,7 @@ impl<'a> Checker<'a> {
             source,
             diagnostics: Vec::new(),
             warnings: Vec::new(),
+            suppressed: 0,
         }
     }
 
@@ -49,6 +57,10 @@ impl<'a> Checker<'a> {
     }
 
     pub fn error(&mut self, span: Option<Range<usize>>, path: &str, message: impl Into<String>) {
+        if self.diagnostics.len() >= MAX_DIAGNOSTICS {
+            self.suppressed += 1;
+            return;
+        }
         let d = self.diagnostic(span, path, message.into(), None);
         self.diagnostics.push(d);
     }
@@ -60,11 +72,32 @@ impl<'a> Checker<'a> {
         message: impl Into<String>,
         help: String,
     ) {
+        if self.diagnostics.len() >= MAX_DIAGNOSTICS {
+            self.suppressed += 1;
+            return;
+        }
         let d = self.diagnostic(span, path, message.into(), Some(help));
         self.diagnostics.push(d);
     }
 
+    /// The errors, with a closing note when some were suppressed.
+    pub fn into_errors(mut self) -> Vec<Diagnostic> {
+        if self.suppressed > 0 {
+            let note = self.diagnostic(
+                None,
+                "",
+                format!("… and {} more errors not shown", self.suppressed),
+                None,
+            );
+            self.diagnostics.push(note);
+        }
+        self.diagnostics
+    }
+
     pub fn warn(&mut self, span: Option<Range<usize>>, path: &str, message: impl Into<String>) {
+        if self.warnings.len() >= MAX_DIAGNOSTICS {
+            return;
+        }
         let d = self.diagnostic(span, path, message.into(), None);
         self.warnings.push(d);
     }
@@ -80,11 +113,15 @@ impl<'a> Checker<'a> {
         if let Some(i) = valid.iter().position(|v| v == name.get_ref()) {
             return Some(i);
         }
-        let msg = format!(
-            "unknown {what} `{}`: expected one of {}",
-            name.get_ref(),
-            quote_list(valid)
-        );
+        let msg = if valid.is_empty() {
+            format!("unknown {what} `{}`: none is defined", name.get_ref())
+        } else {
+            format!(
+                "unknown {what} `{}`: expected one of {}",
+                name.get_ref(),
+                quote_list(valid)
+            )
+        };
         match nearest(name.get_ref(), valid.iter().map(String::as_str)) {
             Some(n) => {
                 self.error_with_help(Some(name.span()), path, msg, format!("did you mean `{n}`?"))
@@ -211,11 +248,13 @@ pub(crate) fn validate(raw: RawScenario, c: &mut Checker) -> Option<Scenario> {
         let zone_distance_km = match &r.zone_distance_km {
             Some(d) => {
                 let km = *d.get_ref();
-                if !km.is_finite() || km < 0.0 {
+                if !km.is_finite() || !(0.0..=MAX_DISTANCE_KM).contains(&km) {
                     c.error(
                         Some(d.span()),
                         &format!("{path}.zone_distance_km"),
-                        format!("expected a finite, non-negative distance in km, found {km}"),
+                        format!(
+                            "expected a distance in km between 0 and {MAX_DISTANCE_KM}, found {km}"
+                        ),
                     );
                 } else if km > 100.0 {
                     c.warn(
@@ -295,6 +334,13 @@ pub(crate) fn validate(raw: RawScenario, c: &mut Checker) -> Option<Scenario> {
 
     // workload
     let w = &raw.workload;
+    if w.write_rate.get_ref().0 > MAX_WRITE_RATE {
+        c.error(
+            Some(w.write_rate.span()),
+            "workload.write_rate",
+            format!("at most {MAX_WRITE_RATE:e} writes/s are supported"),
+        );
+    }
     if !positive(w.write_rate.get_ref().0) {
         c.error(
             Some(w.write_rate.span()),
@@ -458,11 +504,13 @@ pub(crate) fn validate(raw: RawScenario, c: &mut Checker) -> Option<Scenario> {
     for (i, r) in raw.regions.get_ref().iter().enumerate() {
         if let Some(d) = &r.pair_distance_km {
             let km = *d.get_ref();
-            if !km.is_finite() || km < 0.0 {
+            if !km.is_finite() || !(0.0..=MAX_DISTANCE_KM).contains(&km) {
                 c.error(
                     Some(d.span()),
                     &format!("regions[{i}].pair_distance_km"),
-                    format!("expected a finite, non-negative distance in km, found {km}"),
+                    format!(
+                        "expected a distance in km between 0 and {MAX_DISTANCE_KM}, found {km}"
+                    ),
                 );
             } else if km < MIN_PAIR_DISTANCE_KM {
                 c.warn(Some(d.span()), &format!("regions[{i}].pair_distance_km"), format!("region pairs are usually at least 300 miles (~480 km) apart; {km} km offers less protection from large-scale disasters"));
@@ -982,6 +1030,15 @@ pub(crate) fn validate(raw: RawScenario, c: &mut Checker) -> Option<Scenario> {
     })
 }
 
+/// Shortest mean failure cycle accepted (seconds): anything faster only
+/// floods the event queue; it cannot describe a physical failure.
+const MIN_FAILURE_CYCLE_S: f64 = 1.0;
+/// Largest write rate accepted (writes per second), far beyond any
+/// single environment, so counts of lost writes stay exact in 64 bits.
+const MAX_WRITE_RATE: f64 = 1e9;
+/// Largest distance accepted (km): half the Earth's circumference.
+const MAX_DISTANCE_KM: f64 = 20_100.0;
+
 /// Backups kept in the primary region when the scenario does not say: daily.
 const DEFAULT_BACKUP_INTERVAL: SimDuration = SimDuration::from_secs(86_400);
 
@@ -1176,6 +1233,14 @@ fn services(c: &mut Checker, raw: &[Spanned<RawService>]) -> Vec<Service> {
 /// A failure process whose up time can be zero on average would inject an
 /// unbounded number of events at one instant: refuse it.
 fn check_process(c: &mut Checker, time_between: &Dist, duration: &Dist, path: &str) {
+    let cycle = time_between.mean_secs() + duration.mean_secs();
+    if cycle.is_finite() && cycle > 0.0 && cycle < MIN_FAILURE_CYCLE_S {
+        c.error(
+            None,
+            path,
+            format!("a failure every {} on average is not a failure process (the mean up time plus the mean outage duration must be at least {MIN_FAILURE_CYCLE_S} s); accelerate tests with hours, not nanoseconds", crate::time::format_seconds(cycle)),
+        );
+    }
     if !positive(time_between.mean_secs()) {
         c.error(
             None,
