@@ -331,36 +331,13 @@ impl Replication<'_> {
             // to fail over now, whatever the decision delay or policy said.
             let incident = self.current_cause();
             if self.incidents[incident].record.class == IncidentClass::Region {
-                self.incidents[incident].record.decision = Some("failover");
-                self.dr.phase = Phase::FailingOver;
-                self.dr.drill_stay = None;
-                let d = self.sc.dr.as_ref().expect("protected implies DR settings");
-                let execute = d.failover_time.sample(&mut self.rng.operator);
-                self.sched.after(
-                    execute,
-                    Event::FailoverDone {
-                        incident,
-                        epoch: self.dr.epoch,
-                    },
-                );
+                self.start_forced_failover(incident);
                 return self.reconcile(now, None, None);
             }
         }
         if self.dr.destroyed && self.dr.in_primary() {
             // No copy elsewhere: the region is rebuilt from its last backup.
-            let failure = self.service.frontier(now);
-            let interval = self.sc.environment.backup_interval.0.max(1);
-            let last_backup = SimTime(failure.0 / interval * interval);
-            let loss = sample_loss(
-                &self.service,
-                last_backup,
-                failure,
-                self.sc.workload.write_rate,
-                self.sc.workload.write_size,
-                &mut self.rng.writes,
-            );
-            let cause = self.current_cause();
-            self.record_loss(cause, loss);
+            self.lose_since_backup(now, self.sc.environment.backup_interval);
             self.dr.destroyed = false;
             self.zones_in_sync();
             self.resume_label = Some("backup-restore");
@@ -413,9 +390,15 @@ impl Replication<'_> {
             rec.decision = Some("wait-policy");
             return;
         }
-        rec.decision = Some("failover");
+        self.start_forced_failover(incident);
+    }
+
+    /// The emergency failover of `incident` executes (`failover_time`).
+    fn start_forced_failover(&mut self, incident: usize) {
+        self.incidents[incident].record.decision = Some("failover");
         self.dr.phase = Phase::FailingOver;
         self.dr.drill_stay = None;
+        let d = self.sc.dr.as_ref().expect("protected implies DR settings");
         let execute = d.failover_time.sample(&mut self.rng.operator);
         self.sched.after(
             execute,

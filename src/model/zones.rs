@@ -355,7 +355,17 @@ impl Replication<'_> {
             .home_region()
             .manual_recovery
             .as_ref()
-            .map_or(1, |m| m.backup_interval.0.max(1));
+            .map_or(SimDuration(1), |m| m.backup_interval);
+        self.lose_since_backup(now, interval);
+        self.site = target;
+        self.reconcile(now, None, Some("support-ticket"));
+    }
+
+    /// A restore from backup: the writes committed since the last backup
+    /// before the failure are lost (backups are taken at multiples of
+    /// `interval` from time zero), and the loss goes to the current outage.
+    pub(super) fn lose_since_backup(&mut self, now: SimTime, interval: SimDuration) {
+        let interval = interval.0.max(1);
         let failure = self.service.frontier(now);
         let last_backup = SimTime(failure.0 / interval * interval);
         let loss = sample_loss(
@@ -368,8 +378,6 @@ impl Replication<'_> {
         );
         let cause = self.current_cause();
         self.record_loss(cause, loss);
-        self.site = target;
-        self.reconcile(now, None, Some("support-ticket"));
     }
 
     /// The leader acknowledges locally; a commit needs `quorum - 1` more
