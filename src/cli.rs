@@ -95,6 +95,10 @@ pub struct RunArgs {
     /// Also draw the charts (PNG and SVG) into the output folder.
     #[arg(long)]
     pub plot: bool,
+    /// `fast` (writes are not events) or `exact` (every write is an event;
+    /// slow, for validation); overrides simulation.fidelity.
+    #[arg(long, value_parser = ["fast", "exact"])]
+    pub fidelity: Option<String>,
     /// Print nothing but errors (no table, no progress bar).
     #[arg(long, short)]
     pub quiet: bool,

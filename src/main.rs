@@ -154,6 +154,13 @@ fn run(args: RunArgs) -> Result<ExitCode> {
     if let Some(seed) = args.seed {
         sc.simulation.seed = seed;
     }
+    if let Some(f) = args.fidelity.as_deref() {
+        sc.simulation.fidelity = if f == "exact" {
+            drsim::scenario::Fidelity::Exact
+        } else {
+            drsim::scenario::Fidelity::Fast
+        };
+    }
     let threads = check_threads(args.threads)?;
     if !args.allow_large {
         drsim::guard::check(sc, &drsim::guard::Limits::default())?;

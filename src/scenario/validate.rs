@@ -229,6 +229,16 @@ pub(crate) fn validate(raw: RawScenario, c: &mut Checker) -> Option<Scenario> {
             .iter()
             .map(|z| z.get_ref().clone())
             .collect();
+        if zones.len() > MAX_ZONES {
+            c.error(
+                Some(r.zones.span()),
+                &format!("{path}.zones"),
+                format!(
+                    "at most {MAX_ZONES} zones per region are supported, found {}",
+                    zones.len()
+                ),
+            );
+        }
         if zones.len() < 2 {
             c.error(
                 Some(r.zones.span()),
@@ -436,7 +446,14 @@ pub(crate) fn validate(raw: RawScenario, c: &mut Checker) -> Option<Scenario> {
     let mut zone_failures: Vec<Option<FailureProcess>> = vec![None; zone_count];
     let mut correlated = 0.0;
     if let Some(zf) = &raw.failures.zones {
-        check_process(c, &zf.time_between, &zf.duration, "failures.zones");
+        check_process(
+            c,
+            &zf.time_between,
+            &zf.duration,
+            "failures.zones",
+            horizon,
+            zone_count,
+        );
         for slot in zone_failures.iter_mut() {
             *slot = Some(FailureProcess {
                 time_between: zf.time_between.clone(),
@@ -472,7 +489,7 @@ pub(crate) fn validate(raw: RawScenario, c: &mut Checker) -> Option<Scenario> {
             let duration = o.duration.clone().or(base.map(|b| b.duration));
             match (time_between, duration) {
                 (Some(tb), Some(d)) => {
-                    check_process(c, &tb, &d, &path);
+                    check_process(c, &tb, &d, &path, horizon, 1);
                     zone_failures[zi] = Some(FailureProcess { time_between: tb, duration: d });
                 }
                 _ => c.error(None, &path, "a zone override needs `time_between` and `duration` (or a [failures.zones] default)"),
@@ -573,8 +590,10 @@ pub(crate) fn validate(raw: RawScenario, c: &mut Checker) -> Option<Scenario> {
                 .rtt_overhead
                 .as_ref()
                 .map_or(SimDuration::from_millis(2), |o| *o.get_ref());
-            let one_way =
-                SimDuration((FIBER_NS_PER_KM as f64 * km.max(0.0)).round() as u64 + overhead.0 / 2);
+            let one_way = SimDuration(
+                ((FIBER_NS_PER_KM as f64 * km.clamp(0.0, MAX_DISTANCE_KM)).round() as u64)
+                    .saturating_add(overhead.0 / 2),
+            );
             Some(CrossRegion {
                 paired_region: pi,
                 bandwidth: bw,
@@ -763,7 +782,14 @@ pub(crate) fn validate(raw: RawScenario, c: &mut Checker) -> Option<Scenario> {
 
     // random region and link failures
     let region_failures = raw.failures.regions.as_ref().map(|rf| {
-        check_process(c, &rf.time_between, &rf.duration, "failures.regions");
+        check_process(
+            c,
+            &rf.time_between,
+            &rf.duration,
+            "failures.regions",
+            horizon,
+            1,
+        );
         let destroy_probability = rf.destroy_probability.as_ref().map_or(0.0, |p| {
             let v = *p.get_ref();
             if !(0.0..=1.0).contains(&v) {
@@ -784,7 +810,14 @@ pub(crate) fn validate(raw: RawScenario, c: &mut Checker) -> Option<Scenario> {
         }
     });
     let link_failures = raw.failures.link.as_ref().map(|lf| {
-        check_process(c, &lf.time_between, &lf.duration, "failures.link");
+        check_process(
+            c,
+            &lf.time_between,
+            &lf.duration,
+            "failures.link",
+            horizon,
+            1,
+        );
         FailureProcess {
             time_between: lf.time_between.clone(),
             duration: lf.duration.clone(),
@@ -796,6 +829,8 @@ pub(crate) fn validate(raw: RawScenario, c: &mut Checker) -> Option<Scenario> {
             &ld.time_between,
             &ld.duration,
             "failures.link_degradation",
+            horizon,
+            1,
         );
         let f = check_bandwidth_factor(
             c,
@@ -1036,6 +1071,13 @@ const MIN_FAILURE_CYCLE_S: f64 = 1.0;
 /// Largest write rate accepted (writes per second), far beyond any
 /// single environment, so counts of lost writes stay exact in 64 bits.
 const MAX_WRITE_RATE: f64 = 1e9;
+/// Most failures a replication may be expected to record: a million
+/// incident records is far beyond any meaningful scenario and bounds the
+/// memory and time of one replication, whatever the caller.
+const MAX_INCIDENTS_PER_RUN: f64 = 1e6;
+/// Most zones per region: real regions have 2–4; the per-zone random
+/// streams are numbered in 16 bits.
+const MAX_ZONES: usize = 1000;
 /// Largest distance accepted (km): half the Earth's circumference.
 const MAX_DISTANCE_KM: f64 = 20_100.0;
 
@@ -1232,8 +1274,34 @@ fn services(c: &mut Checker, raw: &[Spanned<RawService>]) -> Vec<Service> {
 
 /// A failure process whose up time can be zero on average would inject an
 /// unbounded number of events at one instant: refuse it.
-fn check_process(c: &mut Checker, time_between: &Dist, duration: &Dist, path: &str) {
+fn check_process(
+    c: &mut Checker,
+    time_between: &Dist,
+    duration: &Dist,
+    path: &str,
+    horizon: SimDuration,
+    copies: usize,
+) {
     let cycle = time_between.mean_secs() + duration.mean_secs();
+    // One incident record per failure: bound them per replication, from the
+    // mean cycle and from the median up time (a heavy tail can make the
+    // mean long while almost every draw is tiny).
+    let typical_cycle =
+        cycle.min(time_between.quantile(0.5).as_secs_f64() + duration.quantile(0.5).as_secs_f64());
+    if typical_cycle > 0.0 {
+        let expected = horizon.as_secs_f64() / typical_cycle * copies as f64;
+        if expected > MAX_INCIDENTS_PER_RUN {
+            c.error(
+                None,
+                path,
+                format!(
+                    "about {expected:.2e} failures per replication (every {} over {} for {copies} component(s)); at most {MAX_INCIDENTS_PER_RUN:.0e} are supported: lengthen time_between or shorten the horizon",
+                    crate::time::format_seconds(typical_cycle),
+                    horizon
+                ),
+            );
+        }
+    }
     if cycle.is_finite() && cycle > 0.0 && cycle < MIN_FAILURE_CYCLE_S {
         c.error(
             None,
