@@ -95,23 +95,42 @@ pub fn run_range(
         source,
     })?;
     let mut agg = Aggregator::new(scenario);
-    let runs = range.end;
-    let mut start = range.start;
-    while start < runs && !stop.load(Ordering::Relaxed) {
-        let end = start.saturating_add(CHUNK).min(runs);
-        let outcomes: Vec<ReplicationOutcome> = pool.install(|| {
-            (start..end)
+    let simulate = |chunk: Range<u64>| -> Vec<ReplicationOutcome> {
+        pool.install(|| {
+            chunk
                 .into_par_iter()
                 .map(|r| run_replication(scenario, r))
                 .collect()
+        })
+    };
+    let next_chunk = |start: u64| start..start.saturating_add(CHUNK).min(range.end);
+    // A pipeline: the pool simulates chunk k+1 while this thread folds
+    // chunk k into the aggregator and the sinks (CSV writing is serial and
+    // would otherwise leave the cores idle). The fold order is unchanged.
+    let mut pending = (range.start < range.end && !stop.load(Ordering::Relaxed))
+        .then(|| simulate(next_chunk(range.start)));
+    let mut start = next_chunk(range.start).end;
+    while let Some(outcomes) = pending.take() {
+        let next = (start < range.end && !stop.load(Ordering::Relaxed)).then(|| next_chunk(start));
+        let folded = std::thread::scope(|scope| {
+            let worker = next.clone().map(|chunk| scope.spawn(|| simulate(chunk)));
+            let folded = outcomes.iter().try_for_each(|o| {
+                agg.add(o);
+                sinks.iter_mut().try_for_each(|sink| sink.accept(o))
+            });
+            pending = worker.map(|w| w.join().unwrap_or_else(|p| std::panic::resume_unwind(p)));
+            folded
         });
-        for o in &outcomes {
-            agg.add(o);
-            for sink in sinks.iter_mut() {
-                sink.accept(o)?;
-            }
+        folded?;
+        if stop.load(Ordering::Relaxed) {
+            // Stop at a chunk boundary as soon as asked: the chunk simulated
+            // meanwhile is dropped, so a partial run holds exactly the
+            // replications folded before the request.
+            pending = None;
         }
-        start = end;
+        if let Some(chunk) = next {
+            start = chunk.end;
+        }
     }
     Ok(agg)
 }
