@@ -340,7 +340,18 @@ fn run_sweep(args: SweepArgs) -> Result<ExitCode> {
         .unwrap_or_else(|| PathBuf::from("out").join(format!("{}-sweep", loaded.scenario.name)));
     prepare_out_dir(&out, "sweep.csv", args.force)?;
     let stop = AtomicBool::new(false);
-    let result = sweep::run_sweep_with_threads(&text, &file, &spec, runs, threads, &stop)?;
+    let points = spec.points().len() as u64;
+    let per_point = runs.unwrap_or(loaded.scenario.simulation.runs);
+    let progress = Progress::new(points.saturating_mul(per_point), args.quiet);
+    let tick = || {
+        if let Some(p) = &progress {
+            p.0.inc(1);
+        }
+    };
+    let result = sweep::run_sweep_observed(&text, &file, &spec, runs, threads, &stop, &tick)?;
+    if let Some(p) = &progress {
+        p.0.finish_and_clear();
+    }
     let mut seen = std::collections::BTreeSet::new();
     for w in result.points.iter().flat_map(|p| &p.warnings) {
         if seen.insert(w.to_string()) && !args.quiet {

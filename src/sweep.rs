@@ -801,17 +801,20 @@ struct ClassRuns {
 /// Collects, per replication and per incident class, the incident count, the
 /// RPO and RTO sums and the lost writes: the per-replication values the
 /// confidence intervals are built from (the summary only has pooled totals).
-struct PerRunSink {
+struct PerRunSink<'a> {
     classes: Vec<(IncidentClass, ClassRuns)>,
+    /// Called once per replication (progress display).
+    tick: &'a (dyn Fn() + Sync),
 }
 
-impl PerRunSink {
-    fn new() -> Self {
+impl<'a> PerRunSink<'a> {
+    fn new(tick: &'a (dyn Fn() + Sync)) -> Self {
         PerRunSink {
             classes: IncidentClass::ALL
                 .iter()
                 .map(|&c| (c, ClassRuns::default()))
                 .collect(),
+            tick,
         }
     }
 
@@ -823,8 +826,9 @@ impl PerRunSink {
     }
 }
 
-impl OutcomeSink for PerRunSink {
+impl OutcomeSink for PerRunSink<'_> {
     fn accept(&mut self, outcome: &ReplicationOutcome) -> std::io::Result<()> {
+        (self.tick)();
         for (class, acc) in &mut self.classes {
             let (mut n, mut rpo_ns, mut rto_ns, mut lost) = (0u64, 0u128, 0u128, 0u64);
             for inc in outcome.incidents.iter().filter(|i| i.class == *class) {
@@ -1047,7 +1051,7 @@ pub fn parse_metric(text: &str) -> Result<MetricSelector, SweepError> {
 }
 
 /// What one point's run leaves: its summary and per-replication totals.
-type PointRun = Result<(Summary, PerRunSink), RunError>;
+type PointRun<'a> = Result<(Summary, PerRunSink<'a>), RunError>;
 
 /// Runs every point of `spec` on the scenario `text` (named `file` in
 /// messages) with every core; see [`run_sweep_with_threads`].
@@ -1079,6 +1083,21 @@ pub fn run_sweep_with_threads(
     threads: Option<usize>,
     stop: &AtomicBool,
 ) -> Result<SweepResult, SweepError> {
+    run_sweep_observed(text, file, spec, runs_override, threads, stop, &|| {})
+}
+
+/// [`run_sweep_with_threads`], calling `on_replication` after every
+/// replication of every point (from the worker threads), e.g. to drive a
+/// progress bar over points × runs replications.
+pub fn run_sweep_observed(
+    text: &str,
+    file: &str,
+    spec: &SweepSpec,
+    runs_override: Option<u64>,
+    threads: Option<usize>,
+    stop: &AtomicBool,
+    on_replication: &(dyn Fn() + Sync),
+) -> Result<SweepResult, SweepError> {
     let spec = SweepSpec::new(spec.parameters.clone(), spec.metric.clone())?;
     let prepared = prepare(text, file, &spec, runs_override)?;
     let total = threads
@@ -1097,7 +1116,7 @@ pub fn run_sweep_with_threads(
                     loop {
                         let i = next.fetch_add(1, Ordering::Relaxed);
                         let Some(point) = prepared.get(i) else { break };
-                        let mut sink = PerRunSink::new();
+                        let mut sink = PerRunSink::new(on_replication);
                         let result =
                             runner::run(&point.loaded.scenario, &options, &mut [&mut sink], stop);
                         mine.push((i, result.map(|summary| (summary, sink))));
