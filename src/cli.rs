@@ -95,6 +95,13 @@ pub struct RunArgs {
     /// Also draw the charts (PNG and SVG) into the output folder.
     #[arg(long)]
     pub plot: bool,
+    /// Run until the 95% interval of `--precision-metric` is within this
+    /// relative half-width of its mean (e.g. 0.05); `--runs` is then the budget.
+    #[arg(long)]
+    pub precision: Option<f64>,
+    /// Metric of `--precision`: downtime_s, unavailability or incidents_per_run.
+    #[arg(long, default_value = "downtime_s", value_parser = ["downtime_s", "unavailability", "incidents_per_run"])]
+    pub precision_metric: String,
     /// `fast` (writes are not events) or `exact` (every write is an event;
     /// slow, for validation); overrides simulation.fidelity.
     #[arg(long, value_parser = ["fast", "exact"])]

@@ -175,6 +175,16 @@ fn run(args: RunArgs) -> Result<ExitCode> {
     let stop = Arc::new(AtomicBool::new(false));
     drsim::guard::install_ctrlc(Arc::clone(&stop)).context("cannot install the Ctrl-C handler")?;
     let options = RunOptions { threads };
+    if let Some(p) = args.precision {
+        if !(p > 0.0 && p < 1.0) {
+            bail!("--precision is a relative half-width in (0, 1), e.g. 0.05; got {p}");
+        }
+        if args.shard.is_some() {
+            bail!(
+                "--precision decides the number of replications as it goes; it cannot be sharded"
+            );
+        }
+    }
     if let Some(spec) = args.shard {
         return run_shard(&args, sc, spec, &options, &stop);
     }
@@ -192,7 +202,33 @@ fn run(args: RunArgs) -> Result<ExitCode> {
         if let Some(p) = progress.as_mut() {
             sinks.push(p);
         }
-        runner::run(sc, &options, &mut sinks, &stop)?
+        match args.precision {
+            Some(relative) => {
+                let metric = runner::PrecisionMetric::from_name(&args.precision_metric)
+                    .context("unknown --precision-metric")?;
+                let (summary, reached) =
+                    runner::run_until_precise(sc, &options, &mut sinks, &stop, metric, relative)?;
+                if !args.quiet {
+                    if reached {
+                        eprintln!(
+                            "{} within ±{:.1}% (95% CI) after {} replications",
+                            args.precision_metric,
+                            relative * 100.0,
+                            summary.runs
+                        );
+                    } else {
+                        eprintln!(
+                            "warning: {} not within ±{:.1}% after the budget of {} replications (raise --runs)",
+                            args.precision_metric,
+                            relative * 100.0,
+                            summary.runs
+                        );
+                    }
+                }
+                summary
+            }
+            None => runner::run(sc, &options, &mut sinks, &stop)?,
+        }
     };
     if let Some(p) = progress {
         p.0.finish_and_clear();

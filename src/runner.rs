@@ -60,6 +60,87 @@ pub fn run(
     Ok(summarise(scenario, &agg))
 }
 
+/// A metric whose 95% interval a run can be asked to narrow (`--precision`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum PrecisionMetric {
+    /// Mean downtime per replication.
+    Downtime,
+    /// Mean unavailability (1 − availability): relative precision of a
+    /// fraction near 1 is meaningless, that of its complement is not.
+    Unavailability,
+    /// Mean incidents per replication.
+    IncidentsPerRun,
+}
+
+impl PrecisionMetric {
+    pub const NAMES: [&'static str; 3] = ["downtime_s", "unavailability", "incidents_per_run"];
+
+    pub fn from_name(name: &str) -> Option<PrecisionMetric> {
+        Some(match name {
+            "downtime_s" => PrecisionMetric::Downtime,
+            "unavailability" => PrecisionMetric::Unavailability,
+            "incidents_per_run" => PrecisionMetric::IncidentsPerRun,
+            _ => return None,
+        })
+    }
+
+    /// Relative half-width of the metric's 95% interval (infinite while undefined).
+    pub fn relative_half_width(self, s: &Summary) -> f64 {
+        let (interval, mean) = match self {
+            PrecisionMetric::Downtime => (&s.downtime_s, s.downtime_s.mean),
+            PrecisionMetric::Unavailability => (&s.availability, 1.0 - s.availability.mean),
+            PrecisionMetric::IncidentsPerRun => (&s.incidents_per_run, s.incidents_per_run.mean),
+        };
+        match interval.ci95 {
+            Some([lo, hi]) if mean.abs() > 0.0 => (hi - lo) / 2.0 / mean.abs(),
+            _ => f64::INFINITY,
+        }
+    }
+}
+
+/// Replications run between two precision checks.
+const PRECISION_BLOCK: u64 = 4 * CHUNK;
+
+/// Runs replications in blocks until the 95% interval of `metric` is within
+/// `relative` of its mean, or `simulation.runs` (the budget) is spent, or
+/// `stop` is raised. The summary reports the replications that took
+/// (`runs`; `requested_runs` is set to the same, so the run is not
+/// `partial` when it stopped because the target was reached). At least two
+/// blocks run, so a lucky first block cannot end it.
+pub fn run_until_precise(
+    scenario: &Scenario,
+    options: &RunOptions,
+    sinks: &mut [&mut dyn OutcomeSink],
+    stop: &AtomicBool,
+    metric: PrecisionMetric,
+    relative: f64,
+) -> Result<(Summary, bool), RunError> {
+    let budget = scenario.simulation.runs;
+    let mut total = Aggregator::new(scenario);
+    let mut done = 0;
+    let mut reached = false;
+    let mut sc = scenario.clone();
+    while done < budget && !stop.load(Ordering::Relaxed) {
+        let end = done.saturating_add(PRECISION_BLOCK).min(budget);
+        let block = run_range(scenario, options, done..end, sinks, stop)?;
+        total
+            .absorb(&block.to_state())
+            .expect("blocks of one scenario share its histogram layout");
+        done = total.runs();
+        sc.simulation.runs = done;
+        if done >= 2 * PRECISION_BLOCK.min(budget)
+            && metric.relative_half_width(&summarise(&sc, &total)) <= relative
+        {
+            reached = true;
+            break;
+        }
+    }
+    if stop.load(Ordering::Relaxed) && !reached {
+        sc.simulation.runs = budget;
+    }
+    Ok((summarise(&sc, &total), reached))
+}
+
 /// The summary of a whole run (`requested_runs` = `simulation.runs`) from its
 /// aggregator: what [`run`] returns, and what `drsim merge` rebuilds from
 /// the shards' aggregators.
