@@ -308,6 +308,7 @@ impl Aggregator {
             link_catch_up_s: (!self.catch_up_ns.is_empty())
                 .then(|| Quantiles::of_samples(&self.catch_up_ns)),
             refused_operations: self.refused_operations,
+            conditioning: conditioning(scenario, &classes_for_conditioning(&self.classes)),
             capacity: self.capacity_summary(),
             services: self.service_summaries(),
         }
@@ -877,6 +878,42 @@ pub struct Summary {
     pub refused_operations: u64,
     pub capacity: CapacitySummary,
     pub services: Vec<ServiceSummary>,
+    /// Rare-event mode (`failures.regions.conditioned`): the annual figures.
+    pub conditioning: Option<Conditioning>,
+}
+
+/// Per-outage estimates from a run with exactly one region outage per
+/// replication, turned into annual figures by the outage rate of the
+/// renewal process (the per-outage distributions come from every replication).
+#[derive(Clone, Debug, Serialize, PartialEq)]
+pub struct Conditioning {
+    pub note: String,
+    /// Region outages per year of the unconditioned process.
+    pub region_outages_per_year: f64,
+    /// Mean lost writes per region outage × rate.
+    pub lost_writes_per_year: f64,
+    /// Mean region-incident RTO × rate (seconds per year).
+    pub region_downtime_s_per_year: f64,
+}
+
+/// (incidents, lost writes, RTO sum in ns) of the region class.
+fn classes_for_conditioning(classes: &BTreeMap<IncidentClass, ClassTotals>) -> (u64, u64, u128) {
+    classes
+        .get(&IncidentClass::Region)
+        .map_or((0, 0, 0), |c| (c.incidents, c.lost_writes, c.rto_sum_ns))
+}
+
+fn conditioning(scenario: &Scenario, (n, lost, rto_ns): &(u64, u64, u128)) -> Option<Conditioning> {
+    let rf = scenario.region_failures.as_ref()?;
+    rf.conditioned?;
+    let rate = rf.rate_per_year();
+    let per = |x: f64| if *n == 0 { 0.0 } else { x / *n as f64 };
+    Some(Conditioning {
+        note: "conditioned run: exactly one region outage per replication; annual figures = per-outage mean × outage rate".into(),
+        region_outages_per_year: rate,
+        lost_writes_per_year: per(*lost as f64) * rate,
+        region_downtime_s_per_year: per(*rto_ns as f64 / 1e9) * rate,
+    })
 }
 
 /// What the emergency response saw and decided.

@@ -478,3 +478,66 @@ fn a_drill_whose_stay_ends_during_a_region_outage_still_switches_back() {
     assert!(checked > 300, "only {checked} failovers checked");
     assert_eq!(stranded, 0, "{stranded} replications stayed failed over");
 }
+
+/// Rare events by conditioning: exactly one region outage per replication,
+/// uniformly after the warm-up; the annual figures (per-outage mean × rate)
+/// agree with an unconditioned run, whose estimate is far noisier per
+/// replication (most replications see no outage).
+#[test]
+fn conditioning_on_one_region_outage_gives_the_same_annual_loss() {
+    let base =
+        without_drills(BASE).replacen("destroy_probability = 0.05", "destroy_probability = 0.0", 1);
+    let conditioned_text = with(
+        &base,
+        "destroy_probability = 0.0",
+        "destroy_probability = 0.0\nconditioned = true\nwarmup = \"30d\"",
+    );
+    let sc = scenario(&with(&conditioned_text, "runs = 2000", "runs = 600"));
+    let rate = sc.region_failures.as_ref().unwrap().rate_per_year();
+    let mut per_outage = Welford::new();
+    let mut squares = Welford::new();
+    for run in 0..600 {
+        let o = run_replication(&sc, run);
+        let regions: Vec<_> = o
+            .incidents
+            .iter()
+            .filter(|i| i.class == IncidentClass::Region)
+            .collect();
+        assert_eq!(regions.len(), 1, "run {run}");
+        assert!(
+            regions[0].start_ns >= 30 * 86_400_000_000_000 && regions[0].start_ns < o.horizon_ns
+        );
+        per_outage.push(regions[0].lost_writes as f64);
+        squares.push((regions[0].lost_writes as f64).powi(2));
+    }
+    let stop = std::sync::atomic::AtomicBool::new(false);
+    let s = drsim::runner::run(&sc, &Default::default(), &mut [], &stop).unwrap();
+    let c = s.conditioning.expect("conditioned summary");
+    assert!(
+        (c.lost_writes_per_year - per_outage.mean() * rate).abs()
+            < 1e-6 * c.lost_writes_per_year.max(1.0)
+    );
+
+    // The unconditioned run: lost writes per replication-year.
+    let plain = scenario(&with(&base, "runs = 2000", "runs = 4000"));
+    let mut per_year = Welford::new();
+    for run in 0..4000 {
+        let lost: u64 = run_replication(&plain, run)
+            .incidents
+            .iter()
+            .filter(|i| i.class == IncidentClass::Region)
+            .map(|i| i.lost_writes)
+            .sum();
+        per_year.push(lost as f64);
+    }
+    // Var of a compound Poisson year ≈ rate·E[L²]; plus the conditioned estimate's own error.
+    let se_plain = (rate * squares.mean() / 4000.0).sqrt();
+    let se_cond = rate * per_outage.std_dev() / 600f64.sqrt();
+    let tol = Z * (se_plain.powi(2) + se_cond.powi(2)).sqrt();
+    assert!(
+        (per_year.mean() - c.lost_writes_per_year).abs() < tol,
+        "{} vs {} ± {tol}",
+        per_year.mean(),
+        c.lost_writes_per_year
+    );
+}

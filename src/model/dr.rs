@@ -163,7 +163,14 @@ impl Replication<'_> {
     /// and turns DR on from the start if the scenario says so.
     pub(super) fn start_dr_processes(&mut self) {
         if let Some(rf) = &self.sc.region_failures {
-            let first = rf.process.time_between.sample(&mut self.rng.region);
+            let first = match rf.conditioned {
+                // Exactly one outage, uniform over [warmup, horizon).
+                Some(warmup) => {
+                    let h = self.sched.horizon().0;
+                    SimDuration(self.rng.region.random_range(warmup.0.min(h - 1)..h))
+                }
+                None => rf.process.time_between.sample(&mut self.rng.region),
+            };
             self.sched.after(first, Event::RandomRegionOutage);
         }
         if let Some(p) = &self.sc.link_failures {
@@ -255,7 +262,8 @@ impl Replication<'_> {
         let duration = rf.process.duration.sample(&mut self.rng.region);
         let destroys = rf.destroy_probability > 0.0
             && self.rng.region.random::<f64>() < rf.destroy_probability;
-        self.region_outage(now, duration, destroys, false, true);
+        let renew = rf.conditioned.is_none();
+        self.region_outage(now, duration, destroys, false, renew);
     }
 
     /// Every zone of the home region fails; the emergency response starts if

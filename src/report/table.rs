@@ -141,6 +141,15 @@ pub fn render(s: &Summary) -> String {
             format_seconds(c.max)
         );
     }
+    if let Some(c) = &s.conditioning {
+        let _ = writeln!(
+            out,
+            "CONDITIONED: one region outage per replication; at {:.3} outages/year: {:.0} lost writes/year, {} region downtime/year",
+            c.region_outages_per_year,
+            c.lost_writes_per_year,
+            format_seconds(c.region_downtime_s_per_year)
+        );
+    }
     if s.refused_operations > 0 {
         let _ = writeln!(out, "refused operations {}", s.refused_operations);
     }

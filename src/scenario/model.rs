@@ -49,6 +49,23 @@ pub struct RegionFailures {
     pub process: FailureProcess,
     /// Probability (in [0, 1]) that an outage destroys the primary's data.
     pub destroy_probability: f64,
+    /// Rare-event mode: instead of the renewal process, exactly one outage
+    /// per replication at a uniformly random time in `[warmup, horizon)`,
+    /// so every replication estimates the per-outage RPO/RTO; annual
+    /// figures follow by multiplying by the process's rate.
+    pub conditioned: Option<SimDuration>,
+}
+
+impl RegionFailures {
+    /// Outages per year of the renewal process (1 / mean cycle).
+    pub fn rate_per_year(&self) -> f64 {
+        let cycle = self.process.time_between.mean_secs() + self.process.duration.mean_secs();
+        if cycle > 0.0 {
+            365.0 * 86_400.0 / cycle
+        } else {
+            0.0
+        }
+    }
 }
 
 #[derive(Clone, Debug)]

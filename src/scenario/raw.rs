@@ -185,6 +185,12 @@ pub struct RawRegionFailures {
     /// Share of region outages that destroy the primary's data.
     #[serde(default)]
     pub destroy_probability: Option<Spanned<f64>>,
+    /// Rare-event mode: exactly one outage per replication, at a uniformly
+    /// random time after `warmup`.
+    #[serde(default)]
+    pub conditioned: Option<bool>,
+    #[serde(default)]
+    pub warmup: Option<Spanned<SimDuration>>,
 }
 
 #[derive(Deserialize, Debug)]

@@ -801,12 +801,37 @@ pub(crate) fn validate(raw: RawScenario, c: &mut Checker) -> Option<Scenario> {
             }
             v
         });
+        let conditioned = match (rf.conditioned, &rf.warmup) {
+            (Some(true), w) => {
+                let warmup = w
+                    .as_ref()
+                    .map_or(SimDuration(horizon.0 / 10), |w| *w.get_ref());
+                if warmup >= horizon {
+                    c.error(
+                        w.as_ref().map(|w| w.span()),
+                        "failures.regions.warmup",
+                        format!("the warm-up ({warmup}) must end before the horizon ({horizon})"),
+                    );
+                }
+                Some(warmup)
+            }
+            (_, Some(w)) => {
+                c.error(
+                    Some(w.span()),
+                    "failures.regions.warmup",
+                    "`warmup` applies only with conditioned = true",
+                );
+                None
+            }
+            _ => None,
+        };
         RegionFailures {
             process: FailureProcess {
                 time_between: rf.time_between.clone(),
                 duration: rf.duration.clone(),
             },
             destroy_probability,
+            conditioned,
         }
     });
     let link_failures = raw.failures.link.as_ref().map(|lf| {
