@@ -174,19 +174,27 @@ pub fn normal_cdf(x: f64) -> f64 {
 /// (1 − p is exact for p ≥ ½), so tails are symmetric and accurate. Conventions: p = 0 ⇒ −inf,
 /// p = 1 ⇒ +inf, p outside [0, 1] or NaN ⇒ NaN (a caller bug, not a data condition).
 pub fn normal_quantile(p: f64) -> f64 {
-    if p.is_nan() || !(0.0..=1.0).contains(&p) {
-        return f64::NAN;
-    }
-    if p == 0.0 {
-        return f64::NEG_INFINITY;
-    }
-    if p == 1.0 {
-        return f64::INFINITY;
+    if let Some(edge) = normal_quantile_edge(p) {
+        return edge;
     }
     if p > 0.5 {
         return -lower_normal_quantile(1.0 - p);
     }
     lower_normal_quantile(p)
+}
+
+/// Φ⁻¹ where it is not a finite number: NaN outside [0, 1] (a caller bug,
+/// not a data condition), ∓inf at 0 and 1; `None` inside (0, 1).
+fn normal_quantile_edge(p: f64) -> Option<f64> {
+    if p.is_nan() || !(0.0..=1.0).contains(&p) {
+        Some(f64::NAN)
+    } else if p == 0.0 {
+        Some(f64::NEG_INFINITY)
+    } else if p == 1.0 {
+        Some(f64::INFINITY)
+    } else {
+        None
+    }
 }
 
 /// Φ⁻¹(p) for 0 < p ≤ ½ (Acklam's algorithm plus one Halley refinement).
@@ -1179,14 +1187,8 @@ mod tests {
 /// The coefficients are kept exactly as published, hence the lint allowance.
 #[allow(clippy::excessive_precision)]
 pub fn normal_quantile_as241(p: f64) -> f64 {
-    if p.is_nan() || !(0.0..=1.0).contains(&p) {
-        return f64::NAN;
-    }
-    if p == 0.0 {
-        return f64::NEG_INFINITY;
-    }
-    if p == 1.0 {
-        return f64::INFINITY;
+    if let Some(edge) = normal_quantile_edge(p) {
+        return edge;
     }
     let q = p - 0.5;
     if q.abs() <= 0.425 {
