@@ -52,12 +52,6 @@ impl Dist {
         Dist::Constant(d)
     }
 
-    pub fn exponential(mean: SimDuration) -> Dist {
-        Dist::Exponential {
-            mean: mean.0 as f64,
-        }
-    }
-
     /// Draws one duration.
     pub fn sample<R: Rng + ?Sized>(&self, rng: &mut R) -> SimDuration {
         match *self {

@@ -72,12 +72,16 @@ fn load(path: Option<&Path>) -> Result<Loaded> {
             scenario::REFERENCE_SCENARIO_FILE,
         ),
     };
-    loaded.map_err(|e| match e {
+    loaded.map_err(scenario_error)
+}
+
+fn scenario_error(e: ScenarioError) -> anyhow::Error {
+    match e {
         ScenarioError::Invalid(_) => {
             anyhow::anyhow!("{e}\nthe scenario has errors; nothing was run")
         }
         other => anyhow::Error::new(other),
-    })
+    }
 }
 
 fn print_warnings(loaded: &Loaded) {
@@ -361,7 +365,8 @@ fn names(files: &[PathBuf]) -> String {
 
 fn run_sweep(args: SweepArgs) -> Result<ExitCode> {
     let (text, file) = scenario_text(Some(&args.scenario))?;
-    let loaded = load(Some(&args.scenario))?;
+    // Validate the text just read rather than reading the file a second time.
+    let loaded = scenario::parse_str(&text, &file).map_err(scenario_error)?;
     let sets = args
         .sets
         .iter()

@@ -55,11 +55,6 @@ impl<E> Scheduler<E> {
         self.now = SimTime(t);
         Some((self.now, e))
     }
-
-    /// Number of pending events.
-    pub fn pending(&self) -> usize {
-        self.queue.len()
-    }
 }
 
 #[cfg(test)]

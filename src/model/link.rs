@@ -315,12 +315,6 @@ impl AsyncLink {
             .saturating_add(a)
     }
 
-    /// Bytes committed but not yet shipped at `t`.
-    pub fn backlog_bytes(&self, log: &ServiceLog, t: SimTime) -> f64 {
-        let head = log.served_until(t) as f64;
-        (head - self.shipped(log, t)).max(0.0) * self.bytes_per_position
-    }
-
     /// When the backlog present at `from` is drained: the first cut at which
     /// the link is idle, found by bisection on the shipped position (the
     /// regime from the last anchor on is assumed to last). `None` if the

@@ -81,11 +81,6 @@ impl ServiceLog {
             None => t,
         }
     }
-
-    /// Number of serving periods started so far.
-    pub fn periods(&self) -> usize {
-        self.periods.len()
-    }
 }
 
 #[cfg(test)]

@@ -56,6 +56,16 @@ impl Drop for AtomicFile {
     }
 }
 
+/// Lets a streaming writer (the CSV exporters) write into the temporary file.
+impl io::Write for AtomicFile {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        self.writer().write(buf)
+    }
+    fn flush(&mut self) -> io::Result<()> {
+        self.writer().flush()
+    }
+}
+
 /// Writes `bytes` to `dest` atomically.
 pub fn write_atomic(dest: &Path, bytes: &[u8]) -> io::Result<PathBuf> {
     let mut f = AtomicFile::create(dest)?;

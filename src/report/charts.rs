@@ -279,7 +279,7 @@ pub fn sweep_chart_from_csv(
     } else {
         Unit::Count
     };
-    let x_unit = x_unit_of(params[0], rows.first().map_or("", |r| r[0].as_str()));
+    let x_unit = x_unit_of(rows.first().map_or("", |r| r[0].as_str()));
     Ok(plot::sweep_chart(
         &dir.join(format!("sweep_{}", metric.replace('.', "_"))),
         &format!("{metric} against {}", params[0]),
@@ -293,7 +293,7 @@ pub fn sweep_chart_from_csv(
 }
 
 /// Guesses the unit of a swept parameter from how its values are written.
-fn x_unit_of(_key: &str, sample: &str) -> Unit {
+fn x_unit_of(sample: &str) -> Unit {
     let s = sample.trim();
     if s.ends_with("/s") && s.contains('B') || s.ends_with("bit/s") || s.ends_with("bps") {
         Unit::BytesPerSecond

@@ -117,15 +117,6 @@ pub struct CsvSink {
     runs: csv::Writer<AtomicFile>,
 }
 
-impl io::Write for AtomicFile {
-    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
-        self.writer().write(buf)
-    }
-    fn flush(&mut self) -> io::Result<()> {
-        self.writer().flush()
-    }
-}
-
 impl CsvSink {
     pub fn create(dir: &Path) -> io::Result<CsvSink> {
         let mut incidents =
