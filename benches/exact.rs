@@ -14,10 +14,9 @@
 //! `cargo bench --bench exact -- --test` runs each once.
 
 use criterion::{Criterion, Throughput};
-use drsim::dist::Dist;
 use drsim::engine::queue::EventQueue;
 use drsim::engine::rng::{stream_rng, Stream};
-use drsim::model::{batch_apply_delay, EVENTS_PER_BATCH, EVENTS_PER_WRITE};
+use drsim::model::{ApplyDelays, EVENTS_PER_BATCH, EVENTS_PER_WRITE};
 use drsim::runner::run_replication;
 use drsim::scenario::{parse_str, Fidelity, Scenario};
 use rand_distr::{Distribution, Exp1};
@@ -52,8 +51,11 @@ fn hand_loop(sc: &Scenario) -> u64 {
     let cr = sc.cross_region.as_ref().expect("bench scenario has a link");
     let (seed, run) = (sc.simulation.seed, 0);
     let mut writes_rng = stream_rng(seed, run, Stream::ExactWrites);
-    let mut apply_rng = stream_rng(seed, run, Stream::ApplyDelay);
-    let apply: &Dist = &cr.apply_delay;
+    let apply = ApplyDelays::new(
+        cr.apply_delay.clone(),
+        cr.batch_interval,
+        &stream_rng(seed, run, Stream::ApplyDelay),
+    );
     let horizon = sc.simulation.horizon.0;
     let interval = cr.batch_interval.0;
     let one_way = cr.one_way.0;
@@ -78,7 +80,7 @@ fn hand_loop(sc: &Scenario) -> u64 {
             let start = next_cut.max(send_free);
             let done = start + (open as f64 * size / bytes_per_ns).ceil() as u64;
             send_free = done;
-            let a = batch_apply_delay(apply, &mut apply_rng, index).0;
+            let a = apply.of(index).0;
             last_applied = last_applied.max(done + one_way + a);
             batches.push_back((open, last_applied));
             (open, index, next_cut, cut) = (0, index + 1, next_cut + interval, cut + 1);
@@ -116,7 +118,11 @@ fn queue_loop(sc: &Scenario) -> u64 {
     let cr = sc.cross_region.as_ref().expect("bench scenario has a link");
     let (seed, run) = (sc.simulation.seed, 0);
     let mut writes_rng = stream_rng(seed, run, Stream::ExactWrites);
-    let mut apply_rng = stream_rng(seed, run, Stream::ApplyDelay);
+    let apply = ApplyDelays::new(
+        cr.apply_delay.clone(),
+        cr.batch_interval,
+        &stream_rng(seed, run, Stream::ApplyDelay),
+    );
     let horizon = sc.simulation.horizon.0;
     let interval = cr.batch_interval.0;
     let bytes_per_ns = cr.bandwidth / 1e9;
@@ -158,7 +164,7 @@ fn queue_loop(sc: &Scenario) -> u64 {
                 queue.push(now + interval, Ev::Cut);
             }
             Ev::Sent { index, writes } => {
-                let a = batch_apply_delay(&cr.apply_delay, &mut apply_rng, index).0;
+                let a = apply.of(index).0;
                 last_applied = last_applied.max(now + cr.one_way.0 + a);
                 queue.push(last_applied, Ev::Applied { writes });
             }

@@ -71,7 +71,7 @@ impl Dist {
 
     /// The `u`-quantile (inverse CDF) for `u` in (0, 1): lets a draw be a
     /// pure function of one uniform number, so a per-index draw needs no
-    /// generator state (see `model::link::batch_apply_delay`).
+    /// generator state (see `model::ApplyDelays`).
     pub fn quantile(&self, u: f64) -> SimDuration {
         let u = u.clamp(f64::MIN_POSITIVE, 1.0 - f64::EPSILON);
         match *self {
@@ -140,7 +140,7 @@ impl Dist {
 }
 
 fn ns(x: f64) -> SimDuration {
-    SimDuration::from_secs_f64(x / 1e9)
+    SimDuration::from_nanos_f64(x)
 }
 
 /// `-ln(1 - U)` with `U` in `[0, 1)`, so the logarithm never sees zero.

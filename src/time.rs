@@ -52,15 +52,23 @@ impl SimDuration {
     /// Negative and NaN become zero and huge values saturate, because a
     /// distribution sample must never make time run backwards or wrap.
     pub fn from_secs_f64(s: f64) -> SimDuration {
-        if s.is_nan() || s <= 0.0 {
+        SimDuration::from_nanos_f64(s * NANOS_PER_SEC as f64)
+    }
+
+    /// [`SimDuration::from_secs_f64`] for a real number of nanoseconds.
+    pub fn from_nanos_f64(ns: f64) -> SimDuration {
+        /// From 2^52 on every f64 is an integer.
+        const INTEGRAL_FROM: f64 = (1u64 << 52) as f64;
+        if ns.is_nan() || ns <= 0.0 {
             SimDuration(0)
+        } else if ns >= u64::MAX as f64 {
+            SimDuration(u64::MAX)
+        } else if ns >= INTEGRAL_FROM {
+            SimDuration(ns as u64)
         } else {
-            let ns = (s * NANOS_PER_SEC as f64).round();
-            if ns >= u64::MAX as f64 {
-                SimDuration(u64::MAX)
-            } else {
-                SimDuration(ns as u64)
-            }
+            // Half away from zero, as `f64::round`, without its libm call
+            // (a hot path: every sampled delay passes here).
+            SimDuration((ns + 0.5) as u64)
         }
     }
 

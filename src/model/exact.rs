@@ -38,7 +38,7 @@
 //!   takes `bytes / bandwidth`.
 //! - **Apply**: a batch arrives `one_way` after it is sent and is applied
 //!   `a_j` later, in order: `applied_j = max(applied_{j−1}, sent_j + one_way +
-//!   a_j)`. `a_j` is [`batch_apply_delay`], the very function the fluid model
+//!   a_j)`. `a_j` is [`ApplyDelays::of`], the very draw the fluid model
 //!   calls, on the same stream, so both fidelities see the same draw for the
 //!   same batch. (The fluid looks back at most a window of batches for slow
 //!   predecessors; this is the exact in-order maximum.)
@@ -87,7 +87,8 @@
 //! partitioned for hours, or offered more than its bandwidth, holds its whole
 //! backlog.
 
-use super::link::{batch_apply_delay, AsyncLink};
+use super::apply_delays::ApplyDelays;
+use super::link::AsyncLink;
 use super::loss::Loss;
 use super::service::ServiceLog;
 use crate::dist::Dist;
@@ -173,8 +174,7 @@ pub struct ExactLink {
     rate: f64,
     /// Mean served nanoseconds between writes.
     mean_gap: f64,
-    apply_delay: Dist,
-    apply_rng: Gen,
+    apply_delays: ApplyDelays,
     writes_rng: Gen,
     /// Everything before this instant has been simulated (writes committed
     /// before it; cuts, sends and applies at or before it).
@@ -240,8 +240,7 @@ impl ExactLink {
             bandwidth,
             rate: 0.0,
             mean_gap,
-            apply_delay,
-            apply_rng: Gen(apply_rng),
+            apply_delays: ApplyDelays::new(apply_delay, SimDuration(interval), &apply_rng),
             writes_rng: Gen(writes_rng),
             clock: now.0,
             served_at_clock: served,
@@ -332,7 +331,7 @@ impl ExactLink {
             f64::INFINITY
         };
         let last = now.0 / self.interval + 1;
-        let a = batch_apply_delay(&self.apply_delay, &mut self.apply_rng.0, last);
+        let a = self.apply_delays.of(last);
         SimDuration::from_secs_f64(send_ns / 1e9)
             .saturating_add(SimDuration(self.one_way))
             .saturating_add(a)
@@ -504,7 +503,7 @@ impl ExactLink {
                 break;
             };
             b.remaining = 0.0;
-            let a = batch_apply_delay(&self.apply_delay, &mut self.apply_rng.0, b.index);
+            let a = self.apply_delays.of(b.index);
             let arrives = done.saturating_add(self.one_way).saturating_add(a.0);
             self.last_applied_at = self.last_applied_at.max(arrives);
             b.applied_at = self.last_applied_at;

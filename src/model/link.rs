@@ -15,57 +15,18 @@
 //! replication's cost independent of the write rate and the horizon.
 //!
 //! A batch arrives one propagation delay after it is sent and is applied
-//! after its own apply delay, in order. Apply delays are drawn from a random
-//! stream indexed by the batch number, so every question about batch `j`
-//! sees the same draw.
+//! after its own apply delay, in order. Apply delays are a pure function of
+//! the batch number (`apply_delays.rs`), so every question about batch `j`
+//! sees the same draw, and they come as a tree of block maxima, so a
+//! question settles whole blocks of old batches with one draw: its cost
+//! does not grow with the number of batches cut per second.
 
+use super::apply_delays::{block_len, ApplyDelays, Node};
 use super::service::ServiceLog;
 use crate::dist::Dist;
 use crate::time::{SimDuration, SimTime};
 use rand::rngs::ChaCha8Rng;
 use std::collections::VecDeque;
-
-/// The apply delay of batch `index`: the apply-delay law's quantile at a
-/// uniform number hashed from (the `ApplyDelay` stream's key, `index`). A
-/// pure function of the batch number, so every question about batch `index`
-/// sees the same draw at the cost of a hash (no generator seek: a query may
-/// look at hundreds of batches). Both fidelities call this one function, so
-/// the fluid link and the per-write link (`exact.rs`) apply the same batch
-/// after literally the same delay.
-pub fn batch_apply_delay(dist: &Dist, rng: &mut ChaCha8Rng, index: u64) -> SimDuration {
-    batch_apply_delay_keyed(dist, apply_key(rng), index)
-}
-
-/// The key of a replication's apply-delay draws: its `ApplyDelay` stream's
-/// seed and stream number folded into 64 bits (computed once per link).
-pub fn apply_key(rng: &ChaCha8Rng) -> u64 {
-    let mut h = rng.get_stream();
-    for chunk in rng.get_seed().chunks_exact(8) {
-        let mut word = [0u8; 8];
-        word.copy_from_slice(chunk);
-        h = mix64(h ^ u64::from_le_bytes(word));
-    }
-    h
-}
-
-/// [`batch_apply_delay`] with the key already folded.
-pub fn batch_apply_delay_keyed(dist: &Dist, key: u64, index: u64) -> SimDuration {
-    if let Dist::Constant(d) = *dist {
-        return d;
-    }
-    let h = mix64(key ^ index.wrapping_mul(0x9e37_79b9_7f4a_7c15));
-    // 53 random bits, centred in their cell: strictly inside (0, 1).
-    let u = ((h >> 11) as f64 + 0.5) / (1u64 << 53) as f64;
-    dist.quantile(u)
-}
-
-/// The splitmix64 finaliser: a bijective avalanche of 64 bits.
-fn mix64(mut z: u64) -> u64 {
-    z = z.wrapping_add(0x9e37_79b9_7f4a_7c15);
-    z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
-    z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
-    z ^ (z >> 31)
-}
 
 /// A change of regime: bandwidth or serving status changed at `t`.
 #[derive(Clone, Copy, Debug)]
@@ -75,14 +36,13 @@ struct Anchor {
     s: f64,
     /// Positions shipped per nanosecond from `t` on.
     k: f64,
+    /// Eligible position at `t` (fixed once `t` is past: kept, not re-asked).
+    eligible: f64,
 }
 
 /// Anchors kept for questions about the recent past (apply delays reach
 /// back a few batches); older ones are dropped to bound memory.
 const ANCHORS_KEPT: usize = 64;
-
-/// Batches examined behind the newest arrived one when applying in order.
-const APPLY_WINDOW_MAX: u64 = 256;
 
 /// The replication stream from the primary to the paired region.
 pub struct AsyncLink {
@@ -95,13 +55,16 @@ pub struct AsyncLink {
     /// Positions before this were seeded, not shipped as log.
     origin: f64,
     anchors: VecDeque<Anchor>,
-    apply_delay: Dist,
-    /// Key of the per-batch apply-delay draws (see [`apply_key`]).
-    apply_key: u64,
-    /// Batches to look back over so earlier slow applies can block later ones.
-    apply_window: u64,
-    /// Scratch buffer of apply delays (reused across questions).
-    delays: Vec<u64>,
+    apply_delays: ApplyDelays,
+}
+
+/// One "what is applied at the secondary?" question: the batches that
+/// have arrived by `arrive_by`, from `oldest` to `newest`.
+struct Question<'a> {
+    log: &'a ServiceLog,
+    arrive_by: u64,
+    oldest: u64,
+    newest: u64,
 }
 
 impl AsyncLink {
@@ -122,10 +85,6 @@ impl AsyncLink {
     ) -> AsyncLink {
         let origin = log.served_until(now) as f64;
         let interval_ns = interval.0.max(1);
-        // Batches older than the apply delay's 1 − 1e-9 quantile cannot still
-        // be pending: look back that far, no further.
-        let apply_window =
-            (apply_delay.quantile(1.0 - 1e-9).0 as f64 / interval_ns as f64).ceil() as u64 + 2;
         let mut link = AsyncLink {
             interval: interval_ns,
             one_way,
@@ -134,16 +93,15 @@ impl AsyncLink {
             factor: if paused { 0.0 } else { 1.0 },
             origin,
             anchors: VecDeque::new(),
-            apply_key: apply_key(&apply_rng),
-            apply_delay,
-            apply_window: apply_window.min(APPLY_WINDOW_MAX),
-            delays: Vec::new(),
+            apply_delays: ApplyDelays::new(apply_delay, interval, &apply_rng),
         };
         let k = link.rate();
+        let eligible = link.eligible(log, now);
         link.anchors.push_back(Anchor {
             t: now,
             s: origin,
             k,
+            eligible,
         });
         link
     }
@@ -167,7 +125,13 @@ impl AsyncLink {
     pub fn reanchor(&mut self, log: &ServiceLog, now: SimTime) {
         let s = self.shipped(log, now);
         let k = self.rate();
-        self.anchors.push_back(Anchor { t: now, s, k });
+        let eligible = self.eligible(log, now);
+        self.anchors.push_back(Anchor {
+            t: now,
+            s,
+            k,
+            eligible,
+        });
         while self.anchors.len() > ANCHORS_KEPT {
             self.anchors.pop_front();
         }
@@ -175,53 +139,69 @@ impl AsyncLink {
 
     /// Eligible (cut) position at `t`: everything committed up to the last cut.
     fn eligible(&self, log: &ServiceLog, t: SimTime) -> f64 {
-        let cut = t.0 / self.interval * self.interval;
+        self.eligible_at_cut(log, t.0 / self.interval * self.interval)
+    }
+
+    /// Eligible position at `cut`, a multiple of the interval (no division:
+    /// `shipped` asks this four times per call).
+    fn eligible_at_cut(&self, log: &ServiceLog, cut: u64) -> f64 {
         (log.served_until(SimTime(cut)) as f64).max(self.origin)
     }
 
     fn cut_position(&self, log: &ServiceLog, index: u64) -> f64 {
-        (log.served_until(SimTime(index.saturating_mul(self.interval))) as f64).max(self.origin)
+        self.eligible_at_cut(log, index.saturating_mul(self.interval))
     }
 
     /// Shipped position at `t` (≥ the first kept anchor).
     pub fn shipped(&self, log: &ServiceLog, t: SimTime) -> f64 {
-        let i = self.anchors.partition_point(|a| a.t <= t);
-        let a = self.anchors[i.saturating_sub(1)];
+        let a = match self.anchors.back() {
+            // Most questions are about the current regime.
+            Some(&last) if last.t <= t => last,
+            _ => self.anchors[self.anchors.partition_point(|a| a.t <= t).saturating_sub(1)],
+        };
         let t = t.max(a.t);
         let dt = (t.0 - a.t.0) as f64;
         let mut s = a.s + a.k * dt;
         let first_cut = (a.t.0 / self.interval + 1).saturating_mul(self.interval);
         if first_cut > t.0 {
-            s = s.min(self.eligible(log, a.t));
+            s = s.min(a.eligible);
         } else {
             let last_cut = t.0 / self.interval * self.interval;
             // Step [t0, first_cut): the anchor's eligible position, reached by the first cut.
-            s = s.min(self.eligible(log, a.t) + a.k * (t.0 - first_cut) as f64);
+            s = s.min(a.eligible + a.k * (t.0 - first_cut) as f64);
             // Steps between cuts: E is linear in the cut time within one
             // regime, so the infimum sits at one of the two end steps.
             if last_cut >= first_cut + self.interval {
                 let before_last = last_cut - self.interval;
                 s = s.min(
-                    self.eligible(log, SimTime(first_cut))
+                    self.eligible_at_cut(log, first_cut)
                         + a.k * (t.0 - first_cut - self.interval) as f64,
                 );
-                s = s.min(self.eligible(log, SimTime(before_last)) + a.k * (t.0 - last_cut) as f64);
+                s = s.min(self.eligible_at_cut(log, before_last) + a.k * (t.0 - last_cut) as f64);
             }
-            s = s.min(self.eligible(log, SimTime(last_cut)));
+            s = s.min(self.eligible_at_cut(log, last_cut));
         }
         s.max(a.s)
-    }
-
-    /// The apply delay of batch `index` (same draw whoever asks).
-    fn apply_delay_of(&mut self, index: u64) -> SimDuration {
-        batch_apply_delay_keyed(&self.apply_delay, self.apply_key, index)
     }
 
     /// Newest batch index whose cut position the link had shipped by `t`.
     fn newest_shipped_batch(&self, log: &ServiceLog, t: SimTime) -> u64 {
         let shipped = self.shipped(log, t);
-        // Largest j with cut_position(j) <= shipped, j*interval <= t.
-        let (mut lo, mut hi) = (0u64, t.0 / self.interval);
+        // Largest j with cut_position(j) <= shipped, j*interval <= t. The
+        // link is seldom far behind, so gallop down from the newest cut
+        // (O(log backlog)) before bisecting.
+        let newest_cut = t.0 / self.interval;
+        let (mut lo, mut hi) = (0u64, newest_cut);
+        let mut step = 0;
+        while step <= newest_cut {
+            let probe = newest_cut - step;
+            if self.cut_position(log, probe) <= shipped {
+                lo = probe;
+                break;
+            }
+            hi = probe.saturating_sub(1);
+            step = (2 * step).max(1);
+        }
         while lo < hi {
             let mid = lo + (hi - lo).div_ceil(2);
             if self.cut_position(log, mid) <= shipped {
@@ -235,57 +215,71 @@ impl AsyncLink {
 
     /// Position applied at the secondary by `t`: the end of the newest batch
     /// applied, in order, by then.
-    pub fn applied(&mut self, log: &ServiceLog, t: SimTime) -> f64 {
+    pub fn applied(&self, log: &ServiceLog, t: SimTime) -> f64 {
         let Some(arrive_by) = t.0.checked_sub(self.one_way.0) else {
             return self.origin;
         };
         let newest = self.newest_shipped_batch(log, SimTime(arrive_by));
-        let oldest = newest.saturating_sub(self.apply_window);
-        // Batch j is applied iff for every i ≤ j: sent_i + one_way + a_i ≤ t,
-        // i.e. shipped(t − one_way − a_i) ≥ E_i. Scan from the oldest in the
-        // window. Draws are cheap, `shipped` is not: a batch already shipped
-        // by t − one_way − max(a) passes whatever its own draw, so only the
-        // few batches sent after that need the full test.
-        let mut delays = std::mem::take(&mut self.delays);
-        delays.clear();
-        delays.extend((oldest..=newest).map(|j| self.apply_delay_of(j).0));
-        let a_max = delays.iter().copied().max().unwrap_or(0);
-        let surely_sent = match arrive_by.checked_sub(a_max) {
-            Some(at) => self.shipped(log, SimTime(at)),
-            None => f64::NEG_INFINITY,
+        let q = Question {
+            log,
+            arrive_by,
+            oldest: newest.saturating_sub(self.apply_delays.look_back()),
+            newest,
         };
-        let mut applied_upto = None;
-        let mut previous_end = f64::NEG_INFINITY;
-        for (j, &a) in (oldest..=newest).zip(&delays) {
-            let e = self.cut_position(log, j);
-            if j > oldest && e <= previous_end {
-                // Empty batch: applied together with its predecessor.
-                if applied_upto == Some(j - 1) {
-                    applied_upto = Some(j);
-                }
-                continue;
-            }
-            previous_end = e;
-            let ok = e <= surely_sent
-                || (arrive_by >= a && self.shipped(log, SimTime(arrive_by - a)) >= e);
-            if ok && (j == oldest || applied_upto == Some(j - 1)) {
-                applied_upto = Some(j);
-            } else if !ok {
-                break;
-            }
-        }
-        self.delays = delays;
-        match applied_upto {
-            Some(j) => self.cut_position(log, j),
-            None => self
-                .cut_position(log, oldest.saturating_sub(1))
+        let top_level = self.apply_delays.top_level();
+        let top = block_len(top_level);
+        let blocker = (q.oldest / top..=q.newest / top)
+            .find_map(|b| self.blocker_in(&q, self.apply_delays.top(b), top_level, b));
+        match blocker {
+            None => self.cut_position(log, newest),
+            Some(j) if j > q.oldest => self.cut_position(log, j - 1),
+            Some(_) => self
+                .cut_position(log, q.oldest.saturating_sub(1))
                 .min(self.shipped(log, t)),
         }
     }
 
+    /// The oldest batch of the question's window within `block` (a node at
+    /// `level` of the apply-delay tree) not yet applied by `arrive_by + one_way`
+    /// on its own account: batch `j` is ready iff it was sent by
+    /// `arrive_by − a_j`, i.e. `shipped(arrive_by − a_j) ≥ E_j`. A whole
+    /// block is ready when its newest batch was sent by `arrive_by` minus the
+    /// block's largest delay; only blocks failing that are opened, and of
+    /// their children only those sent after that instant are drawn at all.
+    /// An empty batch (no served time since the previous cut) holds nothing
+    /// up: it is applied with its predecessor.
+    fn blocker_in(&self, q: &Question, node: Node, level: u32, block: u64) -> Option<u64> {
+        let len = block_len(level);
+        let first = (block * len).max(q.oldest);
+        let last = (block * len + (len - 1)).min(q.newest);
+        let sent_in_time = match q.arrive_by.checked_sub(node.delay.0) {
+            Some(at) => self.shipped(q.log, SimTime(at)),
+            None => f64::NEG_INFINITY,
+        };
+        if self.cut_position(q.log, last) <= sent_in_time {
+            return None;
+        }
+        if level == 0 {
+            let empty = block > q.oldest
+                && self.cut_position(q.log, block) <= self.cut_position(q.log, block - 1);
+            return (!empty).then_some(block);
+        }
+        let child_len = block_len(level - 1);
+        (first / child_len..=last / child_len).find_map(|c| {
+            // No child is slower than its parent: one sent in time for the
+            // parent's delay is ready whatever its own draw.
+            let child_last = (c * child_len + (child_len - 1)).min(q.newest);
+            if self.cut_position(q.log, child_last) <= sent_in_time {
+                return None;
+            }
+            let child = self.apply_delays.child(node, level, block, c);
+            self.blocker_in(q, child, level - 1, c)
+        })
+    }
+
     /// Last sync time at `t`: the newest instant before which every
     /// committed write is applied at the secondary (`t` when nothing is pending).
-    pub fn last_sync(&mut self, log: &ServiceLog, t: SimTime) -> SimTime {
+    pub fn last_sync(&self, log: &ServiceLog, t: SimTime) -> SimTime {
         let applied = self.applied(log, t);
         let head = log.served_until(t) as f64;
         if applied >= head {
@@ -297,7 +291,7 @@ impl AsyncLink {
 
     /// Time for the link to ship everything committed up to `now` if writes
     /// stop now (a drill's drain), plus propagation and the last apply.
-    pub fn drain_time(&mut self, log: &ServiceLog, now: SimTime) -> SimDuration {
+    pub fn drain_time(&self, log: &ServiceLog, now: SimTime) -> SimDuration {
         let head = log.served_until(now) as f64;
         let shipped = self.shipped(log, now);
         let k = self.rate();
@@ -309,7 +303,7 @@ impl AsyncLink {
             f64::INFINITY
         };
         let last = now.0 / self.interval + 1;
-        let a = self.apply_delay_of(last);
+        let a = self.apply_delays.of(last);
         SimDuration::from_secs_f64(send / 1e9)
             .saturating_add(self.one_way)
             .saturating_add(a)
@@ -340,5 +334,89 @@ impl AsyncLink {
             }
         }
         Some(SimTime(lo * self.interval))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use rand::SeedableRng;
+
+    /// The in-order apply rule batch by batch, as the definition reads:
+    /// the newest `j` in the window such that every non-empty batch up to
+    /// it was sent by `arrive_by − a_i`.
+    fn applied_by_scanning(l: &AsyncLink, log: &ServiceLog, t: SimTime) -> f64 {
+        let Some(arrive_by) = t.0.checked_sub(l.one_way.0) else {
+            return l.origin;
+        };
+        let newest = l.newest_shipped_batch(log, SimTime(arrive_by));
+        let oldest = newest.saturating_sub(l.apply_delays.look_back());
+        let mut applied_upto = None;
+        for j in oldest..=newest {
+            let e = l.cut_position(log, j);
+            let empty = j > oldest && e <= l.cut_position(log, j - 1);
+            let a = l.apply_delays.of(j).0;
+            let ready = arrive_by >= a && l.shipped(log, SimTime(arrive_by - a)) >= e;
+            if !(empty || ready) {
+                break;
+            }
+            applied_upto = Some(j);
+        }
+        match applied_upto {
+            Some(j) => l.cut_position(log, j),
+            None => l
+                .cut_position(log, oldest.saturating_sub(1))
+                .min(l.shipped(log, t)),
+        }
+    }
+
+    /// The block-skipping search answers exactly what the batch-by-batch
+    /// rule answers, through backlogs, partitions and outages (empty
+    /// batches), with batches cut ten times a second and apply delays of
+    /// seconds (hundreds of batches in the window).
+    #[test]
+    fn skipping_blocks_changes_no_answer() {
+        let s = |x: f64| SimTime((x * 1e9) as u64);
+        let mut log = ServiceLog::default();
+        log.start(SimTime::ZERO);
+        let apply = Dist::LogNormal {
+            median: 2e9,
+            sigma: 0.8,
+        };
+        let mut l = AsyncLink::new(
+            &log,
+            SimTime::ZERO,
+            SimDuration::from_millis(100),
+            SimDuration::from_millis(5),
+            1.5e6,
+            1e6,
+            apply,
+            ChaCha8Rng::seed_from_u64(3),
+            false,
+        );
+        assert_eq!(l.apply_delays.top_level(), 3);
+        // Degraded below the write rate, partitioned, an outage, healed.
+        l.set_factor(&log, s(300.0), 0.5);
+        l.set_factor(&log, s(600.0), 0.0);
+        l.reanchor(&log, s(700.0));
+        log.stop(s(700.0));
+        l.reanchor(&log, s(700.0));
+        log.start(s(760.0));
+        l.reanchor(&log, s(760.0));
+        l.set_factor(&log, s(800.0), 1.0);
+        let (mut differ, mut behind) = (0, 0);
+        for k in 0..20_000u64 {
+            let t = SimTime(k * 61_000_000 + 7);
+            let fast = l.applied(&log, t);
+            if fast != applied_by_scanning(&l, &log, t) {
+                differ += 1;
+            }
+            if fast < log.served_until(t) as f64 {
+                behind += 1;
+            }
+        }
+        assert_eq!(differ, 0);
+        // The questions did meet pending batches.
+        assert!(behind > 10_000, "{behind}");
     }
 }

@@ -8,6 +8,7 @@
 //! clock, the dispatch of events, the incident records and the decision of
 //! whether writes are being served.
 
+mod apply_delays;
 mod dr;
 mod exact;
 mod link;
@@ -16,8 +17,9 @@ mod service;
 mod trace;
 mod zones;
 
+pub use apply_delays::ApplyDelays;
 pub use exact::{exact_event_estimate, ExactLink, EVENTS_PER_BATCH, EVENTS_PER_WRITE};
-pub use link::{batch_apply_delay, AsyncLink};
+pub use link::AsyncLink;
 pub use loss::{sample_loss, Loss};
 pub use service::ServiceLog;
 pub use trace::TraceEvent;

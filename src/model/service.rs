@@ -58,11 +58,14 @@ impl ServiceLog {
 
     /// Served nanoseconds in `[0, t)`.
     pub fn served_until(&self, t: SimTime) -> u64 {
-        let i = self.periods.partition_point(|p| p.start <= t);
-        if i == 0 {
-            return 0;
-        }
-        let p = self.periods[i - 1];
+        let p = match self.periods.last() {
+            // Most questions are about the current period.
+            Some(&last) if last.start <= t => last,
+            _ => match self.periods.partition_point(|p| p.start <= t) {
+                0 => return 0,
+                i => self.periods[i - 1],
+            },
+        };
         let end = p.end.map_or(t, |e| e.min(t));
         p.served_before + end.since(p.start).0
     }
