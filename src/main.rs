@@ -140,7 +140,7 @@ impl Progress {
 }
 
 impl OutcomeSink for Progress {
-    fn accept(&mut self, _: &drsim::model::ReplicationOutcome) -> std::io::Result<()> {
+    fn accept(&mut self, _: &drsim::model::ReplicationOutcome, _: &str) -> std::io::Result<()> {
         self.0.inc(1);
         Ok(())
     }
@@ -450,7 +450,7 @@ fn trace(args: TraceArgs) -> Result<ExitCode> {
     let (outcome, trace) = Replication::new(sc, args.run).traced().run_traced();
     report::trace::write_csv(&out.join("trace.csv"), &trace)?;
     let mut incidents = report::csv::CsvSink::create(&out)?;
-    incidents.accept(&outcome)?;
+    runner::feed(&mut incidents, &outcome)?;
     incidents.commit()?;
     let provenance = serde_json::json!({
         "drsim_version": env!("CARGO_PKG_VERSION"), "scenario": sc.name, "scenario_hash": sc.source_hash,

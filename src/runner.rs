@@ -20,7 +20,36 @@ pub const CHUNK: u64 = 512;
 
 /// Receives every replication's outcome, in replication-index order.
 pub trait OutcomeSink {
-    fn accept(&mut self, outcome: &ReplicationOutcome) -> std::io::Result<()>;
+    /// How to format an outcome for this sink, when that needs no sink
+    /// state. The runner calls it on the worker that simulated the outcome,
+    /// so formatting (half the work of a run that writes CSVs) is parallel
+    /// and the in-order fold only copies text.
+    fn renderer(&self) -> Option<Renderer> {
+        None
+    }
+
+    /// One outcome, in replication-index order, with what the sink's
+    /// [`Renderer`] made of it (empty without one).
+    fn accept(&mut self, outcome: &ReplicationOutcome, rendered: &str) -> std::io::Result<()>;
+}
+
+/// Formats one outcome (a plain function: callable from any thread).
+pub type Renderer = fn(&ReplicationOutcome, &mut String) -> std::fmt::Result;
+
+/// Renders `outcome` as `sink` would be given it by a run, and hands it
+/// over: for feeding a sink one outcome outside [`run`].
+pub fn feed(sink: &mut dyn OutcomeSink, outcome: &ReplicationOutcome) -> std::io::Result<()> {
+    let text = render(sink.renderer(), outcome)?;
+    sink.accept(outcome, &text)
+}
+
+fn render(renderer: Option<Renderer>, outcome: &ReplicationOutcome) -> std::io::Result<String> {
+    let mut text = String::new();
+    if let Some(render) = renderer {
+        render(outcome, &mut text)
+            .map_err(|_| std::io::Error::other("formatting an outcome failed"))?;
+    }
+    Ok(text)
 }
 
 /// How to run; the scenario says what to run.
@@ -176,11 +205,21 @@ pub fn run_range(
         source,
     })?;
     let mut agg = Aggregator::new(scenario);
-    let simulate = |chunk: Range<u64>| -> Vec<ReplicationOutcome> {
+    let renderers: Vec<Option<Renderer>> = sinks.iter().map(|s| s.renderer()).collect();
+    type Rendered = std::io::Result<Vec<String>>;
+    let simulate = |chunk: Range<u64>| -> Vec<(ReplicationOutcome, Rendered)> {
         pool.install(|| {
-            chunk
+            // Small pieces (at most 4 replications): the chunk ends with
+            // both cores busy instead of one finishing a long piece alone.
+            (0..(chunk.end - chunk.start) as usize)
                 .into_par_iter()
-                .map(|r| run_replication(scenario, r))
+                .with_max_len(4)
+                .map(|i| {
+                    let r = chunk.start + i as u64;
+                    let outcome = run_replication(scenario, r);
+                    let rendered = renderers.iter().map(|&f| render(f, &outcome)).collect();
+                    (outcome, rendered)
+                })
                 .collect()
         })
     };
@@ -195,9 +234,12 @@ pub fn run_range(
         let next = (start < range.end && !stop.load(Ordering::Relaxed)).then(|| next_chunk(start));
         let folded = std::thread::scope(|scope| {
             let worker = next.clone().map(|chunk| scope.spawn(|| simulate(chunk)));
-            let folded = outcomes.iter().try_for_each(|o| {
-                agg.add(o);
-                sinks.iter_mut().try_for_each(|sink| sink.accept(o))
+            let folded = outcomes.into_iter().try_for_each(|(o, rendered)| {
+                agg.add(&o);
+                sinks
+                    .iter_mut()
+                    .zip(rendered?)
+                    .try_for_each(|(sink, text)| sink.accept(&o, &text))
             });
             pending = worker.map(|w| w.join().unwrap_or_else(|p| std::panic::resume_unwind(p)));
             folded

@@ -827,7 +827,7 @@ impl<'a> PerRunSink<'a> {
 }
 
 impl OutcomeSink for PerRunSink<'_> {
-    fn accept(&mut self, outcome: &ReplicationOutcome) -> std::io::Result<()> {
+    fn accept(&mut self, outcome: &ReplicationOutcome, _: &str) -> std::io::Result<()> {
         (self.tick)();
         for (class, acc) in &mut self.classes {
             let (mut n, mut rpo_ns, mut rto_ns, mut lost) = (0u64, 0u128, 0u128, 0u64);

@@ -196,7 +196,7 @@ struct StopAfter<'a> {
 }
 
 impl OutcomeSink for StopAfter<'_> {
-    fn accept(&mut self, _: &ReplicationOutcome) -> std::io::Result<()> {
+    fn accept(&mut self, _: &ReplicationOutcome, _: &str) -> std::io::Result<()> {
         self.after = self.after.saturating_sub(1);
         if self.after == 0 {
             self.stop.store(true, Ordering::Relaxed);

@@ -5,17 +5,83 @@
 use super::atomic::AtomicFile;
 use crate::incident::Incident;
 use crate::model::ReplicationOutcome;
-use crate::runner::OutcomeSink;
-use std::io;
+use crate::runner::{OutcomeSink, Renderer};
+use std::fmt::{self, Write as _};
+use std::io::{self, Write as _};
 use std::path::{Path, PathBuf};
 
 /// Seconds with nine exact decimals from integer nanoseconds.
 pub fn secs(ns: u64) -> String {
-    format!("{}.{:09}", ns / 1_000_000_000, ns % 1_000_000_000)
+    let mut s = String::new();
+    push_secs(&mut s, ns).expect("formatting into a String does not fail");
+    s
 }
 
-fn opt_secs(ns: Option<u64>) -> String {
-    ns.map(secs).unwrap_or_default()
+fn push_secs(out: &mut String, ns: u64) -> fmt::Result {
+    write!(out, "{}.{:09}", ns / 1_000_000_000, ns % 1_000_000_000)
+}
+
+/// A text field as RFC 4180 (and the `csv` crate) write it: quoted, with
+/// quotes doubled, when it holds a comma, a quote or a line break.
+fn push_text(out: &mut String, text: &str) {
+    if text.contains([',', '"', '\n', '\r']) {
+        out.push('"');
+        out.push_str(&text.replace('"', "\"\""));
+        out.push('"');
+    } else {
+        out.push_str(text);
+    }
+}
+
+/// Writes one row, field by field: a comma before every field but the
+/// first, a newline at the end.
+struct Row<'a> {
+    out: &'a mut String,
+    first: bool,
+}
+
+impl<'a> Row<'a> {
+    fn new(out: &'a mut String) -> Row<'a> {
+        Row { out, first: true }
+    }
+
+    fn next(&mut self) -> &mut String {
+        if !std::mem::take(&mut self.first) {
+            self.out.push(',');
+        }
+        self.out
+    }
+
+    fn num(&mut self, n: impl fmt::Display) -> fmt::Result {
+        write!(self.next(), "{n}")
+    }
+
+    fn secs(&mut self, ns: u64) -> fmt::Result {
+        push_secs(self.next(), ns)
+    }
+
+    fn opt_secs(&mut self, ns: Option<u64>) -> fmt::Result {
+        let out = self.next();
+        ns.map_or(Ok(()), |ns| push_secs(out, ns))
+    }
+
+    fn text(&mut self, text: &str) {
+        push_text(self.next(), text);
+    }
+
+    fn end(self) {
+        self.out.push('\n');
+    }
+}
+
+fn header(columns: &[&str]) -> String {
+    let mut out = String::new();
+    let mut row = Row::new(&mut out);
+    for c in columns {
+        row.text(c);
+    }
+    row.end();
+    out
 }
 
 /// Columns of `incidents.csv`.
@@ -59,99 +125,122 @@ pub const RUN_COLUMNS: [&str; 14] = [
     "refused_operations",
 ];
 
-fn incident_row(i: &Incident) -> [String; 19] {
-    [
-        i.run.to_string(),
-        i.seq.to_string(),
-        i.class.name().to_string(),
-        i.scope.clone(),
-        i.scheduled.to_string(),
-        secs(i.start_ns),
-        opt_secs(i.end_ns),
-        opt_secs(i.interruption_start_ns),
-        opt_secs(i.interruption_end_ns),
-        secs(i.rto_ns),
-        secs(i.rpo_ns),
-        i.lost_writes.to_string(),
-        i.lost_bytes.to_string(),
-        i.recovery.to_string(),
-        opt_secs(i.last_sync_ns),
-        opt_secs(i.last_sync_ns.map(|s| i.start_ns.saturating_sub(s))),
-        opt_secs(i.shown_loss_ns),
-        i.decision.unwrap_or_default().to_string(),
-        opt_secs(i.catch_up_ns),
-    ]
+fn incident_row(out: &mut String, i: &Incident) -> fmt::Result {
+    let mut row = Row::new(out);
+    row.num(i.run)?;
+    row.num(i.seq)?;
+    row.text(i.class.name());
+    row.text(&i.scope);
+    row.num(i.scheduled)?;
+    row.secs(i.start_ns)?;
+    row.opt_secs(i.end_ns)?;
+    row.opt_secs(i.interruption_start_ns)?;
+    row.opt_secs(i.interruption_end_ns)?;
+    row.secs(i.rto_ns)?;
+    row.secs(i.rpo_ns)?;
+    row.num(i.lost_writes)?;
+    row.num(i.lost_bytes)?;
+    row.text(i.recovery);
+    row.opt_secs(i.last_sync_ns)?;
+    row.opt_secs(i.last_sync_ns.map(|s| i.start_ns.saturating_sub(s)))?;
+    row.opt_secs(i.shown_loss_ns)?;
+    row.text(i.decision.unwrap_or_default());
+    row.opt_secs(i.catch_up_ns)?;
+    row.end();
+    Ok(())
 }
 
-fn run_row(o: &ReplicationOutcome) -> [String; 14] {
+/// The run's row: numbers only, so it holds no line break but its last.
+fn run_row(out: &mut String, o: &ReplicationOutcome) -> fmt::Result {
     let max = |f: fn(&Incident) -> u64| o.incidents.iter().map(f).max().unwrap_or(0);
-    [
-        o.run.to_string(),
-        format!("{:.12}", o.availability()),
-        secs(o.downtime_ns()),
-        o.incidents.len().to_string(),
-        o.interruptions.to_string(),
-        o.incidents
-            .iter()
-            .map(|i| i.lost_writes)
-            .sum::<u64>()
-            .to_string(),
-        o.incidents
-            .iter()
-            .map(|i| i.lost_bytes)
-            .sum::<u64>()
-            .to_string(),
-        secs(max(|i| i.rpo_ns)),
-        secs(max(|i| i.rto_ns)),
-        o.events.to_string(),
-        secs(o.dr_active_ns),
-        opt_secs(o.seeding_ns),
-        opt_secs(o.lag_at_horizon_ns),
-        o.refused_operations.to_string(),
-    ]
+    let mut row = Row::new(out);
+    row.num(o.run)?;
+    row.num(format_args!("{:.12}", o.availability()))?;
+    row.secs(o.downtime_ns())?;
+    row.num(o.incidents.len())?;
+    row.num(o.interruptions)?;
+    row.num(o.incidents.iter().map(|i| i.lost_writes).sum::<u64>())?;
+    row.num(o.incidents.iter().map(|i| i.lost_bytes).sum::<u64>())?;
+    row.secs(max(|i| i.rpo_ns))?;
+    row.secs(max(|i| i.rto_ns))?;
+    row.num(o.events)?;
+    row.secs(o.dr_active_ns)?;
+    row.opt_secs(o.seeding_ns)?;
+    row.opt_secs(o.lag_at_horizon_ns)?;
+    row.num(o.refused_operations)?;
+    row.end();
+    Ok(())
+}
+
+/// Both files' rows of one outcome: its `runs.csv` row first (one line),
+/// then its `incidents.csv` rows.
+fn render(o: &ReplicationOutcome, out: &mut String) -> fmt::Result {
+    run_row(out, o)?;
+    o.incidents.iter().try_for_each(|i| incident_row(out, i))
 }
 
 /// Streams both CSV files while a run progresses; `commit` publishes them.
 pub struct CsvSink {
-    incidents: csv::Writer<AtomicFile>,
-    runs: csv::Writer<AtomicFile>,
+    incidents: AtomicFile,
+    runs: AtomicFile,
 }
 
 impl CsvSink {
     pub fn create(dir: &Path) -> io::Result<CsvSink> {
-        let mut incidents =
-            csv::Writer::from_writer(AtomicFile::create(&dir.join("incidents.csv"))?);
-        incidents.write_record(INCIDENT_COLUMNS)?;
-        let mut runs = csv::Writer::from_writer(AtomicFile::create(&dir.join("runs.csv"))?);
-        runs.write_record(RUN_COLUMNS)?;
+        let mut incidents = AtomicFile::create(&dir.join("incidents.csv"))?;
+        incidents.write_all(header(&INCIDENT_COLUMNS).as_bytes())?;
+        let mut runs = AtomicFile::create(&dir.join("runs.csv"))?;
+        runs.write_all(header(&RUN_COLUMNS).as_bytes())?;
         Ok(CsvSink { incidents, runs })
     }
 
     pub fn commit(self) -> io::Result<Vec<PathBuf>> {
-        let mut paths = Vec::new();
-        for w in [self.incidents, self.runs] {
-            let file = w
-                .into_inner()
-                .map_err(|e| io::Error::other(e.to_string()))?;
-            paths.push(file.commit()?);
-        }
-        Ok(paths)
+        Ok(vec![self.incidents.commit()?, self.runs.commit()?])
     }
 }
 
 impl OutcomeSink for CsvSink {
-    fn accept(&mut self, o: &ReplicationOutcome) -> io::Result<()> {
-        for i in &o.incidents {
-            self.incidents.write_record(incident_row(i))?;
-        }
-        self.runs.write_record(run_row(o))?;
-        Ok(())
+    fn renderer(&self) -> Option<Renderer> {
+        Some(render)
+    }
+
+    fn accept(&mut self, _: &ReplicationOutcome, rendered: &str) -> io::Result<()> {
+        let (run, incidents) = rendered.split_at(rendered.find('\n').map_or(0, |i| i + 1));
+        self.runs.write_all(run.as_bytes())?;
+        self.incidents.write_all(incidents.as_bytes())
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Quoting as the `csv` crate's default writer does it, so the files
+    /// read back as written.
+    #[test]
+    fn text_fields_are_quoted_when_needed() {
+        let mut out = String::new();
+        for field in ["az1", "a,b", "say \"hi\"", "two\nlines", ""] {
+            let mut row = Row::new(&mut out);
+            row.text(field);
+            row.num(7).unwrap();
+            row.end();
+        }
+        let mut expected = csv::Writer::from_writer(Vec::new());
+        for field in ["az1", "a,b", "say \"hi\"", "two\nlines", ""] {
+            expected.write_record([field, "7"]).unwrap();
+        }
+        let expected = String::from_utf8(expected.into_inner().unwrap()).unwrap();
+        assert_eq!(out, expected);
+        let mut reader = csv::ReaderBuilder::new()
+            .has_headers(false)
+            .from_reader(out.as_bytes());
+        let back: Vec<String> = reader
+            .records()
+            .map(|r| r.unwrap()[0].to_string())
+            .collect();
+        assert_eq!(back, ["az1", "a,b", "say \"hi\"", "two\nlines", ""]);
+    }
 
     #[test]
     fn seconds_are_exact() {
