@@ -18,8 +18,9 @@ use std::sync::atomic::{AtomicBool, Ordering};
 /// most outcomes held in memory at once (and the granularity of `stop`).
 pub const CHUNK: u64 = 512;
 
-/// Receives every replication's outcome, in replication-index order.
-pub trait OutcomeSink {
+/// Receives every replication's outcome, in replication-index order (on
+/// one of the run's worker threads, hence `Send`).
+pub trait OutcomeSink: Send {
     /// How to format an outcome for this sink, when that needs no sink
     /// state. The runner calls it on the worker that simulated the outcome,
     /// so formatting (half the work of a run that writes CSVs) is parallel
@@ -204,58 +205,69 @@ pub fn run_range(
         threads: options.threads.unwrap_or(0),
         source,
     })?;
-    let mut agg = Aggregator::new(scenario);
     let renderers: Vec<Option<Renderer>> = sinks.iter().map(|s| s.renderer()).collect();
-    type Rendered = std::io::Result<Vec<String>>;
     let simulate = |chunk: Range<u64>| -> Vec<(ReplicationOutcome, Rendered)> {
-        pool.install(|| {
-            // Small pieces (at most 4 replications): the chunk ends with
-            // both cores busy instead of one finishing a long piece alone.
-            (0..(chunk.end - chunk.start) as usize)
-                .into_par_iter()
-                .with_max_len(4)
-                .map(|i| {
-                    let r = chunk.start + i as u64;
-                    let outcome = run_replication(scenario, r);
-                    let rendered = renderers.iter().map(|&f| render(f, &outcome)).collect();
-                    (outcome, rendered)
-                })
-                .collect()
-        })
+        // Small pieces (at most 4 replications): the chunk ends with every
+        // core busy instead of one finishing a long piece alone.
+        (0..(chunk.end - chunk.start) as usize)
+            .into_par_iter()
+            .with_max_len(4)
+            .map(|i| {
+                let outcome = run_replication(scenario, chunk.start + i as u64);
+                let rendered = renderers.iter().map(|&f| render(f, &outcome)).collect();
+                (outcome, rendered)
+            })
+            .collect()
     };
     let next_chunk = |start: u64| start..start.saturating_add(CHUNK).min(range.end);
-    // A pipeline: the pool simulates chunk k+1 while this thread folds
-    // chunk k into the aggregator and the sinks (CSV writing is serial and
-    // would otherwise leave the cores idle). The fold order is unchanged.
-    let mut pending = (range.start < range.end && !stop.load(Ordering::Relaxed))
-        .then(|| simulate(next_chunk(range.start)));
-    let mut start = next_chunk(range.start).end;
-    while let Some(outcomes) = pending.take() {
-        let next = (start < range.end && !stop.load(Ordering::Relaxed)).then(|| next_chunk(start));
-        let folded = std::thread::scope(|scope| {
-            let worker = next.clone().map(|chunk| scope.spawn(|| simulate(chunk)));
-            let folded = outcomes.into_iter().try_for_each(|(o, rendered)| {
-                agg.add(&o);
-                sinks
-                    .iter_mut()
-                    .zip(rendered?)
-                    .try_for_each(|(sink, text)| sink.accept(&o, &text))
-            });
-            pending = worker.map(|w| w.join().unwrap_or_else(|p| std::panic::resume_unwind(p)));
-            folded
-        });
-        folded?;
-        if stop.load(Ordering::Relaxed) {
-            // Stop at a chunk boundary as soon as asked: the chunk simulated
-            // meanwhile is dropped, so a partial run holds exactly the
-            // replications folded before the request.
-            pending = None;
+    // A pipeline inside the pool: `rayon::join` folds chunk k (aggregator
+    // and sinks, in order) on one worker while the others simulate chunk
+    // k+1, and that worker joins the simulation once its fold is done. No
+    // thread runs beside the pool's, so the cores are never oversubscribed.
+    pool.install(|| {
+        let mut agg = Aggregator::new(scenario);
+        let mut pending = (range.start < range.end && !stop.load(Ordering::Relaxed))
+            .then(|| simulate(next_chunk(range.start)));
+        let mut start = next_chunk(range.start).end;
+        while let Some(outcomes) = pending.take() {
+            let next =
+                (start < range.end && !stop.load(Ordering::Relaxed)).then(|| next_chunk(start));
+            let (folded, simulated) = rayon::join(
+                || fold(&mut agg, sinks, outcomes),
+                || next.clone().map(simulate),
+            );
+            pending = simulated;
+            folded?;
+            if stop.load(Ordering::Relaxed) {
+                // Stop at a chunk boundary as soon as asked: the chunk
+                // simulated meanwhile is dropped, so a partial run holds
+                // exactly the replications folded before the request.
+                pending = None;
+            }
+            if let Some(chunk) = next {
+                start = chunk.end;
+            }
         }
-        if let Some(chunk) = next {
-            start = chunk.end;
+        Ok(agg)
+    })
+}
+
+/// An outcome and what each sink's renderer made of it.
+type Rendered = std::io::Result<Vec<String>>;
+
+/// Adds a chunk's outcomes, in order, to the aggregate and the sinks.
+fn fold(
+    agg: &mut Aggregator,
+    sinks: &mut [&mut dyn OutcomeSink],
+    outcomes: Vec<(ReplicationOutcome, Rendered)>,
+) -> Result<(), RunError> {
+    for (outcome, rendered) in outcomes {
+        agg.add(&outcome);
+        for (sink, text) in sinks.iter_mut().zip(rendered?) {
+            sink.accept(&outcome, &text)?;
         }
     }
-    Ok(agg)
+    Ok(())
 }
 
 /// One line saying how the environment is protected, for reports.
