@@ -111,17 +111,10 @@ impl ApplyDelays {
         self.top_level
     }
 
-    /// Whether every batch has the same delay (no tree needed).
-    pub fn is_constant(&self) -> Option<SimDuration> {
-        match self.dist {
-            Dist::Constant(d) => Some(d),
-            _ => None,
-        }
-    }
-
     /// The apply delay of batch `index`.
     pub fn of(&self, index: u64) -> SimDuration {
-        if let Some(d) = self.is_constant() {
+        if let Dist::Constant(d) = self.dist {
+            // Every node would say the same: skip the walk.
             return d;
         }
         let mut node = self.top(index >> (FANOUT_BITS * self.top_level));
