@@ -7,8 +7,8 @@
 //!
 //! A replication's cost is its events (failures, repairs, elections, DR
 //! steps; writes only in exact fidelity), and its memory is its incidents:
-//! every incident record of the [`runner::CHUNK`] replications folded
-//! together is in memory at once. Both follow from the scenario's mean
+//! every incident record (and its formatted CSV row) of two
+//! [`runner::CHUNK`]s of replications is in memory at once. Both follow from the scenario's mean
 //! rates: a renewal process (up for `time_between`, down for `duration`)
 //! has about `horizon / (mean up + mean down)` cycles. The estimate is an
 //! order of magnitude, calibrated on the bundled scenarios (a test keeps it
@@ -210,7 +210,9 @@ pub fn estimate(sc: &Scenario) -> Estimate {
         backlog_bytes = exact_backlog_bytes(sc);
     }
 
-    let in_memory = runs.min(runner::CHUNK);
+    // Two chunks live at once (one folded while the next is simulated),
+    // each outcome with its CSV rows already formatted.
+    let in_memory = runs.min(2 * runner::CHUNK);
     let threads = std::thread::available_parallelism().map_or(1, |n| n.get()) as f64;
     Estimate {
         runs,
@@ -220,7 +222,10 @@ pub fn estimate(sc: &Scenario) -> Estimate {
         write_backlog_bytes: backlog_bytes,
         replications_in_memory: in_memory,
         peak_memory_bytes: BASE_MEMORY_BYTES
-            + in_memory as f64 * (outcome_bytes() + incidents * incident_bytes())
+            + in_memory as f64
+                * (outcome_bytes()
+                    + RUN_ROW_BYTES
+                    + incidents * (incident_bytes() + INCIDENT_ROW_BYTES))
             + threads.min(runs as f64) * backlog_bytes,
         output_bytes: runs as f64 * (RUN_ROW_BYTES + incidents * INCIDENT_ROW_BYTES),
     }

@@ -1,7 +1,8 @@
 //! Runs the replications of a scenario in parallel and folds them, in
 //! replication-index order, into an [`Aggregator`] and any number of
-//! [`OutcomeSink`]s (CSV writers, progress). Memory stays flat: only one
-//! chunk of outcomes exists at a time.
+//! [`OutcomeSink`]s (CSV writers, progress). Memory stays flat: at most two
+//! chunks of outcomes exist at a time (one being folded, the next being
+//! simulated).
 //!
 //! [`run_range`] runs any slice of the replications: replication `r` is the
 //! same whoever runs it (its seed derives from the master seed and `r`
@@ -14,8 +15,8 @@ use rayon::prelude::*;
 use std::ops::Range;
 use std::sync::atomic::{AtomicBool, Ordering};
 
-/// Replications simulated in parallel before being folded in order: the
-/// most outcomes held in memory at once (and the granularity of `stop`).
+/// Replications simulated in parallel before being folded in order: half
+/// the most outcomes held in memory at once (and the granularity of `stop`).
 pub const CHUNK: u64 = 512;
 
 /// Receives every replication's outcome, in replication-index order (on
