@@ -19,6 +19,7 @@ use drsim::engine::rng::{stream_rng, Stream};
 use drsim::model::{ApplyDelays, EVENTS_PER_BATCH, EVENTS_PER_WRITE};
 use drsim::runner::run_replication;
 use drsim::scenario::{parse_str, Fidelity, Scenario};
+use rand::rngs::ChaCha8Rng;
 use rand_distr::{Distribution, Exp1};
 use std::collections::VecDeque;
 use std::hint::black_box;
@@ -43,25 +44,55 @@ fn scenario() -> Scenario {
     sc
 }
 
+/// What both baseline loops read off the scenario: replication 0's
+/// generators (the streams drsim uses) and the link's parameters, in ns.
+struct LoopSetup {
+    writes_rng: ChaCha8Rng,
+    apply: ApplyDelays,
+    horizon: u64,
+    interval: u64,
+    one_way: u64,
+    bytes_per_ns: f64,
+    size: f64,
+    mean_gap: f64,
+}
+
+impl LoopSetup {
+    fn of(sc: &Scenario) -> LoopSetup {
+        let cr = sc.cross_region.as_ref().expect("bench scenario has a link");
+        let (seed, run) = (sc.simulation.seed, 0);
+        LoopSetup {
+            writes_rng: stream_rng(seed, run, Stream::ExactWrites),
+            apply: ApplyDelays::new(
+                cr.apply_delay.clone(),
+                cr.batch_interval,
+                &stream_rng(seed, run, Stream::ApplyDelay),
+            ),
+            horizon: sc.simulation.horizon.0,
+            interval: cr.batch_interval.0,
+            one_way: cr.one_way.0,
+            bytes_per_ns: cr.bandwidth / 1e9,
+            size: sc.workload.write_size as f64,
+            mean_gap: 1e9 / sc.workload.write_rate,
+        }
+    }
+}
+
 /// The same per-write work written as one loop: a Poisson arrival draw, the
 /// batch cut, the FIFO send time and the in-order apply time of each batch
 /// (same generators, same apply-delay function), the pending writes kept
 /// until their batch is applied. Returns the events processed.
 fn hand_loop(sc: &Scenario) -> u64 {
-    let cr = sc.cross_region.as_ref().expect("bench scenario has a link");
-    let (seed, run) = (sc.simulation.seed, 0);
-    let mut writes_rng = stream_rng(seed, run, Stream::ExactWrites);
-    let apply = ApplyDelays::new(
-        cr.apply_delay.clone(),
-        cr.batch_interval,
-        &stream_rng(seed, run, Stream::ApplyDelay),
-    );
-    let horizon = sc.simulation.horizon.0;
-    let interval = cr.batch_interval.0;
-    let one_way = cr.one_way.0;
-    let bytes_per_ns = cr.bandwidth / 1e9;
-    let size = sc.workload.write_size as f64;
-    let mean_gap = 1e9 / sc.workload.write_rate;
+    let LoopSetup {
+        mut writes_rng,
+        apply,
+        horizon,
+        interval,
+        one_way,
+        bytes_per_ns,
+        size,
+        mean_gap,
+    } = LoopSetup::of(sc);
 
     let mut commits: VecDeque<u64> = VecDeque::new();
     // (writes, apply instant) of batches cut and not yet applied.
@@ -115,19 +146,16 @@ fn queue_loop(sc: &Scenario) -> u64 {
         Sent { index: u64, writes: u64 },
         Applied { writes: u64 },
     }
-    let cr = sc.cross_region.as_ref().expect("bench scenario has a link");
-    let (seed, run) = (sc.simulation.seed, 0);
-    let mut writes_rng = stream_rng(seed, run, Stream::ExactWrites);
-    let apply = ApplyDelays::new(
-        cr.apply_delay.clone(),
-        cr.batch_interval,
-        &stream_rng(seed, run, Stream::ApplyDelay),
-    );
-    let horizon = sc.simulation.horizon.0;
-    let interval = cr.batch_interval.0;
-    let bytes_per_ns = cr.bandwidth / 1e9;
-    let size = sc.workload.write_size as f64;
-    let mean_gap = 1e9 / sc.workload.write_rate;
+    let LoopSetup {
+        mut writes_rng,
+        apply,
+        horizon,
+        interval,
+        one_way,
+        bytes_per_ns,
+        size,
+        mean_gap,
+    } = LoopSetup::of(sc);
 
     let mut queue = EventQueue::new();
     let mut commits: VecDeque<u64> = VecDeque::new();
@@ -165,7 +193,7 @@ fn queue_loop(sc: &Scenario) -> u64 {
             }
             Ev::Sent { index, writes } => {
                 let a = apply.of(index).0;
-                last_applied = last_applied.max(now + cr.one_way.0 + a);
+                last_applied = last_applied.max(now + one_way + a);
                 queue.push(last_applied, Ev::Applied { writes });
             }
             Ev::Applied { writes } => {

@@ -227,9 +227,10 @@ pub fn run_range(
     // thread runs beside the pool's, so the cores are never oversubscribed.
     pool.install(|| {
         let mut agg = Aggregator::new(scenario);
-        let mut pending = (range.start < range.end && !stop.load(Ordering::Relaxed))
-            .then(|| simulate(next_chunk(range.start)));
-        let mut start = next_chunk(range.start).end;
+        let first = next_chunk(range.start);
+        let mut start = first.end;
+        let mut pending =
+            (range.start < range.end && !stop.load(Ordering::Relaxed)).then(|| simulate(first));
         while let Some(outcomes) = pending.take() {
             let next =
                 (start < range.end && !stop.load(Ordering::Relaxed)).then(|| next_chunk(start));
@@ -253,7 +254,7 @@ pub fn run_range(
     })
 }
 
-/// An outcome and what each sink's renderer made of it.
+/// What each sink's renderer made of one outcome, in sink order.
 type Rendered = std::io::Result<Vec<String>>;
 
 /// Adds a chunk's outcomes, in order, to the aggregate and the sinks.

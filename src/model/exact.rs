@@ -332,7 +332,7 @@ impl ExactLink {
         };
         let last = now.0 / self.interval + 1;
         let a = self.apply_delays.of(last);
-        SimDuration::from_secs_f64(send_ns / 1e9)
+        SimDuration::from_nanos_f64(send_ns)
             .saturating_add(SimDuration(self.one_way))
             .saturating_add(a)
     }

@@ -67,6 +67,17 @@ struct Question<'a> {
     newest: u64,
 }
 
+impl Question<'_> {
+    /// The first and last batch of `block` (at `level`) inside the window.
+    fn span(&self, level: u32, block: u64) -> (u64, u64) {
+        let len = block_len(level);
+        (
+            (block * len).max(self.oldest),
+            (block * len + (len - 1)).min(self.newest),
+        )
+    }
+}
+
 impl AsyncLink {
     /// A link whose log starts at `now` (positions before were seeded) and
     /// that ships nothing until `resume` is called (seeding in progress) if
@@ -95,14 +106,7 @@ impl AsyncLink {
             anchors: VecDeque::new(),
             apply_delays: ApplyDelays::new(apply_delay, interval, &apply_rng),
         };
-        let k = link.rate();
-        let eligible = link.eligible(log, now);
-        link.anchors.push_back(Anchor {
-            t: now,
-            s: origin,
-            k,
-            eligible,
-        });
+        link.push_anchor(log, now, origin);
         link
     }
 
@@ -124,13 +128,16 @@ impl AsyncLink {
     /// Serving started or stopped at `now` (call after updating `log`).
     pub fn reanchor(&mut self, log: &ServiceLog, now: SimTime) {
         let s = self.shipped(log, now);
-        let k = self.rate();
-        let eligible = self.eligible(log, now);
+        self.push_anchor(log, now, s);
+    }
+
+    /// Starts the current regime at `now`, with `s` shipped by then.
+    fn push_anchor(&mut self, log: &ServiceLog, now: SimTime, s: f64) {
         self.anchors.push_back(Anchor {
             t: now,
             s,
-            k,
-            eligible,
+            k: self.rate(),
+            eligible: self.eligible(log, now),
         });
         while self.anchors.len() > ANCHORS_KEPT {
             self.anchors.pop_front();
@@ -228,8 +235,10 @@ impl AsyncLink {
         };
         let top_level = self.apply_delays.top_level();
         let top = block_len(top_level);
-        let blocker = (q.oldest / top..=q.newest / top)
-            .find_map(|b| self.blocker_in(&q, self.apply_delays.top(b), top_level, b));
+        let blocker = (q.oldest / top..=q.newest / top).find_map(|b| {
+            let end = self.cut_position(log, q.span(top_level, b).1);
+            self.blocker_in(&q, self.apply_delays.top(b), top_level, b, end)
+        });
         match blocker {
             None => self.cut_position(log, newest),
             Some(j) if j > q.oldest => self.cut_position(log, j - 1),
@@ -243,37 +252,41 @@ impl AsyncLink {
     /// `level` of the apply-delay tree) not yet applied by `arrive_by + one_way`
     /// on its own account: batch `j` is ready iff it was sent by
     /// `arrive_by − a_j`, i.e. `shipped(arrive_by − a_j) ≥ E_j`. A whole
-    /// block is ready when its newest batch was sent by `arrive_by` minus the
-    /// block's largest delay; only blocks failing that are opened, and of
-    /// their children only those sent after that instant are drawn at all.
-    /// An empty batch (no served time since the previous cut) holds nothing
-    /// up: it is applied with its predecessor.
-    fn blocker_in(&self, q: &Question, node: Node, level: u32, block: u64) -> Option<u64> {
-        let len = block_len(level);
-        let first = (block * len).max(q.oldest);
-        let last = (block * len + (len - 1)).min(q.newest);
+    /// block is ready when its newest batch (ending at position `end`) was
+    /// sent by `arrive_by` minus the block's largest delay; only blocks
+    /// failing that are opened, and of their children only those sent after
+    /// that instant are drawn at all. An empty batch (no served time since
+    /// the previous cut) holds nothing up: it is applied with its predecessor.
+    fn blocker_in(
+        &self,
+        q: &Question,
+        node: Node,
+        level: u32,
+        block: u64,
+        end: f64,
+    ) -> Option<u64> {
         let sent_in_time = match q.arrive_by.checked_sub(node.delay.0) {
             Some(at) => self.shipped(q.log, SimTime(at)),
             None => f64::NEG_INFINITY,
         };
-        if self.cut_position(q.log, last) <= sent_in_time {
+        if end <= sent_in_time {
             return None;
         }
         if level == 0 {
-            let empty = block > q.oldest
-                && self.cut_position(q.log, block) <= self.cut_position(q.log, block - 1);
+            let empty = block > q.oldest && end <= self.cut_position(q.log, block - 1);
             return (!empty).then_some(block);
         }
+        let (first, last) = q.span(level, block);
         let child_len = block_len(level - 1);
         (first / child_len..=last / child_len).find_map(|c| {
             // No child is slower than its parent: one sent in time for the
             // parent's delay is ready whatever its own draw.
-            let child_last = (c * child_len + (child_len - 1)).min(q.newest);
-            if self.cut_position(q.log, child_last) <= sent_in_time {
+            let child_end = self.cut_position(q.log, q.span(level - 1, c).1);
+            if child_end <= sent_in_time {
                 return None;
             }
             let child = self.apply_delays.child(node, level, block, c);
-            self.blocker_in(q, child, level - 1, c)
+            self.blocker_in(q, child, level - 1, c, child_end)
         })
     }
 
@@ -304,7 +317,7 @@ impl AsyncLink {
         };
         let last = now.0 / self.interval + 1;
         let a = self.apply_delays.of(last);
-        SimDuration::from_secs_f64(send / 1e9)
+        SimDuration::from_nanos_f64(send)
             .saturating_add(self.one_way)
             .saturating_add(a)
     }
