@@ -84,8 +84,14 @@ fn load(path: Option<&Path>) -> Result<Loaded> {
 
 fn scenario_error(e: ScenarioError) -> anyhow::Error {
     match e {
-        ScenarioError::Invalid(_) => {
-            anyhow::anyhow!("{e}\nthe scenario has errors; nothing was run")
+        // `main` prints "error: " before the first diagnostic; each other
+        // one gets its own.
+        ScenarioError::Invalid(diags) => {
+            let all: Vec<String> = diags.iter().map(ToString::to_string).collect();
+            anyhow::anyhow!(
+                "{}\nthe scenario has errors; nothing was run",
+                all.join("\nerror: ")
+            )
         }
         other => anyhow::Error::new(other),
     }

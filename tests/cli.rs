@@ -150,6 +150,25 @@ fn validate_reports_position_key_and_suggestion() {
     assert!(err.contains("typo.toml:"), "{err}");
     assert!(err.contains("replication.quorom"), "{err}");
     assert!(err.contains("did you mean `quorum`?"), "{err}");
+    // Every problem is reported, each under one "error:" prefix.
+    std::fs::write(
+        &file,
+        drsim::scenario::REFERENCE_SCENARIO
+            .replace("quorum = 2", "quorum = 7")
+            .replacen("runs = 2000", "runs = 0", 1),
+    )
+    .unwrap();
+    let err =
+        String::from_utf8_lossy(&drsim(&["validate", file.to_str().unwrap()]).stderr).into_owned();
+    let prefixed: Vec<&str> = err.lines().filter(|l| l.starts_with("error: ")).collect();
+    assert_eq!(prefixed.len(), 2, "{err}");
+    let path = file.to_str().unwrap();
+    assert!(
+        prefixed
+            .iter()
+            .all(|l| l["error: ".len()..].starts_with(path)),
+        "{err}"
+    );
     let ok = drsim(&["validate", "scenarios/dynamics365-zone-redundant.toml"]);
     assert!(
         ok.status.success(),
