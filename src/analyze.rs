@@ -733,6 +733,8 @@ impl Timeline {
         let mut interruptions: Vec<(u64, u64)> = o
             .incidents
             .iter()
+            // An overlapping incident's interruption is its cause's.
+            .filter(|i| i.overlaps.is_none())
             .filter_map(|i| {
                 let s = i.interruption_start_ns?;
                 let e = i.interruption_end_ns.unwrap_or(o.horizon_ns);
@@ -755,7 +757,12 @@ impl Timeline {
         link_starts.extend(
             o.incidents
                 .iter()
-                .filter(|i| i.class == IncidentClass::Failback)
+                .filter(|i| {
+                    matches!(
+                        i.class,
+                        IncidentClass::Failback | IncidentClass::DrillReturn
+                    )
+                })
                 .filter_map(|i| i.interruption_end_ns),
         );
         link_starts.sort_unstable();
@@ -1645,6 +1652,7 @@ fn dr_run(sc: &Scenario, l: &LinkFacts, switch_mean: f64, o: &ReplicationOutcome
                 };
                 let from = i.start_ns.saturating_sub(settle);
                 if stopped != i.start_ns
+                    || i.overlaps.is_some()
                     || i.start_ns < settle
                     || !tl.served_throughout(from, i.start_ns)
                     || !tl.link_steady(from, i.start_ns)
@@ -1692,7 +1700,7 @@ fn dr_run(sc: &Scenario, l: &LinkFacts, switch_mean: f64, o: &ReplicationOutcome
                 let Some(fb) = o
                     .incidents
                     .iter()
-                    .find(|f| f.class == IncidentClass::Failback && f.start_ns >= e)
+                    .find(|f| f.class == IncidentClass::DrillReturn && f.start_ns >= e)
                 else {
                     continue;
                 };

@@ -6,7 +6,7 @@ use std::fmt;
 /// What kind of disruption an incident is; reports group by it and targets
 /// are stated per class.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
-#[serde(rename_all = "lowercase")]
+#[serde(rename_all = "kebab-case")]
 pub enum IncidentClass {
     /// One or more availability zones of the home region fail.
     Zone,
@@ -16,17 +16,20 @@ pub enum IncidentClass {
     Link,
     /// A planned failover to the paired region.
     Drill,
-    /// The switch back to the primary region.
+    /// The switch back to the primary region after an emergency failover.
     Failback,
+    /// The switch back to the primary region at the end of a drill's stay.
+    DrillReturn,
 }
 
 impl IncidentClass {
-    pub const ALL: [IncidentClass; 5] = [
+    pub const ALL: [IncidentClass; 6] = [
         IncidentClass::Zone,
         IncidentClass::Region,
         IncidentClass::Link,
         IncidentClass::Drill,
         IncidentClass::Failback,
+        IncidentClass::DrillReturn,
     ];
     /// Classes a scenario may inject with `[[incidents]]` (`link_degradation`
     /// is a `link` incident with a bandwidth factor).
@@ -43,6 +46,7 @@ impl IncidentClass {
             IncidentClass::Link => "link",
             IncidentClass::Drill => "drill",
             IncidentClass::Failback => "failback",
+            IncidentClass::DrillReturn => "drill-return",
         }
     }
 
@@ -93,30 +97,79 @@ pub struct Incident {
     /// When the failed components were repaired (ns); `None` if still failed
     /// at the horizon.
     pub end_ns: Option<u64>,
-    /// When writes stopped being served because of this incident (ns), if they did.
+    /// When writes stopped being served because of this incident (ns), if
+    /// they did; for an overlapping incident, its own start.
     pub interruption_start_ns: Option<u64>,
     /// When writes were served again (ns); `None` if still interrupted at the horizon.
     pub interruption_end_ns: Option<u64>,
-    /// Realised RTO (ns): `interruption_end - interruption_start`, 0 when
-    /// service never stopped. Censored at the horizon when unresolved.
+    /// Realised RTO (ns): from the later of the incident's start and the
+    /// moment writes stopped, to the moment they were served again; 0 when
+    /// writes were never stopped while it was active from its start.
+    /// Censored at the horizon when unresolved.
     pub rto_ns: u64,
+    /// The incident began while writes were already stopped by incident
+    /// `overlaps` (its sequence number): it joined that interruption.
+    pub overlaps: Option<u32>,
+    /// Time without service charged to this incident (ns). Each instant
+    /// without service is charged to exactly one incident, so a
+    /// replication's charges add up to its downtime.
+    pub downtime_ns: u64,
     /// Realised RPO (ns): age at the failure of the oldest lost committed write.
     pub rpo_ns: u64,
     pub lost_writes: u64,
     pub lost_bytes: u64,
-    /// How recovery happened: `"none-needed"`, `"overlapped"`, `"quorum"`,
+    /// How recovery happened: `"none-needed"`, `"quorum"`,
     /// `"zone-failover"`, `"zone-repair"`, `"support-ticket"`,
     /// `"region-repair"`, `"backup-restore"`, `"dr-failover"`, `"planned-switch"`,
-    /// `"unresolved"`.
+    /// `"drill-aborted"`, `"switch-back-cancelled"`, `"unresolved"`.
     pub recovery: &'static str,
     /// Cross-region last sync time at the failure (ns), when DR was protecting.
     pub last_sync_ns: Option<u64>,
-    /// Data loss shown to the operator at the emergency decision (ns): now − last sync.
+    /// Data loss shown to the operator at the emergency decision (ns): the
+    /// loss a failover would cause, from the last sync to the moment the
+    /// primary stopped taking writes (the figure the policy compares too).
     pub shown_loss_ns: Option<u64>,
-    /// What the emergency response decided: `"failover"`, `"wait-policy"`,
-    /// `"wait-no-dr"`, `"wait-seeding"`, `"failover-failed-no-vnet-pair"`,
-    /// `"region-returned-first"`, `"refused-seeding"`, `"refused-state"`.
+    /// What the response to the incident decided. Region: `"failover"`,
+    /// `"wait-policy"`, `"wait-no-dr"`, `"wait-seeding"`,
+    /// `"failover-failed-no-vnet-pair"`, `"region-returned-first"`,
+    /// `"joined-emergency"`, `"already-failing-over"`, `"serving-in-paired-region"`,
+    /// `"switch-back-cancelled"`. Drill: `"failover"`,
+    /// `"aborted-drain-timeout"`, `"interrupted-region-outage"`. Failback:
+    /// `"cancelled-region-outage"`.
     pub decision: Option<&'static str>,
     /// Link incident: time from its end until the backlog was drained (ns).
     pub catch_up_ns: Option<u64>,
+    /// Failback and drill return: how long the reverse resynchronisation took (ns).
+    pub resync_ns: Option<u64>,
+}
+
+impl Incident {
+    /// It stopped writes or began while they were stopped: the incidents
+    /// targets are judged over by default.
+    pub fn disruptive(&self) -> bool {
+        self.interruption_start_ns.is_some() || self.overlaps.is_some()
+    }
+}
+
+/// A lifecycle operation that was refused: not an incident, counted apart.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct RefusedOperation {
+    pub run: u64,
+    /// When it was due (ns).
+    pub at_ns: u64,
+    /// `"enable"`, `"drill"` or `"disable"`.
+    pub operation: &'static str,
+    /// Why: `"dr-off"`, `"seeding"`, `"region-down"`, `"not-serving"`,
+    /// `"failover-failed-no-vnet-pair"`, `"switch-in-progress"`,
+    /// `"failed-over"`, `"already-enabled"`, `"no-dr-settings"`.
+    pub reason: &'static str,
+}
+
+/// One stretch without service, charged to one incident.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+pub struct DowntimeSpan {
+    pub start_ns: u64,
+    pub end_ns: u64,
+    /// Sequence number of the incident it is charged to.
+    pub incident: u32,
 }

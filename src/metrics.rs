@@ -155,7 +155,7 @@ impl Aggregator {
             record(&mut self.seeding_ns, s);
         }
         self.dr_active_ns.push(outcome.dr_active_ns);
-        self.refused_operations += u64::from(outcome.refused_operations);
+        self.refused_operations += outcome.refused.len() as u64;
         for inc in &outcome.incidents {
             self.add_incident(inc, outcome.horizon_ns);
         }

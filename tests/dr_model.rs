@@ -59,8 +59,14 @@ fn drills_and_failbacks_never_lose_a_write() {
         let all = incidents(&sc, 300);
         let planned: Vec<_> = all
             .iter()
-            .filter(|i| matches!(i.class, IncidentClass::Drill | IncidentClass::Failback))
-            .filter(|i| i.decision != Some("refused-state"))
+            .filter(|i| {
+                matches!(
+                    i.class,
+                    IncidentClass::Drill | IncidentClass::Failback | IncidentClass::DrillReturn
+                )
+            })
+            // A drill cut short by a region outage hands its loss to the region.
+            .filter(|i| i.decision != Some("interrupted-region-outage"))
             .collect();
         assert!(
             planned.len() > 500,
@@ -112,7 +118,7 @@ fn emergency_loss_window_is_uniform_over_one_batch_past_the_fixed_delay() {
         .into_iter()
         .filter(|i| i.class == IncidentClass::Region && i.decision == Some("failover"))
         // Failures that struck while writes flowed (not during another outage).
-        .filter(|i| i.interruption_start_ns == Some(i.start_ns))
+        .filter(|i| i.interruption_start_ns == Some(i.start_ns) && i.overlaps.is_none())
         .collect();
     assert!(failovers.len() > 2000, "only {} failovers", failovers.len());
     let windows: Vec<f64> = failovers
@@ -385,16 +391,16 @@ fn vnet_without_pair_warns_and_every_failover_fails() {
         .iter()
         .any(|w| w.key_path == "environment.vnet_paired" && w.message.contains("will fail")));
     let sc = loaded.scenario;
-    let all = incidents(&sc, 100);
-    let drills: Vec<_> = all
-        .iter()
-        .filter(|i| i.class == IncidentClass::Drill)
-        .collect();
+    let outcomes: Vec<_> = (0..100).map(|r| run_replication(&sc, r)).collect();
+    let all: Vec<Incident> = outcomes.iter().flat_map(|o| o.incidents.clone()).collect();
+    // A drill that cannot fail over is refused: no drill incident, a counted refusal.
+    assert!(all.iter().all(|i| i.class != IncidentClass::Drill));
+    let refused: Vec<_> = outcomes.iter().flat_map(|o| &o.refused).collect();
     assert!(
-        !drills.is_empty()
-            && drills
+        !refused.is_empty()
+            && refused
                 .iter()
-                .all(|i| i.decision == Some("failover-failed-no-vnet-pair") && i.rto_ns == 0)
+                .all(|r| r.operation == "drill" && r.reason == "failover-failed-no-vnet-pair")
     );
     let regions: Vec<_> = all
         .iter()
@@ -466,10 +472,12 @@ fn a_drill_whose_stay_ends_during_a_region_outage_still_switches_back() {
         });
         for f in failovers.filter(|f| f.start_ns + 10 * 86_400_000_000_000 < o.horizon_ns) {
             checked += 1;
-            let back = o
-                .incidents
-                .iter()
-                .any(|i| i.class == IncidentClass::Failback && i.start_ns > f.start_ns);
+            let back = o.incidents.iter().any(|i| {
+                matches!(
+                    i.class,
+                    IncidentClass::Failback | IncidentClass::DrillReturn
+                ) && i.start_ns > f.start_ns
+            });
             if !back {
                 stranded += 1;
             }

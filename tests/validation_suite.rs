@@ -379,9 +379,12 @@ fn shipped() -> Vec<PathBuf> {
 }
 
 /// Interruption intervals [start, end) of a replication in ns, censored at the horizon.
+/// The interruptions, each from its owner: the incident that stopped writes
+/// (incidents that began during an interruption overlap it and own none).
 fn interruptions(o: &ReplicationOutcome) -> Vec<(u64, u64)> {
     o.incidents
         .iter()
+        .filter(|i| i.overlaps.is_none())
         .filter_map(|i| {
             let s = i.interruption_start_ns?;
             Some((s, i.interruption_end_ns.unwrap_or(o.horizon_ns)))
@@ -428,7 +431,14 @@ fn check_record(file: &str, o: &ReplicationOutcome, i: &Incident, write_size: u6
     if i.lost_writes == 0 {
         assert_eq!(i.rpo_ns, 0, "RPO without loss: {}", ctx());
     }
-    if matches!(i.class, IncidentClass::Drill | IncidentClass::Failback) {
+    if let Some(cause) = i.overlaps {
+        assert!(cause < i.seq, "overlaps a later incident: {}", ctx());
+        assert_eq!(i.interruption_start_ns, Some(i.start_ns), "{}", ctx());
+    }
+    if matches!(
+        i.class,
+        IncidentClass::Drill | IncidentClass::Failback | IncidentClass::DrillReturn
+    ) {
         assert_eq!(
             (i.lost_writes, i.lost_bytes, i.rpo_ns),
             (0, 0, 0),
@@ -466,6 +476,16 @@ fn check_conservation(file: &str, o: &ReplicationOutcome) {
         intervals.len() as u64,
         u64::from(o.interruptions),
         "{file} run {}: interruptions without exactly one owning incident",
+        o.run
+    );
+    // The charges: every instant without service charged to exactly one incident.
+    let charged: u64 = o.incidents.iter().map(|i| i.downtime_ns).sum();
+    assert_eq!(charged, owned, "{file} run {}: charges", o.run);
+    let spans: u64 = o.downtime.iter().map(|d| d.end_ns - d.start_ns).sum();
+    assert_eq!(spans, owned, "{file} run {}: downtime spans", o.run);
+    assert!(
+        o.downtime.windows(2).all(|w| w[0].end_ns <= w[1].start_ns),
+        "{file} run {}: downtime spans overlap",
         o.run
     );
     // The same identity in the units reports use: (1 − availability) × horizon. Only the
@@ -526,7 +546,7 @@ fn every_replication_of_every_shipped_scenario_keeps_the_books() {
                 incidents += 1;
                 planned += usize::from(matches!(
                     i.class,
-                    IncidentClass::Drill | IncidentClass::Failback
+                    IncidentClass::Drill | IncidentClass::Failback | IncidentClass::DrillReturn
                 ));
             }
         }

@@ -1,51 +1,186 @@
 //! Region outages, the cross-region link and the self-service DR lifecycle
-//! (the seed's rules):
+//! (the seed's rules), decided by one transition table: [`Replication::on`]
+//! matches every lifecycle [`Phase`] against every [`Trigger`] that can reach
+//! it, with no wildcard, so a new phase or trigger does not compile until
+//! each of its cells is decided. The README's "DR lifecycle" table is this
+//! match in words.
 //!
-//! - *enable*: seeding copies `data_size` over the link (plus an overhead);
-//!   the environment runs normally meanwhile, and until seeding completes a
-//!   region outage is handled as if DR were off;
-//! - *drill*: writes stop, the remaining lag drains, then the switch; no
-//!   write is lost; after `stay` the environment switches back;
-//! - *emergency response*: after the operator's decision delay the data loss
-//!   shown (now − last sync) is recorded; unless the policy says wait (loss
-//!   window above `max_data_loss`) or the environment sits in a VNet without
-//!   a pair (the failover fails), the failover executes; nothing more is
-//!   copied, so every write after the last sync time is lost;
-//! - *switch back*: once the primary region is back, what changed while
-//!   failed over (and everything, if the outage destroyed the primary's
-//!   data) is resynchronised while writes continue, then a planned switch
-//!   with no data loss;
-//! - *disable*: deletes the secondary copy; refused while failed over;
-//! - without DR a region outage means waiting for the region, and one that
-//!   destroys the data restores the last backup kept in the region.
+//! Operations that take time are work, not timers: the seeding copy and the
+//! reverse resync are byte counts ([`Transfer`]) that advance at the link's
+//! current rate, and the seeding catch-up and a drill's drain are questions
+//! to the link model itself; every change of rate (partition, degradation,
+//! repair, region down or up, serving stopped or started) re-plans them
+//! ([`Replication::replan`]), and at rate 0 they wait.
+//!
+//! What is still a timer is what the document gives as a human or provider
+//! duration: the seeding set-up overhead, the operator's decision, the
+//! failover's and the switch's execution, the failback delay, a drill's stay,
+//! and the propagation plus apply of the last batch of a switch back.
 
 use super::exact::{ExactLink, Replicator};
 use super::link::AsyncLink;
 use super::{sample_loss, Event, Loss, Replication};
 use crate::engine::rng::{stream_rng, Stream};
-use crate::incident::IncidentClass;
+use crate::incident::{IncidentClass, RefusedOperation};
 use crate::scenario::{Fidelity, OperationKind};
 use crate::time::{SimDuration, SimTime};
 use rand::RngExt;
 
 /// Where the DR lifecycle stands.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
-enum Phase {
+pub(super) enum Phase {
     /// No secondary copy.
     #[default]
     Off,
-    /// Initial copy in progress: no cross-region protection yet.
+    /// Set-up overhead, then the initial copy of `data_size`: no protection.
     Seeding,
+    /// Copy done; the log of the writes made meanwhile is shipped: no
+    /// protection until that backlog has drained.
+    CatchingUp,
     /// Replicating to the paired region; the environment runs in the primary.
     Protected,
-    /// A failover (emergency or drill) is executing: no writes.
+    /// A drill: writes stopped in the primary, the log drains to the paired region.
+    Draining,
+    /// A failover (emergency, or a drill after its drain) executes: no writes.
     FailingOver,
     /// Running in the paired region.
     FailedOver,
     /// Running in the paired region while the primary is resynchronised.
     ResyncingBack,
-    /// The planned switch back is executing: no writes.
+    /// The planned switch back executes: no writes.
     SwitchingBack,
+}
+
+impl Phase {
+    /// Lower-case name (traces and reports).
+    pub(super) fn name(self) -> &'static str {
+        match self {
+            Phase::Off => "off",
+            Phase::Seeding => "seeding",
+            Phase::CatchingUp => "catching-up",
+            Phase::Protected => "protected",
+            Phase::Draining => "draining",
+            Phase::FailingOver => "failing-over",
+            Phase::FailedOver => "failed-over",
+            Phase::ResyncingBack => "resyncing-back",
+            Phase::SwitchingBack => "switching-back",
+        }
+    }
+}
+
+/// The lifecycle timers: durations the document gives as human or provider
+/// time. Each carries the lifecycle epoch it was set in; a newer epoch voids it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(super) enum Timer {
+    /// The seeding set-up overhead has elapsed: the copy starts.
+    SetupDone,
+    /// The operator has declared the disaster of `incident` and decides.
+    Decision { incident: usize },
+    /// The failover of `incident` (emergency or drill) has executed.
+    FailoverExecuted { incident: usize },
+    /// A drill's drain has run for `drill_drain_timeout`.
+    DrainTimeout { incident: usize },
+    /// A drill's stay in the paired region is over.
+    StayOver,
+    /// The operator starts the switch back (`failback_delay` after the region's return).
+    FailbackDue,
+    /// The switch back of `incident` completes.
+    SwitchDone { incident: usize },
+}
+
+impl Timer {
+    pub(super) fn name(self) -> &'static str {
+        match self {
+            Timer::SetupDone => "seeding-setup-done",
+            Timer::Decision { .. } => "emergency-decision",
+            Timer::FailoverExecuted { .. } => "failover-done",
+            Timer::DrainTimeout { .. } => "drill-drain-timeout",
+            Timer::StayOver => "drill-stay-over",
+            Timer::FailbackDue => "failback-start",
+            Timer::SwitchDone { .. } => "switch-back-done",
+        }
+    }
+
+    pub(super) fn incident(self) -> Option<usize> {
+        match self {
+            Timer::Decision { incident }
+            | Timer::FailoverExecuted { incident }
+            | Timer::DrainTimeout { incident }
+            | Timer::SwitchDone { incident } => Some(incident),
+            Timer::SetupDone | Timer::StayOver | Timer::FailbackDue => None,
+        }
+    }
+}
+
+/// Everything that reaches the lifecycle: the columns of the table.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub(super) enum Trigger {
+    /// The home region fails (`incident`), possibly destroying the primary's data.
+    HomeDown { incident: usize, destroys: bool },
+    /// The last active outage of the home region ends (`incident`).
+    HomeUp { incident: usize },
+    /// A partition or degradation of the link starts or ends.
+    LinkChanged,
+    /// The zone rules stopped (`false`) or resumed (`true`) writes in the primary.
+    Quorum { serving: bool },
+    /// Operation due: turn DR on.
+    Enable,
+    /// Operation due: a drill staying `stay` in the paired region.
+    Drill { stay: SimDuration },
+    /// Operation due: turn DR off.
+    Disable,
+    /// The work under way (copy, catch-up, drain, resync) is done.
+    WorkDone,
+    /// A lifecycle timer fired.
+    Timer(Timer),
+}
+
+/// An amount of work in bytes advancing at a rate that changes.
+#[derive(Clone, Copy, Debug)]
+struct Transfer {
+    remaining_bytes: f64,
+    /// Bytes per second since `since` (0: paused).
+    rate: f64,
+    since: SimTime,
+}
+
+impl Transfer {
+    fn new(bytes: f64, now: SimTime) -> Transfer {
+        Transfer {
+            remaining_bytes: bytes.max(0.0),
+            rate: 0.0,
+            since: now,
+        }
+    }
+
+    /// Books the progress made up to `now` and continues at `rate`.
+    fn set_rate(&mut self, now: SimTime, rate: f64) {
+        let elapsed = now.since(self.since).as_secs_f64();
+        self.remaining_bytes = (self.remaining_bytes - self.rate * elapsed).max(0.0);
+        self.rate = rate.max(0.0);
+        self.since = now;
+    }
+
+    /// When the work completes at the current rate; `None` while paused.
+    fn done_at(&self) -> Option<SimTime> {
+        if self.remaining_bytes <= 0.0 {
+            return Some(self.since);
+        }
+        (self.rate > 0.0).then(|| {
+            self.since
+                .after(SimDuration::from_secs_f64(self.remaining_bytes / self.rate))
+        })
+    }
+}
+
+/// An emergency in progress: what the failover would lose.
+#[derive(Clone, Copy, Debug)]
+struct Emergency {
+    incident: usize,
+    /// Everything committed before this is in the paired region.
+    last_sync: SimTime,
+    /// When the primary stopped taking writes.
+    stopped: SimTime,
 }
 
 /// Where writes can be served.
@@ -58,56 +193,65 @@ pub(super) enum Site {
 
 #[derive(Default)]
 pub(super) struct DrState {
-    phase: Phase,
+    pub(super) phase: Phase,
     /// The cross-region link, fluid or per-write (`scenario.simulation.fidelity`).
     link: Option<Replicator>,
-    /// Exact fidelity: the loss of each region incident's failure, counted
-    /// at the failure instant (while its writes are still pending) and
-    /// charged if the failover executes.
+    /// Exact fidelity: the loss of each emergency, counted at the failure
+    /// instant (while its writes are still pending) and charged if the
+    /// failover executes.
     exact_losses: Vec<(usize, Loss)>,
     /// Per-write events of the links already dropped.
     retired_link_events: u64,
-    /// Generation counter: lifecycle events carrying an older value are stale.
+    /// Generation of the lifecycle: timers set in an older one are void.
     epoch: u64,
+    /// Generation of the work plan: a `WorkDone` planned before the last
+    /// re-plan is void.
+    plan: u64,
+    /// The seeding copy or the reverse resync under way.
+    transfer: Option<Transfer>,
     /// Active outages of the home region.
-    region_down: u32,
+    pub(super) region_down: u32,
     /// The primary's data was destroyed and has not been rebuilt yet.
-    destroyed: bool,
+    pub(super) destroyed: bool,
+    /// The region incident that destroyed it (its loss if a backup is restored).
+    destroyed_by: Option<usize>,
+    /// The emergency awaiting its decision or executing.
+    emergency: Option<Emergency>,
     /// Writes in the paired region started at this time.
     failed_over_at: Option<SimTime>,
     /// The failover in progress or in effect is a drill staying this long.
     drill_stay: Option<SimDuration>,
-    /// A switch back came due while the primary region was down.
+    /// The drill incident whose drain is under way.
+    draining: Option<usize>,
+    /// A switch back is wanted once the home region is up.
     failback_wanted: bool,
+    /// The switch back under way returns from a drill (else from an emergency).
+    returning_from_drill: bool,
+    /// When the current reverse resync started.
+    resync_started: Option<SimTime>,
     /// Active link incidents: (incident, bandwidth factor; 0 = partition).
     link_incidents: Vec<(usize, f64)>,
     active_since: Option<SimTime>,
     active_ns: u64,
     seeding_started: Option<SimTime>,
     seeding_ns: Option<u64>,
-    refused: u32,
+    refused: Vec<RefusedOperation>,
+    /// The first "cannot happen" cell reached (see `Replication::cannot_happen`).
+    pub(super) impossible: Option<String>,
 }
 
 impl DrState {
     pub(super) fn serving_site(&self) -> Site {
         match self.phase {
-            Phase::Off | Phase::Seeding | Phase::Protected => Site::Primary,
+            Phase::Off | Phase::Seeding | Phase::CatchingUp | Phase::Protected => Site::Primary,
             Phase::FailedOver | Phase::ResyncingBack => Site::Secondary,
-            Phase::FailingOver | Phase::SwitchingBack => Site::None,
+            Phase::Draining | Phase::FailingOver | Phase::SwitchingBack => Site::None,
         }
     }
 
     /// Lower-case name of the lifecycle phase (traces and reports).
     pub(super) fn phase_name(&self) -> &'static str {
-        match self.phase {
-            Phase::Off => "off",
-            Phase::Seeding => "seeding",
-            Phase::Protected => "protected",
-            Phase::FailingOver => "failing-over",
-            Phase::FailedOver => "failed-over",
-            Phase::ResyncingBack => "resyncing-back",
-            Phase::SwitchingBack => "switching-back",
-        }
+        self.phase.name()
     }
 
     /// The environment lives in the primary region (no failover under way or in effect).
@@ -127,15 +271,26 @@ impl DrState {
         }
     }
 
-    /// Fraction of the link's bandwidth usable for the log now.
-    fn link_factor(&self) -> f64 {
-        if self.phase != Phase::Protected || self.region_down > 0 {
-            return 0.0;
-        }
+    /// The link's own bandwidth factor: the tightest active link incident.
+    fn path_factor(&self) -> f64 {
         self.link_incidents
             .iter()
             .map(|&(_, f)| f)
             .fold(1.0, f64::min)
+    }
+
+    /// Fraction of the link's bandwidth usable for the log now: it ships
+    /// while the secondary is being caught up, protected or drained for a
+    /// drill, and only from a primary region that is up.
+    fn log_factor(&self) -> f64 {
+        let ships = matches!(
+            self.phase,
+            Phase::CatchingUp | Phase::Protected | Phase::Draining
+        );
+        if !ships || self.region_down > 0 {
+            return 0.0;
+        }
+        self.path_factor()
     }
 
     /// Replaces the link, keeping the count of per-write events simulated.
@@ -152,13 +307,694 @@ impl DrState {
     }
 
     /// (ns with a secondary copy, seeding duration, refused operations).
-    pub(super) fn totals(&self, horizon: SimTime) -> (u64, Option<u64>, u32) {
+    pub(super) fn totals(&mut self, horizon: SimTime) -> (u64, Option<u64>, Vec<RefusedOperation>) {
         let open = self.active_since.map_or(0, |s| horizon.since(s).0);
-        (self.active_ns + open, self.seeding_ns, self.refused)
+        (
+            self.active_ns + open,
+            self.seeding_ns,
+            std::mem::take(&mut self.refused),
+        )
+    }
+
+    /// The lifecycle is at rest: off or protected in the primary, with no
+    /// emergency, transfer or switch back pending (property tests check it
+    /// once failures and operations are long over).
+    #[cfg(test)]
+    pub(super) fn at_rest(&self) -> bool {
+        matches!(self.phase, Phase::Off | Phase::Protected)
+            && self.emergency.is_none()
+            && self.transfer.is_none()
+            && !self.failback_wanted
     }
 }
 
 impl Replication<'_> {
+    /// A table cell that cannot happen was reached: debug builds stop;
+    /// release builds leave the state as it was and keep the first such
+    /// cell for the property tests to report.
+    fn cannot_happen(&mut self, phase: Phase, trigger: Trigger, why: &str) {
+        let what = format!("DR lifecycle: {trigger:?} in {phase:?} cannot happen: {why}");
+        debug_assert!(false, "{what}");
+        self.dr.impossible.get_or_insert(what);
+    }
+
+    /// The transition table: what every trigger does in every phase.
+    pub(super) fn on(&mut self, now: SimTime, trigger: Trigger) {
+        use Phase as P;
+        use Trigger as T;
+        let phase = self.dr.phase;
+        match (phase, trigger) {
+            // ── the home region fails ────────────────────────────────────
+            // Without DR, or before the copy is whole, the environment
+            // waits for the region (and restores a backup if it was destroyed).
+            (P::Off, T::HomeDown { incident, .. }) => self.decide(incident, "wait-no-dr"),
+            (P::Seeding | P::CatchingUp, T::HomeDown { incident, .. }) => {
+                self.decide(incident, "wait-seeding")
+            }
+            // The emergency response: the operator sees the loss and decides.
+            (P::Protected, T::HomeDown { incident, .. }) => self.declare_emergency(now, incident),
+            // The drain is cut short: the un-shipped tail is the region's loss.
+            (P::Draining, T::HomeDown { incident, .. }) => self.drain_cut_by_outage(now, incident),
+            // Emergency: already leaving the region. Drill: the drain is
+            // complete, everything is in the paired region: the switch completes.
+            (P::FailingOver, T::HomeDown { incident, .. }) => {
+                self.decide(incident, "already-failing-over")
+            }
+            // Serving from the paired region: nothing to do but switch back later.
+            (P::FailedOver, T::HomeDown { incident, .. }) => {
+                self.decide(incident, "serving-in-paired-region")
+            }
+            // The switch back cannot land in a dead region: cancel it, keep
+            // serving from the paired region, try again once the region returns.
+            (P::ResyncingBack | P::SwitchingBack, T::HomeDown { incident, .. }) => {
+                self.decide(incident, "switch-back-cancelled");
+                self.cancel_switch_back(now)
+            }
+
+            // ── the home region returns ─────────────────────────────────
+            (P::Off, T::HomeUp { .. }) => self.restore_if_destroyed(now),
+            (P::Seeding | P::CatchingUp, T::HomeUp { .. }) => self.reseed_if_destroyed(now),
+            (P::Protected, T::HomeUp { incident }) => self.home_back_while_protected(now, incident),
+            (P::Draining, T::HomeUp { .. }) => self.cannot_happen(
+                phase,
+                trigger,
+                "a drill starts only with the home region up, and a home outage ends the drain",
+            ),
+            // The failover completes; `failover_executed` sees the region up.
+            (P::FailingOver, T::HomeUp { .. }) => {}
+            (P::FailedOver, T::HomeUp { .. }) => self.home_back_while_failed_over(now),
+            (P::ResyncingBack | P::SwitchingBack, T::HomeUp { .. }) => self.cannot_happen(
+                phase,
+                trigger,
+                "a switch back starts only with the home region up, and a home outage cancels it",
+            ),
+
+            // ── the link's rate changes: the work under way is re-planned ─
+            (
+                P::Off
+                | P::Seeding
+                | P::CatchingUp
+                | P::Protected
+                | P::Draining
+                | P::FailingOver
+                | P::FailedOver
+                | P::ResyncingBack
+                | P::SwitchingBack,
+                T::LinkChanged,
+            ) => {}
+
+            // ── the zone quorum is lost or regained ─────────────────────
+            // The zone rules decide serving in the primary; the lifecycle
+            // only re-plans (the log stops growing while writes are stopped).
+            // Losing the quorum does not call the emergency response: the
+            // document reserves it for a region outage.
+            (
+                P::Off
+                | P::Seeding
+                | P::CatchingUp
+                | P::Protected
+                | P::Draining
+                | P::FailingOver
+                | P::FailedOver
+                | P::ResyncingBack
+                | P::SwitchingBack,
+                T::Quorum { .. },
+            ) => {}
+
+            // ── operation due: enable ───────────────────────────────────
+            (P::Off, T::Enable) => self.start_seeding(now),
+            (
+                P::Seeding
+                | P::CatchingUp
+                | P::Protected
+                | P::Draining
+                | P::FailingOver
+                | P::FailedOver
+                | P::ResyncingBack
+                | P::SwitchingBack,
+                T::Enable,
+            ) => self.refuse(now, "enable", "already-enabled"),
+
+            // ── operation due: drill ────────────────────────────────────
+            (P::Off, T::Drill { .. }) => self.refuse(now, "drill", "dr-off"),
+            (P::Seeding | P::CatchingUp, T::Drill { .. }) => self.refuse(now, "drill", "seeding"),
+            (P::Protected, T::Drill { stay }) => self.start_drill(now, stay),
+            (P::Draining | P::FailingOver | P::SwitchingBack, T::Drill { .. }) => {
+                self.refuse(now, "drill", "switch-in-progress")
+            }
+            (P::FailedOver | P::ResyncingBack, T::Drill { .. }) => {
+                self.refuse(now, "drill", "failed-over")
+            }
+
+            // ── operation due: disable ──────────────────────────────────
+            (P::Off, T::Disable) => self.refuse(now, "disable", "dr-off"),
+            // Deleting the secondary copy while the home region is down
+            // would delete the only reachable copy: refused.
+            (P::Seeding | P::CatchingUp | P::Protected, T::Disable) if self.dr.region_down > 0 => {
+                self.refuse(now, "disable", "region-down")
+            }
+            (P::Seeding | P::CatchingUp | P::Protected, T::Disable) => self.turn_off(now),
+            (P::Draining | P::FailingOver | P::SwitchingBack, T::Disable) => {
+                self.refuse(now, "disable", "switch-in-progress")
+            }
+            (P::FailedOver | P::ResyncingBack, T::Disable) => {
+                self.refuse(now, "disable", "failed-over")
+            }
+
+            // ── the work under way is done ──────────────────────────────
+            (P::Seeding, T::WorkDone) => self.copy_done(now),
+            (P::CatchingUp, T::WorkDone) => self.caught_up(now),
+            (P::Draining, T::WorkDone) => self.drain_done(),
+            (P::ResyncingBack, T::WorkDone) => self.resync_back_done(now),
+            (
+                P::Off | P::Protected | P::FailingOver | P::FailedOver | P::SwitchingBack,
+                T::WorkDone,
+            ) => self.cannot_happen(phase, trigger, "no work is planned in this phase"),
+
+            // ── timers ──────────────────────────────────────────────────
+            (P::Seeding, T::Timer(Timer::SetupDone)) => self.start_copy(now),
+            (P::Protected, T::Timer(Timer::Decision { incident })) => {
+                self.emergency_decision(now, incident)
+            }
+            (P::Draining, T::Timer(Timer::DrainTimeout { incident })) => {
+                self.abort_drill(now, incident)
+            }
+            (P::FailingOver, T::Timer(Timer::FailoverExecuted { incident })) => {
+                self.failover_executed(now, incident)
+            }
+            // A stay ending while the home region is down waits for its return.
+            (P::FailedOver, T::Timer(Timer::StayOver | Timer::FailbackDue)) => {
+                self.start_switch_back(now)
+            }
+            (P::SwitchingBack, T::Timer(Timer::SwitchDone { incident })) => {
+                self.switch_back_done(now, incident)
+            }
+            (
+                P::Off
+                | P::Seeding
+                | P::CatchingUp
+                | P::Protected
+                | P::Draining
+                | P::FailingOver
+                | P::FailedOver
+                | P::ResyncingBack
+                | P::SwitchingBack,
+                T::Timer(_),
+            ) => self.cannot_happen(
+                phase,
+                trigger,
+                "every phase change bumps the epoch, voiding the timers of the phase left",
+            ),
+        }
+        self.replan(now);
+    }
+
+    /// Re-plans the work under way at the rates of now: the link's usable
+    /// bandwidth, then the completion of the copy, catch-up, drain or resync.
+    pub(super) fn replan(&mut self, now: SimTime) {
+        let factor = self.dr.log_factor();
+        if let Some(link) = &mut self.dr.link {
+            link.set_factor(&self.service, now, factor);
+        }
+        self.dr.plan += 1;
+        let done_at = match self.dr.phase {
+            Phase::Seeding => {
+                let rate = if self.dr.region_down > 0 {
+                    0.0
+                } else {
+                    self.sc.cross_region.as_ref().map_or(0.0, |c| c.bandwidth)
+                        * self.dr.path_factor()
+                };
+                self.dr.transfer.as_mut().and_then(|t| {
+                    t.set_rate(now, rate);
+                    t.done_at()
+                })
+            }
+            Phase::CatchingUp => {
+                let horizon = self.sched.horizon();
+                let log = &self.service;
+                self.dr
+                    .link
+                    .as_ref()
+                    .and_then(|l| l.caught_up_at(log, now, horizon))
+            }
+            Phase::Draining => {
+                let log = &self.service;
+                self.dr.link.as_mut().and_then(|l| drained_at(l, log, now))
+            }
+            Phase::ResyncingBack => {
+                let rate = self.resync_rate();
+                self.dr.transfer.as_mut().and_then(|t| {
+                    t.set_rate(now, rate);
+                    t.done_at()
+                })
+            }
+            Phase::Off
+            | Phase::Protected
+            | Phase::FailingOver
+            | Phase::FailedOver
+            | Phase::SwitchingBack => None,
+        };
+        if let Some(at) = done_at {
+            self.sched
+                .at(at.max(now), Event::DrWorkDone { plan: self.dr.plan });
+        }
+    }
+
+    /// A `WorkDone` planned at generation `plan` fired.
+    pub(super) fn work_done(&mut self, now: SimTime, plan: u64) {
+        if plan == self.dr.plan {
+            self.on(now, Trigger::WorkDone);
+        }
+    }
+
+    /// A lifecycle timer set in generation `epoch` fired.
+    pub(super) fn timer_fired(&mut self, now: SimTime, timer: Timer, epoch: u64) {
+        if epoch == self.dr.epoch {
+            self.on(now, Trigger::Timer(timer));
+        }
+    }
+
+    /// Enters `phase`, voiding the timers of the phase left.
+    fn enter(&mut self, phase: Phase) {
+        self.dr.phase = phase;
+        self.dr.epoch += 1;
+    }
+
+    fn set_timer(&mut self, after: SimDuration, timer: Timer) {
+        self.sched.after(
+            after,
+            Event::DrTimer {
+                timer,
+                epoch: self.dr.epoch,
+            },
+        );
+    }
+
+    fn dr_settings(&self) -> &crate::scenario::Dr {
+        self.sc
+            .dr
+            .as_ref()
+            .expect("a DR phase other than off implies DR settings")
+    }
+
+    fn refuse(&mut self, now: SimTime, operation: &'static str, reason: &'static str) {
+        self.dr.refused.push(RefusedOperation {
+            run: self.run,
+            at_ns: now.0,
+            operation,
+            reason,
+        });
+    }
+
+    /// Records what the response to a region incident decided.
+    fn decide(&mut self, incident: usize, decision: &'static str) {
+        self.incidents[incident].record.decision = Some(decision);
+    }
+
+    // ── seeding ─────────────────────────────────────────────────────────
+
+    /// `enable`: a paused link keeps the log of the writes made while the
+    /// copy runs; the set-up overhead comes first.
+    fn start_seeding(&mut self, now: SimTime) {
+        if self.sc.dr.is_none() || self.sc.cross_region.is_none() {
+            return self.refuse(now, "enable", "no-dr-settings");
+        }
+        self.enter(Phase::Seeding);
+        self.dr.active_since = Some(now);
+        self.dr.seeding_started = Some(now);
+        self.dr.transfer = None;
+        let link = self.new_link(now, true);
+        self.dr.set_link(link);
+        let setup = self.dr_settings().seeding_overhead.clone();
+        let overhead = setup.sample(&mut self.rng.operator);
+        self.set_timer(overhead, Timer::SetupDone);
+    }
+
+    fn start_copy(&mut self, now: SimTime) {
+        self.dr.transfer = Some(Transfer::new(self.sc.environment.data_size as f64, now));
+    }
+
+    /// The copy is whole: the log of the writes made meanwhile is shipped.
+    fn copy_done(&mut self, _now: SimTime) {
+        self.dr.transfer = None;
+        self.enter(Phase::CatchingUp);
+    }
+
+    /// The backlog of the seeding has drained: the environment is protected.
+    fn caught_up(&mut self, now: SimTime) {
+        self.enter(Phase::Protected);
+        if self.dr.seeding_ns.is_none() {
+            self.dr.seeding_ns = self.dr.seeding_started.map(|s| now.since(s).0);
+        }
+    }
+
+    /// A destroyed primary took the half-made copy's source with it: once
+    /// the region is restored from its backup, seeding starts again.
+    fn reseed_if_destroyed(&mut self, now: SimTime) {
+        if !self.dr.destroyed {
+            return;
+        }
+        self.restore_from_region_backup(now);
+        self.enter(Phase::Seeding);
+        let link = self.new_link(now, true);
+        self.dr.set_link(link);
+        self.start_copy(now);
+    }
+
+    /// `disable`: the secondary copy is deleted.
+    fn turn_off(&mut self, now: SimTime) {
+        self.enter(Phase::Off);
+        self.dr.transfer = None;
+        self.dr.emergency = None;
+        self.dr.set_link(None);
+        if let Some(since) = self.dr.active_since.take() {
+            self.dr.active_ns += now.since(since).0;
+        }
+    }
+
+    // ── emergency response ──────────────────────────────────────────────
+
+    /// The home region failed while protected: record what a failover would
+    /// lose, and let the operator decide after the decision delay. A second
+    /// outage during the same emergency joins it.
+    fn declare_emergency(&mut self, now: SimTime, incident: usize) {
+        if self.dr.emergency.is_some() {
+            return self.decide(incident, "joined-emergency");
+        }
+        self.record_emergency(now, incident);
+        let delay = self.dr_settings().operator_decision.clone();
+        let delay = delay.sample(&mut self.rng.operator);
+        self.set_timer(delay, Timer::Decision { incident });
+    }
+
+    /// The loss a failover for `incident` would cause: the writes committed
+    /// between the last sync and the moment the primary stopped taking writes.
+    fn record_emergency(&mut self, now: SimTime, incident: usize) {
+        let stopped = self.service.frontier(now);
+        let Some(link) = self.dr.link.as_mut() else {
+            return;
+        };
+        let last_sync = link.last_sync(&self.service, now).min(stopped);
+        if let Some(loss) = link.failure_loss(&self.service, last_sync, stopped) {
+            self.dr.exact_losses.push((incident, loss));
+        }
+        let rec = &mut self.incidents[incident].record;
+        rec.last_sync_ns = Some(last_sync.0);
+        rec.shown_loss_ns = Some(stopped.since(last_sync).0);
+        self.dr.emergency = Some(Emergency {
+            incident,
+            last_sync,
+            stopped,
+        });
+    }
+
+    fn emergency_decision(&mut self, _now: SimTime, incident: usize) {
+        let Some(e) = self.dr.emergency else {
+            return self.decide(incident, "no-emergency");
+        };
+        let d = self.dr_settings();
+        if d.vnet_unpaired {
+            return self.decide(e.incident, "failover-failed-no-vnet-pair");
+        }
+        let window = e.stopped.since(e.last_sync);
+        if d.max_data_loss.is_some_and(|max| window > max) && !self.dr.destroyed {
+            return self.decide(e.incident, "wait-policy");
+        }
+        self.start_forced_failover(e.incident);
+    }
+
+    /// The emergency failover of `incident` executes (`failover_time`).
+    fn start_forced_failover(&mut self, incident: usize) {
+        self.decide(incident, "failover");
+        self.enter(Phase::FailingOver);
+        self.dr.drill_stay = None;
+        let execute = self.dr_settings().failover_time.clone();
+        let execute = execute.sample(&mut self.rng.operator);
+        self.set_timer(execute, Timer::FailoverExecuted { incident });
+    }
+
+    /// The home region is back while protected. If it came back empty, the
+    /// paired region holds everything up to the last sync: fail over now,
+    /// whatever the decision delay or the policy said (the VNet rule still
+    /// holds: without a pair the region is restored from its backup and
+    /// seeded again, as the paired copy no longer matches it).
+    fn home_back_while_protected(&mut self, now: SimTime, _incident: usize) {
+        if !self.dr.destroyed {
+            // The emergency is over; if the operator had not decided yet,
+            // the region returned first and the decision is void.
+            if let Some(e) = self.dr.emergency.take() {
+                if self.incidents[e.incident].record.decision.is_none() {
+                    self.decide(e.incident, "region-returned-first");
+                }
+                self.enter(Phase::Protected);
+            }
+            return;
+        }
+        if let Some(e) = self.dr.emergency {
+            if !self.dr_settings().vnet_unpaired {
+                return self.start_forced_failover(e.incident);
+            }
+            self.decide(e.incident, "failover-failed-no-vnet-pair");
+        }
+        self.dr.emergency = None;
+        self.restore_from_region_backup(now);
+        self.enter(Phase::Seeding);
+        let link = self.new_link(now, true);
+        self.dr.set_link(link);
+        self.start_copy(now);
+    }
+
+    fn restore_if_destroyed(&mut self, now: SimTime) {
+        if self.dr.destroyed {
+            self.restore_from_region_backup(now);
+        }
+    }
+
+    /// No copy elsewhere: the region is rebuilt from its last backup.
+    fn restore_from_region_backup(&mut self, now: SimTime) {
+        let incident = self.dr.destroyed_by.take().unwrap_or(self.current_cause());
+        self.lose_since_backup(now, self.sc.environment.backup_interval, incident);
+        self.dr.destroyed = false;
+        self.zones_in_sync();
+        self.resume_label = Some("backup-restore");
+    }
+
+    // ── drills ──────────────────────────────────────────────────────────
+
+    /// A planned failover: writes stop and the log drains (re-planned at
+    /// every rate change, aborted after `drill_drain_timeout`).
+    fn start_drill(&mut self, now: SimTime, stay: SimDuration) {
+        if self.dr.region_down > 0 {
+            return self.refuse(now, "drill", "region-down");
+        }
+        if !self.service.is_serving() {
+            return self.refuse(now, "drill", "not-serving");
+        }
+        if self.dr_settings().vnet_unpaired {
+            return self.refuse(now, "drill", "failover-failed-no-vnet-pair");
+        }
+        let incident = self.open_incident(now, IncidentClass::Drill, &[], true);
+        self.decide(incident, "failover");
+        self.enter(Phase::Draining);
+        self.dr.drill_stay = Some(stay);
+        self.dr.draining = Some(incident);
+        self.reconcile(now, Some(incident), None);
+        let timeout = self.dr_settings().drill_drain_timeout;
+        self.set_timer(timeout, Timer::DrainTimeout { incident });
+    }
+
+    fn drain_done(&mut self) {
+        let incident = self
+            .dr
+            .draining
+            .take()
+            .expect("a drain belongs to a drill incident");
+        self.enter(Phase::FailingOver);
+        let switch = self.dr_settings().switch_time.clone();
+        let switch = switch.sample(&mut self.rng.operator);
+        self.set_timer(switch, Timer::FailoverExecuted { incident });
+    }
+
+    /// The drain did not finish in time: the drill is called off and writes
+    /// resume in the primary (nothing was lost: the primary kept everything).
+    fn abort_drill(&mut self, now: SimTime, incident: usize) {
+        self.dr.draining = None;
+        self.dr.drill_stay = None;
+        self.decide(incident, "aborted-drain-timeout");
+        self.enter(Phase::Protected);
+        self.component_repaired(now, incident);
+        self.reconcile(now, None, Some("drill-aborted"));
+    }
+
+    /// A region outage during a drill's drain: what had not reached the
+    /// paired region is the region incident's loss, and the operator now
+    /// faces an emergency (the drill's interruption continues into it).
+    fn drain_cut_by_outage(&mut self, now: SimTime, incident: usize) {
+        if let Some(drill) = self.dr.draining.take() {
+            self.decide(drill, "interrupted-region-outage");
+            self.component_repaired(now, drill);
+        }
+        self.dr.drill_stay = None;
+        self.enter(Phase::Protected);
+        self.charge_outage_to(now, incident);
+        self.declare_emergency(now, incident);
+    }
+
+    fn failover_executed(&mut self, now: SimTime, incident: usize) {
+        let how = if self.dr.drill_stay.is_some() {
+            self.component_repaired(now, incident);
+            "planned-switch"
+        } else {
+            let e = self.dr.emergency.take();
+            let counted = self.dr.exact_losses.iter().find(|(i, _)| *i == incident);
+            let loss = match (counted, e) {
+                (Some(&(_, loss)), _) => loss,
+                // Nothing more is copied: every write after the last sync is lost.
+                (None, Some(e)) => sample_loss(
+                    &self.service,
+                    e.last_sync,
+                    e.stopped,
+                    self.sc.workload.write_rate,
+                    self.sc.workload.write_size,
+                    &mut self.rng.writes,
+                ),
+                (None, None) => Loss::default(),
+            };
+            self.record_loss(incident, loss);
+            "dr-failover"
+        };
+        self.enter(Phase::FailedOver);
+        self.dr.failed_over_at = Some(now);
+        self.dr.set_link(None);
+        self.reconcile(now, None, Some(how));
+        match self.dr.drill_stay {
+            Some(stay) => self.set_timer(stay, Timer::StayOver),
+            None if self.dr.region_down == 0 => self.schedule_failback(),
+            None => self.dr.failback_wanted = true,
+        }
+    }
+
+    // ── switching back ──────────────────────────────────────────────────
+
+    fn schedule_failback(&mut self) {
+        let delay = self.dr_settings().failback_delay.clone();
+        let delay = delay.sample(&mut self.rng.operator);
+        self.set_timer(delay, Timer::FailbackDue);
+    }
+
+    fn home_back_while_failed_over(&mut self, _now: SimTime) {
+        if self.dr.failback_wanted {
+            self.dr.failback_wanted = false;
+            self.schedule_failback();
+        }
+    }
+
+    /// The switch back starts with the reverse resynchronisation of what
+    /// changed (everything, if the primary's data was destroyed) while
+    /// writes continue in the paired region; with the home region down it
+    /// waits for the region's return.
+    fn start_switch_back(&mut self, now: SimTime) {
+        if self.dr.region_down > 0 {
+            self.dr.failback_wanted = true;
+            return;
+        }
+        self.dr.returning_from_drill = self.dr.drill_stay.is_some();
+        let since = self.dr.failed_over_at.unwrap_or(now);
+        let changed_s =
+            (self.service.served_until(now) - self.service.served_until(since)) as f64 / 1e9;
+        let mut bytes = changed_s * self.sc.workload.bytes_per_sec();
+        if self.dr.destroyed {
+            bytes += self.sc.environment.data_size as f64;
+        }
+        self.enter(Phase::ResyncingBack);
+        self.dr.resync_started = Some(now);
+        self.dr.transfer = Some(Transfer::new(bytes, now));
+    }
+
+    /// Net rate of the reverse resync: the link's usable bandwidth less the
+    /// writes still arriving in the paired region (0: it waits).
+    fn resync_rate(&self) -> f64 {
+        let Some(cr) = self.sc.cross_region.as_ref() else {
+            return 0.0;
+        };
+        if self.dr.region_down > 0 {
+            return 0.0;
+        }
+        let writes = if self.service.is_serving() {
+            self.sc.workload.bytes_per_sec()
+        } else {
+            0.0
+        };
+        (cr.bandwidth * self.dr.path_factor() - writes).max(0.0)
+    }
+
+    /// Resynchronised: writes stop for the planned switch (the last batch
+    /// in flight arrives and is applied, then the switch).
+    fn resync_back_done(&mut self, now: SimTime) {
+        self.dr.transfer = None;
+        let class = if self.dr.returning_from_drill {
+            IncidentClass::DrillReturn
+        } else {
+            IncidentClass::Failback
+        };
+        let incident = self.open_incident(now, class, &[], false);
+        self.incidents[incident].record.resync_ns =
+            self.dr.resync_started.take().map(|s| now.since(s).0);
+        self.enter(Phase::SwitchingBack);
+        self.reconcile(now, Some(incident), None);
+        let cr = self
+            .sc
+            .cross_region
+            .as_ref()
+            .expect("switching back implies a link");
+        let in_flight = cr
+            .one_way
+            .saturating_add(cr.apply_delay.sample(&mut self.rng.operator));
+        let switch = self.dr_settings().switch_time.clone();
+        let switch = switch.sample(&mut self.rng.operator);
+        self.set_timer(
+            in_flight.saturating_add(switch),
+            Timer::SwitchDone { incident },
+        );
+    }
+
+    /// A region outage during the switch back: the environment stays in
+    /// (or returns to) the paired region, which was healthy throughout.
+    fn cancel_switch_back(&mut self, now: SimTime) {
+        if self.dr.phase == Phase::SwitchingBack {
+            if let Some(outage) = self.outage.as_ref() {
+                let incident = outage.cause;
+                self.decide(incident, "cancelled-region-outage");
+                self.component_repaired(now, incident);
+            }
+        }
+        self.dr.transfer = None;
+        self.dr.resync_started = None;
+        self.dr.failback_wanted = true;
+        self.enter(Phase::FailedOver);
+        self.reconcile(now, None, Some("switch-back-cancelled"));
+    }
+
+    fn switch_back_done(&mut self, now: SimTime, incident: usize) {
+        self.enter(Phase::Protected);
+        self.dr.destroyed = false;
+        self.dr.destroyed_by = None;
+        self.dr.drill_stay = None;
+        self.dr.failed_over_at = None;
+        self.zones_in_sync();
+        if self.leader.is_none_or(|l| !self.zones[l].is_up()) {
+            self.leader = (0..self.zones.len()).find(|&z| self.zones[z].is_up());
+            self.election_pending = false;
+        }
+        let link = self.new_link(now, false);
+        self.dr.set_link(link);
+        self.component_repaired(now, incident);
+        self.reconcile(now, None, Some("planned-switch"));
+    }
+
+    // ── processes and events outside the table ──────────────────────────
+
     /// Schedules the random region and link processes and the operations,
     /// and turns DR on from the start if the scenario says so.
     pub(super) fn start_dr_processes(&mut self) {
@@ -231,22 +1067,14 @@ impl Replication<'_> {
         )))
     }
 
-    /// Applies the current usable bandwidth to the link.
-    fn refresh_link(&mut self, now: SimTime) {
-        let factor = self.dr.link_factor();
-        if let Some(link) = &mut self.dr.link {
-            link.set_factor(&self.service, now, factor);
-        }
-    }
-
     pub(super) fn region_down(&self) -> bool {
         self.dr.region_down > 0
     }
 
     /// Replication lag at `t` (≤ now, state unchanged since): defined while
-    /// DR protects an environment running in the primary region.
+    /// DR protects an environment whose writes are served in the primary.
     pub(super) fn lag_at(&mut self, t: SimTime) -> Option<SimDuration> {
-        if self.dr.phase != Phase::Protected {
+        if self.dr.phase != Phase::Protected || !self.service.is_serving() {
             return None;
         }
         let link = self.dr.link.as_mut()?;
@@ -266,8 +1094,7 @@ impl Replication<'_> {
         self.region_outage(now, duration, destroys, false, renew);
     }
 
-    /// Every zone of the home region fails; the emergency response starts if
-    /// DR protects an environment running there.
+    /// Every zone of the home region fails; the lifecycle decides the rest.
     pub(super) fn region_outage(
         &mut self,
         now: SimTime,
@@ -277,44 +1104,23 @@ impl Replication<'_> {
         renew: bool,
     ) {
         let incident = self.open_incident(now, IncidentClass::Region, &[], scheduled);
-        let was_primary = self.dr.in_primary();
-        if self.dr.phase == Phase::Protected {
-            if let Some(link) = self.dr.link.as_mut() {
-                let last_sync = link.last_sync(&self.service, now);
-                self.incidents[incident].record.last_sync_ns = Some(last_sync.0);
-                if let Some(loss) = link.failure_loss(&self.service, last_sync, now) {
-                    self.dr.exact_losses.push((incident, loss));
-                }
-            }
-        }
+        // The lifecycle sees the region fail before its zones' state changes,
+        // so a drain cut short knows what had reached the paired region.
+        self.on(now, Trigger::HomeDown { incident, destroys });
         self.dr.region_down += 1;
-        self.dr.destroyed |= destroys;
+        if destroys && !self.dr.destroyed {
+            self.dr.destroyed = true;
+            self.dr.destroyed_by = Some(incident);
+        }
         self.sched
             .after(duration, Event::RegionRepair { incident, renew });
         let all: Vec<usize> = (0..self.zones.len()).collect();
         self.take_zones_down(now, &all);
-        self.refresh_link(now);
+        self.replan(now);
         self.reconcile(now, Some(incident), None);
-        if !was_primary {
-            return;
+        if self.dr.in_primary() {
+            self.charge_outage_to(now, incident);
         }
-        let decision = match self.dr.phase {
-            Phase::Protected => {
-                let d = self.sc.dr.as_ref().expect("protected implies DR settings");
-                let delay = d.operator_decision.sample(&mut self.rng.operator);
-                self.sched.after(
-                    delay,
-                    Event::EmergencyDecision {
-                        incident,
-                        epoch: self.dr.epoch,
-                    },
-                );
-                return;
-            }
-            Phase::Seeding => "wait-seeding",
-            _ => "wait-no-dr",
-        };
-        self.incidents[incident].record.decision = Some(decision);
     }
 
     pub(super) fn region_repair(&mut self, now: SimTime, incident: usize, renew: bool) {
@@ -329,223 +1135,10 @@ impl Replication<'_> {
                 self.sched.after(next, Event::RandomRegionOutage);
             }
         }
-        if self.dr.region_down > 0 {
-            return;
-        }
-        let mut how = None;
-        if self.dr.destroyed && self.dr.phase == Phase::Protected {
-            // The primary came back empty, but the paired region holds
-            // everything up to the last sync: the only sensible recovery is
-            // to fail over now, whatever the decision delay or policy said.
-            let incident = self.current_cause();
-            if self.incidents[incident].record.class == IncidentClass::Region {
-                self.start_forced_failover(incident);
-                return self.reconcile(now, None, None);
-            }
-        }
-        if self.dr.destroyed && self.dr.in_primary() {
-            // No copy elsewhere: the region is rebuilt from its last backup.
-            self.lose_since_backup(now, self.sc.environment.backup_interval);
-            self.dr.destroyed = false;
-            self.zones_in_sync();
-            self.resume_label = Some("backup-restore");
-            how = self.resume_label;
-        }
-        self.refresh_link(now);
-        if self.dr.phase == Phase::FailedOver
-            && (self.dr.drill_stay.is_none() || self.dr.failback_wanted)
-        {
-            self.dr.failback_wanted = false;
-            self.schedule_failback(now);
-        }
-        self.reconcile(now, None, how);
-    }
-
-    fn schedule_failback(&mut self, now: SimTime) {
-        let d = self
-            .sc
-            .dr
-            .as_ref()
-            .expect("failed over implies DR settings");
-        let delay = d.failback_delay.sample(&mut self.rng.operator);
-        self.sched.at(
-            now.after(delay),
-            Event::FailbackStart {
-                epoch: self.dr.epoch,
-            },
-        );
-    }
-
-    pub(super) fn emergency_decision(&mut self, now: SimTime, incident: usize, epoch: u64) {
-        if epoch != self.dr.epoch || self.dr.phase != Phase::Protected {
-            return;
-        }
-        let rec = &mut self.incidents[incident].record;
         if self.dr.region_down == 0 {
-            rec.decision = Some("region-returned-first");
-            return;
+            self.on(now, Trigger::HomeUp { incident });
         }
-        let d = self.sc.dr.as_ref().expect("protected implies DR settings");
-        let failed_at = SimTime(rec.start_ns);
-        let last_sync = SimTime(rec.last_sync_ns.unwrap_or(rec.start_ns));
-        rec.shown_loss_ns = Some(now.since(last_sync).0);
-        if d.vnet_unpaired {
-            rec.decision = Some("failover-failed-no-vnet-pair");
-            return;
-        }
-        let window = failed_at.since(last_sync);
-        if d.max_data_loss.is_some_and(|max| window > max) && !self.dr.destroyed {
-            rec.decision = Some("wait-policy");
-            return;
-        }
-        self.start_forced_failover(incident);
-    }
-
-    /// The emergency failover of `incident` executes (`failover_time`).
-    fn start_forced_failover(&mut self, incident: usize) {
-        self.incidents[incident].record.decision = Some("failover");
-        self.dr.phase = Phase::FailingOver;
-        self.dr.drill_stay = None;
-        let d = self.sc.dr.as_ref().expect("protected implies DR settings");
-        let execute = d.failover_time.sample(&mut self.rng.operator);
-        self.sched.after(
-            execute,
-            Event::FailoverDone {
-                incident,
-                epoch: self.dr.epoch,
-            },
-        );
-    }
-
-    pub(super) fn failover_done(&mut self, now: SimTime, incident: usize, epoch: u64) {
-        if epoch != self.dr.epoch || self.dr.phase != Phase::FailingOver {
-            return;
-        }
-        let how = if self.dr.drill_stay.is_some() {
-            self.component_repaired(now, incident);
-            "planned-switch"
-        } else {
-            // Nothing more is copied: every write after the last sync is lost.
-            let rec = &self.incidents[incident].record;
-            let failed_at = SimTime(rec.start_ns);
-            let last_sync = SimTime(rec.last_sync_ns.unwrap_or(rec.start_ns));
-            let counted = self.dr.exact_losses.iter().find(|(i, _)| *i == incident);
-            let loss = match counted {
-                Some(&(_, loss)) => loss,
-                None => sample_loss(
-                    &self.service,
-                    last_sync,
-                    failed_at,
-                    self.sc.workload.write_rate,
-                    self.sc.workload.write_size,
-                    &mut self.rng.writes,
-                ),
-            };
-            self.record_loss(incident, loss);
-            "dr-failover"
-        };
-        self.dr.phase = Phase::FailedOver;
-        self.dr.failed_over_at = Some(now);
-        self.dr.set_link(None);
-        self.reconcile(now, None, Some(how));
-        match self.dr.drill_stay {
-            Some(stay) => self.sched.after(
-                stay,
-                Event::FailbackStart {
-                    epoch: self.dr.epoch,
-                },
-            ),
-            None if self.dr.region_down == 0 => self.schedule_failback(now),
-            None => {}
-        }
-    }
-
-    /// The switch back starts with the reverse resynchronisation of what
-    /// changed, at the link's bandwidth while writes continue (fluid:
-    /// backlog / (bandwidth − write rate)).
-    pub(super) fn failback_start(&mut self, now: SimTime, epoch: u64) {
-        if epoch != self.dr.epoch || self.dr.phase != Phase::FailedOver {
-            return;
-        }
-        if self.dr.region_down > 0 {
-            // A drill's stay ended during a region outage: switch back once
-            // the region returns (`region_repair` schedules it).
-            self.dr.failback_wanted = true;
-            return;
-        }
-        let Some(cr) = self.sc.cross_region.as_ref() else {
-            return;
-        };
-        let since = self.dr.failed_over_at.unwrap_or(now);
-        let changed_s =
-            (self.service.served_until(now) - self.service.served_until(since)) as f64 / 1e9;
-        let mut bytes = changed_s * self.sc.workload.bytes_per_sec();
-        if self.dr.destroyed {
-            bytes += self.sc.environment.data_size as f64;
-        }
-        let spare = cr.bandwidth - self.sc.workload.bytes_per_sec();
-        if spare <= 0.0 {
-            // The link cannot carry the writes and the backlog: stay failed over.
-            return;
-        }
-        self.dr.phase = Phase::ResyncingBack;
-        self.sched.after(
-            SimDuration::from_secs_f64(bytes / spare),
-            Event::ResyncBackDone {
-                epoch: self.dr.epoch,
-            },
-        );
-    }
-
-    pub(super) fn resync_back_done(&mut self, now: SimTime, epoch: u64) {
-        if epoch != self.dr.epoch || self.dr.phase != Phase::ResyncingBack {
-            return;
-        }
-        let incident = self.open_incident(now, IncidentClass::Failback, &[], false);
-        self.dr.phase = Phase::SwitchingBack;
-        self.reconcile(now, Some(incident), None);
-        let d = self
-            .sc
-            .dr
-            .as_ref()
-            .expect("failing back implies DR settings");
-        let cr = self
-            .sc
-            .cross_region
-            .as_ref()
-            .expect("failing back implies a link");
-        // What is still in flight drains (one trip and an apply), then the switch.
-        let drain = cr
-            .one_way
-            .saturating_add(cr.apply_delay.sample(&mut self.rng.operator));
-        let switch = d.switch_time.sample(&mut self.rng.operator);
-        self.sched.after(
-            drain.saturating_add(switch),
-            Event::SwitchBackDone {
-                incident,
-                epoch: self.dr.epoch,
-            },
-        );
-    }
-
-    pub(super) fn switch_back_done(&mut self, now: SimTime, incident: usize, epoch: u64) {
-        if epoch != self.dr.epoch || self.dr.phase != Phase::SwitchingBack {
-            return;
-        }
-        self.dr.phase = Phase::Protected;
-        self.dr.destroyed = false;
-        self.dr.drill_stay = None;
-        self.dr.failed_over_at = None;
-        self.zones_in_sync();
-        if self.leader.is_none_or(|l| !self.zones[l].is_up()) {
-            self.leader = (0..self.zones.len()).find(|&z| self.zones[z].is_up());
-            self.election_pending = false;
-        }
-        let link = self.new_link(now, false);
-        self.dr.set_link(link);
-        self.refresh_link(now);
-        self.component_repaired(now, incident);
-        self.reconcile(now, None, Some("planned-switch"));
+        self.reconcile(now, None, None);
     }
 
     pub(super) fn random_link_incident(&mut self, now: SimTime, degraded: bool) {
@@ -581,9 +1174,11 @@ impl Replication<'_> {
         renew: Option<bool>,
     ) {
         let incident = self.open_incident(now, IncidentClass::Link, &[], scheduled);
-        self.incidents[incident].record.recovery = "none-needed";
+        if self.outage.is_none() {
+            self.incidents[incident].record.recovery = "none-needed";
+        }
         self.dr.link_incidents.push((incident, factor));
-        self.refresh_link(now);
+        self.on(now, Trigger::LinkChanged);
         self.sched
             .after(duration, Event::LinkRepair { incident, renew });
     }
@@ -591,7 +1186,7 @@ impl Replication<'_> {
     /// `renew` names the random process to restart (`Some(degraded)`), if any.
     pub(super) fn link_repair(&mut self, now: SimTime, incident: usize, renew: Option<bool>) {
         self.dr.link_incidents.retain(|&(i, _)| i != incident);
-        self.refresh_link(now);
+        self.on(now, Trigger::LinkChanged);
         self.component_repaired(now, incident);
         if self.dr.phase == Phase::Protected {
             let horizon = self.sched.horizon();
@@ -632,100 +1227,18 @@ impl Replication<'_> {
                 },
             );
         }
-        match op.kind {
-            OperationKind::Enable => self.enable(now),
-            OperationKind::Disable => self.disable(now),
-            OperationKind::Drill => self.drill(now, op.stay),
-        }
-    }
-
-    fn enable(&mut self, now: SimTime) {
-        if self.dr.phase != Phase::Off {
-            return;
-        }
-        let (Some(d), Some(cr)) = (self.sc.dr.as_ref(), self.sc.cross_region.as_ref()) else {
-            return;
+        let trigger = match op.kind {
+            OperationKind::Enable => Trigger::Enable,
+            OperationKind::Disable => Trigger::Disable,
+            OperationKind::Drill => Trigger::Drill { stay: op.stay },
         };
-        self.dr.phase = Phase::Seeding;
-        self.dr.epoch += 1;
-        self.dr.active_since = Some(now);
-        self.dr.seeding_started = Some(now);
-        let link = self.new_link(now, true);
-        self.dr.set_link(link);
-        let copy = SimDuration::from_secs_f64(self.sc.environment.data_size as f64 / cr.bandwidth);
-        let seeding = copy.saturating_add(d.seeding_overhead.sample(&mut self.rng.operator));
-        self.sched.after(
-            seeding,
-            Event::SeedingDone {
-                epoch: self.dr.epoch,
-            },
-        );
+        self.on(now, trigger);
     }
+}
 
-    pub(super) fn seeding_done(&mut self, now: SimTime, epoch: u64) {
-        if epoch != self.dr.epoch || self.dr.phase != Phase::Seeding {
-            return;
-        }
-        self.dr.phase = Phase::Protected;
-        self.dr.seeding_ns = self.dr.seeding_started.map(|s| now.since(s).0);
-        self.refresh_link(now);
-    }
-
-    /// Deletes the secondary copy; refused while failed over.
-    fn disable(&mut self, now: SimTime) {
-        match self.dr.phase {
-            Phase::Off => {}
-            Phase::Seeding | Phase::Protected => {
-                self.dr.phase = Phase::Off;
-                self.dr.epoch += 1;
-                self.dr.set_link(None);
-                if let Some(since) = self.dr.active_since.take() {
-                    self.dr.active_ns += now.since(since).0;
-                }
-            }
-            _ => self.dr.refused += 1,
-        }
-    }
-
-    /// A planned failover: writes stop, the lag drains, then the switch.
-    fn drill(&mut self, now: SimTime, stay: SimDuration) {
-        let incident = self.open_incident(now, IncidentClass::Drill, &[], true);
-        let refusal = match self.dr.phase {
-            Phase::Protected if self.dr.region_down > 0 || !self.service.is_serving() => {
-                Some("refused-state")
-            }
-            Phase::Protected if self.sc.dr.as_ref().is_some_and(|d| d.vnet_unpaired) => {
-                Some("failover-failed-no-vnet-pair")
-            }
-            Phase::Protected => None,
-            Phase::Seeding => Some("refused-seeding"),
-            _ => Some("refused-state"),
-        };
-        if let Some(reason) = refusal {
-            self.dr.refused += 1;
-            let rec = &mut self.incidents[incident].record;
-            rec.decision = Some(reason);
-            rec.end_ns = Some(now.0);
-            return;
-        }
-        self.incidents[incident].record.decision = Some("failover");
-        let drain = self
-            .dr
-            .link
-            .as_mut()
-            .map_or(SimDuration::ZERO, |l| l.drain_time(&self.service, now));
-        let d = self.sc.dr.as_ref().expect("protected implies DR settings");
-        let switch = d.switch_time.sample(&mut self.rng.operator);
-        self.dr.phase = Phase::FailingOver;
-        self.dr.drill_stay = Some(stay);
-        self.dr.epoch += 1;
-        self.reconcile(now, Some(incident), None);
-        self.sched.after(
-            drain.saturating_add(switch),
-            Event::FailoverDone {
-                incident,
-                epoch: self.dr.epoch,
-            },
-        );
-    }
+/// When a drain started at `now` (writes stopped) has everything applied
+/// in the paired region at the current rate; `None` while it cannot progress.
+fn drained_at(link: &mut Replicator, log: &super::ServiceLog, now: SimTime) -> Option<SimTime> {
+    let d = link.drain_time(log, now);
+    (d.0 < u64::MAX / 2).then(|| now.after(d))
 }

@@ -11,6 +11,8 @@
 mod apply_delays;
 mod dr;
 mod exact;
+#[cfg(test)]
+mod lifecycle_props;
 mod link;
 mod loss;
 mod service;
@@ -26,7 +28,7 @@ pub use trace::TraceEvent;
 
 use crate::engine::rng::{stream_rng, Stream};
 use crate::engine::Scheduler;
-use crate::incident::{Incident, IncidentClass};
+use crate::incident::{DowntimeSpan, Incident, IncidentClass, RefusedOperation};
 use crate::scenario::{Architecture, Scenario};
 use crate::time::{SimDuration, SimTime};
 use rand::rngs::ChaCha8Rng;
@@ -74,18 +76,11 @@ enum Event {
     },
     /// Occurrence `occurrence` of `operations[index]`.
     Operation { index: usize, occurrence: u64 },
-    /// Initial seeding of the paired region completes.
-    SeedingDone { epoch: u64 },
-    /// The operator has declared the disaster and decides (emergency response).
-    EmergencyDecision { incident: usize, epoch: u64 },
-    /// A failover (emergency or drill) has executed.
-    FailoverDone { incident: usize, epoch: u64 },
-    /// The operator starts switching back to the primary region.
-    FailbackStart { epoch: u64 },
-    /// Reverse resynchronisation done: the planned switch back starts.
-    ResyncBackDone { epoch: u64 },
-    /// The switch back completes; writes are served in the primary again.
-    SwitchBackDone { incident: usize, epoch: u64 },
+    /// A DR lifecycle timer set in lifecycle generation `epoch`.
+    DrTimer { timer: dr::Timer, epoch: u64 },
+    /// The DR work planned in generation `plan` (copy, catch-up, drain,
+    /// resync) completes, if the rates have not changed since.
+    DrWorkDone { plan: u64 },
 }
 
 struct OpenIncident {
@@ -97,8 +92,15 @@ struct OpenIncident {
 /// The current interruption of service.
 struct Outage {
     since: SimTime,
-    /// Incident whose onset stopped service; it owns the interruption's RTO.
+    /// Incident whose onset stopped service.
     cause: usize,
+    /// Incidents that began during the interruption (they overlap it).
+    joined: Vec<usize>,
+    /// The incident the time without service is charged to, and since when:
+    /// the cause, until an incident that would stop writes by itself (a
+    /// region outage of the serving region) takes the charge over.
+    charged: usize,
+    charged_since: SimTime,
 }
 
 /// Everything a replication produces.
@@ -121,8 +123,10 @@ pub struct ReplicationOutcome {
     pub seeding_ns: Option<u64>,
     /// Nanoseconds during which a secondary copy existed (capacity).
     pub dr_active_ns: u64,
-    /// Lifecycle operations refused (e.g. `disable` while failed over).
-    pub refused_operations: u32,
+    /// Lifecycle operations refused (e.g. `disable` while failed over), in time order.
+    pub refused: Vec<RefusedOperation>,
+    /// The stretches without service, each charged to one incident, in time order.
+    pub downtime: Vec<DowntimeSpan>,
     /// Events handled (for throughput figures).
     pub events: u64,
 }
@@ -178,6 +182,9 @@ pub struct Replication<'s> {
     service: ServiceLog,
     outage: Option<Outage>,
     interruptions: u32,
+    downtime: Vec<DowntimeSpan>,
+    /// The zone rules allowed writes in the primary at the last reconcile.
+    quorum_serving: bool,
     incidents: Vec<OpenIncident>,
     sample_instants: Vec<SimTime>,
     latencies: Vec<u64>,
@@ -230,6 +237,8 @@ impl<'s> Replication<'s> {
             service: ServiceLog::default(),
             outage: None,
             interruptions: 0,
+            downtime: Vec::new(),
+            quorum_serving: true,
             incidents: Vec::new(),
             sample_instants: Vec::new(),
             latencies: Vec::with_capacity(SAMPLES_PER_RUN),
@@ -271,9 +280,10 @@ impl<'s> Replication<'s> {
         }
         self.take_samples_until(now);
         self.events += 1;
+        let phase_before = self.dr.phase;
         self.handle(now, event);
         if self.trace.is_some() {
-            self.record_trace(now, event);
+            self.record_trace(now, event, phase_before);
         }
         true
     }
@@ -322,7 +332,7 @@ impl<'s> Replication<'s> {
         (self.finish(), trace)
     }
 
-    fn record_trace(&mut self, now: SimTime, event: Event) {
+    fn record_trace(&mut self, now: SimTime, event: Event, phase_before: dr::Phase) {
         let zone_name = |z: usize| self.sc.home_region().zones[z].clone();
         let region = || self.sc.home_region().name.clone();
         let (kind, scope, incident) = match event {
@@ -355,15 +365,16 @@ impl<'s> Replication<'s> {
             Event::Operation { index, .. } => {
                 (self.sc.operations[index].kind.name(), region(), None)
             }
-            Event::SeedingDone { .. } => ("seeding-done", region(), None),
-            Event::EmergencyDecision { incident, .. } => {
-                ("emergency-decision", region(), Some(incident))
-            }
-            Event::FailoverDone { incident, .. } => ("failover-done", region(), Some(incident)),
-            Event::FailbackStart { .. } => ("failback-start", region(), None),
-            Event::ResyncBackDone { .. } => ("resync-back-done", region(), None),
-            Event::SwitchBackDone { incident, .. } => {
-                ("switch-back-done", region(), Some(incident))
+            Event::DrTimer { timer, .. } => (timer.name(), region(), timer.incident()),
+            Event::DrWorkDone { .. } => {
+                let kind = match phase_before {
+                    dr::Phase::Seeding => "seeding-copy-done",
+                    dr::Phase::CatchingUp => "seeding-done",
+                    dr::Phase::Draining => "drill-drained",
+                    dr::Phase::ResyncingBack => "resync-back-done",
+                    _ => "dr-work-replanned",
+                };
+                (kind, region(), None)
             }
         };
         // Scheduled incidents and random failures open the newest incident.
@@ -399,14 +410,12 @@ impl<'s> Replication<'s> {
     pub fn finish(mut self) -> ReplicationOutcome {
         let horizon = self.sched.horizon();
         self.take_samples_until(horizon);
-        if let Some(outage) = self.outage.take() {
-            let rec = &mut self.incidents[outage.cause].record;
-            rec.rto_ns = horizon.since(outage.since).0;
-            rec.recovery = "unresolved";
+        if self.outage.is_some() {
+            self.end_outage(horizon, "unresolved");
         }
         let served_ns = self.service.served_until(horizon);
         let lag_at_horizon_ns = self.lag_at(horizon).map(|d| d.0);
-        let (dr_active_ns, seeding_ns, refused_operations) = self.dr.totals(horizon);
+        let (dr_active_ns, seeding_ns, refused) = self.dr.totals(horizon);
         ReplicationOutcome {
             run: self.run,
             incidents: self.incidents.into_iter().map(|i| i.record).collect(),
@@ -418,7 +427,8 @@ impl<'s> Replication<'s> {
             lag_at_horizon_ns,
             seeding_ns,
             dr_active_ns,
-            refused_operations,
+            refused,
+            downtime: self.downtime,
             // Exact fidelity adds the per-write events run inside the link.
             events: self.events + self.dr.link_events(),
         }
@@ -453,16 +463,8 @@ impl<'s> Replication<'s> {
             Event::RandomLinkIncident { degraded } => self.random_link_incident(now, degraded),
             Event::LinkRepair { incident, renew } => self.link_repair(now, incident, renew),
             Event::Operation { index, occurrence } => self.operation(now, index, occurrence),
-            Event::SeedingDone { epoch } => self.seeding_done(now, epoch),
-            Event::EmergencyDecision { incident, epoch } => {
-                self.emergency_decision(now, incident, epoch)
-            }
-            Event::FailoverDone { incident, epoch } => self.failover_done(now, incident, epoch),
-            Event::FailbackStart { epoch } => self.failback_start(now, epoch),
-            Event::ResyncBackDone { epoch } => self.resync_back_done(now, epoch),
-            Event::SwitchBackDone { incident, epoch } => {
-                self.switch_back_done(now, incident, epoch)
-            }
+            Event::DrTimer { timer, epoch } => self.timer_fired(now, timer, epoch),
+            Event::DrWorkDone { plan } => self.work_done(now, plan),
         }
     }
 
@@ -510,11 +512,11 @@ impl<'s> Replication<'s> {
             IncidentClass::Link => "cross-region-link".to_string(),
             _ => region.name.clone(),
         };
-        let recovery = if self.outage.is_some() {
-            "overlapped"
-        } else {
-            "none-needed"
-        };
+        let seq = self.incidents.len();
+        let overlaps = self.outage.as_mut().map(|o| {
+            o.joined.push(seq);
+            o.cause as u32
+        });
         self.incidents.push(OpenIncident {
             record: Incident {
                 run: self.run,
@@ -524,17 +526,20 @@ impl<'s> Replication<'s> {
                 scheduled,
                 start_ns: now.0,
                 end_ns: None,
-                interruption_start_ns: None,
+                interruption_start_ns: overlaps.map(|_| now.0),
                 interruption_end_ns: None,
                 rto_ns: 0,
+                overlaps,
+                downtime_ns: 0,
                 rpo_ns: 0,
                 lost_writes: 0,
                 lost_bytes: 0,
-                recovery,
+                recovery: "none-needed",
                 last_sync_ns: None,
                 shown_loss_ns: None,
                 decision: None,
                 catch_up_ns: None,
+                resync_ns: None,
             },
             pending_repairs: zones.len().max(1) as u32,
         });
@@ -554,6 +559,15 @@ impl<'s> Replication<'s> {
     /// a resumption caused by a DR action; otherwise the zone rules label it.
     fn reconcile(&mut self, now: SimTime, cause: Option<usize>, how: Option<&'static str>) {
         let in_primary = self.zone_rules_serving(now);
+        if in_primary != self.quorum_serving {
+            self.quorum_serving = in_primary;
+            self.on(
+                now,
+                dr::Trigger::Quorum {
+                    serving: in_primary,
+                },
+            );
+        }
         let serving = match self.dr.serving_site() {
             dr::Site::Primary => in_primary && !self.dr.primary_blocked(),
             dr::Site::Secondary => true,
@@ -597,19 +611,70 @@ impl<'s> Replication<'s> {
                 if let Some(inc) = self.incidents.get_mut(cause) {
                     inc.record.interruption_start_ns = Some(now.0);
                 }
-                self.outage = Some(Outage { since: now, cause });
+                self.outage = Some(Outage {
+                    since: now,
+                    cause,
+                    joined: Vec::new(),
+                    charged: cause,
+                    charged_since: now,
+                });
+                self.replan(now);
             }
             (false, true) => {
                 self.service.start(now);
                 self.dr.serving_changed(&self.service, now);
-                if let Some(outage) = self.outage.take() {
-                    let rec = &mut self.incidents[outage.cause].record;
-                    rec.interruption_end_ns = Some(now.0);
-                    rec.rto_ns = now.since(outage.since).0;
-                    rec.recovery = self.resume_label.take().unwrap_or(how);
-                }
+                let how = self.resume_label.take().unwrap_or(how);
+                self.end_outage(now, how);
+                self.replan(now);
             }
             _ => {}
+        }
+    }
+
+    /// Moves the charge of the current interruption to `incident` from `now` on.
+    fn charge_outage_to(&mut self, now: SimTime, incident: usize) {
+        let Some(outage) = self.outage.as_mut() else {
+            return;
+        };
+        if outage.charged == incident {
+            return;
+        }
+        let (from, charged) = (outage.charged_since, outage.charged);
+        outage.charged = incident;
+        outage.charged_since = now;
+        self.charge(charged, from, now);
+    }
+
+    fn charge(&mut self, incident: usize, from: SimTime, to: SimTime) {
+        if to <= from {
+            return;
+        }
+        self.incidents[incident].record.downtime_ns += to.since(from).0;
+        self.downtime.push(DowntimeSpan {
+            start_ns: from.0,
+            end_ns: to.0,
+            incident: incident as u32,
+        });
+    }
+
+    /// Writes are served again at `now` (or the horizon closes the books):
+    /// the cause's RTO runs from the stop, each joined incident's from its
+    /// own onset.
+    fn end_outage(&mut self, now: SimTime, how: &'static str) {
+        let Some(outage) = self.outage.take() else {
+            return;
+        };
+        self.charge(outage.charged, outage.charged_since, now);
+        let resolved = how != "unresolved";
+        let rec = &mut self.incidents[outage.cause].record;
+        rec.interruption_end_ns = resolved.then_some(now.0);
+        rec.rto_ns = now.since(outage.since).0;
+        rec.recovery = how;
+        for &i in &outage.joined {
+            let rec = &mut self.incidents[i].record;
+            rec.interruption_end_ns = resolved.then_some(now.0);
+            rec.rto_ns = now.since(SimTime(rec.start_ns)).0;
+            rec.recovery = how;
         }
     }
 

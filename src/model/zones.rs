@@ -356,15 +356,21 @@ impl Replication<'_> {
             .manual_recovery
             .as_ref()
             .map_or(SimDuration(1), |m| m.backup_interval);
-        self.lose_since_backup(now, interval);
+        let cause = self.current_cause();
+        self.lose_since_backup(now, interval, cause);
         self.site = target;
         self.reconcile(now, None, Some("support-ticket"));
     }
 
     /// A restore from backup: the writes committed since the last backup
     /// before the failure are lost (backups are taken at multiples of
-    /// `interval` from time zero), and the loss goes to the current outage.
-    pub(super) fn lose_since_backup(&mut self, now: SimTime, interval: SimDuration) {
+    /// `interval` from time zero), and the loss goes to `incident`.
+    pub(super) fn lose_since_backup(
+        &mut self,
+        now: SimTime,
+        interval: SimDuration,
+        incident: usize,
+    ) {
         let interval = interval.0.max(1);
         let failure = self.service.frontier(now);
         let last_backup = SimTime(failure.0 / interval * interval);
@@ -376,8 +382,7 @@ impl Replication<'_> {
             self.sc.workload.write_size,
             &mut self.rng.writes,
         );
-        let cause = self.current_cause();
-        self.record_loss(cause, loss);
+        self.record_loss(incident, loss);
     }
 
     /// The leader acknowledges locally; a commit needs `quorum - 1` more

@@ -95,7 +95,7 @@ fn header(columns: &[&str]) -> String {
 }
 
 /// Columns of `incidents.csv`.
-pub const INCIDENT_COLUMNS: [&str; 19] = [
+pub const INCIDENT_COLUMNS: [&str; 23] = [
     "run",
     "seq",
     "class",
@@ -115,6 +115,10 @@ pub const INCIDENT_COLUMNS: [&str; 19] = [
     "shown_loss_s",
     "decision",
     "catch_up_s",
+    "overlaps",
+    "disruptive",
+    "downtime_s",
+    "resync_s",
 ];
 
 /// Columns of `runs.csv`.
@@ -152,10 +156,18 @@ fn incident_row(out: &mut String, i: &Incident) {
     row.int(i.lost_bytes);
     row.text(i.recovery);
     row.opt_secs(i.last_sync_ns);
-    row.opt_secs(i.last_sync_ns.map(|s| i.start_ns.saturating_sub(s)));
+    // The loss window: from the last sync to the moment the primary stopped.
+    row.opt_secs(i.shown_loss_ns);
     row.opt_secs(i.shown_loss_ns);
     row.text(i.decision.unwrap_or_default());
     row.opt_secs(i.catch_up_ns);
+    match i.overlaps {
+        Some(seq) => row.int(seq),
+        None => row.text(""),
+    }
+    row.text(if i.disruptive() { "true" } else { "false" });
+    row.secs(i.downtime_ns);
+    row.opt_secs(i.resync_ns);
     row.end();
 }
 
@@ -176,7 +188,7 @@ fn run_row(out: &mut String, o: &ReplicationOutcome) -> fmt::Result {
     row.secs(o.dr_active_ns);
     row.opt_secs(o.seeding_ns);
     row.opt_secs(o.lag_at_horizon_ns);
-    row.int(o.refused_operations);
+    row.int(o.refused.len() as u64);
     row.end();
     Ok(())
 }

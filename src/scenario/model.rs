@@ -100,6 +100,9 @@ pub struct Dr {
     pub failover_time: Dist,
     pub switch_time: Dist,
     pub failback_delay: Dist,
+    /// A drill still draining after this long is aborted and writes resume
+    /// in the primary (a drain at rate 0, e.g. during a partition, never ends).
+    pub drill_drain_timeout: SimDuration,
     /// Policy: fail over only if the loss window is at most this.
     pub max_data_loss: Option<SimDuration>,
     /// Share of the primary's capacity in the paired region, in (0, 1].

@@ -311,6 +311,9 @@ pub struct RawDr {
     /// Delay between the primary region's recovery and the start of the switch back.
     #[serde(default)]
     pub failback_delay: Option<Dist>,
+    /// A drill whose drain has not finished after this long is aborted.
+    #[serde(default)]
+    pub drill_drain_timeout: Option<Spanned<SimDuration>>,
     /// Fail over only if the data loss shown is at most this; else wait for the region.
     #[serde(default)]
     pub max_data_loss: Option<Spanned<SimDuration>>,

@@ -715,6 +715,17 @@ pub(crate) fn validate(raw: RawScenario, c: &mut Checker) -> Option<Scenario> {
                 }
                 v
             });
+            let drill_drain_timeout = dref.drill_drain_timeout.as_ref().map(|t| {
+                let v = *t.get_ref();
+                if v == SimDuration::ZERO {
+                    c.error(
+                        Some(t.span()),
+                        "dr.drill_drain_timeout",
+                        "expected a positive duration: a zero timeout aborts every drill",
+                    );
+                }
+                v
+            });
             wants_dr.then(|| Dr {
                 enabled_at_start: dref.enabled.unwrap_or(false),
                 seeding_overhead: dref
@@ -737,6 +748,7 @@ pub(crate) fn validate(raw: RawScenario, c: &mut Checker) -> Option<Scenario> {
                     .failback_delay
                     .clone()
                     .unwrap_or(Dist::Constant(SimDuration::from_secs(3600))),
+                drill_drain_timeout: drill_drain_timeout.unwrap_or(SimDuration::from_secs(7200)),
                 max_data_loss: dref.max_data_loss.as_ref().map(|m| *m.get_ref()),
                 secondary_capacity,
                 vnet_unpaired,
