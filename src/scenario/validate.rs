@@ -726,12 +726,23 @@ pub(crate) fn validate(raw: RawScenario, c: &mut Checker) -> Option<Scenario> {
                 }
                 v
             });
+            let seeding_overhead = dref
+                .seeding_overhead
+                .clone()
+                .unwrap_or(Dist::Constant(SimDuration::from_secs(3600)));
+            if let (true, Some(cr)) = (wants_dr, cross_region.as_ref()) {
+                warn_long_seeding(
+                    c,
+                    d.span(),
+                    &seeding_overhead,
+                    env.data_size.0 as f64,
+                    cr.bandwidth,
+                    write_bytes_per_sec,
+                );
+            }
             wants_dr.then(|| Dr {
                 enabled_at_start: dref.enabled.unwrap_or(false),
-                seeding_overhead: dref
-                    .seeding_overhead
-                    .clone()
-                    .unwrap_or(Dist::Constant(SimDuration::from_secs(3600))),
+                seeding_overhead,
                 operator_decision: dref.operator_decision.clone().unwrap_or(Dist::LogNormal {
                     median: 1800e9,
                     sigma: 0.6,
@@ -1133,6 +1144,42 @@ const MIN_BATCH_INTERVAL: SimDuration = SimDuration(1_000_000);
 /// Most occurrences one repeating operation may produce; more would flood
 /// the event queue (a drill every minute for a year is a mistake).
 const MAX_OPERATION_OCCURRENCES: u64 = 100_000;
+
+/// The document: enabling DR "can take up to 48 hours to finish". Seeding
+/// is the set-up overhead, the copy of `data_size` at the link's bandwidth,
+/// then the catch-up of the writes made meanwhile at the bandwidth left
+/// over by the writes; when that expected time exceeds 48 h, say so.
+fn warn_long_seeding(
+    c: &mut Checker,
+    span: Range<usize>,
+    overhead: &Dist,
+    data_bytes: f64,
+    bandwidth: f64,
+    write_bytes_per_sec: f64,
+) {
+    const DOCUMENTED: f64 = 48.0 * 3600.0;
+    if !positive(bandwidth) || write_bytes_per_sec >= bandwidth {
+        // The overload warning of the link says it: the catch-up never ends.
+        return;
+    }
+    let copy = data_bytes / bandwidth;
+    let before_catch_up = overhead.mean_secs() + copy;
+    let catch_up = write_bytes_per_sec * before_catch_up / (bandwidth - write_bytes_per_sec);
+    let expected = before_catch_up + catch_up;
+    if expected > DOCUMENTED {
+        c.warn(
+            Some(span),
+            "dr",
+            format!(
+                "expected seeding time {} (set-up {}, copy {}, catch-up of the writes made meanwhile {}) exceeds the document's 48 hours; no protection until then",
+                SimDuration::from_secs_f64(expected),
+                SimDuration::from_secs_f64(overhead.mean_secs()),
+                SimDuration::from_secs_f64(copy),
+                SimDuration::from_secs_f64(catch_up),
+            ),
+        );
+    }
+}
 
 fn check_bandwidth_factor(c: &mut Checker, f: &Spanned<f64>, path: &str) -> f64 {
     let v = *f.get_ref();
