@@ -22,6 +22,15 @@
 //!   interval is what the reports print; the verdict uses the wider one because a suite of a dozen
 //!   checks at 95% would report a false disagreement in about half of all analyses of a correct
 //!   simulator, while at α = 1e-5 a false alarm over the whole suite has probability ~1e-4;
+//! - a mean check that agrees only through its allowance — |simulated − theory| exceeds the
+//!   sampling interval t·SE but not t·SE + allowance — *differs by design*: the simulation
+//!   measurably differs from the formula, by no more than the stated allowance covers (e.g. the
+//!   textbook active/standby chain, which drsim deliberately does not implement). The verdict
+//!   carries the allowance note as its reason and the figures (gap, z, sampling interval,
+//!   allowance), so a reader never takes such a check for a match. It is not a failure: `drsim
+//!   analyze` exits 1 only when a check *disagrees* ([`Verdict::is_failure`]). Only random
+//!   quantities can differ by design; a deterministic one (no standard error, no z) has no
+//!   sampling interval, and its allowance is the integer-nanosecond resolution of the model;
 //! - distribution checks *agree* when the KS p-value exceeds [`KS_ALPHA`] = 0.001;
 //! - a check whose assumptions fail is *not applicable*, with the failing assumptions as reason.
 
@@ -184,9 +193,41 @@ pub enum Simulated {
     Distribution(DistributionComparison),
 }
 
+/// The figures of a mean check that agrees only through its allowance (see the module docs).
+#[derive(Debug, Clone, PartialEq)]
+pub struct ByDesign {
+    /// simulated − theory, in the check's unit.
+    pub gap: f64,
+    /// gap / SE.
+    pub z: f64,
+    /// Half-width t_{1−α/2, n−1}·SE of the verdict's sampling interval, which the gap exceeds.
+    pub sampling: f64,
+    /// The check's allowance, which covers the rest of the gap.
+    pub allowance: f64,
+    /// What the allowance covers (the check's allowance note).
+    pub reason: String,
+}
+
+impl ByDesign {
+    /// The figures and the reason in one sentence, for every renderer.
+    pub fn describe(&self) -> String {
+        format!(
+            "simulated − theory = {} (z = {:+.2}) exceeds the sampling interval ±{} and is within the allowance {}: {}",
+            num(self.gap),
+            self.z,
+            num(self.sampling),
+            num(self.allowance),
+            self.reason
+        )
+    }
+}
+
 #[derive(Debug, Clone, PartialEq)]
 pub enum Verdict {
     Agrees,
+    /// Agrees only through the allowance: theory and simulation differ by a stated design
+    /// difference (or numerical term) wider than the noise.
+    DiffersByDesign(ByDesign),
     Disagrees,
     NotApplicable(String),
 }
@@ -195,8 +236,25 @@ impl Verdict {
     pub fn label(&self) -> &'static str {
         match self {
             Verdict::Agrees => "agrees",
+            Verdict::DiffersByDesign(_) => "differs by design",
             Verdict::Disagrees => "DISAGREES",
             Verdict::NotApplicable(_) => "not-applicable",
+        }
+    }
+
+    /// Whether the check fails the analysis (exit status 1 of `drsim analyze`): only a
+    /// disagreement does. A difference by design is stated and explained, not an error of the
+    /// simulator; a check that does not apply judges nothing.
+    pub fn is_failure(&self) -> bool {
+        matches!(self, Verdict::Disagrees)
+    }
+
+    /// The label, followed by the reason or the figures where the verdict has them.
+    fn explained(&self) -> String {
+        match self {
+            Verdict::NotApplicable(r) => format!("not-applicable: {r}"),
+            Verdict::DiffersByDesign(d) => format!("differs by design: {}", d.describe()),
+            v => v.label().to_string(),
         }
     }
 }
@@ -229,14 +287,16 @@ impl Check {
     /// remains and the deviation itself is reported).
     pub fn z_score(&self) -> Option<f64> {
         match &self.simulated {
-            Simulated::Mean(m)
-                if self.theory.is_finite() && m.std_error > 1e-9 * self.theory.abs() =>
-            {
-                Some((m.ci.mean - self.theory) / m.std_error)
-            }
+            Simulated::Mean(m) => z_score(m, self.theory),
             _ => None,
         }
     }
+}
+
+/// (mean − theory)/SE when the mean is random (see [`Check::z_score`]).
+fn z_score(m: &MeanComparison, theory: f64) -> Option<f64> {
+    (theory.is_finite() && m.std_error > 1e-9 * theory.abs())
+        .then(|| (m.ci.mean - theory) / m.std_error)
 }
 
 /// The cross-checks of one scenario.
@@ -457,12 +517,7 @@ fn build(
     theory: f64,
     measured: Measured,
 ) -> Check {
-    let verdict = decide(
-        &assumptions,
-        &measured.simulated,
-        theory,
-        measured.allowance,
-    );
+    let verdict = decide(&assumptions, &measured, theory);
     Check {
         name: spec.name,
         title: spec.title,
@@ -496,12 +551,8 @@ fn any_fails(assumptions: &[Assumption]) -> bool {
 }
 
 /// The verdict rule of the module docs.
-fn decide(
-    assumptions: &[Assumption],
-    simulated: &Simulated,
-    theory: f64,
-    allowance: f64,
-) -> Verdict {
+fn decide(assumptions: &[Assumption], measured: &Measured, theory: f64) -> Verdict {
+    let allowance = measured.allowance;
     if let Some(reason) = failing(assumptions) {
         return Verdict::NotApplicable(reason);
     }
@@ -510,7 +561,7 @@ fn decide(
             "too few events to judge: {events} (at least {MIN_SAMPLES} needed)"
         ))
     };
-    match simulated {
+    match &measured.simulated {
         Simulated::NotRun => Verdict::NotApplicable(
             "no qualifying event in the simulation (see the assumptions)".into(),
         ),
@@ -519,11 +570,19 @@ fn decide(
         _ if !theory.is_finite() => Verdict::NotApplicable("no finite theoretical value".into()),
         Simulated::Mean(m) => {
             let t = student_t_quantile(1.0 - VERDICT_ALPHA / 2.0, (m.ci.n - 1) as f64);
-            let tol = t * m.std_error + allowance + FLOAT_SLACK * theory.abs().max(m.ci.mean.abs());
-            if (m.ci.mean - theory).abs() <= tol {
-                Verdict::Agrees
-            } else {
-                Verdict::Disagrees
+            let sampling = t * m.std_error;
+            let slack = FLOAT_SLACK * theory.abs().max(m.ci.mean.abs());
+            let gap = m.ci.mean - theory;
+            match z_score(m, theory) {
+                _ if gap.abs() > sampling + allowance + slack => Verdict::Disagrees,
+                Some(z) if gap.abs() > sampling + slack => Verdict::DiffersByDesign(ByDesign {
+                    gap,
+                    z,
+                    sampling,
+                    allowance,
+                    reason: measured.allowance_note.clone(),
+                }),
+                _ => Verdict::Agrees,
             }
         }
         Simulated::Distribution(d) => {
@@ -2248,7 +2307,7 @@ fn status_line(a: &Assumption) -> String {
 /// The verdict rule, in words (printed by both renderers).
 pub fn verdict_rule() -> String {
     format!(
-        "A mean check agrees when |simulated − theory| ≤ t(1 − α/2, n − 1)·SE + allowance, α = {VERDICT_ALPHA:e} (false alarm ~{VERDICT_ALPHA:e} per check; n = independent replications, SE from a t-interval over them, or from the ratio estimator Σy/Σx over them for per-event means); the printed interval is the {:.0}% t-interval. A distribution check agrees when the one-sample Kolmogorov–Smirnov p-value exceeds {KS_ALPHA}. Checks need at least {MIN_SAMPLES} events.",
+        "A mean check agrees when |simulated − theory| ≤ t(1 − α/2, n − 1)·SE + allowance, α = {VERDICT_ALPHA:e} (false alarm ~{VERDICT_ALPHA:e} per check; n = independent replications, SE from a t-interval over them, or from the ratio estimator Σy/Σx over them for per-event means); the printed interval is the {:.0}% t-interval. A random mean beyond t·SE but within t·SE + allowance agrees only through its stated allowance and reads \"differs by design\", with the allowance's reason and the figures; it is not a failure. A distribution check agrees when the one-sample Kolmogorov–Smirnov p-value exceeds {KS_ALPHA}. Checks need at least {MIN_SAMPLES} events.",
         DISPLAY_CONFIDENCE * 100.0
     )
 }
@@ -2333,14 +2392,7 @@ impl Analysis {
             for a in &c.assumptions {
                 let _ = writeln!(s, "    {}", status_line(a));
             }
-            match &c.verdict {
-                Verdict::NotApplicable(r) => {
-                    let _ = writeln!(s, "  verdict     not-applicable: {r}");
-                }
-                v => {
-                    let _ = writeln!(s, "  verdict     {}", v.label());
-                }
-            }
+            let _ = writeln!(s, "  verdict     {}", c.verdict.explained());
         }
         s
     }
@@ -2400,9 +2452,8 @@ pub fn markdown_table(rows: &[(&str, &Check)]) -> String {
     }
     for (file, c) in rows {
         let verdict = match &c.verdict {
-            Verdict::NotApplicable(r) => format!("not-applicable: {r}"),
             Verdict::Disagrees => "**DISAGREES**".into(),
-            v => v.label().into(),
+            v => v.explained(),
         };
         let cells = [
             format!("`{}` {}", c.name, c.title),
@@ -2460,7 +2511,7 @@ pub fn markdown_details(c: &Check, file: Option<&str>) -> String {
         "- verdict: {}",
         match &c.verdict {
             Verdict::NotApplicable(r) => format!("not-applicable ({r})"),
-            v => v.label().to_string(),
+            v => v.explained(),
         }
     );
     let _ = writeln!(s);
@@ -2511,6 +2562,112 @@ mod tests {
         assert_eq!(m.ci.mean, 2.0);
         assert!(m.std_error.abs() < 1e-15);
         assert_eq!(m.events, 6);
+    }
+
+    /// A mean check of theory 1 over 1000 replications with standard error 1e-3 (sampling
+    /// interval t·SE ≈ 4.4e-3) and an allowance of 0.02 for a stated design difference.
+    fn judged(mean: f64, std_error: f64, allowance: f64) -> Check {
+        let ci = MeanCi {
+            n: 1000,
+            mean,
+            half_width: 1.96 * std_error,
+            low: mean - 1.96 * std_error,
+            high: mean + 1.96 * std_error,
+        };
+        build(
+            Spec {
+                name: "test-check",
+                title: "a check",
+                source: "none",
+                unit: "",
+            },
+            "x = 1".into(),
+            vec![Assumption::new("holds", Status::Holds)],
+            1.0,
+            Measured {
+                simulation: "synthetic".into(),
+                simulated: Simulated::Mean(MeanComparison {
+                    ci,
+                    std_error,
+                    events: 1000,
+                }),
+                allowance,
+                allowance_note: "the simulator's chain differs from the formula's by 0.02".into(),
+            },
+        )
+    }
+
+    #[test]
+    fn a_gap_covered_only_by_the_allowance_differs_by_design() {
+        let c = judged(1.0 - 0.01, 1e-3, 0.02);
+        let Verdict::DiffersByDesign(d) = &c.verdict else {
+            panic!("{:?}", c.verdict)
+        };
+        assert!(
+            (d.gap + 0.01).abs() < 1e-12 && (d.z + 10.0).abs() < 1e-9,
+            "{d:?}"
+        );
+        assert!(d.sampling > 4e-3 && d.sampling < 5e-3, "{}", d.sampling);
+        assert_eq!(d.allowance, 0.02);
+        assert_eq!(d.reason, c.allowance_note);
+        assert!(!c.verdict.is_failure());
+    }
+
+    #[test]
+    fn a_gap_within_the_sampling_interval_agrees_whatever_the_allowance() {
+        assert_eq!(judged(1.0 + 2e-3, 1e-3, 0.02).verdict, Verdict::Agrees);
+        assert_eq!(judged(1.0 - 4e-3, 1e-3, 0.0).verdict, Verdict::Agrees);
+    }
+
+    #[test]
+    fn a_gap_beyond_interval_and_allowance_disagrees_and_fails() {
+        let c = judged(1.0 + 0.03, 1e-3, 0.02);
+        assert_eq!(c.verdict, Verdict::Disagrees);
+        assert!(c.verdict.is_failure());
+        // Without an allowance, any gap beyond the interval disagrees.
+        assert_eq!(judged(1.0 + 5e-3, 1e-3, 0.0).verdict, Verdict::Disagrees);
+    }
+
+    #[test]
+    fn a_deterministic_quantity_within_its_rounding_allowance_agrees() {
+        // No standard error, hence no sampling interval and no z: the allowance is the
+        // model's resolution, not a difference of design.
+        let c = judged(1.0 + 1e-9, 0.0, 2e-9);
+        assert_eq!(c.z_score(), None);
+        assert_eq!(c.verdict, Verdict::Agrees);
+        assert_eq!(judged(1.0 + 3e-9, 0.0, 2e-9).verdict, Verdict::Disagrees);
+    }
+
+    #[test]
+    fn only_a_disagreement_is_a_failure() {
+        assert!(Verdict::Disagrees.is_failure());
+        assert!(!Verdict::Agrees.is_failure());
+        assert!(!Verdict::NotApplicable("no events".into()).is_failure());
+    }
+
+    #[test]
+    fn every_report_states_a_difference_by_design_with_its_reason_and_figures() {
+        let a = Analysis {
+            scenario: "synthetic".into(),
+            scenario_hash: "0123456789".into(),
+            seed: 1,
+            runs: 1000,
+            horizon_s: 3600.0,
+            partial: false,
+            checks: vec![judged(1.0 - 0.01, 1e-3, 0.02)],
+        };
+        let figures = "simulated − theory = -0.01000000 (z = -10.00) exceeds the sampling interval";
+        let reason = "within the allowance 0.02000000: the simulator's chain differs";
+        for out in [a.render_table(), a.render_markdown()] {
+            assert!(out.contains("differs by design: simulated"), "{out}");
+            assert!(out.contains(figures) && out.contains(reason), "{out}");
+        }
+        // The summary row of the text table names the verdict in its column.
+        let row = a.render_table().lines().nth(3).unwrap().to_string();
+        assert!(
+            row.starts_with("test-check") && row.ends_with("differs by design"),
+            "{row}"
+        );
     }
 
     #[test]
