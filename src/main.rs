@@ -535,10 +535,7 @@ fn analyze(path: Option<&Path>, runs: Option<u64>, markdown: Option<&Path>) -> R
     if let Some(md) = markdown {
         report::atomic::write_atomic(md, analysis.render_markdown().as_bytes())?;
     }
-    let disagree = analysis
-        .checks
-        .iter()
-        .any(|c| c.verdict == drsim::analyze::Verdict::Disagrees);
+    let disagree = analysis.checks.iter().any(|c| c.verdict.is_failure());
     Ok(if disagree {
         ExitCode::from(1)
     } else {

@@ -605,21 +605,68 @@ pub fn order_statistic_mean(
 ) -> Result<f64, TheoryError> {
     k_within_n(n, k)?;
     let upper = positive("upper", upper)?;
-    let sf = |x: f64| order_statistic_sf_at(n, k, cdf(x));
-    let width = upper / ORDER_STAT_PANELS as f64;
+    Ok(panel_integral(
+        |x: f64| order_statistic_sf_at(n, k, cdf(x)),
+        0.0,
+        upper,
+    ))
+}
+
+/// ∫_lo^hi f by adaptive Simpson on [`ORDER_STAT_PANELS`] equal panels, absolute tolerance
+/// 1e-12 × (hi − lo) in total.
+fn panel_integral(f: impl Fn(f64) -> f64, lo: f64, hi: f64) -> f64 {
+    let width = (hi - lo) / ORDER_STAT_PANELS as f64;
     let tol = 1e-12 * width;
-    let total = (0..ORDER_STAT_PANELS)
+    (0..ORDER_STAT_PANELS)
         .map(|i| {
-            let a = i as f64 * width;
+            let a = lo + i as f64 * width;
             let b = if i + 1 == ORDER_STAT_PANELS {
-                upper
+                hi
             } else {
-                (i + 1) as f64 * width
+                lo + (i + 1) as f64 * width
             };
-            adaptive_simpson(&sf, a, b, tol)
+            adaptive_simpson(&f, a, b, tol)
         })
-        .sum();
-    Ok(total)
+        .sum()
+}
+
+/// Mean of the latest of independent delayed completions, E[max_j (s_j + A_j)], with fixed
+/// shifts s_j and i.i.d. non-negative delays A_j of CDF F.
+///
+/// Why: a replica applies batches in order, so when writes stop the last batch is applied at
+/// max_j (sent_j + a_j) over the batches still pending, not at its own sent + a (a drill's
+/// drain: [`crate::analyze`]'s `drill-drain` check). By independence P(max ≤ x) = Π_j F(x − s_j);
+/// the max is at least m = max_j s_j (delays are ≥ 0), so by the tail-integral formula
+/// E[max] = m + ∫_m^∞ (1 − Π_j F(x − s_j)) dx. The integral is truncated at m + `span`: choose
+/// span where F(span) ≈ 1 (the neglected part is at most Σ_j ∫_span^∞ (1 − F)). Evaluated like
+/// [`order_statistic_mean`] (adaptive Simpson on 256 panels, so a step CDF — a constant delay —
+/// is found too).
+///
+/// `shifts`: seconds, finite, at least one; `cdf`: the delays' CDF, F(x) = 0 for x < 0, output
+/// clamped to [0, 1]; `span`: seconds, finite and > 0. Returns seconds.
+pub fn latest_completion_mean(
+    shifts: &[f64],
+    cdf: impl Fn(f64) -> f64,
+    span: f64,
+) -> Result<f64, TheoryError> {
+    let span = positive("span", span)?;
+    if shifts.is_empty() {
+        return Err(invalid("shifts.len()", 0.0, ">= 1"));
+    }
+    let mut m = f64::NEG_INFINITY;
+    for &s in shifts {
+        if !s.is_finite() {
+            return Err(invalid("shifts[j]", s, "finite"));
+        }
+        m = m.max(s);
+    }
+    let sf = |x: f64| {
+        1.0 - shifts
+            .iter()
+            .map(|&s| cdf(x - s).clamp(0.0, 1.0))
+            .product::<f64>()
+    };
+    Ok(m + panel_integral(sf, m, m + span))
 }
 
 /// One Simpson panel [a, b] with its end/mid values and Simpson estimate.
@@ -715,6 +762,82 @@ pub fn partition_catch_up_time(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::dist::Dist;
+    use rand::rngs::ChaCha8Rng;
+    use rand::SeedableRng;
+
+    #[test]
+    fn latest_completion_of_shifted_exponentials_has_its_closed_form() {
+        // X, Y ~ Exp(1): E[max(s + X, Y)] = s + 1 + P(Y − X > s)·1 = s + 1 + e^{−s}/2
+        // (memorylessness), and E[max(X, Y)] = 3/2.
+        let cdf = |x: f64| if x < 0.0 { 0.0 } else { 1.0 - (-x).exp() };
+        for s in [0.0, 0.3, 2.0] {
+            let got = latest_completion_mean(&[s, 0.0], cdf, 60.0).unwrap();
+            assert!(
+                (got - (s + 1.0 + 0.5 * (-s).exp())).abs() < 1e-9,
+                "{s}: {got}"
+            );
+        }
+        // Negative shifts too (batches sent before the drill).
+        let got = latest_completion_mean(&[-1.0, -2.0], cdf, 60.0).unwrap();
+        assert!(
+            (got - (-1.0 + 1.0 + 0.5 * (-1.0f64).exp())).abs() < 1e-9,
+            "{got}"
+        );
+    }
+
+    #[test]
+    fn latest_completion_of_a_constant_delay_is_the_latest_shift_plus_it() {
+        let cdf = |x: f64| f64::from(u8::from(x >= 2.0));
+        let got = latest_completion_mean(&[1.5, 1.75, -8.5], cdf, 10.0).unwrap();
+        assert!((got - 3.75).abs() < 1e-9, "{got}");
+    }
+
+    #[test]
+    fn latest_completion_matches_a_brute_force_monte_carlo() {
+        // The drill of tests/scenarios/drill.toml at phase 1 s: the partial batch is sent at
+        // 1.75 s, the previous one at 1.5 s, older ones 10 s apart; lognormal apply delays of
+        // median 2 s and σ 0.5.
+        let apply = Dist::LogNormal {
+            median: 2e9,
+            sigma: 0.5,
+        };
+        let shifts = [1.75, 1.5, -8.5, -18.5, -28.5];
+        let exact = latest_completion_mean(&shifts, |x| apply.cdf_secs(x), 100.0).unwrap();
+        let mut rng = ChaCha8Rng::seed_from_u64(2026);
+        let n = 400_000;
+        let (mut sum, mut sum2) = (0.0, 0.0);
+        for _ in 0..n {
+            let m = shifts
+                .iter()
+                .map(|&s| s + apply.sample(&mut rng).as_secs_f64())
+                .fold(f64::NEG_INFINITY, f64::max);
+            sum += m;
+            sum2 += m * m;
+        }
+        let mean = sum / n as f64;
+        let se = ((sum2 / n as f64 - mean * mean) / n as f64).sqrt();
+        assert!(
+            (mean - exact).abs() < 4.5 * se,
+            "MC {mean} ± {se} vs {exact}"
+        );
+        // In-order apply matters here: half a second more than the last batch's own apply.
+        assert!(exact - (1.75 + apply.mean_secs()) > 0.4, "{exact}");
+    }
+
+    #[test]
+    fn latest_completion_rejects_what_it_cannot_integrate() {
+        let cdf = |_: f64| 1.0;
+        assert!(is_invalid(
+            latest_completion_mean(&[], cdf, 1.0),
+            "shifts.len()"
+        ));
+        assert!(is_invalid(
+            latest_completion_mean(&[f64::NAN], cdf, 1.0),
+            "shifts[j]"
+        ));
+        assert!(is_invalid(latest_completion_mean(&[0.0], cdf, 0.0), "span"));
+    }
 
     fn assert_rel(actual: f64, expected: f64, tol: f64) {
         let err = ((actual - expected) / expected).abs();

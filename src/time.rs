@@ -199,6 +199,12 @@ impl fmt::Display for SimDuration {
 }
 
 /// Formats seconds in the largest unit that keeps the number readable.
+///
+/// Why round first: each unit shows a fixed resolution (1 ns, 0.1 µs, 0.1 ms, 0.01 s, 1 s,
+/// 1 min, 0.1 d), and a value just under a boundary rounds up to it. Rounding to the resolution
+/// before choosing the unit and splitting into parts carries the rounded-up value into the next
+/// unit, so 3h 59m 59.6s reads "4h 00m", never "3h 60m", and 59.996 s reads "1m 00s", never
+/// "60.00s". The sign is set aside first so negative durations split the same way.
 pub fn format_seconds(s: f64) -> String {
     if !s.is_finite() {
         return "∞".to_string();
@@ -206,24 +212,35 @@ pub fn format_seconds(s: f64) -> String {
     if s == 0.0 {
         return "0".to_string();
     }
+    let sign = if s < 0.0 { "-" } else { "" };
     let a = s.abs();
-    if a < 1e-6 {
-        format!("{:.0}ns", s * 1e9)
-    } else if a < 1e-3 {
-        format!("{:.1}µs", s * 1e6)
-    } else if a < 1.0 {
-        format!("{:.1}ms", s * 1e3)
-    } else if a < 60.0 {
-        format!("{s:.2}s")
-    } else if a < 3600.0 {
-        let m = (s / 60.0).floor();
-        format!("{m:.0}m {:02.0}s", s - m * 60.0)
-    } else if a < 86_400.0 {
-        let h = (s / 3600.0).floor();
-        format!("{h:.0}h {:02.0}m", (s - h * 3600.0) / 60.0)
-    } else {
-        format!("{:.1}d", s / 86_400.0)
+    let ns = (a * 1e9).round();
+    if ns < 1000.0 {
+        return format!("{sign}{ns:.0}ns");
     }
+    let tenth_us = (a * 1e7).round();
+    if tenth_us < 10_000.0 {
+        return format!("{sign}{:.1}µs", tenth_us / 10.0);
+    }
+    let tenth_ms = (a * 1e4).round();
+    if tenth_ms < 10_000.0 {
+        return format!("{sign}{:.1}ms", tenth_ms / 10.0);
+    }
+    let centis = (a * 100.0).round();
+    if centis < 6000.0 {
+        return format!("{sign}{:.2}s", centis / 100.0);
+    }
+    let secs = a.round();
+    if secs < 3600.0 {
+        let m = (secs / 60.0).floor();
+        return format!("{sign}{m:.0}m {:02.0}s", secs - m * 60.0);
+    }
+    let mins = (a / 60.0).round();
+    if mins < 1440.0 {
+        let h = (mins / 60.0).floor();
+        return format!("{sign}{h:.0}h {:02.0}m", mins - h * 60.0);
+    }
+    format!("{sign}{:.1}d", a / 86_400.0)
 }
 
 impl<'de> Deserialize<'de> for SimDuration {
@@ -305,5 +322,38 @@ mod tests {
         assert_eq!(format_seconds(252.0), "4m 12s");
         assert_eq!(format_seconds(3.0 * 3600.0 + 300.0), "3h 05m");
         assert_eq!(format_seconds(0.0), "0");
+    }
+
+    #[test]
+    fn rounding_up_carries_into_the_next_unit() {
+        // Each pair: a value that rounds up to its unit's boundary, and what it must read.
+        for (s, want) in [
+            (999.6e-9, "1.0µs"),
+            (999.96e-6, "1.0ms"),
+            (0.999_96, "1.00s"),
+            (59.9996, "1m 00s"),
+            (119.6, "2m 00s"),
+            (3599.6, "1h 00m"),
+            (3.0 * 3600.0 + 59.0 * 60.0 + 59.6, "4h 00m"),
+            (23.0 * 3600.0 + 59.0 * 60.0 + 40.0, "1.0d"),
+        ] {
+            assert_eq!(format_seconds(s), want, "{s} s");
+        }
+    }
+
+    #[test]
+    fn values_just_below_a_boundary_stay_in_their_unit() {
+        assert_eq!(format_seconds(999.4e-9), "999ns");
+        assert_eq!(format_seconds(59.994), "59.99s");
+        assert_eq!(format_seconds(3599.4), "59m 59s");
+        assert_eq!(format_seconds(3.0 * 3600.0 + 59.0 * 60.0 + 29.0), "3h 59m");
+        assert_eq!(format_seconds(86_399.0 - 31.0), "23h 59m");
+    }
+
+    #[test]
+    fn negative_durations_split_like_positive_ones() {
+        assert_eq!(format_seconds(-90.0), "-1m 30s");
+        assert_eq!(format_seconds(-3599.6), "-1h 00m");
+        assert_eq!(format_seconds(-0.0015), "-1.5ms");
     }
 }
