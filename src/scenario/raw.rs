@@ -266,6 +266,9 @@ pub struct RawTarget {
     /// Share of incidents that must meet the target, e.g. 0.99.
     #[serde(default)]
     pub quantile: Option<Spanned<f64>>,
+    /// `"disruptive"` (default) or `"all"`: the incidents judged.
+    #[serde(default)]
+    pub basis: Option<Spanned<String>>,
 }
 
 /// The asynchronous link to the paired region.

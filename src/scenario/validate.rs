@@ -1384,6 +1384,14 @@ fn push_targets(
         }
         None => DEFAULT_TARGET_QUANTILE,
     };
+    let basis = match &raw.basis {
+        Some(b) => {
+            let names = TargetBasis::ALL.map(|b| b.name().to_string());
+            c.resolve(b, &names, "target basis", &format!("{path}.basis"))
+                .map_or(TargetBasis::Disruptive, |i| TargetBasis::ALL[i])
+        }
+        None => TargetBasis::Disruptive,
+    };
     if raw.rpo.is_none() && raw.rto.is_none() {
         c.error(Some(t.span()), path, "a target names `rpo`, `rto` or both");
     }
@@ -1394,6 +1402,7 @@ fn push_targets(
                 metric,
                 value,
                 quantile,
+                basis,
             });
         }
     }
