@@ -199,9 +199,8 @@ impl ClassTotals {
             disruptive_rpo_s,
             disruptive_rto_s,
             downtime_s_per_run: self.downtime_ns as f64 / 1e9 / runs.max(1) as f64,
-            resync_s: (!self.resync_ns.is_empty()).then(|| {
-                Quantiles::of(&self.resync_ns, self.resync_sum_ns, self.resync_ns.len())
-            }),
+            resync_s: (!self.resync_ns.is_empty())
+                .then(|| Quantiles::of(&self.resync_ns, self.resync_sum_ns, self.resync_ns.len())),
         }
     }
 
@@ -240,7 +239,8 @@ impl ClassTotals {
         self.lost_writes = self.lost_writes.saturating_add(cs.lost_writes);
         self.lost_bytes = self.lost_bytes.saturating_add(cs.lost_bytes);
         self.with_loss += cs.with_loss;
-        self.all.absorb(&format!("{name}.all"), &cs.all, cs.incidents)?;
+        self.all
+            .absorb(&format!("{name}.all"), &cs.all, cs.incidents)?;
         self.disrupted.absorb(
             &format!("{name}.disruptive_only"),
             &cs.disruptive_only,
@@ -248,7 +248,11 @@ impl ClassTotals {
         )?;
         self.downtime_ns += parse_u128(&format!("{name}.downtime_ns"), &cs.downtime_ns)?;
         self.resync_sum_ns += parse_u128(&format!("{name}.resync_sum_ns"), &cs.resync_sum_ns)?;
-        add_encoded(&mut self.resync_ns, &format!("{name}.resync_ns"), &cs.resync_ns)?;
+        add_encoded(
+            &mut self.resync_ns,
+            &format!("{name}.resync_ns"),
+            &cs.resync_ns,
+        )?;
         Ok(())
     }
 }
@@ -1033,7 +1037,10 @@ fn union(mut intervals: Vec<(u64, u64)>) -> Vec<(u64, u64)> {
 /// horizon: a region-outage instant for the region class, any other for the
 /// class of the incident its span is charged to (the earlier span, should
 /// spans overlap). Classes without downtime are left out.
-fn service_downtime_ns(waits_for_primary: bool, o: &ReplicationOutcome) -> BTreeMap<IncidentClass, u64> {
+fn service_downtime_ns(
+    waits_for_primary: bool,
+    o: &ReplicationOutcome,
+) -> BTreeMap<IncidentClass, u64> {
     let horizon = o.horizon_ns;
     let mut per_class = BTreeMap::new();
     let mut charge = |class: IncidentClass, ns: u64| {
@@ -1046,13 +1053,21 @@ fn service_downtime_ns(waits_for_primary: bool, o: &ReplicationOutcome) -> BTree
             o.incidents
                 .iter()
                 .filter(|i| i.class == IncidentClass::Region)
-                .map(|i| (i.start_ns.min(horizon), i.end_ns.unwrap_or(horizon).min(horizon)))
+                .map(|i| {
+                    (
+                        i.start_ns.min(horizon),
+                        i.end_ns.unwrap_or(horizon).min(horizon),
+                    )
+                })
                 .collect(),
         )
     } else {
         Vec::new()
     };
-    charge(IncidentClass::Region, region.iter().map(|(s, e)| e - s).sum());
+    charge(
+        IncidentClass::Region,
+        region.iter().map(|(s, e)| e - s).sum(),
+    );
     let class_of: BTreeMap<u32, IncidentClass> =
         o.incidents.iter().map(|i| (i.seq, i.class)).collect();
     let mut spans: Vec<_> = o.downtime.iter().collect();
@@ -1167,9 +1182,9 @@ pub struct Conditioning {
 
 /// (incidents, lost writes, RTO sum in ns) of the region class.
 fn classes_for_conditioning(classes: &BTreeMap<IncidentClass, ClassTotals>) -> (u64, u64, u128) {
-    classes
-        .get(&IncidentClass::Region)
-        .map_or((0, 0, 0), |c| (c.incidents, c.lost_writes, c.all.rto_sum_ns))
+    classes.get(&IncidentClass::Region).map_or((0, 0, 0), |c| {
+        (c.incidents, c.lost_writes, c.all.rto_sum_ns)
+    })
 }
 
 fn conditioning(scenario: &Scenario, (n, lost, rto_ns): &(u64, u64, u128)) -> Option<Conditioning> {
@@ -1361,7 +1376,7 @@ impl Summary {
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
 
     /// Arithmetic identities, hex round trip, and the rounding of `to_f64`
@@ -1388,6 +1403,413 @@ mod tests {
         assert_eq!(above.to_f64(), 2f64.powi(200) + 2f64.powi(148));
         assert_eq!(U256::from_u128(12345).to_f64(), 12345.0);
         assert_eq!(sq.to_f64(), 2f64.powi(256));
+    }
+
+    use crate::incident::DowntimeSpan;
+    use crate::scenario::REFERENCE_SCENARIO;
+    use crate::time::SimDuration;
+
+    pub(crate) const S: u64 = 1_000_000_000;
+
+    /// The reference scenario with the given targets and services.
+    pub(crate) fn scenario(targets: Vec<Target>, behaviours: &[ServiceBehaviour]) -> Scenario {
+        let mut sc = crate::scenario::parse_str(REFERENCE_SCENARIO, "t.toml")
+            .unwrap()
+            .scenario;
+        sc.targets = targets;
+        sc.services = behaviours
+            .iter()
+            .map(|&behaviour| Service {
+                name: behaviour.name().to_string(),
+                behaviour,
+                note: String::new(),
+            })
+            .collect();
+        sc
+    }
+
+    /// An incident of `class` starting at `start_s`, repaired 100 s later,
+    /// that never stopped writes; tests set the fields they need.
+    pub(crate) fn incident(seq: u32, class: IncidentClass, start_s: u64) -> Incident {
+        Incident {
+            run: 0,
+            seq,
+            class,
+            scope: "x".into(),
+            scheduled: false,
+            start_ns: start_s * S,
+            end_ns: Some((start_s + 100) * S),
+            interruption_start_ns: None,
+            interruption_end_ns: None,
+            rto_ns: 0,
+            overlaps: None,
+            downtime_ns: 0,
+            rpo_ns: 0,
+            lost_writes: 0,
+            lost_bytes: 0,
+            recovery: "none-needed",
+            last_sync_ns: None,
+            shown_loss_ns: None,
+            decision: None,
+            catch_up_ns: None,
+            resync_ns: None,
+        }
+    }
+
+    /// It stopped writes for `rto_s`, all of it charged to it.
+    pub(crate) fn interrupting(mut i: Incident, rto_s: u64) -> Incident {
+        i.interruption_start_ns = Some(i.start_ns);
+        i.interruption_end_ns = Some(i.start_ns + rto_s * S);
+        i.rto_ns = rto_s * S;
+        i.downtime_ns = rto_s * S;
+        i
+    }
+
+    /// A replication of `sc` with these incidents and downtime spans (s),
+    /// served whenever no span covers.
+    pub(crate) fn outcome(
+        sc: &Scenario,
+        incidents: Vec<Incident>,
+        spans: &[(u64, u64, u32)],
+    ) -> ReplicationOutcome {
+        let horizon_ns = sc.simulation.horizon.0;
+        let downtime: Vec<DowntimeSpan> = spans
+            .iter()
+            .map(|&(a, b, incident)| DowntimeSpan {
+                start_ns: a * S,
+                end_ns: b * S,
+                incident,
+            })
+            .collect();
+        let down = union(downtime.iter().map(|d| (d.start_ns, d.end_ns)).collect());
+        ReplicationOutcome {
+            run: 0,
+            incidents,
+            served_ns: horizon_ns - down.iter().map(|(a, b)| b - a).sum::<u64>(),
+            horizon_ns,
+            interruptions: 0,
+            commit_latencies_ns: vec![],
+            lag_samples_ns: vec![],
+            lag_at_horizon_ns: None,
+            seeding_ns: None,
+            dr_active_ns: 0,
+            refused: vec![],
+            downtime,
+            events: 0,
+        }
+    }
+
+    pub(crate) fn provenance() -> Provenance {
+        Provenance {
+            scenario: "t".into(),
+            requested_runs: 1,
+            architecture: "a".into(),
+        }
+    }
+
+    pub(crate) fn summarise(sc: &Scenario, outcomes: &[ReplicationOutcome]) -> Summary {
+        let mut agg = Aggregator::new(sc);
+        outcomes.iter().for_each(|o| agg.add(o));
+        agg.summary(sc, provenance())
+    }
+
+    /// Overlapping downtime spans count once (the union, not the sum), the
+    /// overlap for the earlier span's class; a service waiting for the
+    /// primary is also down for the region outage, charged to the region.
+    #[test]
+    fn service_downtime_is_the_union_of_intervals() {
+        let sc = scenario(vec![], &[]);
+        let zone = incident(0, IncidentClass::Zone, 10);
+        let mut region = incident(1, IncidentClass::Region, 20);
+        region.end_ns = Some(80 * S);
+        // zone [10, 30); region [25, 40) and [60, 70): 45 s of spans, 30 s of union.
+        let o = outcome(
+            &sc,
+            vec![zone, region],
+            &[(10, 30, 0), (25, 40, 1), (60, 70, 1)],
+        );
+        let fails_over = service_downtime_ns(false, &o);
+        assert_eq!(
+            fails_over,
+            BTreeMap::from([
+                (IncidentClass::Zone, 20 * S),
+                (IncidentClass::Region, 20 * S)
+            ])
+        );
+        // Waiting: [10, 20) zone, then the region outage [20, 80).
+        let waits = service_downtime_ns(true, &o);
+        assert_eq!(
+            waits,
+            BTreeMap::from([
+                (IncidentClass::Zone, 10 * S),
+                (IncidentClass::Region, 60 * S)
+            ])
+        );
+        let sum = |m: &BTreeMap<IncidentClass, u64>| m.values().sum::<u64>();
+        assert_eq!(sum(&fails_over), o.downtime_ns());
+    }
+
+    /// Whatever the spans and outages, a service is never down longer than
+    /// the horizon: an unrepaired region outage runs to the horizon, and
+    /// spans past it are cut there.
+    #[test]
+    fn service_downtime_never_exceeds_the_horizon() {
+        let sc = scenario(
+            vec![],
+            &[ServiceBehaviour::FailsOver, ServiceBehaviour::NotSupported],
+        );
+        let h = sc.simulation.horizon.0 / S;
+        let mut region = incident(1, IncidentClass::Region, 5);
+        region.end_ns = None;
+        let mut early = incident(0, IncidentClass::Region, 0);
+        early.end_ns = Some(50 * S);
+        let mut o = outcome(&sc, vec![early, region], &[(0, h, 0), (1, 30, 1)]);
+        o.downtime[0].end_ns = (h + 1000) * S;
+        o.served_ns = 0;
+        let s = summarise(&sc, &[o]);
+        for svc in &s.services {
+            let total: f64 = svc.downtime_s_per_run.values().sum();
+            assert_eq!(total, h as f64, "{}", svc.name);
+            assert_eq!(svc.availability, 0.0, "{}", svc.name);
+        }
+        assert_eq!(s.services[1].downtime_s_per_run["region"], h as f64);
+    }
+
+    /// A target is judged over its basis: the disruptive incidents (stopped
+    /// writes, or began while stopped) by default, every incident with `all`.
+    #[test]
+    fn targets_are_judged_over_their_basis() {
+        let target = |basis| Target {
+            class: IncidentClass::Zone,
+            metric: Metric::Rto,
+            value: SimDuration(300 * S),
+            quantile: 0.75,
+            basis,
+        };
+        let sc = scenario(
+            vec![target(TargetBasis::Disruptive), target(TargetBasis::All)],
+            &[],
+        );
+        let quiet = incident(0, IncidentClass::Zone, 10);
+        let quiet2 = incident(1, IncidentClass::Zone, 20);
+        let stop = interrupting(incident(2, IncidentClass::Zone, 1000), 60);
+        let mut joined = incident(3, IncidentClass::Zone, 1030);
+        joined.overlaps = Some(2);
+        joined.rto_ns = 600 * S;
+        let o = outcome(&sc, vec![quiet, quiet2, stop, joined], &[(1000, 1060, 2)]);
+        let s = summarise(&sc, &[o]);
+        let [d, a] = [&s.targets[0], &s.targets[1]];
+        assert_eq!(
+            (d.basis.as_str(), d.incidents, d.class_incidents),
+            ("disruptive", 2, 4)
+        );
+        assert_eq!(
+            (a.basis.as_str(), a.incidents, a.class_incidents),
+            ("all", 4, 4)
+        );
+        assert_eq!((d.share_met, d.met), (0.5, false));
+        assert_eq!((a.share_met, a.met), (0.75, true));
+        // p75 of {60, 600} vs of {0, 0, 60, 600} (HDR: within 0.1%).
+        assert!(
+            (d.observed_s.unwrap() - 600.0).abs() < 0.6,
+            "{:?}",
+            d.observed_s
+        );
+        assert!(
+            (a.observed_s.unwrap() - 60.0).abs() < 0.06,
+            "{:?}",
+            a.observed_s
+        );
+        let z = &s.classes["zone"];
+        assert_eq!(
+            (z.incidents, z.interrupted, z.disruptive, z.rto_zero),
+            (4, 1, 2, 2)
+        );
+        assert_eq!(z.disruptive_rto_s.count, 2);
+        assert!((z.disruptive_rto_s.mean - 330.0).abs() < 1e-9);
+        assert_eq!(z.rto_s.p50, 0.0);
+        assert!(z.disruptive_rto_s.p50 >= 60.0);
+        // No disruptive incident judged: nothing observed, vacuously met.
+        let calm = outcome(&sc, vec![incident(0, IncidentClass::Zone, 10)], &[]);
+        let s = summarise(&sc, &[calm]);
+        assert_eq!((s.targets[0].incidents, s.targets[0].observed_s), (0, None));
+        assert!(s.targets[0].met);
+        assert_eq!(s.targets[1].observed_s, Some(0.0));
+    }
+
+    /// Refused operations are counted by operation and reason, with a total.
+    #[test]
+    fn refused_operations_are_counted_by_operation_and_reason() {
+        let sc = scenario(vec![], &[]);
+        let mut o = outcome(&sc, vec![], &[]);
+        for (operation, reason) in [
+            ("drill", "seeding"),
+            ("drill", "region-down"),
+            ("drill", "seeding"),
+            ("disable", "failed-over"),
+        ] {
+            o.refused.push(RefusedOperation {
+                run: 0,
+                at_ns: 0,
+                operation,
+                reason,
+            });
+        }
+        let s = summarise(&sc, &[o.clone(), o]);
+        assert_eq!(s.refused_operations, 8);
+        assert_eq!(
+            s.refused,
+            BTreeMap::from([
+                (
+                    "disable".to_string(),
+                    BTreeMap::from([("failed-over".to_string(), 2)])
+                ),
+                (
+                    "drill".to_string(),
+                    BTreeMap::from([("region-down".to_string(), 2), ("seeding".to_string(), 4)])
+                ),
+            ])
+        );
+    }
+
+    /// Downtime charged per class adds up to the downtime; resync back is
+    /// summarised for the classes that have one.
+    #[test]
+    fn downtime_per_class_adds_up_and_resync_is_summarised() {
+        let sc = scenario(vec![], &[]);
+        let region = interrupting(incident(0, IncidentClass::Region, 10), 40);
+        let mut back = interrupting(incident(1, IncidentClass::Failback, 500), 20);
+        back.resync_ns = Some(100 * S);
+        let mut back2 = interrupting(incident(1, IncidentClass::Failback, 500), 20);
+        back2.resync_ns = Some(300 * S);
+        let a = outcome(&sc, vec![region, back], &[(10, 50, 0), (500, 520, 1)]);
+        let b = outcome(&sc, vec![back2], &[(500, 520, 1)]);
+        let s = summarise(&sc, &[a, b]);
+        let per_class: f64 = s.classes.values().map(|c| c.downtime_s_per_run).sum();
+        assert_eq!(per_class, 40.0);
+        assert_eq!(s.downtime_s.mean, 40.0);
+        assert_eq!(s.classes["region"].downtime_s_per_run, 20.0);
+        let r = s.classes["failback"].resync_s.as_ref().unwrap();
+        assert_eq!((r.count, r.mean), (2, 200.0));
+        assert!(s.classes["region"].resync_s.is_none());
+    }
+
+    pub(crate) fn mixed_outcomes(sc: &Scenario) -> Vec<ReplicationOutcome> {
+        let mut joined = incident(2, IncidentClass::Region, 30);
+        joined.overlaps = Some(0);
+        joined.rto_ns = 70 * S;
+        joined.downtime_ns = 60 * S;
+        let mut back = interrupting(incident(3, IncidentClass::DrillReturn, 900), 15);
+        back.resync_ns = Some(77 * S);
+        let mut a = outcome(
+            sc,
+            vec![
+                interrupting(incident(0, IncidentClass::Zone, 10), 20),
+                incident(1, IncidentClass::Zone, 15),
+                joined,
+                back,
+            ],
+            &[(10, 30, 0), (30, 100, 2), (900, 915, 3)],
+        );
+        a.refused.push(RefusedOperation {
+            run: 0,
+            at_ns: 5,
+            operation: "drill",
+            reason: "seeding",
+        });
+        let mut b = outcome(
+            sc,
+            vec![interrupting(incident(0, IncidentClass::Zone, 10), 5)],
+            &[(10, 15, 0)],
+        );
+        b.run = 1;
+        vec![a, b]
+    }
+
+    /// Folding replications in two aggregators and absorbing one state into
+    /// the other gives the same summary as one aggregator (what merge needs),
+    /// and the state survives its JSON round trip.
+    #[test]
+    fn absorbed_state_carries_every_new_total() {
+        let target = Target {
+            class: IncidentClass::Zone,
+            metric: Metric::Rto,
+            value: SimDuration(10 * S),
+            quantile: 0.5,
+            basis: TargetBasis::Disruptive,
+        };
+        let sc = scenario(vec![target], &[ServiceBehaviour::UnavailableUntilPrimary]);
+        let outcomes = mixed_outcomes(&sc);
+        let mut one = Aggregator::new(&sc);
+        outcomes.iter().for_each(|o| one.add(o));
+        let mut first = Aggregator::new(&sc);
+        first.add(&outcomes[0]);
+        let mut second = Aggregator::new(&sc);
+        second.add(&outcomes[1]);
+        let text = serde_json::to_string(&second.to_state()).unwrap();
+        first.absorb(&serde_json::from_str(&text).unwrap()).unwrap();
+        assert_eq!(first.to_state(), one.to_state());
+        let merged = first.summary(&sc, provenance());
+        assert_eq!(merged, one.summary(&sc, provenance()));
+        assert_eq!(merged.refused_operations, 1);
+        assert_eq!(merged.classes["zone"].disruptive, 2);
+        assert_eq!(
+            merged.classes["drill-return"]
+                .resync_s
+                .as_ref()
+                .unwrap()
+                .count,
+            1
+        );
+        assert_eq!(merged.targets[0].incidents, 2);
+    }
+
+    /// A state whose counters contradict its histograms, or that counts an
+    /// unknown operation or a zero, is refused.
+    #[test]
+    fn absorb_refuses_inconsistent_new_totals() {
+        let sc = scenario(vec![], &[]);
+        let mut agg = Aggregator::new(&sc);
+        mixed_outcomes(&sc).iter().for_each(|o| agg.add(o));
+        let good = agg.to_state();
+        let refuse = |change: &dyn Fn(&mut AggregatorState), needle: &str| {
+            let mut bad = good.clone();
+            change(&mut bad);
+            let e = Aggregator::new(&sc).absorb(&bad).unwrap_err().0;
+            assert!(e.contains(needle), "{e}");
+        };
+        refuse(
+            &|s| {
+                let zone = s.classes.get_mut("zone").unwrap();
+                zone.disruptive = 1;
+                zone.interrupted = 1;
+            },
+            "zone.disruptive_only.rpo_ns holds 2 incidents, its counter 1",
+        );
+        refuse(
+            &|s| s.classes.get_mut("zone").unwrap().disruptive = 9,
+            "≤ 9 disruptive ≤ 3 incidents",
+        );
+        refuse(
+            &|s| {
+                s.refused
+                    .insert("enabel".into(), BTreeMap::from([("x".into(), 1)]));
+            },
+            "unknown operation `enabel`",
+        );
+        refuse(
+            &|s| {
+                s.refused
+                    .get_mut("drill")
+                    .unwrap()
+                    .insert("seeding".into(), 0);
+            },
+            "needs a reason and a positive count",
+        );
+        refuse(
+            &|s| s.classes.get_mut("zone").unwrap().downtime_ns = "-1".into(),
+            "zone.downtime_ns",
+        );
     }
 
     #[test]

@@ -165,9 +165,14 @@ fn target_basis_defaults_to_disruptive() {
         .targets
         .iter()
         .all(|t| t.basis == TargetBasis::Disruptive));
-    let text = REFERENCE_SCENARIO.replacen("quantile = 0.99 ", "quantile = 0.99\nbasis = \"all\" ", 1);
+    let text =
+        REFERENCE_SCENARIO.replacen("quantile = 0.99 ", "quantile = 0.99\nbasis = \"all\" ", 1);
     let sc = parse_str(&text, "ok.toml").unwrap();
-    assert!(sc.scenario.targets.iter().all(|t| t.basis == TargetBasis::All));
+    assert!(sc
+        .scenario
+        .targets
+        .iter()
+        .all(|t| t.basis == TargetBasis::All));
 }
 
 #[test]

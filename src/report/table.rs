@@ -300,7 +300,7 @@ fn thousands(n: u64) -> String {
     let digits = n.to_string();
     let mut out = String::with_capacity(digits.len() + digits.len() / 3);
     for (i, ch) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i) % 3 == 0 {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
             out.push(',');
         }
         out.push(ch);
@@ -311,4 +311,86 @@ fn thousands(n: u64) -> String {
 fn trim_quantile(q: f64) -> String {
     let s = format!("{}", q * 100.0);
     s.trim_end_matches(".0").to_string()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::incident::{IncidentClass, Metric};
+    use crate::metrics::tests::{mixed_outcomes, scenario, summarise, S};
+    use crate::scenario::{ServiceBehaviour, Target, TargetBasis};
+    use crate::time::SimDuration;
+
+    /// The lines that carry the incident accounting, for a hand-made pair of
+    /// replications: RTO columns over the disruptive incidents, downtime per
+    /// class, resync back, refused operations by reason, target basis.
+    #[test]
+    fn report_shows_the_disruptive_accounting() {
+        let target = |metric, basis| Target {
+            class: IncidentClass::Zone,
+            metric,
+            value: SimDuration(10 * S),
+            quantile: 0.5,
+            basis,
+        };
+        let sc = scenario(
+            vec![
+                target(Metric::Rto, TargetBasis::Disruptive),
+                target(Metric::Rpo, TargetBasis::All),
+            ],
+            &[ServiceBehaviour::FailsOver, ServiceBehaviour::NotSupported],
+        );
+        let text = render(&summarise(&sc, &mixed_outcomes(&sc)));
+        let lines: Vec<&str> = text.lines().collect();
+        let at = lines.iter().position(|l| l.starts_with("class")).unwrap();
+        assert_eq!(
+            lines[at..at + 5],
+            [
+                "class        incidents disruptive   RPO p50   RPO p99   RPO max  RTO* p50  RTO* p99  RTO* max  lost writes",
+                "drill-return         1          1         0         0         0    15.01s    15.01s    15.01s            0",
+                "region               1          1         0         0         0    1m 10s    1m 10s    1m 10s            0",
+                "zone                 3          2         0         0         0     5.00s    20.02s    20.02s            0",
+                "* RTO over the disruptive incidents: those that stopped writes or began while they were stopped",
+            ]
+        );
+        for expected in [
+            "downtime/run   55.00s mean · incidents/run 2.50 mean",
+            "  charged to   drill-return 7.50s · region 30.00s · zone 12.50s",
+            "resync back    drill-return mean 1m 17s · p99 1m 17s · max 1m 17s",
+            "refused operations  1 · drill 1 (seeding 1)",
+            "  zone RTO ≤ 10.00s   for  50.0% of 2 disruptive incidents: met by  50.000% (p50 observed 5.00s   ) MET",
+            "  zone RPO ≤ 10.00s   for  50.0% of 3 incidents (all): met by 100.000% (p50 observed 0       ) MET",
+        ] {
+            assert!(lines.contains(&expected), "{expected:?} not in:\n{text}");
+        }
+        let svc = lines
+            .iter()
+            .find(|l| l.starts_with("not-supported"))
+            .unwrap();
+        assert!(
+            svc.ends_with("drill-return 7.50s · region 50.00s · zone 12.50s"),
+            "{svc}"
+        );
+    }
+
+    #[test]
+    fn refused_lists_reasons_most_frequent_first() {
+        let by = BTreeMap::from([
+            (
+                "drill".to_string(),
+                BTreeMap::from([("region-down".to_string(), 4), ("seeding".to_string(), 5)]),
+            ),
+            (
+                "disable".to_string(),
+                BTreeMap::from([("failed-over".to_string(), 2)]),
+            ),
+        ]);
+        assert_eq!(
+            refused(11, &by),
+            "11 · disable 2 (failed-over 2) · drill 9 (seeding 5, region-down 4)"
+        );
+        assert_eq!(thousands(7791), "7,791");
+        assert_eq!(thousands(20_273_000), "20,273,000");
+        assert_eq!(thousands(999), "999");
+    }
 }
