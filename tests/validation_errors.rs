@@ -175,6 +175,34 @@ fn target_basis_defaults_to_disruptive() {
         .all(|t| t.basis == TargetBasis::All));
 }
 
+/// A drill's switch back has its own target table: `failback` is only the
+/// switch back after an emergency failover.
+#[test]
+fn drill_return_targets_are_their_own_class() {
+    use drsim::incident::IncidentClass;
+    let text = REFERENCE_SCENARIO.replacen(
+        "[targets.zone]",
+        "[targets.drill-return]\nrto = \"15m\"\n\n[targets.zone]",
+        1,
+    );
+    let sc = parse_str(&text, "ok.toml").unwrap().scenario;
+    let classes: Vec<IncidentClass> = sc.targets.iter().map(|t| t.class).collect();
+    assert_eq!(
+        classes,
+        [
+            IncidentClass::Zone,
+            IncidentClass::Zone,
+            IncidentClass::DrillReturn
+        ]
+    );
+    assert_error(
+        "[targets.zone]",
+        "[targets.drill_return]",
+        "targets.drill_return",
+        "did you mean `drill-return`?",
+    );
+}
+
 #[test]
 fn unknown_region_and_type_suggest_the_nearest() {
     assert_error(

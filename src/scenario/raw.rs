@@ -254,6 +254,10 @@ pub struct RawTargets {
     pub drill: Option<Spanned<RawTarget>>,
     #[serde(default)]
     pub failback: Option<Spanned<RawTarget>>,
+    /// The switch back at the end of a drill (`failback` is only the one
+    /// after an emergency failover).
+    #[serde(default, rename = "drill-return")]
+    pub drill_return: Option<Spanned<RawTarget>>,
 }
 
 #[derive(Deserialize, Debug)]

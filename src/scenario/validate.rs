@@ -1034,6 +1034,7 @@ pub(crate) fn validate(raw: RawScenario, c: &mut Checker) -> Option<Scenario> {
             (IncidentClass::Link, &tr.link),
             (IncidentClass::Drill, &tr.drill),
             (IncidentClass::Failback, &tr.failback),
+            (IncidentClass::DrillReturn, &tr.drill_return),
         ] {
             if let Some(target) = target {
                 push_targets(
