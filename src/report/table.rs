@@ -58,7 +58,8 @@ pub fn render(s: &Summary) -> String {
         format_seconds(s.downtime_s.mean),
         s.incidents_per_run.mean
     );
-    if !by_class.is_empty() {
+    // With one class the split would only repeat the total.
+    if by_class.len() > 1 {
         let _ = writeln!(out, "  charged to   {}", by_class.join(" · "));
     }
     render_details(&mut out, s);
