@@ -41,8 +41,9 @@
 //! * a path in one file only is `added` or `removed` and does not fail the
 //!   gate (a newer drsim may add or rename metrics), except a removed metric
 //!   that had a target: anything under `targets[..]`, or under
-//!   `classes.<class>.<metric>_s` for a baseline target on that class and
-//!   metric.
+//!   `classes.<class>.<metric>_s` (and `classes.<class>.disruptive_<metric>_s`
+//!   for a target of `basis` `disruptive`) for a baseline target on that
+//!   class and metric.
 //!
 //! # Exit-code convention
 //!
@@ -887,7 +888,8 @@ fn number_change(b: &Number, c: &Number) -> (bool, f64) {
 }
 
 /// Path prefixes whose removal fails the gate: every target result, and the
-/// metric of each baseline target (`classes.zone.rto_s`).
+/// metric of each baseline target (`classes.zone.rto_s`, and for a target
+/// judged over the disruptive incidents `classes.zone.disruptive_rto_s`).
 fn targeted_prefixes(baseline: &Value) -> Vec<String> {
     let mut prefixes = vec!["targets".to_string()];
     for t in baseline
@@ -902,6 +904,9 @@ fn targeted_prefixes(baseline: &Value) -> Vec<String> {
         ) {
             prefixes.push(format!("classes.{class}.{metric}_s"));
             prefixes.push(format!("classes.{class}.{metric}"));
+            if t.get("basis").and_then(Value::as_str) == Some("disruptive") {
+                prefixes.push(format!("classes.{class}.disruptive_{metric}_s"));
+            }
         }
     }
     prefixes
@@ -1474,6 +1479,21 @@ mod tests {
         assert!(!c.passed());
         assert!(c.render(false).contains("REMOVED (had a target)"));
         assert!(c.summary_line().ends_with("1 removed (1 with a target)"));
+
+        // A target judged over the disruptive incidents guards their figures.
+        let mut base = summary();
+        base["targets"][1]["basis"] = json!("disruptive");
+        base["classes"]["zone"]["disruptive_rto_s"] = json!({"p99": 2913.0});
+        let mut cur = base.clone();
+        cur["classes"]["zone"]
+            .as_object_mut()
+            .unwrap()
+            .remove("disruptive_rto_s");
+        let c = run(&base, &cur, &[]);
+        assert!(row(&c, "classes.zone.disruptive_rto_s.p99").regression);
+        base["targets"][1]["basis"] = json!("all");
+        let c = run(&base, &cur, &[]);
+        assert!(!row(&c, "classes.zone.disruptive_rto_s.p99").regression);
 
         // A whole target result gone.
         let c = run(&summary(), &without("/targets/1"), &[]);

@@ -165,6 +165,11 @@ pub struct RefusedOperation {
     pub reason: &'static str,
 }
 
+impl RefusedOperation {
+    /// Every `operation` name (a merge refuses a shard counting another).
+    pub const OPERATIONS: [&'static str; 3] = ["enable", "drill", "disable"];
+}
+
 /// One stretch without service, charged to one incident.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
 pub struct DowntimeSpan {

@@ -12,9 +12,9 @@
 //! merge of floating-point Welford states is not bit-identical to sequential
 //! pushes.
 
-use crate::incident::{Incident, IncidentClass, Metric};
+use crate::incident::{Incident, IncidentClass, Metric, RefusedOperation};
 use crate::model::ReplicationOutcome;
-use crate::scenario::{Capacity, Scenario, Service, ServiceBehaviour, Target};
+use crate::scenario::{Capacity, Scenario, Service, ServiceBehaviour, Target, TargetBasis};
 use crate::stats::{MeanCi, Welford};
 use base64::Engine as _;
 use hdrhistogram::serialization::{Deserializer as HdrDeserializer, Serializer as _, V2Serializer};
@@ -23,7 +23,7 @@ use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
 /// Version of the `summary.json` layout; bump it when a key changes meaning.
-pub const SCHEMA_VERSION: u32 = 1;
+pub const SCHEMA_VERSION: u32 = 2;
 
 /// Significant decimal digits kept by the histograms (0.1% resolution).
 const HDR_SIGFIG: u8 = 3;
@@ -41,19 +41,98 @@ fn record(h: &mut Histogram<u64>, value: u64) {
     }
 }
 
-/// Running totals of one incident class.
+/// Realised RPO and RTO of a set of incidents (ns): histograms for the
+/// quantiles, exact sums for the means.
 #[derive(Clone)]
-struct ClassTotals {
-    incidents: u64,
-    interrupted: u64,
-    unresolved: u64,
-    lost_writes: u64,
-    lost_bytes: u64,
-    with_loss: u64,
+struct Realised {
     rpo_ns: Histogram<u64>,
     rto_ns: Histogram<u64>,
     rpo_sum_ns: u128,
     rto_sum_ns: u128,
+}
+
+impl Realised {
+    fn new() -> Self {
+        Realised {
+            rpo_ns: histogram(),
+            rto_ns: histogram(),
+            rpo_sum_ns: 0,
+            rto_sum_ns: 0,
+        }
+    }
+
+    fn add(&mut self, inc: &Incident) {
+        record(&mut self.rpo_ns, inc.rpo_ns);
+        record(&mut self.rto_ns, inc.rto_ns);
+        self.rpo_sum_ns += u128::from(inc.rpo_ns);
+        self.rto_sum_ns += u128::from(inc.rto_ns);
+    }
+
+    fn histogram(&self, metric: Metric) -> &Histogram<u64> {
+        match metric {
+            Metric::Rpo => &self.rpo_ns,
+            Metric::Rto => &self.rto_ns,
+        }
+    }
+
+    /// (RPO, RTO) in seconds over the `count` incidents added.
+    fn quantiles(&self, count: u64) -> (Quantiles, Quantiles) {
+        (
+            Quantiles::of(&self.rpo_ns, self.rpo_sum_ns, count),
+            Quantiles::of(&self.rto_ns, self.rto_sum_ns, count),
+        )
+    }
+
+    fn to_state(&self) -> RealisedState {
+        RealisedState {
+            rpo_sum_ns: self.rpo_sum_ns.to_string(),
+            rto_sum_ns: self.rto_sum_ns.to_string(),
+            rpo_ns: encode_histogram(&self.rpo_ns),
+            rto_ns: encode_histogram(&self.rto_ns),
+        }
+    }
+
+    /// Adds `s`, which must hold `count` incidents in each histogram.
+    fn absorb(&mut self, what: &str, s: &RealisedState, count: u64) -> Result<(), StateError> {
+        self.rpo_sum_ns += parse_u128(&format!("{what}.rpo_sum_ns"), &s.rpo_sum_ns)?;
+        self.rto_sum_ns += parse_u128(&format!("{what}.rto_sum_ns"), &s.rto_sum_ns)?;
+        for (name, h, text) in [
+            ("rpo_ns", &mut self.rpo_ns, &s.rpo_ns),
+            ("rto_ns", &mut self.rto_ns, &s.rto_ns),
+        ] {
+            let n = add_encoded(h, &format!("{what}.{name}"), text)?;
+            if n != count {
+                return Err(StateError(format!(
+                    "histogram {what}.{name} holds {n} incidents, its counter {count}"
+                )));
+            }
+        }
+        Ok(())
+    }
+}
+
+/// Running totals of one incident class.
+#[derive(Clone)]
+struct ClassTotals {
+    incidents: u64,
+    /// Incidents that stopped writes themselves.
+    interrupted: u64,
+    /// Incidents that stopped writes or began while they were stopped.
+    disruptive: u64,
+    rto_zero: u64,
+    unresolved: u64,
+    lost_writes: u64,
+    lost_bytes: u64,
+    with_loss: u64,
+    /// Over every incident of the class.
+    all: Realised,
+    /// Over the disruptive incidents only.
+    disrupted: Realised,
+    /// Time without service charged to the class's incidents (ns).
+    downtime_ns: u128,
+    /// Failback and drill return: reverse resync durations (ns).
+    resync_ns: Histogram<u64>,
+    resync_sum_ns: u128,
 }
 
 impl ClassTotals {
@@ -61,15 +140,120 @@ impl ClassTotals {
         ClassTotals {
             incidents: 0,
             interrupted: 0,
+            disruptive: 0,
+            rto_zero: 0,
             unresolved: 0,
             lost_writes: 0,
             lost_bytes: 0,
             with_loss: 0,
-            rpo_ns: histogram(),
-            rto_ns: histogram(),
-            rpo_sum_ns: 0,
-            rto_sum_ns: 0,
+            all: Realised::new(),
+            disrupted: Realised::new(),
+            downtime_ns: 0,
+            resync_ns: histogram(),
+            resync_sum_ns: 0,
         }
+    }
+
+    fn add(&mut self, inc: &Incident) {
+        self.incidents += 1;
+        self.interrupted += u64::from(inc.interruption_start_ns.is_some());
+        self.rto_zero += u64::from(inc.rto_ns == 0);
+        self.unresolved += u64::from(inc.recovery == "unresolved");
+        self.lost_writes = self.lost_writes.saturating_add(inc.lost_writes);
+        self.lost_bytes = self.lost_bytes.saturating_add(inc.lost_bytes);
+        self.with_loss += u64::from(inc.lost_writes > 0);
+        self.all.add(inc);
+        if inc.disruptive() {
+            self.disruptive += 1;
+            self.disrupted.add(inc);
+        }
+        self.downtime_ns += u128::from(inc.downtime_ns);
+        if let Some(r) = inc.resync_ns {
+            record(&mut self.resync_ns, r);
+            self.resync_sum_ns += u128::from(r);
+        }
+    }
+
+    /// The incidents a target with `basis` is judged over: their count and metrics.
+    fn judged(&self, basis: TargetBasis) -> (u64, &Realised) {
+        match basis {
+            TargetBasis::All => (self.incidents, &self.all),
+            TargetBasis::Disruptive => (self.disruptive, &self.disrupted),
+        }
+    }
+
+    fn summary(&self, runs: u64) -> ClassSummary {
+        let (rpo_s, rto_s) = self.all.quantiles(self.incidents);
+        let (disruptive_rpo_s, disruptive_rto_s) = self.disrupted.quantiles(self.disruptive);
+        ClassSummary {
+            incidents: self.incidents,
+            interrupted: self.interrupted,
+            disruptive: self.disruptive,
+            rto_zero: self.rto_zero,
+            unresolved_at_horizon: self.unresolved,
+            with_loss: self.with_loss,
+            lost_writes: self.lost_writes,
+            lost_bytes: self.lost_bytes,
+            rpo_s,
+            rto_s,
+            disruptive_rpo_s,
+            disruptive_rto_s,
+            downtime_s_per_run: self.downtime_ns as f64 / 1e9 / runs.max(1) as f64,
+            resync_s: (!self.resync_ns.is_empty())
+                .then(|| Quantiles::of(&self.resync_ns, self.resync_sum_ns, self.resync_ns.len())),
+        }
+    }
+
+    fn to_state(&self) -> ClassState {
+        ClassState {
+            incidents: self.incidents,
+            interrupted: self.interrupted,
+            disruptive: self.disruptive,
+            rto_zero: self.rto_zero,
+            unresolved: self.unresolved,
+            lost_writes: self.lost_writes,
+            lost_bytes: self.lost_bytes,
+            with_loss: self.with_loss,
+            all: self.all.to_state(),
+            disruptive_only: self.disrupted.to_state(),
+            downtime_ns: self.downtime_ns.to_string(),
+            resync_sum_ns: self.resync_sum_ns.to_string(),
+            resync_ns: encode_histogram(&self.resync_ns),
+        }
+    }
+
+    fn absorb(&mut self, name: &str, cs: &ClassState) -> Result<(), StateError> {
+        if cs.disruptive > cs.incidents || cs.interrupted > cs.disruptive {
+            return Err(StateError(format!(
+                "class {name}: {} interrupted ≤ {} disruptive ≤ {} incidents does not hold",
+                cs.interrupted, cs.disruptive, cs.incidents
+            )));
+        }
+        self.incidents += cs.incidents;
+        self.interrupted += cs.interrupted;
+        self.disruptive += cs.disruptive;
+        self.rto_zero += cs.rto_zero;
+        self.unresolved += cs.unresolved;
+        // Saturating like `add`: min(Σ, u64::MAX) of non-negative terms is
+        // still order-independent.
+        self.lost_writes = self.lost_writes.saturating_add(cs.lost_writes);
+        self.lost_bytes = self.lost_bytes.saturating_add(cs.lost_bytes);
+        self.with_loss += cs.with_loss;
+        self.all
+            .absorb(&format!("{name}.all"), &cs.all, cs.incidents)?;
+        self.disrupted.absorb(
+            &format!("{name}.disruptive_only"),
+            &cs.disruptive_only,
+            cs.disruptive,
+        )?;
+        self.downtime_ns += parse_u128(&format!("{name}.downtime_ns"), &cs.downtime_ns)?;
+        self.resync_sum_ns += parse_u128(&format!("{name}.resync_sum_ns"), &cs.resync_sum_ns)?;
+        add_encoded(
+            &mut self.resync_ns,
+            &format!("{name}.resync_ns"),
+            &cs.resync_ns,
+        )?;
+        Ok(())
     }
 }
 
@@ -96,7 +280,8 @@ pub struct Aggregator {
     catch_up_ns: Histogram<u64>,
     decisions: BTreeMap<String, u64>,
     dr_active_ns: Moments,
-    refused_operations: u64,
+    /// Refused lifecycle operations: operation → reason → count.
+    refused: BTreeMap<String, BTreeMap<String, u64>>,
     /// Per service and class: total downtime (ns) over all replications.
     service_downtime_ns: Vec<BTreeMap<IncidentClass, u128>>,
     runs: u64,
@@ -125,7 +310,7 @@ impl Aggregator {
             catch_up_ns: histogram(),
             decisions: BTreeMap::new(),
             dr_active_ns: Moments::default(),
-            refused_operations: 0,
+            refused: BTreeMap::new(),
             service_downtime_ns: vec![BTreeMap::new(); scenario.services.len()],
             runs: 0,
             events: 0,
@@ -155,13 +340,48 @@ impl Aggregator {
             record(&mut self.seeding_ns, s);
         }
         self.dr_active_ns.push(outcome.dr_active_ns);
-        self.refused_operations += outcome.refused.len() as u64;
+        for r in &outcome.refused {
+            self.add_refused(r);
+        }
+        self.add_service_downtime(outcome);
         for inc in &outcome.incidents {
-            self.add_incident(inc, outcome.horizon_ns);
+            self.add_incident(inc);
         }
     }
 
-    fn add_incident(&mut self, inc: &Incident, horizon_ns: u64) {
+    fn add_refused(&mut self, r: &RefusedOperation) {
+        let reasons = match self.refused.get_mut(r.operation) {
+            Some(reasons) => reasons,
+            None => self.refused.entry(r.operation.to_string()).or_default(),
+        };
+        match reasons.get_mut(r.reason) {
+            Some(n) => *n += 1,
+            None => {
+                reasons.insert(r.reason.to_string(), 1);
+            }
+        }
+    }
+
+    /// Adds each service's per-class downtime of one replication; services
+    /// of the same kind (waiting for the primary region or not) share one
+    /// computation.
+    fn add_service_downtime(&mut self, outcome: &ReplicationOutcome) {
+        let mut by_kind: [Option<BTreeMap<IncidentClass, u64>>; 2] = [None, None];
+        for (svc, totals) in self
+            .services
+            .iter()
+            .zip(self.service_downtime_ns.iter_mut())
+        {
+            let waits = waits_for_primary(svc.behaviour);
+            let per_class = by_kind[usize::from(waits)]
+                .get_or_insert_with(|| service_downtime_ns(waits, outcome));
+            for (class, ns) in per_class.iter() {
+                *totals.entry(*class).or_insert(0) += u128::from(*ns);
+            }
+        }
+    }
+
+    fn add_incident(&mut self, inc: &Incident) {
         if inc.class == IncidentClass::Region {
             if let Some(d) = inc.decision {
                 match self.decisions.get_mut(d) {
@@ -181,34 +401,20 @@ impl Aggregator {
         if let Some(c) = inc.catch_up_ns {
             record(&mut self.catch_up_ns, c);
         }
-        for (svc, downtime) in self
-            .services
-            .iter()
-            .zip(self.service_downtime_ns.iter_mut())
-        {
-            *downtime.entry(inc.class).or_insert(0) +=
-                u128::from(service_downtime_ns(svc.behaviour, inc, horizon_ns));
-        }
-        let c = self
-            .classes
+        self.classes
             .entry(inc.class)
-            .or_insert_with(ClassTotals::new);
-        c.incidents += 1;
-        c.interrupted += u64::from(inc.interruption_start_ns.is_some());
-        c.unresolved += u64::from(inc.recovery == "unresolved");
-        c.lost_writes = c.lost_writes.saturating_add(inc.lost_writes);
-        c.lost_bytes = c.lost_bytes.saturating_add(inc.lost_bytes);
-        c.with_loss += u64::from(inc.lost_writes > 0);
-        record(&mut c.rpo_ns, inc.rpo_ns);
-        record(&mut c.rto_ns, inc.rto_ns);
-        c.rpo_sum_ns += u128::from(inc.rpo_ns);
-        c.rto_sum_ns += u128::from(inc.rto_ns);
+            .or_insert_with(ClassTotals::new)
+            .add(inc);
         for (t, met) in self.targets.iter().zip(self.targets_met.iter_mut()) {
             let value = match t.metric {
                 Metric::Rpo => inc.rpo_ns,
                 Metric::Rto => inc.rto_ns,
             };
-            if t.class == inc.class && value <= t.value.0 {
+            let judged = match t.basis {
+                TargetBasis::All => true,
+                TargetBasis::Disruptive => inc.disruptive(),
+            };
+            if t.class == inc.class && judged && value <= t.value.0 {
                 *met += 1;
             }
         }
@@ -227,22 +433,7 @@ impl Aggregator {
         let classes = self
             .classes
             .iter()
-            .map(|(class, c)| {
-                (
-                    class.name().to_string(),
-                    ClassSummary {
-                        incidents: c.incidents,
-                        interrupted: c.interrupted,
-                        rto_zero: c.incidents - c.interrupted,
-                        unresolved_at_horizon: c.unresolved,
-                        with_loss: c.with_loss,
-                        lost_writes: c.lost_writes,
-                        lost_bytes: c.lost_bytes,
-                        rpo_s: Quantiles::of(&c.rpo_ns, c.rpo_sum_ns, c.incidents),
-                        rto_s: Quantiles::of(&c.rto_ns, c.rto_sum_ns, c.incidents),
-                    },
-                )
-            })
+            .map(|(class, c)| (class.name().to_string(), c.summary(self.runs)))
             .collect();
         let targets = self
             .targets
@@ -250,22 +441,21 @@ impl Aggregator {
             .zip(&self.targets_met)
             .map(|(t, &met)| {
                 let totals = self.classes.get(&t.class);
-                let n = totals.map_or(0, |c| c.incidents);
-                let observed_ns = totals.map(|c| {
-                    let h = match t.metric {
-                        Metric::Rpo => &c.rpo_ns,
-                        Metric::Rto => &c.rto_ns,
-                    };
-                    quantile_ns(h, t.quantile)
-                });
+                let judged = totals.map(|c| c.judged(t.basis));
+                let n = judged.map_or(0, |(n, _)| n);
+                let observed_ns = judged
+                    .filter(|&(n, _)| n > 0)
+                    .map(|(_, r)| quantile_ns(r.histogram(t.metric), t.quantile));
                 let share = if n == 0 { 1.0 } else { met as f64 / n as f64 };
                 TargetResult {
                     class: t.class.name().to_string(),
                     metric: t.metric.name().to_string(),
+                    basis: t.basis.name().to_string(),
                     target_s: t.value.as_secs_f64(),
                     quantile: t.quantile,
                     observed_s: observed_ns.map(|ns| ns as f64 / 1e9),
                     incidents: n,
+                    class_incidents: totals.map_or(0, |c| c.incidents),
                     share_met: share,
                     met: share >= t.quantile,
                 }
@@ -307,7 +497,8 @@ impl Aggregator {
             },
             link_catch_up_s: (!self.catch_up_ns.is_empty())
                 .then(|| Quantiles::of_samples(&self.catch_up_ns)),
-            refused_operations: self.refused_operations,
+            refused_operations: self.refused.values().flat_map(BTreeMap::values).sum(),
+            refused: self.refused.clone(),
             conditioning: conditioning(scenario, &classes_for_conditioning(&self.classes)),
             capacity: self.capacity_summary(),
             services: self.service_summaries(),
@@ -400,23 +591,7 @@ impl Aggregator {
             classes: self
                 .classes
                 .iter()
-                .map(|(class, c)| {
-                    (
-                        class.name().to_string(),
-                        ClassState {
-                            incidents: c.incidents,
-                            interrupted: c.interrupted,
-                            unresolved: c.unresolved,
-                            lost_writes: c.lost_writes,
-                            lost_bytes: c.lost_bytes,
-                            with_loss: c.with_loss,
-                            rpo_sum_ns: c.rpo_sum_ns.to_string(),
-                            rto_sum_ns: c.rto_sum_ns.to_string(),
-                            rpo_ns: encode_histogram(&c.rpo_ns),
-                            rto_ns: encode_histogram(&c.rto_ns),
-                        },
-                    )
-                })
+                .map(|(class, c)| (class.name().to_string(), c.to_state()))
                 .collect(),
             served_ns: self.served_ns.to_state(),
             downtime_ns: self.downtime_ns.to_state(),
@@ -424,7 +599,7 @@ impl Aggregator {
             lag_at_horizon_ns: self.lag_at_horizon_ns.to_state(),
             dr_active_ns: self.dr_active_ns.to_state(),
             decisions: self.decisions.clone(),
-            refused_operations: self.refused_operations,
+            refused: self.refused.clone(),
             service_downtime_ns: self
                 .service_downtime_ns
                 .iter()
@@ -466,19 +641,10 @@ impl Aggregator {
         }
         for (name, cs) in &state.classes {
             let class = class_named(name)?;
-            let c = self.classes.entry(class).or_insert_with(ClassTotals::new);
-            c.incidents += cs.incidents;
-            c.interrupted += cs.interrupted;
-            c.unresolved += cs.unresolved;
-            // Saturating like `add_incident`: min(Σ, u64::MAX) of non-negative
-            // terms is still order-independent.
-            c.lost_writes = c.lost_writes.saturating_add(cs.lost_writes);
-            c.lost_bytes = c.lost_bytes.saturating_add(cs.lost_bytes);
-            c.with_loss += cs.with_loss;
-            c.rpo_sum_ns += parse_u128("rpo_sum_ns", &cs.rpo_sum_ns)?;
-            c.rto_sum_ns += parse_u128("rto_sum_ns", &cs.rto_sum_ns)?;
-            add_encoded(&mut c.rpo_ns, &format!("{name}.rpo_ns"), &cs.rpo_ns)?;
-            add_encoded(&mut c.rto_ns, &format!("{name}.rto_ns"), &cs.rto_ns)?;
+            self.classes
+                .entry(class)
+                .or_insert_with(ClassTotals::new)
+                .absorb(name, cs)?;
         }
         self.served_ns.absorb("served_ns", &state.served_ns)?;
         self.downtime_ns.absorb("downtime_ns", &state.downtime_ns)?;
@@ -491,7 +657,28 @@ impl Aggregator {
         for (d, n) in &state.decisions {
             *self.decisions.entry(d.clone()).or_insert(0) += n;
         }
-        self.refused_operations += state.refused_operations;
+        for (operation, reasons) in &state.refused {
+            if !RefusedOperation::OPERATIONS.contains(&operation.as_str()) {
+                return Err(StateError(format!(
+                    "refused: unknown operation `{operation}`, expected one of {:?}",
+                    RefusedOperation::OPERATIONS
+                )));
+            }
+            for (reason, n) in reasons {
+                // A zero count would add a key a single run never has.
+                if reason.is_empty() || *n == 0 {
+                    return Err(StateError(format!(
+                        "refused.{operation}: `{reason}` = {n} needs a reason and a positive count"
+                    )));
+                }
+                *self
+                    .refused
+                    .entry(operation.clone())
+                    .or_default()
+                    .entry(reason.clone())
+                    .or_insert(0) += n;
+            }
+        }
         for (mine, theirs) in self
             .service_downtime_ns
             .iter_mut()
@@ -559,7 +746,8 @@ pub struct AggregatorState {
     pub lag_at_horizon_ns: MomentsState,
     pub dr_active_ns: MomentsState,
     pub decisions: BTreeMap<String, u64>,
-    pub refused_operations: u64,
+    /// Refused lifecycle operations: operation → reason → count (> 0).
+    pub refused: BTreeMap<String, BTreeMap<String, u64>>,
     /// Per service (scenario order), per class name: total downtime ns (decimal).
     pub service_downtime_ns: Vec<BTreeMap<String, String>>,
     /// Histogram name → base64 of its V2 serialisation.
@@ -572,10 +760,28 @@ pub struct AggregatorState {
 pub struct ClassState {
     pub incidents: u64,
     pub interrupted: u64,
+    pub disruptive: u64,
+    pub rto_zero: u64,
     pub unresolved: u64,
     pub lost_writes: u64,
     pub lost_bytes: u64,
     pub with_loss: u64,
+    /// RPO and RTO over every incident of the class.
+    pub all: RealisedState,
+    /// RPO and RTO over the disruptive incidents.
+    pub disruptive_only: RealisedState,
+    /// Time without service charged to the class (ns, decimal u128).
+    pub downtime_ns: String,
+    /// Decimal u128.
+    pub resync_sum_ns: String,
+    /// base64 of the V2 serialisation.
+    pub resync_ns: String,
+}
+
+/// Realised RPO and RTO of a set of incidents in a [`ClassState`].
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RealisedState {
     /// Decimal u128.
     pub rpo_sum_ns: String,
     /// Decimal u128.
@@ -615,10 +821,11 @@ fn encode_histogram(h: &Histogram<u64>) -> String {
     base64::engine::general_purpose::STANDARD.encode(bytes)
 }
 
-/// Decodes a histogram written by [`encode_histogram`] and adds its counts
-/// to `into`. Histograms of another precision are refused: adding them
-/// would re-bucket values and break bit-equality with a single run.
-fn add_encoded(into: &mut Histogram<u64>, what: &str, text: &str) -> Result<(), StateError> {
+/// Decodes a histogram written by [`encode_histogram`], adds its counts to
+/// `into` and returns how many values it held. Histograms of another
+/// precision are refused: adding them would re-bucket values and break
+/// bit-equality with a single run.
+fn add_encoded(into: &mut Histogram<u64>, what: &str, text: &str) -> Result<u64, StateError> {
     let bytes = base64::engine::general_purpose::STANDARD
         .decode(text)
         .map_err(|e| StateError(format!("histogram {what}: bad base64: {e}")))?;
@@ -633,7 +840,8 @@ fn add_encoded(into: &mut Histogram<u64>, what: &str, text: &str) -> Result<(), 
         )));
     }
     into.add(&h)
-        .map_err(|e| StateError(format!("histogram {what}: {e:?}")))
+        .map_err(|e| StateError(format!("histogram {what}: {e:?}")))?;
+    Ok(h.len())
 }
 
 /// Exact first and second moments of non-negative integer samples
@@ -799,24 +1007,96 @@ impl U256 {
 /// A month for GB-month accounting: 365 d / 12.
 const SECONDS_PER_MONTH: f64 = 365.0 * 86_400.0 / 12.0;
 
-/// How long `behaviour` keeps a service down during `incident`: a service
-/// that fails over is down exactly while the environment is; one that waits
-/// for the primary region is down for the whole region outage (to the
-/// horizon if unrepaired), however quickly the environment failed over.
-fn service_downtime_ns(behaviour: ServiceBehaviour, incident: &Incident, horizon_ns: u64) -> u64 {
-    let waits_for_primary = matches!(
+/// Services that stay down while the home region is out, however quickly
+/// the environment fails over.
+fn waits_for_primary(behaviour: ServiceBehaviour) -> bool {
+    matches!(
         behaviour,
         ServiceBehaviour::UnavailableUntilPrimary | ServiceBehaviour::NotSupported
-    );
-    if waits_for_primary && incident.class == IncidentClass::Region {
-        incident
-            .end_ns
-            .unwrap_or(horizon_ns)
-            .saturating_sub(incident.start_ns)
-            .max(incident.rto_ns)
-    } else {
-        incident.rto_ns
+    )
+}
+
+/// Sorted, disjoint union of half-open intervals (ns).
+fn union(mut intervals: Vec<(u64, u64)>) -> Vec<(u64, u64)> {
+    intervals.sort_unstable();
+    let mut out: Vec<(u64, u64)> = Vec::with_capacity(intervals.len());
+    for (start, end) in intervals.into_iter().filter(|(s, e)| e > s) {
+        match out.last_mut() {
+            Some(last) if start <= last.1 => last.1 = last.1.max(end),
+            _ => out.push((start, end)),
+        }
     }
+    out
+}
+
+/// Time a service is down in one replication (ns), per incident class. A
+/// service that fails over is down exactly while the environment is (the
+/// downtime spans); one that waits for the primary region is down during
+/// the union of those spans and the home region's outages (to the horizon if
+/// unrepaired). Each instant counts once, so the total never exceeds the
+/// horizon: a region-outage instant for the region class, any other for the
+/// class of the incident its span is charged to (the earlier span, should
+/// spans overlap). Classes without downtime are left out.
+fn service_downtime_ns(
+    waits_for_primary: bool,
+    o: &ReplicationOutcome,
+) -> BTreeMap<IncidentClass, u64> {
+    let horizon = o.horizon_ns;
+    let mut per_class = BTreeMap::new();
+    let mut charge = |class: IncidentClass, ns: u64| {
+        if ns > 0 {
+            *per_class.entry(class).or_insert(0) += ns;
+        }
+    };
+    let region = if waits_for_primary {
+        union(
+            o.incidents
+                .iter()
+                .filter(|i| i.class == IncidentClass::Region)
+                .map(|i| {
+                    (
+                        i.start_ns.min(horizon),
+                        i.end_ns.unwrap_or(horizon).min(horizon),
+                    )
+                })
+                .collect(),
+        )
+    } else {
+        Vec::new()
+    };
+    charge(
+        IncidentClass::Region,
+        region.iter().map(|(s, e)| e - s).sum(),
+    );
+    let class_of: BTreeMap<u32, IncidentClass> =
+        o.incidents.iter().map(|i| (i.seq, i.class)).collect();
+    let mut spans: Vec<_> = o.downtime.iter().collect();
+    spans.sort_by_key(|s| (s.start_ns, s.end_ns));
+    // Spans are taken in start order; `reach` is the end of the time already
+    // counted, so the new parts [start, end) are disjoint and increasing and
+    // one pass over the region outages (`next`) finds their overlaps.
+    let (mut reach, mut next) = (0, 0);
+    for span in spans {
+        let start = span.start_ns.max(reach);
+        let end = span.end_ns.min(horizon);
+        if end <= start {
+            continue;
+        }
+        reach = end;
+        while next < region.len() && region[next].1 <= start {
+            next += 1;
+        }
+        let covered: u64 = region[next..]
+            .iter()
+            .take_while(|(s, _)| *s < end)
+            .map(|&(s, e)| e.min(end) - s.max(start))
+            .sum();
+        let class = *class_of
+            .get(&span.incident)
+            .expect("a downtime span is charged to an incident of its replication");
+        charge(class, end - start - covered);
+    }
+    per_class
 }
 
 /// Quantile in ns; an HDR bucket reports its highest equivalent value, at
@@ -874,8 +1154,12 @@ pub struct Summary {
     pub emergency: Emergency,
     /// Link incidents: time from their end until the backlog drained (seconds).
     pub link_catch_up_s: Option<Quantiles>,
-    /// Lifecycle operations refused (disable while failed over, drill while seeding, ...).
+    /// Lifecycle operations refused (disable while failed over, drill while
+    /// seeding, ...): the total of `refused`.
     pub refused_operations: u64,
+    /// Refused operations by operation (`enable`, `drill`, `disable`) and
+    /// reason (`seeding`, `region-down`, ...).
+    pub refused: BTreeMap<String, BTreeMap<String, u64>>,
     pub capacity: CapacitySummary,
     pub services: Vec<ServiceSummary>,
     /// Rare-event mode (`failures.regions.conditioned`): the annual figures.
@@ -898,9 +1182,9 @@ pub struct Conditioning {
 
 /// (incidents, lost writes, RTO sum in ns) of the region class.
 fn classes_for_conditioning(classes: &BTreeMap<IncidentClass, ClassTotals>) -> (u64, u64, u128) {
-    classes
-        .get(&IncidentClass::Region)
-        .map_or((0, 0, 0), |c| (c.incidents, c.lost_writes, c.rto_sum_ns))
+    classes.get(&IncidentClass::Region).map_or((0, 0, 0), |c| {
+        (c.incidents, c.lost_writes, c.all.rto_sum_ns)
+    })
 }
 
 fn conditioning(scenario: &Scenario, (n, lost, rto_ns): &(u64, u64, u128)) -> Option<Conditioning> {
@@ -956,18 +1240,22 @@ pub struct ServiceSummary {
     pub behaviour: ServiceBehaviour,
     /// The seed's statement behind the behaviour.
     pub note: String,
-    /// Mean downtime per replication (seconds), per incident class.
+    /// Mean downtime per replication (seconds), per incident class: each
+    /// instant without the service counted once (see `service_downtime_ns`).
     pub downtime_s_per_run: BTreeMap<String, f64>,
-    /// 1 − downtime / horizon (overlapping incidents counted once each).
+    /// 1 − downtime / horizon, the downtime being the union of the intervals.
     pub availability: f64,
 }
 
 #[derive(Clone, Debug, Serialize, PartialEq)]
 pub struct ClassSummary {
     pub incidents: u64,
-    /// Incidents that stopped writes.
+    /// Incidents that stopped writes themselves.
     pub interrupted: u64,
-    /// Incidents with RTO 0 (service never stopped because of them).
+    /// Incidents that stopped writes or began while they were stopped
+    /// (`Incident::disruptive`): those targets are judged over by default.
+    pub disruptive: u64,
+    /// Incidents with RTO 0 (writes were not stopped while they were active).
     pub rto_zero: u64,
     /// Incidents whose interruption was still open at the horizon (RTO censored).
     pub unresolved_at_horizon: u64,
@@ -975,10 +1263,21 @@ pub struct ClassSummary {
     pub with_loss: u64,
     pub lost_writes: u64,
     pub lost_bytes: u64,
-    /// Realised RPO per incident (seconds).
+    /// Realised RPO per incident (seconds), over every incident.
     pub rpo_s: Quantiles,
-    /// Realised RTO per incident (seconds).
+    /// Realised RTO per incident (seconds), over every incident.
     pub rto_s: Quantiles,
+    /// Realised RPO (seconds) over the disruptive incidents.
+    pub disruptive_rpo_s: Quantiles,
+    /// Realised RTO (seconds) over the disruptive incidents: the figure
+    /// users feel (most zone incidents never stop writes, RTO 0).
+    pub disruptive_rto_s: Quantiles,
+    /// Mean time without service charged to the class per replication
+    /// (seconds); over the classes it adds up to `downtime_s.mean`.
+    pub downtime_s_per_run: f64,
+    /// Failback and drill return: duration of the reverse resync (seconds);
+    /// `null` for other classes.
+    pub resync_s: Option<Quantiles>,
 }
 
 /// Distribution summary in seconds. `mean` is exact; the quantiles come
@@ -1051,13 +1350,19 @@ impl Interval {
 pub struct TargetResult {
     pub class: String,
     pub metric: String,
+    /// `disruptive` or `all`: the incidents the target is judged over.
+    pub basis: String,
     pub target_s: f64,
     /// Share of incidents that must meet the target.
     pub quantile: f64,
-    /// The `quantile` of the realised metric; `null` when the class had no incident.
+    /// The `quantile` of the realised metric over the judged incidents;
+    /// `null` when there was none.
     pub observed_s: Option<f64>,
+    /// Incidents judged (those of the class on the basis).
     pub incidents: u64,
-    /// Share of incidents whose realised metric was at most the target.
+    /// Every incident of the class, judged or not.
+    pub class_incidents: u64,
+    /// Share of the judged incidents whose realised metric was at most the target.
     pub share_met: f64,
     /// `share_met >= quantile` (vacuously true with no incident).
     pub met: bool,
@@ -1071,7 +1376,7 @@ impl Summary {
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
 
     /// Arithmetic identities, hex round trip, and the rounding of `to_f64`
@@ -1098,6 +1403,413 @@ mod tests {
         assert_eq!(above.to_f64(), 2f64.powi(200) + 2f64.powi(148));
         assert_eq!(U256::from_u128(12345).to_f64(), 12345.0);
         assert_eq!(sq.to_f64(), 2f64.powi(256));
+    }
+
+    use crate::incident::DowntimeSpan;
+    use crate::scenario::REFERENCE_SCENARIO;
+    use crate::time::SimDuration;
+
+    pub(crate) const S: u64 = 1_000_000_000;
+
+    /// The reference scenario with the given targets and services.
+    pub(crate) fn scenario(targets: Vec<Target>, behaviours: &[ServiceBehaviour]) -> Scenario {
+        let mut sc = crate::scenario::parse_str(REFERENCE_SCENARIO, "t.toml")
+            .unwrap()
+            .scenario;
+        sc.targets = targets;
+        sc.services = behaviours
+            .iter()
+            .map(|&behaviour| Service {
+                name: behaviour.name().to_string(),
+                behaviour,
+                note: String::new(),
+            })
+            .collect();
+        sc
+    }
+
+    /// An incident of `class` starting at `start_s`, repaired 100 s later,
+    /// that never stopped writes; tests set the fields they need.
+    pub(crate) fn incident(seq: u32, class: IncidentClass, start_s: u64) -> Incident {
+        Incident {
+            run: 0,
+            seq,
+            class,
+            scope: "x".into(),
+            scheduled: false,
+            start_ns: start_s * S,
+            end_ns: Some((start_s + 100) * S),
+            interruption_start_ns: None,
+            interruption_end_ns: None,
+            rto_ns: 0,
+            overlaps: None,
+            downtime_ns: 0,
+            rpo_ns: 0,
+            lost_writes: 0,
+            lost_bytes: 0,
+            recovery: "none-needed",
+            last_sync_ns: None,
+            shown_loss_ns: None,
+            decision: None,
+            catch_up_ns: None,
+            resync_ns: None,
+        }
+    }
+
+    /// It stopped writes for `rto_s`, all of it charged to it.
+    pub(crate) fn interrupting(mut i: Incident, rto_s: u64) -> Incident {
+        i.interruption_start_ns = Some(i.start_ns);
+        i.interruption_end_ns = Some(i.start_ns + rto_s * S);
+        i.rto_ns = rto_s * S;
+        i.downtime_ns = rto_s * S;
+        i
+    }
+
+    /// A replication of `sc` with these incidents and downtime spans (s),
+    /// served whenever no span covers.
+    pub(crate) fn outcome(
+        sc: &Scenario,
+        incidents: Vec<Incident>,
+        spans: &[(u64, u64, u32)],
+    ) -> ReplicationOutcome {
+        let horizon_ns = sc.simulation.horizon.0;
+        let downtime: Vec<DowntimeSpan> = spans
+            .iter()
+            .map(|&(a, b, incident)| DowntimeSpan {
+                start_ns: a * S,
+                end_ns: b * S,
+                incident,
+            })
+            .collect();
+        let down = union(downtime.iter().map(|d| (d.start_ns, d.end_ns)).collect());
+        ReplicationOutcome {
+            run: 0,
+            incidents,
+            served_ns: horizon_ns - down.iter().map(|(a, b)| b - a).sum::<u64>(),
+            horizon_ns,
+            interruptions: 0,
+            commit_latencies_ns: vec![],
+            lag_samples_ns: vec![],
+            lag_at_horizon_ns: None,
+            seeding_ns: None,
+            dr_active_ns: 0,
+            refused: vec![],
+            downtime,
+            events: 0,
+        }
+    }
+
+    pub(crate) fn provenance() -> Provenance {
+        Provenance {
+            scenario: "t".into(),
+            requested_runs: 1,
+            architecture: "a".into(),
+        }
+    }
+
+    pub(crate) fn summarise(sc: &Scenario, outcomes: &[ReplicationOutcome]) -> Summary {
+        let mut agg = Aggregator::new(sc);
+        outcomes.iter().for_each(|o| agg.add(o));
+        agg.summary(sc, provenance())
+    }
+
+    /// Overlapping downtime spans count once (the union, not the sum), the
+    /// overlap for the earlier span's class; a service waiting for the
+    /// primary is also down for the region outage, charged to the region.
+    #[test]
+    fn service_downtime_is_the_union_of_intervals() {
+        let sc = scenario(vec![], &[]);
+        let zone = incident(0, IncidentClass::Zone, 10);
+        let mut region = incident(1, IncidentClass::Region, 20);
+        region.end_ns = Some(80 * S);
+        // zone [10, 30); region [25, 40) and [60, 70): 45 s of spans, 30 s of union.
+        let o = outcome(
+            &sc,
+            vec![zone, region],
+            &[(10, 30, 0), (25, 40, 1), (60, 70, 1)],
+        );
+        let fails_over = service_downtime_ns(false, &o);
+        assert_eq!(
+            fails_over,
+            BTreeMap::from([
+                (IncidentClass::Zone, 20 * S),
+                (IncidentClass::Region, 20 * S)
+            ])
+        );
+        // Waiting: [10, 20) zone, then the region outage [20, 80).
+        let waits = service_downtime_ns(true, &o);
+        assert_eq!(
+            waits,
+            BTreeMap::from([
+                (IncidentClass::Zone, 10 * S),
+                (IncidentClass::Region, 60 * S)
+            ])
+        );
+        let sum = |m: &BTreeMap<IncidentClass, u64>| m.values().sum::<u64>();
+        assert_eq!(sum(&fails_over), o.downtime_ns());
+    }
+
+    /// Whatever the spans and outages, a service is never down longer than
+    /// the horizon: an unrepaired region outage runs to the horizon, and
+    /// spans past it are cut there.
+    #[test]
+    fn service_downtime_never_exceeds_the_horizon() {
+        let sc = scenario(
+            vec![],
+            &[ServiceBehaviour::FailsOver, ServiceBehaviour::NotSupported],
+        );
+        let h = sc.simulation.horizon.0 / S;
+        let mut region = incident(1, IncidentClass::Region, 5);
+        region.end_ns = None;
+        let mut early = incident(0, IncidentClass::Region, 0);
+        early.end_ns = Some(50 * S);
+        let mut o = outcome(&sc, vec![early, region], &[(0, h, 0), (1, 30, 1)]);
+        o.downtime[0].end_ns = (h + 1000) * S;
+        o.served_ns = 0;
+        let s = summarise(&sc, &[o]);
+        for svc in &s.services {
+            let total: f64 = svc.downtime_s_per_run.values().sum();
+            assert_eq!(total, h as f64, "{}", svc.name);
+            assert_eq!(svc.availability, 0.0, "{}", svc.name);
+        }
+        assert_eq!(s.services[1].downtime_s_per_run["region"], h as f64);
+    }
+
+    /// A target is judged over its basis: the disruptive incidents (stopped
+    /// writes, or began while stopped) by default, every incident with `all`.
+    #[test]
+    fn targets_are_judged_over_their_basis() {
+        let target = |basis| Target {
+            class: IncidentClass::Zone,
+            metric: Metric::Rto,
+            value: SimDuration(300 * S),
+            quantile: 0.75,
+            basis,
+        };
+        let sc = scenario(
+            vec![target(TargetBasis::Disruptive), target(TargetBasis::All)],
+            &[],
+        );
+        let quiet = incident(0, IncidentClass::Zone, 10);
+        let quiet2 = incident(1, IncidentClass::Zone, 20);
+        let stop = interrupting(incident(2, IncidentClass::Zone, 1000), 60);
+        let mut joined = incident(3, IncidentClass::Zone, 1030);
+        joined.overlaps = Some(2);
+        joined.rto_ns = 600 * S;
+        let o = outcome(&sc, vec![quiet, quiet2, stop, joined], &[(1000, 1060, 2)]);
+        let s = summarise(&sc, &[o]);
+        let [d, a] = [&s.targets[0], &s.targets[1]];
+        assert_eq!(
+            (d.basis.as_str(), d.incidents, d.class_incidents),
+            ("disruptive", 2, 4)
+        );
+        assert_eq!(
+            (a.basis.as_str(), a.incidents, a.class_incidents),
+            ("all", 4, 4)
+        );
+        assert_eq!((d.share_met, d.met), (0.5, false));
+        assert_eq!((a.share_met, a.met), (0.75, true));
+        // p75 of {60, 600} vs of {0, 0, 60, 600} (HDR: within 0.1%).
+        assert!(
+            (d.observed_s.unwrap() - 600.0).abs() < 0.6,
+            "{:?}",
+            d.observed_s
+        );
+        assert!(
+            (a.observed_s.unwrap() - 60.0).abs() < 0.06,
+            "{:?}",
+            a.observed_s
+        );
+        let z = &s.classes["zone"];
+        assert_eq!(
+            (z.incidents, z.interrupted, z.disruptive, z.rto_zero),
+            (4, 1, 2, 2)
+        );
+        assert_eq!(z.disruptive_rto_s.count, 2);
+        assert!((z.disruptive_rto_s.mean - 330.0).abs() < 1e-9);
+        assert_eq!(z.rto_s.p50, 0.0);
+        assert!(z.disruptive_rto_s.p50 >= 60.0);
+        // No disruptive incident judged: nothing observed, vacuously met.
+        let calm = outcome(&sc, vec![incident(0, IncidentClass::Zone, 10)], &[]);
+        let s = summarise(&sc, &[calm]);
+        assert_eq!((s.targets[0].incidents, s.targets[0].observed_s), (0, None));
+        assert!(s.targets[0].met);
+        assert_eq!(s.targets[1].observed_s, Some(0.0));
+    }
+
+    /// Refused operations are counted by operation and reason, with a total.
+    #[test]
+    fn refused_operations_are_counted_by_operation_and_reason() {
+        let sc = scenario(vec![], &[]);
+        let mut o = outcome(&sc, vec![], &[]);
+        for (operation, reason) in [
+            ("drill", "seeding"),
+            ("drill", "region-down"),
+            ("drill", "seeding"),
+            ("disable", "failed-over"),
+        ] {
+            o.refused.push(RefusedOperation {
+                run: 0,
+                at_ns: 0,
+                operation,
+                reason,
+            });
+        }
+        let s = summarise(&sc, &[o.clone(), o]);
+        assert_eq!(s.refused_operations, 8);
+        assert_eq!(
+            s.refused,
+            BTreeMap::from([
+                (
+                    "disable".to_string(),
+                    BTreeMap::from([("failed-over".to_string(), 2)])
+                ),
+                (
+                    "drill".to_string(),
+                    BTreeMap::from([("region-down".to_string(), 2), ("seeding".to_string(), 4)])
+                ),
+            ])
+        );
+    }
+
+    /// Downtime charged per class adds up to the downtime; resync back is
+    /// summarised for the classes that have one.
+    #[test]
+    fn downtime_per_class_adds_up_and_resync_is_summarised() {
+        let sc = scenario(vec![], &[]);
+        let region = interrupting(incident(0, IncidentClass::Region, 10), 40);
+        let mut back = interrupting(incident(1, IncidentClass::Failback, 500), 20);
+        back.resync_ns = Some(100 * S);
+        let mut back2 = interrupting(incident(1, IncidentClass::Failback, 500), 20);
+        back2.resync_ns = Some(300 * S);
+        let a = outcome(&sc, vec![region, back], &[(10, 50, 0), (500, 520, 1)]);
+        let b = outcome(&sc, vec![back2], &[(500, 520, 1)]);
+        let s = summarise(&sc, &[a, b]);
+        let per_class: f64 = s.classes.values().map(|c| c.downtime_s_per_run).sum();
+        assert_eq!(per_class, 40.0);
+        assert_eq!(s.downtime_s.mean, 40.0);
+        assert_eq!(s.classes["region"].downtime_s_per_run, 20.0);
+        let r = s.classes["failback"].resync_s.as_ref().unwrap();
+        assert_eq!((r.count, r.mean), (2, 200.0));
+        assert!(s.classes["region"].resync_s.is_none());
+    }
+
+    pub(crate) fn mixed_outcomes(sc: &Scenario) -> Vec<ReplicationOutcome> {
+        let mut joined = incident(2, IncidentClass::Region, 30);
+        joined.overlaps = Some(0);
+        joined.rto_ns = 70 * S;
+        joined.downtime_ns = 60 * S;
+        let mut back = interrupting(incident(3, IncidentClass::DrillReturn, 900), 15);
+        back.resync_ns = Some(77 * S);
+        let mut a = outcome(
+            sc,
+            vec![
+                interrupting(incident(0, IncidentClass::Zone, 10), 20),
+                incident(1, IncidentClass::Zone, 15),
+                joined,
+                back,
+            ],
+            &[(10, 30, 0), (30, 100, 2), (900, 915, 3)],
+        );
+        a.refused.push(RefusedOperation {
+            run: 0,
+            at_ns: 5,
+            operation: "drill",
+            reason: "seeding",
+        });
+        let mut b = outcome(
+            sc,
+            vec![interrupting(incident(0, IncidentClass::Zone, 10), 5)],
+            &[(10, 15, 0)],
+        );
+        b.run = 1;
+        vec![a, b]
+    }
+
+    /// Folding replications in two aggregators and absorbing one state into
+    /// the other gives the same summary as one aggregator (what merge needs),
+    /// and the state survives its JSON round trip.
+    #[test]
+    fn absorbed_state_carries_every_new_total() {
+        let target = Target {
+            class: IncidentClass::Zone,
+            metric: Metric::Rto,
+            value: SimDuration(10 * S),
+            quantile: 0.5,
+            basis: TargetBasis::Disruptive,
+        };
+        let sc = scenario(vec![target], &[ServiceBehaviour::UnavailableUntilPrimary]);
+        let outcomes = mixed_outcomes(&sc);
+        let mut one = Aggregator::new(&sc);
+        outcomes.iter().for_each(|o| one.add(o));
+        let mut first = Aggregator::new(&sc);
+        first.add(&outcomes[0]);
+        let mut second = Aggregator::new(&sc);
+        second.add(&outcomes[1]);
+        let text = serde_json::to_string(&second.to_state()).unwrap();
+        first.absorb(&serde_json::from_str(&text).unwrap()).unwrap();
+        assert_eq!(first.to_state(), one.to_state());
+        let merged = first.summary(&sc, provenance());
+        assert_eq!(merged, one.summary(&sc, provenance()));
+        assert_eq!(merged.refused_operations, 1);
+        assert_eq!(merged.classes["zone"].disruptive, 2);
+        assert_eq!(
+            merged.classes["drill-return"]
+                .resync_s
+                .as_ref()
+                .unwrap()
+                .count,
+            1
+        );
+        assert_eq!(merged.targets[0].incidents, 2);
+    }
+
+    /// A state whose counters contradict its histograms, or that counts an
+    /// unknown operation or a zero, is refused.
+    #[test]
+    fn absorb_refuses_inconsistent_new_totals() {
+        let sc = scenario(vec![], &[]);
+        let mut agg = Aggregator::new(&sc);
+        mixed_outcomes(&sc).iter().for_each(|o| agg.add(o));
+        let good = agg.to_state();
+        let refuse = |change: &dyn Fn(&mut AggregatorState), needle: &str| {
+            let mut bad = good.clone();
+            change(&mut bad);
+            let e = Aggregator::new(&sc).absorb(&bad).unwrap_err().0;
+            assert!(e.contains(needle), "{e}");
+        };
+        refuse(
+            &|s| {
+                let zone = s.classes.get_mut("zone").unwrap();
+                zone.disruptive = 1;
+                zone.interrupted = 1;
+            },
+            "zone.disruptive_only.rpo_ns holds 2 incidents, its counter 1",
+        );
+        refuse(
+            &|s| s.classes.get_mut("zone").unwrap().disruptive = 9,
+            "≤ 9 disruptive ≤ 3 incidents",
+        );
+        refuse(
+            &|s| {
+                s.refused
+                    .insert("enabel".into(), BTreeMap::from([("x".into(), 1)]));
+            },
+            "unknown operation `enabel`",
+        );
+        refuse(
+            &|s| {
+                s.refused
+                    .get_mut("drill")
+                    .unwrap()
+                    .insert("seeding".into(), 0);
+            },
+            "needs a reason and a positive count",
+        );
+        refuse(
+            &|s| s.classes.get_mut("zone").unwrap().downtime_ns = "-1".into(),
+            "zone.downtime_ns",
+        );
     }
 
     #[test]

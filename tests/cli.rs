@@ -81,15 +81,34 @@ fn summary_json_has_the_documented_keys() {
     }
     let zone = &v["classes"]["zone"];
     for q in ["mean", "p50", "p90", "p99", "p999", "max"] {
-        assert!(
-            zone["rpo_s"][q].is_number() && zone["rto_s"][q].is_number(),
-            "{q}"
-        );
+        for m in ["rpo_s", "rto_s", "disruptive_rpo_s", "disruptive_rto_s"] {
+            assert!(zone[m][q].is_number(), "{m}.{q}");
+        }
     }
+    for key in [
+        "incidents",
+        "interrupted",
+        "disruptive",
+        "rto_zero",
+        "downtime_s_per_run",
+    ] {
+        assert!(zone[key].is_number(), "classes.zone.{key}");
+    }
+    assert!(zone["resync_s"].is_null());
+    assert!(v["refused_operations"].is_u64() && v["refused"].is_object());
     assert!(v["availability"]["mean"].is_number());
     assert!(v["availability"]["ci95"].is_array());
     let t = &v["targets"][0];
-    for key in ["class", "metric", "target_s", "observed_s", "met"] {
+    assert_eq!(t["basis"], "disruptive");
+    for key in [
+        "class",
+        "metric",
+        "target_s",
+        "observed_s",
+        "incidents",
+        "class_incidents",
+        "met",
+    ] {
         assert!(t.get(key).is_some(), "target lacks {key}");
     }
     std::fs::remove_dir_all(dir).unwrap();

@@ -141,7 +141,12 @@ fn shards_merge_byte_identical_to_the_single_run_reference() {
 
 #[test]
 fn shards_merge_byte_identical_with_dr_decisions_and_lag_histograms() {
-    let text = dr_text();
+    // An `enable` while DR is already on is refused in every replication,
+    // so the refused-operation counts go through the merge too.
+    let text = format!(
+        "{}\n[[operations]]\nkind = \"enable\"\nat = \"1d\"\n",
+        dr_text()
+    );
     check_sharding("dr", &text, DR_FILE, 1200, &[2, 3, 7]);
     let summary: serde_json::Value = serde_json::from_slice(
         &std::fs::read(dir_path("dr", "n3-merged").join("summary.json")).unwrap(),
@@ -155,6 +160,16 @@ fn shards_merge_byte_identical_with_dr_decisions_and_lag_histograms() {
             > 0
     );
     assert!(summary["replication_lag_s"]["count"].as_u64().unwrap() > 0);
+    assert_eq!(summary["refused"]["enable"]["already-enabled"], 1200);
+    for class in ["failback", "drill-return"] {
+        assert!(
+            summary["classes"][class]["resync_s"]["count"]
+                .as_u64()
+                .unwrap()
+                > 0
+        );
+    }
+    assert!(summary["classes"]["zone"]["disruptive"].as_u64().unwrap() > 0);
 }
 
 fn dir_path(test: &str, label: &str) -> PathBuf {

@@ -127,6 +127,82 @@ fn unknown_key_suggests_the_nearest() {
     );
 }
 
+/// A target's basis is `disruptive` or `all`; anything else names both.
+#[test]
+fn unknown_target_basis_names_the_allowed_ones() {
+    let from = "quantile = 0.99 ";
+    assert_error(
+        from,
+        "quantile = 0.99\nbasis = \"disruptve\" ",
+        "targets.zone.basis",
+        "expected one of `disruptive`, `all`",
+    );
+    assert!(error_for(from, "quantile = 0.99\nbasis = \"disruptve\" ")
+        .contains("did you mean `disruptive`?"));
+    assert_error(
+        from,
+        "quantile = 0.99\nbasis = \"every\" ",
+        "targets.zone.basis",
+        "unknown target basis `every`",
+    );
+    assert_error(
+        from,
+        "quantile = 0.99\nbasis = 1 ",
+        "targets.zone.basis",
+        "expected a string",
+    );
+}
+
+/// Without `basis` a target is judged over the disruptive incidents; `all`
+/// restores the judgement over every incident of the class.
+#[test]
+fn target_basis_defaults_to_disruptive() {
+    use drsim::scenario::TargetBasis;
+    let sc = parse_str(REFERENCE_SCENARIO, "ok.toml").unwrap();
+    assert!(!sc.scenario.targets.is_empty());
+    assert!(sc
+        .scenario
+        .targets
+        .iter()
+        .all(|t| t.basis == TargetBasis::Disruptive));
+    let text =
+        REFERENCE_SCENARIO.replacen("quantile = 0.99 ", "quantile = 0.99\nbasis = \"all\" ", 1);
+    let sc = parse_str(&text, "ok.toml").unwrap();
+    assert!(sc
+        .scenario
+        .targets
+        .iter()
+        .all(|t| t.basis == TargetBasis::All));
+}
+
+/// A drill's switch back has its own target table: `failback` is only the
+/// switch back after an emergency failover.
+#[test]
+fn drill_return_targets_are_their_own_class() {
+    use drsim::incident::IncidentClass;
+    let text = REFERENCE_SCENARIO.replacen(
+        "[targets.zone]",
+        "[targets.drill-return]\nrto = \"15m\"\n\n[targets.zone]",
+        1,
+    );
+    let sc = parse_str(&text, "ok.toml").unwrap().scenario;
+    let classes: Vec<IncidentClass> = sc.targets.iter().map(|t| t.class).collect();
+    assert_eq!(
+        classes,
+        [
+            IncidentClass::Zone,
+            IncidentClass::Zone,
+            IncidentClass::DrillReturn
+        ]
+    );
+    assert_error(
+        "[targets.zone]",
+        "[targets.drill_return]",
+        "targets.drill_return",
+        "did you mean `drill-return`?",
+    );
+}
+
 #[test]
 fn unknown_region_and_type_suggest_the_nearest() {
     assert_error(

@@ -3,6 +3,7 @@
 use crate::metrics::{Quantiles, Summary};
 use crate::time::format_seconds;
 use crate::units::format_bytes;
+use std::collections::BTreeMap;
 use std::fmt::Write;
 
 fn q3(q: &Quantiles) -> [String; 3] {
@@ -37,32 +38,70 @@ pub fn render(s: &Summary) -> String {
     );
     let _ = writeln!(out, "{}", s.architecture);
     let _ = writeln!(out);
+    render_classes(&mut out, s);
+    let _ = writeln!(out);
+    let ci = s
+        .availability
+        .ci95
+        .map(|[lo, hi]| format!(" (95% CI {} – {})", percent(lo), percent(hi)))
+        .unwrap_or_default();
+    let _ = writeln!(out, "availability   {}{}", percent(s.availability.mean), ci);
+    let by_class: Vec<String> = s
+        .classes
+        .iter()
+        .filter(|(_, c)| c.downtime_s_per_run > 0.0)
+        .map(|(k, c)| format!("{k} {}", format_seconds(c.downtime_s_per_run)))
+        .collect();
     let _ = writeln!(
         out,
-        "{:<8} {:>9} {:>11} {:>9} {:>9} {:>9} {:>9} {:>9} {:>9} {:>12}",
+        "downtime/run   {} mean · incidents/run {:.2} mean",
+        format_seconds(s.downtime_s.mean),
+        s.incidents_per_run.mean
+    );
+    // With one class the split would only repeat the total.
+    if by_class.len() > 1 {
+        let _ = writeln!(out, "  charged to   {}", by_class.join(" · "));
+    }
+    render_details(&mut out, s);
+    render_services(&mut out, s);
+    render_targets(&mut out, s);
+    out
+}
+
+/// The per-class table: RPO over every incident (a loss is a loss), RTO over
+/// the disruptive incidents (over all of them the p50 of a zone class is 0
+/// and says nothing); `summary.json` has both bases.
+fn render_classes(out: &mut String, s: &Summary) {
+    let _ = writeln!(
+        out,
+        "{:<12} {:>9} {:>10} {:>9} {:>9} {:>9} {:>9} {:>9} {:>9} {:>12}",
         "class",
         "incidents",
-        "interrupted",
+        "disruptive",
         "RPO p50",
         "RPO p99",
         "RPO max",
-        "RTO p50",
-        "RTO p99",
-        "RTO max",
+        "RTO* p50",
+        "RTO* p99",
+        "RTO* max",
         "lost writes"
     );
     for (name, c) in &s.classes {
         let [rp50, rp99, rmax] = q3(&c.rpo_s);
-        let [tp50, tp99, tmax] = q3(&c.rto_s);
+        let [tp50, tp99, tmax] = if c.disruptive == 0 {
+            ["-", "-", "-"].map(String::from)
+        } else {
+            q3(&c.disruptive_rto_s)
+        };
         let _ = writeln!(
             out,
-            "{:<8} {:>9} {:>11} {:>9} {:>9} {:>9} {:>9} {:>9} {:>9} {:>12}",
-            name, c.incidents, c.interrupted, rp50, rp99, rmax, tp50, tp99, tmax, c.lost_writes
+            "{:<12} {:>9} {:>10} {:>9} {:>9} {:>9} {:>9} {:>9} {:>9} {:>12}",
+            name, c.incidents, c.disruptive, rp50, rp99, rmax, tp50, tp99, tmax, c.lost_writes
         );
         if c.lost_bytes > 0 {
             let _ = writeln!(
                 out,
-                "{:<8} {} incidents lost data, {} in all",
+                "{:<12} {} incidents lost data, {} in all",
                 "",
                 c.with_loss,
                 format_bytes(c.lost_bytes as f64)
@@ -71,20 +110,16 @@ pub fn render(s: &Summary) -> String {
     }
     if s.classes.is_empty() {
         let _ = writeln!(out, "(no incidents in any replication)");
+    } else {
+        let _ = writeln!(
+            out,
+            "* RTO over the disruptive incidents: those that stopped writes or began while they were stopped"
+        );
     }
-    let _ = writeln!(out);
-    let ci = s
-        .availability
-        .ci95
-        .map(|[lo, hi]| format!(" (95% CI {} – {})", percent(lo), percent(hi)))
-        .unwrap_or_default();
-    let _ = writeln!(out, "availability   {}{}", percent(s.availability.mean), ci);
-    let _ = writeln!(
-        out,
-        "downtime/run   {} mean · incidents/run {:.2} mean",
-        format_seconds(s.downtime_s.mean),
-        s.incidents_per_run.mean
-    );
+}
+
+/// One line per figure that applies to the scenario (latency, lag, DR, ...).
+fn render_details(out: &mut String, s: &Summary) {
     if s.commit_latency_s.count > 0 {
         let _ = writeln!(
             out,
@@ -150,8 +185,28 @@ pub fn render(s: &Summary) -> String {
             format_seconds(c.region_downtime_s_per_year)
         );
     }
+    let resync: Vec<String> = s
+        .classes
+        .iter()
+        .filter_map(|(k, c)| c.resync_s.as_ref().map(|r| (k, r)))
+        .map(|(k, r)| {
+            format!(
+                "{k} mean {} · p99 {} · max {}",
+                format_seconds(r.mean),
+                format_seconds(r.p99),
+                format_seconds(r.max)
+            )
+        })
+        .collect();
+    if !resync.is_empty() {
+        let _ = writeln!(out, "resync back    {}", resync.join(" · "));
+    }
     if s.refused_operations > 0 {
-        let _ = writeln!(out, "refused operations {}", s.refused_operations);
+        let _ = writeln!(
+            out,
+            "refused operations  {}",
+            refused(s.refused_operations, &s.refused)
+        );
     }
     let secondary: f64 = s
         .capacity
@@ -168,6 +223,9 @@ pub fn render(s: &Summary) -> String {
             .map(|c| format!(" · cost {c:.2} per run"))
             .unwrap_or_default()
     );
+}
+
+fn render_services(out: &mut String, s: &Summary) {
     if !s.services.is_empty() {
         let _ = writeln!(out);
         let _ = writeln!(
@@ -192,23 +250,61 @@ pub fn render(s: &Summary) -> String {
             );
         }
     }
-    if !s.targets.is_empty() {
-        let _ = writeln!(out);
-        let _ = writeln!(out, "targets");
-        for t in &s.targets {
-            let _ = writeln!(
-                out,
-                "  {:<6} {} ≤ {:<8} for {:>5.1}% of incidents: met by {:>7.3}% (p{} observed {:<8}) {}",
-                t.class,
-                t.metric.to_uppercase(),
-                format_seconds(t.target_s),
-                t.quantile * 100.0,
-                t.share_met * 100.0,
-                trim_quantile(t.quantile),
-                t.observed_s.map_or("-".into(), format_seconds),
-                if t.met { "MET" } else { "MISSED" }
-            );
+}
+
+/// Each target with the incidents it is judged over: `7,791 disruptive
+/// incidents`, or `20,273 incidents (all)` for `basis = "all"`.
+fn render_targets(out: &mut String, s: &Summary) {
+    if s.targets.is_empty() {
+        return;
+    }
+    let _ = writeln!(out);
+    let _ = writeln!(out, "targets");
+    let width = s.targets.iter().map(|t| t.class.len()).max().unwrap_or(0);
+    for t in &s.targets {
+        let judged = if t.basis == "all" {
+            format!("{} incidents (all)", thousands(t.incidents))
+        } else {
+            format!("{} {} incidents", thousands(t.incidents), t.basis)
+        };
+        let _ = writeln!(
+            out,
+            "  {:<width$} {} ≤ {:<8} for {:>5.1}% of {judged}: met by {:>7.3}% (p{} observed {:<8}) {}",
+            t.class,
+            t.metric.to_uppercase(),
+            format_seconds(t.target_s),
+            t.quantile * 100.0,
+            t.share_met * 100.0,
+            trim_quantile(t.quantile),
+            t.observed_s.map_or("-".into(), format_seconds),
+            if t.met { "MET" } else { "MISSED" }
+        );
+    }
+}
+
+/// `9 · drill 7 (seeding 5, region-down 2) · disable 2 (failed-over 2)`:
+/// the total, then per operation its reasons, most frequent first.
+fn refused(total: u64, by_operation: &BTreeMap<String, BTreeMap<String, u64>>) -> String {
+    let mut parts = vec![total.to_string()];
+    for (operation, reasons) in by_operation {
+        let mut reasons: Vec<(&String, &u64)> = reasons.iter().collect();
+        reasons.sort_by(|a, b| b.1.cmp(a.1).then(a.0.cmp(b.0)));
+        let n: u64 = reasons.iter().map(|(_, n)| **n).sum();
+        let listed: Vec<String> = reasons.iter().map(|(r, n)| format!("{r} {n}")).collect();
+        parts.push(format!("{operation} {n} ({})", listed.join(", ")));
+    }
+    parts.join(" · ")
+}
+
+/// `20273` → `20,273`.
+fn thousands(n: u64) -> String {
+    let digits = n.to_string();
+    let mut out = String::with_capacity(digits.len() + digits.len() / 3);
+    for (i, ch) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
+            out.push(',');
         }
+        out.push(ch);
     }
     out
 }
@@ -216,4 +312,86 @@ pub fn render(s: &Summary) -> String {
 fn trim_quantile(q: f64) -> String {
     let s = format!("{}", q * 100.0);
     s.trim_end_matches(".0").to_string()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::incident::{IncidentClass, Metric};
+    use crate::metrics::tests::{mixed_outcomes, scenario, summarise, S};
+    use crate::scenario::{ServiceBehaviour, Target, TargetBasis};
+    use crate::time::SimDuration;
+
+    /// The lines that carry the incident accounting, for a hand-made pair of
+    /// replications: RTO columns over the disruptive incidents, downtime per
+    /// class, resync back, refused operations by reason, target basis.
+    #[test]
+    fn report_shows_the_disruptive_accounting() {
+        let target = |metric, basis| Target {
+            class: IncidentClass::Zone,
+            metric,
+            value: SimDuration(10 * S),
+            quantile: 0.5,
+            basis,
+        };
+        let sc = scenario(
+            vec![
+                target(Metric::Rto, TargetBasis::Disruptive),
+                target(Metric::Rpo, TargetBasis::All),
+            ],
+            &[ServiceBehaviour::FailsOver, ServiceBehaviour::NotSupported],
+        );
+        let text = render(&summarise(&sc, &mixed_outcomes(&sc)));
+        let lines: Vec<&str> = text.lines().collect();
+        let at = lines.iter().position(|l| l.starts_with("class")).unwrap();
+        assert_eq!(
+            lines[at..at + 5],
+            [
+                "class        incidents disruptive   RPO p50   RPO p99   RPO max  RTO* p50  RTO* p99  RTO* max  lost writes",
+                "drill-return         1          1         0         0         0    15.01s    15.01s    15.01s            0",
+                "region               1          1         0         0         0    1m 10s    1m 10s    1m 10s            0",
+                "zone                 3          2         0         0         0     5.00s    20.02s    20.02s            0",
+                "* RTO over the disruptive incidents: those that stopped writes or began while they were stopped",
+            ]
+        );
+        for expected in [
+            "downtime/run   55.00s mean · incidents/run 2.50 mean",
+            "  charged to   drill-return 7.50s · region 30.00s · zone 12.50s",
+            "resync back    drill-return mean 1m 17s · p99 1m 17s · max 1m 17s",
+            "refused operations  1 · drill 1 (seeding 1)",
+            "  zone RTO ≤ 10.00s   for  50.0% of 2 disruptive incidents: met by  50.000% (p50 observed 5.00s   ) MET",
+            "  zone RPO ≤ 10.00s   for  50.0% of 3 incidents (all): met by 100.000% (p50 observed 0       ) MET",
+        ] {
+            assert!(lines.contains(&expected), "{expected:?} not in:\n{text}");
+        }
+        let svc = lines
+            .iter()
+            .find(|l| l.starts_with("not-supported"))
+            .unwrap();
+        assert!(
+            svc.ends_with("drill-return 7.50s · region 50.00s · zone 12.50s"),
+            "{svc}"
+        );
+    }
+
+    #[test]
+    fn refused_lists_reasons_most_frequent_first() {
+        let by = BTreeMap::from([
+            (
+                "drill".to_string(),
+                BTreeMap::from([("region-down".to_string(), 4), ("seeding".to_string(), 5)]),
+            ),
+            (
+                "disable".to_string(),
+                BTreeMap::from([("failed-over".to_string(), 2)]),
+            ),
+        ]);
+        assert_eq!(
+            refused(11, &by),
+            "11 · disable 2 (failed-over 2) · drill 9 (seeding 5, region-down 4)"
+        );
+        assert_eq!(thousands(7791), "7,791");
+        assert_eq!(thousands(20_273_000), "20,273,000");
+        assert_eq!(thousands(999), "999");
+    }
 }

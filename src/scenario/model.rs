@@ -394,6 +394,33 @@ pub struct Target {
     /// Share of incidents that must meet the value (e.g. 0.99); the target
     /// holds when this quantile of the realised metric is at most `value`.
     pub quantile: f64,
+    /// Which of the class's incidents the target is judged over.
+    pub basis: TargetBasis,
+}
+
+/// The incidents a target is judged over. Most zone incidents hit a
+/// follower and never stop writes (RTO 0), so a target over all of them
+/// says little about the outages users see: the default judges the
+/// disruptive ones only.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub enum TargetBasis {
+    /// Incidents that stopped writes or began while they were stopped
+    /// ([`Incident::disruptive`](crate::incident::Incident::disruptive)).
+    Disruptive,
+    /// Every incident of the class.
+    All,
+}
+
+impl TargetBasis {
+    pub const ALL: [TargetBasis; 2] = [TargetBasis::Disruptive, TargetBasis::All];
+
+    /// The scenario-file spelling (`basis = "..."`).
+    pub fn name(self) -> &'static str {
+        match self {
+            TargetBasis::Disruptive => "disruptive",
+            TargetBasis::All => "all",
+        }
+    }
 }
 
 impl Scenario {

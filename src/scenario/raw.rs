@@ -254,6 +254,10 @@ pub struct RawTargets {
     pub drill: Option<Spanned<RawTarget>>,
     #[serde(default)]
     pub failback: Option<Spanned<RawTarget>>,
+    /// The switch back at the end of a drill (`failback` is only the one
+    /// after an emergency failover).
+    #[serde(default, rename = "drill-return")]
+    pub drill_return: Option<Spanned<RawTarget>>,
 }
 
 #[derive(Deserialize, Debug)]
@@ -266,6 +270,9 @@ pub struct RawTarget {
     /// Share of incidents that must meet the target, e.g. 0.99.
     #[serde(default)]
     pub quantile: Option<Spanned<f64>>,
+    /// `"disruptive"` (default) or `"all"`: the incidents judged.
+    #[serde(default)]
+    pub basis: Option<Spanned<String>>,
 }
 
 /// The asynchronous link to the paired region.

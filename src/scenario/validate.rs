@@ -1045,6 +1045,7 @@ pub(crate) fn validate(raw: RawScenario, c: &mut Checker) -> Option<Scenario> {
             (IncidentClass::Link, &tr.link),
             (IncidentClass::Drill, &tr.drill),
             (IncidentClass::Failback, &tr.failback),
+            (IncidentClass::DrillReturn, &tr.drill_return),
         ] {
             if let Some(target) = target {
                 push_targets(
@@ -1431,6 +1432,14 @@ fn push_targets(
         }
         None => DEFAULT_TARGET_QUANTILE,
     };
+    let basis = match &raw.basis {
+        Some(b) => {
+            let names = TargetBasis::ALL.map(|b| b.name().to_string());
+            c.resolve(b, &names, "target basis", &format!("{path}.basis"))
+                .map_or(TargetBasis::Disruptive, |i| TargetBasis::ALL[i])
+        }
+        None => TargetBasis::Disruptive,
+    };
     if raw.rpo.is_none() && raw.rto.is_none() {
         c.error(Some(t.span()), path, "a target names `rpo`, `rto` or both");
     }
@@ -1441,6 +1450,7 @@ fn push_targets(
                 metric,
                 value,
                 quantile,
+                basis,
             });
         }
     }
