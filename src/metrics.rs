@@ -156,7 +156,8 @@ impl ClassTotals {
 
     fn add(&mut self, inc: &Incident) {
         self.incidents += 1;
-        self.interrupted += u64::from(inc.interruption_start_ns.is_some());
+        // Stopped writes itself (an overlapping incident joined another's stop).
+        self.interrupted += u64::from(inc.interruption_start_ns.is_some() && inc.overlaps.is_none());
         self.rto_zero += u64::from(inc.rto_ns == 0);
         self.unresolved += u64::from(inc.recovery == "unresolved");
         self.lost_writes = self.lost_writes.saturating_add(inc.lost_writes);
@@ -391,10 +392,10 @@ impl Aggregator {
                     }
                 }
             }
-            if let Some(sync) = inc.last_sync_ns {
-                record(&mut self.loss_window_ns, inc.start_ns.saturating_sub(sync));
-            }
+            // The loss window runs from the last sync to the moment the
+            // primary stopped taking writes: the figure shown to the operator.
             if let Some(shown) = inc.shown_loss_ns {
+                record(&mut self.loss_window_ns, shown);
                 record(&mut self.shown_loss_ns, shown);
             }
         }
@@ -1176,18 +1177,21 @@ pub struct Conditioning {
     pub region_outages_per_year: f64,
     /// Mean lost writes per region outage × rate.
     pub lost_writes_per_year: f64,
-    /// Mean region-incident RTO × rate (seconds per year).
+    /// Mean downtime charged to a region incident × rate (seconds per year).
     pub region_downtime_s_per_year: f64,
 }
 
-/// (incidents, lost writes, RTO sum in ns) of the region class.
+/// (incidents, lost writes, charged downtime in ns) of the region class.
 fn classes_for_conditioning(classes: &BTreeMap<IncidentClass, ClassTotals>) -> (u64, u64, u128) {
     classes.get(&IncidentClass::Region).map_or((0, 0, 0), |c| {
-        (c.incidents, c.lost_writes, c.all.rto_sum_ns)
+        (c.incidents, c.lost_writes, c.downtime_ns)
     })
 }
 
-fn conditioning(scenario: &Scenario, (n, lost, rto_ns): &(u64, u64, u128)) -> Option<Conditioning> {
+fn conditioning(
+    scenario: &Scenario,
+    (n, lost, downtime_ns): &(u64, u64, u128),
+) -> Option<Conditioning> {
     let rf = scenario.region_failures.as_ref()?;
     rf.conditioned?;
     let rate = rf.rate_per_year();
@@ -1196,7 +1200,7 @@ fn conditioning(scenario: &Scenario, (n, lost, rto_ns): &(u64, u64, u128)) -> Op
         note: "conditioned run: exactly one region outage per replication; annual figures = per-outage mean × outage rate".into(),
         region_outages_per_year: rate,
         lost_writes_per_year: per(*lost as f64) * rate,
-        region_downtime_s_per_year: per(*rto_ns as f64 / 1e9) * rate,
+        region_downtime_s_per_year: per(*downtime_ns as f64 / 1e9) * rate,
     })
 }
 
@@ -1207,9 +1211,11 @@ pub struct Emergency {
     /// `wait-policy`, `wait-no-dr`, `wait-seeding`, `region-returned-first`,
     /// `failover-failed-no-vnet-pair`).
     pub decisions: BTreeMap<String, u64>,
-    /// Region outages under DR: failure time minus last sync time (seconds).
+    /// Region outages under DR: from the last sync to the moment the primary
+    /// stopped taking writes (seconds): what a failover loses.
     pub loss_window_s: Option<Quantiles>,
-    /// Data loss shown to the operator at the decision: now minus last sync (seconds).
+    /// Data loss shown to the operator at the decision (seconds): the loss
+    /// window itself (equal to `loss_window_s` by definition since schema 2).
     pub shown_loss_s: Option<Quantiles>,
 }
 

@@ -162,7 +162,7 @@ fn render_details(out: &mut String, s: &Summary) {
     if let Some(w) = &s.emergency.loss_window_s {
         let _ = writeln!(
             out,
-            "loss window at region failure (failure − last sync) p50 {} · p99 {} · max {}",
+            "loss window at region failure (last sync → writes stopped) p50 {} · p99 {} · max {}",
             format_seconds(w.p50),
             format_seconds(w.p99),
             format_seconds(w.max)
