@@ -250,7 +250,7 @@ impl AsyncLink {
         let q = Question {
             log,
             arrive_by,
-            oldest: newest.saturating_sub(self.apply_delays.look_back()),
+            oldest: self.oldest_in_window(log, arrive_by, newest),
             newest,
         };
         let top_level = self.apply_delays.top_level();
@@ -270,6 +270,23 @@ impl AsyncLink {
             applied,
             newest: Some(newest),
             blocker,
+        }
+    }
+
+    /// The oldest batch a question arriving by `arrive_by` looks at, `newest`
+    /// being the newest arrived: the `L` batches before it and every batch
+    /// sent within the last `L·T` (see [`look_back`](super::apply_delays::look_back)). The second part
+    /// matters when a backlog drains: batches then leave long after their
+    /// cut (and after a stop of the writes, empty cuts follow the last
+    /// batch every interval), so a window counted in batches alone would
+    /// drop a batch sent a moment ago, still waiting for its apply delay.
+    /// Every batch left out was sent `L·T` or more before `arrive_by`.
+    fn oldest_in_window(&self, log: &ServiceLog, arrive_by: u64, newest: u64) -> u64 {
+        let look_back = self.apply_delays.look_back();
+        let by_count = newest.saturating_sub(look_back);
+        match arrive_by.checked_sub(look_back.saturating_mul(self.interval)) {
+            Some(before) => by_count.min(self.newest_shipped_batch(log, SimTime(before)) + 1),
+            None => 0,
         }
     }
 
@@ -402,12 +419,18 @@ impl AsyncLink {
                         .sent_at(log, now, e)?
                         .after(self.one_way)
                         .after(self.apply_delays.of(j));
-                    // The window leaves `j` behind once batch `j + L + 1` arrives.
-                    let past = j.saturating_add(self.apply_delays.look_back() + 1);
+                    // The window leaves `j` behind once batch `j + L + 1`
+                    // has arrived and `j + 1` was sent `L·T` before.
+                    let look_back = self.apply_delays.look_back();
+                    let past = j.saturating_add(look_back + 1);
                     if ready.0 <= past.saturating_mul(self.interval) {
                         ready
                     } else {
-                        ready.min(self.arrival(log, now, past)?)
+                        let span = SimDuration(look_back.saturating_mul(self.interval));
+                        let left = self
+                            .arrival(log, now, past)?
+                            .max(self.arrival(log, now, j + 1)?.after(span));
+                        ready.min(left)
                     }
                 }
                 (None, Some(n)) => self.arrival(log, now, n + 1)?,
@@ -516,7 +539,7 @@ mod tests {
             return l.origin;
         };
         let newest = l.newest_shipped_batch(log, SimTime(arrive_by));
-        let oldest = newest.saturating_sub(l.apply_delays.look_back());
+        let oldest = l.oldest_in_window(log, arrive_by, newest);
         let mut applied_upto = None;
         for j in oldest..=newest {
             let e = l.cut_position(log, j);
