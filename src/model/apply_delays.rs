@@ -33,6 +33,7 @@ use crate::dist::{gamma, Dist};
 use crate::stats::normal_cdf;
 use crate::time::SimDuration;
 use rand::rngs::ChaCha8Rng;
+use std::cell::RefCell;
 
 /// log2 of the number of children per node. Eight measured best: sixteen
 /// draws more batches one by one near the newest, four more levels.
@@ -194,7 +195,29 @@ impl ApplyDelays {
 /// reaches. While a backlog drains after a partition, batches leave faster
 /// than they are cut and the window spans less time: the bound above holds
 /// for a link that keeps up with its load.
+///
+/// The search costs a few dozen `erfc` for a lognormal delay, more than the
+/// rest of a replication: the last answer is kept per thread (every link of
+/// a scenario asks with the same law and interval), a pure function's memo.
 pub fn look_back(dist: &Dist, interval: SimDuration) -> u64 {
+    thread_local! {
+        static LAST: RefCell<Option<(Dist, SimDuration, u64)>> = const { RefCell::new(None) };
+    }
+    LAST.with(|last| {
+        let mut last = last.borrow_mut();
+        match &*last {
+            Some((d, i, l)) if d == dist && *i == interval => *l,
+            _ => {
+                let l = search_look_back(dist, interval);
+                *last = Some((dist.clone(), interval, l));
+                l
+            }
+        }
+    })
+}
+
+/// [`look_back`], computed.
+fn search_look_back(dist: &Dist, interval: SimDuration) -> u64 {
     let t = interval.0.max(1) as f64;
     let certain = (dist.quantile(1.0 - f64::EPSILON).0 as f64 / t).ceil();
     let cap = certain.clamp(1.0, LOOK_BACK_MAX as f64) as u64;
