@@ -221,8 +221,11 @@ fn search_look_back(dist: &Dist, interval: SimDuration) -> u64 {
     let t = interval.0.max(1) as f64;
     let certain = (dist.quantile(1.0 - f64::EPSILON).0 as f64 / t).ceil();
     let cap = certain.clamp(1.0, LOOK_BACK_MAX as f64) as u64;
-    // `!(b <= target)`: a NaN bound (degenerate parameters) is not a pass.
-    let too_short = |x: f64| !(survival(dist, x) + tail_integral(dist, x) / t <= IGNORED_PENDING);
+    // A NaN bound (degenerate parameters) is not a pass.
+    let too_short = |x: f64| {
+        let bound = survival(dist, x) + tail_integral(dist, x) / t;
+        bound.is_nan() || bound > IGNORED_PENDING
+    };
     // The bound is at least `S(x)`, so it fails below the 1 − target
     // quantile: start there and double, then bisect.
     let mut lo = 0.0;
