@@ -1672,27 +1672,18 @@ fn link_facts(sc: &Scenario) -> Option<LinkFacts> {
     })
 }
 
-/// Bytes committed but not yet shipped when writes stop at phase φ (s) after a cut, in the
-/// fluid link with ρ < 1: r·φ once the previous batch is gone (φ ≥ ρT), else the previous
-/// batch's remainder r·T − c·φ plus r·φ.
-fn fluid_backlog(l: &LinkFacts, phi: f64) -> f64 {
-    if phi >= l.rho * l.t {
-        l.r * phi
-    } else {
-        l.r * l.t + (l.r - l.c) * phi
-    }
-}
-
 /// When each batch that can still be pending at a drill at phase φ (s after a cut) is fully
 /// sent, relative to the drill, in the fluid link with ρ < 1 and writes stopped (r = 0 during
-/// the drain): the open batch (if φ > 0) at B(φ)/c, the batch cut k intervals back at
-/// ρT − φ − (k − 1)T (each batch is sent in ρT from its cut, the link being idle by then).
+/// the drain): the open batch (if φ > 0) holds the r·φ bytes written since the last cut and is
+/// cut on schedule, T − φ after the drill (a drill does not force a cut), when the link is idle,
+/// so it is sent by T − φ + ρφ; the batch cut k intervals back at ρT − φ − (k − 1)T (each batch
+/// is sent in ρT from its cut, the link being idle by then).
 /// Batches whose send ended more than [`LinkFacts::pending`] before the drill are applied.
 fn drill_send_times(l: &LinkFacts, phase_ns: u64) -> Vec<f64> {
     let phi = phase_ns as f64 / 1e9;
     let mut sends = Vec::new();
     if phase_ns > 0 {
-        sends.push(fluid_backlog(l, phi) / l.c);
+        sends.push(l.t - phi + l.rho * phi);
     }
     let newest = l.rho * l.t - phi;
     let older = ((newest + l.pending) / l.t).floor().max(0.0) as u64;
@@ -2148,7 +2139,7 @@ fn dr_checks(sc: &Scenario, ctx: &mut Ctx) -> Result<Vec<Check>, AnalyzeError> {
         fsec(t)
     );
     let formula_drill = format!(
-        "E[RTO] = E[max_j (send_j + a_j)] + one-way + E[switch]: batches are applied in order, so the drain ends when the last of the pending batches j is applied; send_j = when batch j is fully sent with writes stopped (r = 0): the open batch at B(φ)/c, B(φ) = r·φ if φ ≥ ρT else r·T − (c − r)·φ, the batch cut k intervals back at ρT − φ − (k − 1)T, for every batch with send_j + Q_a(1 − 1e-12) ≥ 0; a_j i.i.d. apply delays of CDF F; E[max] = m + ∫_m^∞ (1 − Π_j F(x − send_j)) dx, m = max_j send_j; φ = drill time mod T; averaged over the drills used; c = {:.4} MB/s, r = {:.4} MB/s, E[switch] = {}",
+        "E[RTO] = E[max_j (send_j + a_j)] + one-way + E[switch]: batches are applied in order, so the drain ends when the last of the pending batches j is applied; send_j = when batch j is fully sent with writes stopped (r = 0): the open batch, cut on schedule, at T − φ + ρφ, the batch cut k intervals back at ρT − φ − (k − 1)T, for every batch with send_j + Q_a(1 − 1e-12) ≥ 0; a_j i.i.d. apply delays of CDF F; E[max] = m + ∫_m^∞ (1 − Π_j F(x − send_j)) dx, m = max_j send_j; φ = drill time mod T; averaged over the drills used; c = {:.4} MB/s, r = {:.4} MB/s, E[switch] = {}",
         c / 1e6,
         r / 1e6,
         fsec(switch_mean)

@@ -157,7 +157,8 @@ impl ClassTotals {
     fn add(&mut self, inc: &Incident) {
         self.incidents += 1;
         // Stopped writes itself (an overlapping incident joined another's stop).
-        self.interrupted += u64::from(inc.interruption_start_ns.is_some() && inc.overlaps.is_none());
+        self.interrupted +=
+            u64::from(inc.interruption_start_ns.is_some() && inc.overlaps.is_none());
         self.rto_zero += u64::from(inc.rto_ns == 0);
         self.unresolved += u64::from(inc.recovery == "unresolved");
         self.lost_writes = self.lost_writes.saturating_add(inc.lost_writes);
@@ -1183,9 +1184,9 @@ pub struct Conditioning {
 
 /// (incidents, lost writes, charged downtime in ns) of the region class.
 fn classes_for_conditioning(classes: &BTreeMap<IncidentClass, ClassTotals>) -> (u64, u64, u128) {
-    classes.get(&IncidentClass::Region).map_or((0, 0, 0), |c| {
-        (c.incidents, c.lost_writes, c.downtime_ns)
-    })
+    classes
+        .get(&IncidentClass::Region)
+        .map_or((0, 0, 0), |c| (c.incidents, c.lost_writes, c.downtime_ns))
 }
 
 fn conditioning(

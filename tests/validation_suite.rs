@@ -325,14 +325,15 @@ fn in_order_drain(newest_sends: &[f64]) -> f64 {
 #[test]
 fn drill_drain_is_backlog_over_bandwidth_plus_one_way_and_the_last_in_order_apply() {
     let c = agreeing(DRILL, "drill-drain");
-    // Backlogs 5.6 MB (phase 1 s: the previous batch, sent at 1.5 s, is still on the wire) and
-    // 4.8 MB (phase 6 s: the previous batch was sent at −3.5 s) over 3.2 MB/s. Batches are
-    // applied in order, so the drain waits for the latest of the pending batches' applies.
-    let phase_1 = in_order_drain(&[1.75, 1.5]);
-    let phase_6 = in_order_drain(&[1.5, -3.5]);
-    // In-order apply matters at phase 1 s (two batches 0.25 s apart), hardly at 6 s.
+    // Writes stop at the drill; the open batch (r·φ bytes) is cut on schedule, T − φ later, on
+    // an idle link: sent by 9 + 0.25 s at phase 1 s (the previous batch, cut at −1 s, is sent
+    // at 1.5 s) and by 4 + 1.5 s at phase 6 s (the previous one at −3.5 s). Batches are applied
+    // in order, so the drain waits for the latest of the pending batches' applies.
+    let phase_1 = in_order_drain(&[9.25, 1.5]);
+    let phase_6 = in_order_drain(&[5.5, -3.5]);
+    // With the previous batch long sent, the newest batch's own apply nearly decides.
     let apply = 2.0 * 0.125f64.exp();
-    assert!(phase_1 - (1.75 + apply) > 0.4 && phase_6 - (1.5 + apply) < 0.02);
+    assert!(phase_1 - (9.25 + apply) < 0.02 && phase_6 - (5.5 + apply) < 0.02);
     // 30 days of drills every other day: 15 at phase 1 s (days 1, 3, …, 29), 14 at 6 s.
     let expect = (15.0 * phase_1 + 14.0 * phase_6) / 29.0 + 0.00375 + 300.0;
     assert_rel(c.theory, expect, 1e-6, "mean drill RTO");

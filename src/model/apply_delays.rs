@@ -1,14 +1,15 @@
 //! Per-batch apply delays, drawn as a tree of block maxima.
 //!
-//! A last-sync question asks whether any batch in a look-back window (up to
-//! a few hundred batches when batches are cut often) is still held up by a
-//! slow apply. Drawing every batch of the window costs one quantile each, and
+//! A last-sync question asks whether any batch in a look-back window (tens
+//! of thousands of batches when 1 ms batches meet seconds of apply delay;
+//! see [`look_back`]) is still held up by a slow apply. Drawing every batch of the window costs one quantile each, and
 //! that made a replication's cost grow with the write rate (a full batch is
 //! cut more often). So the delays are generated top-down: for every aligned
 //! block of `8^L` batches the *maximum* of its draws comes first, and a
 //! question skips, at the cost of one draw, every block whose maximum is too
 //! small to hold anything up. The tree is only as tall as the look-back
-//! window needs (one level when a few batches are cut per apply delay).
+//! window needs (one level when a few batches are cut per apply delay, a
+//! level more for every eightfold longer window).
 //!
 //! The law is exactly that of independent draws: in uniform space the
 //! maximum of `n` iid uniforms is `U^(1/n)`; it sits in a uniformly chosen
@@ -23,24 +24,34 @@
 //! `exact.rs`, which asks for one batch at a time) see the same delay for
 //! the same batch. A node's delay is clamped to its parent's, so "no batch
 //! in the block is slower than the block's delay" holds exactly, even where
-//! a quantile function is not monotone to the last ulp.
+//! a quantile function is not monotone to the last ulp. Blocks of more than
+//! about 10^15 batches (only in trees of 17 levels or more) have a maximum
+//! level that rounds to 1, i.e. the largest delay `Dist::quantile` returns:
+//! the law is resolved to the same 1e-16 as every quantile draw.
 
-use crate::dist::Dist;
+use crate::dist::{gamma, Dist};
+use crate::stats::normal_cdf;
 use crate::time::SimDuration;
 use rand::rngs::ChaCha8Rng;
+use std::cell::RefCell;
 
 /// log2 of the number of children per node. Eight measured best: sixteen
 /// draws more batches one by one near the newest, four more levels.
 const FANOUT_BITS: u32 = 3;
 const FANOUT: u64 = 1 << FANOUT_BITS;
 
-/// Batches looked back over at most for slow predecessors: batches older
-/// than this are taken as applied (bounds a question's cost).
-pub const LOOK_BACK_MAX: u64 = 256;
+/// Bound on the probability that a batch older than the look-back window
+/// is still pending when a question ignores it (all such batches together).
+pub const IGNORED_PENDING: f64 = 1e-9;
 
-/// The highest level a tree may need: its blocks hold at least
-/// `LOOK_BACK_MAX` batches.
-const MAX_LEVEL: usize = 3;
+/// The longest window: `8^MAX_LEVEL = 2^63` batches, more than any run can
+/// cut (292 years of 1 ns batches; scenarios cut at most one per ms). A
+/// window this long covers every batch since time 0, so it is exact, not
+/// a truncation.
+pub const LOOK_BACK_MAX: u64 = 1 << (FANOUT_BITS * MAX_LEVEL as u32);
+
+/// The highest level a tree may need: its one block covers [`LOOK_BACK_MAX`].
+const MAX_LEVEL: usize = 21;
 
 /// One node of the tree: an aligned block of `8^level` batches.
 #[derive(Clone, Copy, Debug, PartialEq)]
@@ -55,7 +66,7 @@ pub struct Node {
 #[derive(Clone, Debug)]
 pub struct ApplyDelays {
     dist: Dist,
-    /// Batches a question looks back over (see [`LOOK_BACK_MAX`]).
+    /// Batches a question looks back over (see [`look_back`]).
     look_back: u64,
     /// Level of the top blocks: the lowest whose blocks cover the look-back
     /// (a taller tree would cost every question a draw per extra level).
@@ -72,14 +83,10 @@ impl ApplyDelays {
     /// stream is not advanced). Both fidelities build it from the same
     /// arguments, so they share the tree's shape and every draw.
     pub fn new(dist: Dist, interval: SimDuration, rng: &ChaCha8Rng) -> ApplyDelays {
-        // Batches older than the apply delay's 1 − 1e-9 quantile cannot still
-        // be pending: look back that far, no further.
-        let look_back =
-            (dist.quantile(1.0 - 1e-9).0 as f64 / interval.0.max(1) as f64).ceil() as u64 + 2;
-        let look_back = look_back.min(LOOK_BACK_MAX);
+        let look_back = look_back(&dist, interval);
         let top_level = (1..=MAX_LEVEL as u32)
             .find(|&l| block_len(l) >= look_back)
-            .unwrap_or(MAX_LEVEL as u32);
+            .expect("the look-back is at most one block of the top level");
         let mut key = rng.get_stream();
         for chunk in rng.get_seed().chunks_exact(8) {
             let mut word = [0u8; 8];
@@ -165,6 +172,148 @@ impl ApplyDelays {
     }
 }
 
+/// Batches a question looks back over behind the newest arrived one, from
+/// the apply-delay law: the fewest `L` (to 1/256) such that, with batches
+/// sent as they are cut, all the batches older than the window together are
+/// still pending with probability below [`IGNORED_PENDING`].
+///
+/// Why that sum: when batch `n` is the newest arrived by `t − one_way` and
+/// the link has no backlog, batch `n − k` was sent before `(n − k + 1)T`
+/// (its send takes less than an interval) and `t − one_way ≥ nT`, so it is
+/// pending only if its delay exceeds `(k − 1)T`. Every batch older than
+/// the window (`k > L`) can be the one a question wrongly takes as applied,
+/// so the union bound is `Σ_{m≥L} S(mT)`, `S` the delay's survival
+/// function; `S` is non-increasing, so that sum is at most
+/// `S(LT) + ∫_{LT}^∞ S(x) dx / T`, which has a closed form (or a closed
+/// upper bound) for every law of `Dist`. A per-batch `1 − 1e-9` quantile
+/// bounds one term only: with 1 ms batches and seconds of delay thousands
+/// of terms add up.
+///
+/// No draw exceeds the delay's `1 − ε` quantile (`Dist::quantile` clamps
+/// its level), so `⌈Q(1 − ε)/T⌉` batches always suffice and the window is
+/// never longer; it is also at most [`LOOK_BACK_MAX`], which no scenario
+/// reaches. While a backlog drains after a partition, batches leave faster
+/// than they are cut and the window spans less time: the bound above holds
+/// for a link that keeps up with its load.
+///
+/// The search costs a few dozen `erfc` for a lognormal delay, more than the
+/// rest of a replication: the last answer is kept per thread (every link of
+/// a scenario asks with the same law and interval), a pure function's memo.
+pub fn look_back(dist: &Dist, interval: SimDuration) -> u64 {
+    thread_local! {
+        static LAST: RefCell<Option<(Dist, SimDuration, u64)>> = const { RefCell::new(None) };
+    }
+    LAST.with(|last| {
+        let mut last = last.borrow_mut();
+        match &*last {
+            Some((d, i, l)) if d == dist && *i == interval => *l,
+            _ => {
+                let l = search_look_back(dist, interval);
+                *last = Some((dist.clone(), interval, l));
+                l
+            }
+        }
+    })
+}
+
+/// [`look_back`], computed.
+fn search_look_back(dist: &Dist, interval: SimDuration) -> u64 {
+    let t = interval.0.max(1) as f64;
+    let certain = (dist.quantile(1.0 - f64::EPSILON).0 as f64 / t).ceil();
+    let cap = certain.clamp(1.0, LOOK_BACK_MAX as f64) as u64;
+    // A NaN bound (degenerate parameters) is not a pass.
+    let too_short = |x: f64| {
+        let bound = survival(dist, x) + tail_integral(dist, x) / t;
+        bound.is_nan() || bound > IGNORED_PENDING
+    };
+    // The bound is at least `S(x)`, so it fails below the 1 − target
+    // quantile: start there and double, then bisect.
+    let mut lo = 0.0;
+    let mut hi = (dist.quantile(1.0 - IGNORED_PENDING).0 as f64).max(t);
+    while too_short(hi) {
+        if hi / t >= cap as f64 {
+            return cap;
+        }
+        lo = hi;
+        hi *= 2.0;
+    }
+    while hi - lo > t.max(hi / 256.0) {
+        let mid = 0.5 * (lo + hi);
+        if too_short(mid) {
+            lo = mid;
+        } else {
+            hi = mid;
+        }
+    }
+    ((hi / t).ceil() as u64).clamp(1, cap)
+}
+
+/// `P(a > x)`, `x` in ns, computed in the upper tail (not as `1 − CDF`,
+/// which is 0 below 1e-16).
+fn survival(dist: &Dist, x: f64) -> f64 {
+    if x < 0.0 {
+        return 1.0;
+    }
+    match *dist {
+        Dist::Constant(d) => f64::from(u8::from(x < d.0 as f64)),
+        Dist::Exponential { mean } => (-x / mean).exp(),
+        Dist::LogNormal { median, sigma } => normal_cdf(-(x / median).ln() / sigma),
+        Dist::Uniform { low, high } => {
+            let (l, h) = (low.0 as f64, high.0 as f64);
+            if x < l {
+                1.0
+            } else if x >= h {
+                0.0
+            } else {
+                (h - x) / (h - l)
+            }
+        }
+        Dist::Weibull { shape, mean } => {
+            let scale = mean / gamma(1.0 + 1.0 / shape);
+            (-(x / scale).powf(shape)).exp()
+        }
+    }
+}
+
+/// `∫_x^∞ P(a > y) dy = E[(a − x)⁺]` in ns, or an upper bound of it (Weibull).
+fn tail_integral(dist: &Dist, x: f64) -> f64 {
+    let x = x.max(0.0);
+    match *dist {
+        Dist::Constant(d) => (d.0 as f64 - x).max(0.0),
+        Dist::Exponential { mean } => mean * (-x / mean).exp(),
+        Dist::LogNormal { median, sigma } => {
+            // E[(a − x)⁺] = E[a]·Φ(σ − z) − x·Φ(−z), z = ln(x/m)/σ.
+            let z = (x / median).ln() / sigma;
+            let mean = median * (0.5 * sigma * sigma).exp();
+            (mean * normal_cdf(sigma - z) - x * normal_cdf(-z)).max(0.0)
+        }
+        Dist::Uniform { low, high } => {
+            let (l, h) = (low.0 as f64, high.0 as f64);
+            if x < l {
+                (l - x) + 0.5 * (h - l)
+            } else if x >= h {
+                0.0
+            } else {
+                (h - x) * (h - x) / (2.0 * (h - l))
+            }
+        }
+        Dist::Weibull { shape, mean } => {
+            // (λ/k)·Γ(s, z) with s = 1/k, z = (x/λ)^k, and
+            // Γ(s, z) = z^(s−1) e^(−z) ∫₀^∞ (1 + u/z)^(s−1) e^(−u) du
+            //        ≤ z^(s−1) e^(−z) / (1 − max(s − 1, 0)/z) for z > max(s − 1, 0)
+            // ((1 + u/z)^(s−1) ≤ e^((s−1)u/z)); else the mean bounds it.
+            let scale = mean / gamma(1.0 + 1.0 / shape);
+            let (s, z) = (1.0 / shape, (x / scale).powf(shape));
+            let excess = (s - 1.0).max(0.0);
+            if z > 2.0 * excess && z > 0.0 {
+                scale / shape * z.powf(s - 1.0) * (-z).exp() / (1.0 - excess / z)
+            } else {
+                mean
+            }
+        }
+    }
+}
+
 /// Number of batches in a block at `level`.
 pub fn block_len(level: u32) -> u64 {
     1 << (FANOUT_BITS * level)
@@ -194,7 +343,7 @@ mod tests {
         sigma: 0.5,
     };
 
-    /// Batches cut ten times a second: a full look-back, two levels.
+    /// Batches cut ten times a second: a look-back of about 45 s, three levels.
     fn often_cut() -> ApplyDelays {
         let rng = stream_rng(7, 0, Stream::ApplyDelay);
         ApplyDelays::new(LOGNORMAL, SimDuration::from_millis(100), &rng)
@@ -203,24 +352,145 @@ mod tests {
     #[test]
     fn the_tree_is_as_tall_as_the_look_back_needs() {
         let rng = stream_rng(7, 0, Stream::ApplyDelay);
-        // 1 − 1e-9 quantile: 2 s · e^(0.5 · 6.0) ≈ 40 s.
         let rare = ApplyDelays::new(LOGNORMAL, SimDuration::from_secs(5), &rng);
-        assert_eq!((rare.look_back(), rare.top_level()), (11, 2));
         let d = often_cut();
-        assert_eq!((d.look_back(), d.top_level()), (LOOK_BACK_MAX, 3));
+        let millis = ApplyDelays::new(LOGNORMAL, SimDuration::from_millis(1), &rng);
+        // 5 s, 100 ms and 1 ms batches, lognormal median 2 s, σ 0.5: the
+        // windows reach 45 s to 76 s.
+        assert_eq!((rare.look_back(), rare.top_level()), (9, 2));
+        assert_eq!((d.look_back(), d.top_level()), (538, 4));
+        assert_eq!((millis.look_back(), millis.top_level()), (75_709, 6));
+        for x in [&rare, &d, &millis] {
+            let l = x.look_back();
+            assert!(block_len(x.top_level()) >= l && block_len(x.top_level() - 1) < l);
+        }
+    }
+
+    /// `Σ_{m≥from} P(a > m·T)`, term by term from `1 − CDF` (independent
+    /// of the closed forms `look_back` uses), until the terms vanish.
+    fn ignored_mass(dist: &Dist, interval: SimDuration, from: u64) -> f64 {
+        let t = interval.as_secs_f64();
+        let mut sum = 0.0;
+        for m in from.. {
+            let s = 1.0 - dist.cdf_secs(m as f64 * t);
+            sum += s;
+            if s < 1e-17 {
+                return sum;
+            }
+        }
+        unreachable!()
+    }
+
+    /// The window is the fewest batches (within the bisection's 1/256 and
+    /// one batch) such that the batches older than it are, all together,
+    /// still pending with probability at most 1e-9: the old rule (the
+    /// 1 − 1e-9 quantile, capped at 256 batches) ignored a pending batch
+    /// with probability ~1 at 10 ms batches and 2 s delays.
+    #[test]
+    fn the_look_back_bounds_what_it_ignores() {
+        let ms = SimDuration::from_millis;
+        let laws = [
+            Dist::Exponential { mean: 1e8 },
+            Dist::Exponential { mean: 1e9 },
+            Dist::Exponential { mean: 3e9 },
+            LOGNORMAL,
+            Dist::LogNormal {
+                median: 1e8,
+                sigma: 1.0,
+            },
+            Dist::Weibull {
+                shape: 0.7,
+                mean: 1e9,
+            },
+            Dist::Weibull {
+                shape: 2.0,
+                mean: 1e9,
+            },
+            Dist::Uniform {
+                low: ms(100),
+                high: ms(900),
+            },
+            Dist::Constant(ms(250)),
+        ];
+        for dist in &laws {
+            for interval in [ms(1), ms(10), ms(1000)] {
+                let l = look_back(dist, interval);
+                let beyond = ignored_mass(dist, interval, l);
+                assert!(
+                    beyond <= IGNORED_PENDING,
+                    "{dist:?} {interval:?}: L {l}, {beyond:e}"
+                );
+                // Not much longer than needed.
+                let shorter = ((l as f64 / 1.02) as u64).saturating_sub(1);
+                if shorter >= 1 {
+                    let m = ignored_mass(dist, interval, shorter);
+                    assert!(m > IGNORED_PENDING, "{dist:?} {interval:?}: L {l} too long");
+                }
+            }
+        }
+        let l = look_back(&LOGNORMAL, ms(10));
+        assert!(
+            l > 4_000 && ignored_mass(&LOGNORMAL, ms(10), 256) > 0.99,
+            "{l}"
+        );
+    }
+
+    /// Every draw is at most the delay's `1 − ε` quantile, so a window that
+    /// long is certain and the bound never asks for more; a delay of zero
+    /// needs one batch.
+    #[test]
+    fn the_look_back_never_exceeds_the_longest_draw() {
+        let ms = SimDuration::from_millis;
+        let day = Dist::Uniform {
+            low: SimDuration::ZERO,
+            high: SimDuration::from_secs(86_400),
+        };
+        assert_eq!(look_back(&day, ms(1)), 86_400_000);
+        assert_eq!(look_back(&Dist::Constant(SimDuration::ZERO), ms(1)), 1);
+        assert_eq!(look_back(&Dist::Constant(ms(5)), ms(1)), 5);
+        // A year-long mean at 1 ms batches: a 12-level tree, no cap.
+        let rng = stream_rng(7, 0, Stream::ApplyDelay);
+        let year = Dist::Exponential { mean: 3.15e16 };
+        let d = ApplyDelays::new(year, ms(1), &rng);
+        assert!(
+            d.look_back() > 1 << 36 && d.top_level() >= 12,
+            "{}",
+            d.look_back()
+        );
+        assert_eq!(d.of(5), d.of(5));
+    }
+
+    /// A deep tree (1 ms batches, six levels) keeps the law.
+    #[test]
+    fn a_deep_tree_keeps_the_law() {
+        let rng = stream_rng(9, 0, Stream::ApplyDelay);
+        let d = ApplyDelays::new(LOGNORMAL, SimDuration::from_millis(1), &rng);
+        assert!(d.top_level() >= 6);
+        let all: Vec<f64> = (0..20_000u64).map(|i| d.of(i).as_secs_f64()).collect();
+        let p = ks_one_sample(&all, |x| LOGNORMAL.cdf_secs(x)).p_value;
+        assert!(p > 0.001, "KS p = {p}");
+        let maxima: Vec<f64> = (0..2_000u64)
+            .map(|b| {
+                let m = (b * 512..(b + 1) * 512).map(|i| d.of(i)).max();
+                m.expect("512 batches").as_secs_f64()
+            })
+            .collect();
+        let p = ks_one_sample(&maxima, |x| LOGNORMAL.cdf_secs(x).powi(512)).p_value;
+        assert!(p > 0.001, "KS p = {p}");
     }
 
     #[test]
     fn a_block_delay_is_the_largest_of_its_batches() {
         let d = often_cut();
-        let (top_len, child_len) = (block_len(3), block_len(2));
+        let top_level = d.top_level();
+        let (top_len, child_len) = (block_len(top_level), block_len(top_level - 1));
         for top_block in 0..4u64 {
             let top = d.top(top_block);
             let batches = (top_block * top_len..(top_block + 1) * top_len).map(|i| d.of(i));
             assert_eq!(batches.max(), Some(top.delay));
             for c in 0..FANOUT {
                 let b = top_block * FANOUT + c;
-                let mid = d.child(top, 3, top_block, b);
+                let mid = d.child(top, top_level, top_block, b);
                 let own = (b * child_len..(b + 1) * child_len).map(|i| d.of(i)).max();
                 assert_eq!(own, Some(mid.delay), "block {b}");
             }

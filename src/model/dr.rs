@@ -540,7 +540,7 @@ impl Replication<'_> {
             }
             Phase::Draining => {
                 let log = &self.service;
-                self.dr.link.as_mut().and_then(|l| drained_at(l, log, now))
+                self.dr.link.as_ref().and_then(|l| l.drained_at(log, now))
             }
             Phase::ResyncingBack => {
                 let rate = self.resync_rate();
@@ -1234,11 +1234,4 @@ impl Replication<'_> {
         };
         self.on(now, trigger);
     }
-}
-
-/// When a drain started at `now` (writes stopped) has everything applied
-/// in the paired region at the current rate; `None` while it cannot progress.
-fn drained_at(link: &mut Replicator, log: &super::ServiceLog, now: SimTime) -> Option<SimTime> {
-    let d = link.drain_time(log, now);
-    (d.0 < u64::MAX / 2).then(|| now.after(d))
 }

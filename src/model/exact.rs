@@ -276,7 +276,22 @@ impl ExactLink {
     /// [`AsyncLink::set_factor`]): the old bandwidth holds up to `now`.
     pub fn set_factor(&mut self, log: &ServiceLog, now: SimTime, factor: f64) {
         self.advance(log, now.0);
+        self.bank_progress(now.0);
         self.set_rate(factor);
+    }
+
+    /// Records what the batch in flight sent at the current rate up to `now`
+    /// (advanced to `now`; before the rate changes): its send goes on from
+    /// `now` with what remains.
+    fn bank_progress(&mut self, now: u64) {
+        let rate = self.rate;
+        if let Some(b) = self.batches.get_mut(self.sent) {
+            let start = self.send_clock.max(b.cut);
+            if start < now {
+                b.remaining = (b.remaining - (now - start) as f64 * rate).max(0.0);
+                self.send_clock = now;
+            }
+        }
     }
 
     /// Serving started or stopped at `now` (call after updating `log`).
@@ -311,30 +326,39 @@ impl ExactLink {
         }
     }
 
-    /// Time to ship everything committed up to `now` if writes stop now (a
-    /// drill's drain), plus propagation and the last apply: the fluid's
-    /// formula with the actual unsent bytes.
-    pub fn drain_time(&mut self, log: &ServiceLog, now: SimTime) -> SimDuration {
-        self.advance(log, now.0);
-        let unsent: f64 = self.open_count as f64 * self.write_size as f64
-            + self
+    /// When a drill's drain ends: same contract as
+    /// [`AsyncLink::drained_at`] (writes stopped at `now`, the current
+    /// bandwidth lasts), write by write. The instant the last batch holding
+    /// a write committed up to `now` is applied: its apply instant already
+    /// is the in-order maximum over every earlier batch, and from it on no
+    /// write is pending (`last_sync(t) == t`). Found on a copy that cuts the
+    /// open batch and sends everything at the current rate; `now` when
+    /// nothing is pending, `None` at rate 0 with a write unsent.
+    pub fn drained_at(&self, log: &ServiceLog, now: SimTime) -> Option<SimTime> {
+        let mut ahead = self.clone();
+        ahead.advance(log, now.0);
+        if ahead.commits.is_empty() {
+            return Some(now);
+        }
+        let unsent = ahead.open_count > 0
+            || ahead
                 .batches
                 .iter()
-                .skip(self.sent)
-                .map(|b| b.remaining)
-                .sum::<f64>();
-        let send_ns = if unsent <= 0.0 {
-            0.0
-        } else if self.rate > 0.0 {
-            unsent / self.rate
-        } else {
-            f64::INFINITY
-        };
-        let last = now.0 / self.interval + 1;
-        let a = self.apply_delays.of(last);
-        SimDuration::from_nanos_f64(send_ns)
-            .saturating_add(SimDuration(self.one_way))
-            .saturating_add(a)
+                .skip(ahead.sent)
+                .any(|b| b.remaining > 0.0);
+        if unsent && ahead.rate <= 0.0 {
+            return None;
+        }
+        if ahead.open_count > 0 {
+            ahead.cut(log);
+        }
+        ahead.send_until(u64::MAX);
+        ahead
+            .batches
+            .iter()
+            .rev()
+            .find(|b| b.count > 0)
+            .map(|b| SimTime(b.applied_at))
     }
 
     /// When the backlog present at `from` is drained: the first cut at which
@@ -480,7 +504,12 @@ impl ExactLink {
         self.open_index += 1;
     }
 
-    /// Ships the cut batches, in order, up to `t` at the current rate.
+    /// Ships the cut batches, in order, up to `t` at the current rate. A
+    /// batch still in flight at `t` is left as it is: its end is computed
+    /// from the instant it started (or the last change of rate, see
+    /// [`ExactLink::bank_progress`]), so it does not depend on when
+    /// questions are asked (rounding a partial send at every question
+    /// drifted by up to 1 ns per question).
     fn send_until(&mut self, t: u64) {
         while let Some(b) = self.batches.get_mut(self.sent) {
             let start = self.send_clock.max(b.cut);
@@ -493,13 +522,10 @@ impl ExactLink {
                 let ns = (b.remaining / self.rate).ceil();
                 if ns > (t - start) as f64 {
                     // Still sending at `t`.
-                    b.remaining -= (t - start) as f64 * self.rate;
-                    self.send_clock = t;
                     break;
                 }
                 start + ns as u64
             } else {
-                self.send_clock = t;
                 break;
             };
             b.remaining = 0.0;
@@ -562,10 +588,11 @@ impl Replicator {
         }
     }
 
-    pub(super) fn drain_time(&mut self, log: &ServiceLog, now: SimTime) -> SimDuration {
+    /// When a drain started by stopping writes ends (see [`AsyncLink::drained_at`]).
+    pub(super) fn drained_at(&self, log: &ServiceLog, now: SimTime) -> Option<SimTime> {
         match self {
-            Replicator::Fluid(l) => l.drain_time(log, now),
-            Replicator::Exact(l) => l.drain_time(log, now),
+            Replicator::Fluid(l) => l.drained_at(log, now),
+            Replicator::Exact(l) => l.drained_at(log, now),
         }
     }
 
@@ -682,5 +709,159 @@ mod tests {
         l.set_factor(&log, f, 1.0);
         let back = l.caught_up_at(&log, f, SimTime(100_000_000_000)).unwrap();
         assert!(back.0 >= f.0 && back.0 <= f.0 + 1_000_000_000, "{back:?}");
+    }
+
+    /// The exact twin of the fluid drill helper: 10 ms batches, a 100 MB/s
+    /// link, 1,000-byte writes at `rate`, serving from 0, the link created
+    /// 30 s before `now` (writes are simulated from then on only), writes
+    /// stopped at `now` after the `events` (instant, factor).
+    fn drill(
+        seed: u64,
+        rate: f64,
+        apply: Dist,
+        events: &[(u64, f64)],
+        now: SimTime,
+    ) -> (ExactLink, ServiceLog) {
+        let mut log = ServiceLog::default();
+        log.start(SimTime::ZERO);
+        let mut l = ExactLink::new(
+            &log,
+            SimTime(now.0 - 30_000_000_000),
+            SimDuration::from_millis(10),
+            SimDuration::from_millis(5),
+            1e8,
+            rate,
+            1000,
+            apply,
+            ChaCha8Rng::seed_from_u64(seed),
+            ChaCha8Rng::seed_from_u64(seed + 1_000_000),
+            false,
+        );
+        for &(at, factor) in events {
+            l.set_factor(&log, SimTime(at), factor);
+        }
+        l.reanchor(&log, now);
+        log.stop(now);
+        l.reanchor(&log, now);
+        (l, log)
+    }
+
+    /// `drained_at` is the first instant at which no write is pending, as
+    /// `last_sync` sees it scanning forward (every millisecond, then the
+    /// nanosecond before the answer and the answer): plain drills, a
+    /// degraded link with a backlog, a healed partition.
+    #[test]
+    fn drained_at_is_the_first_instant_nothing_is_pending() {
+        let mut checked = 0;
+        for i in 0..150u64 {
+            let now = SimTime(40_000_000_000 + i * 1_234_567_891);
+            let events: Vec<(u64, f64)> = match i % 3 {
+                0 => vec![],
+                1 => vec![(now.0 - 10_000_000_000, 0.005)],
+                _ => vec![(now.0 - 4_000_000_000, 0.0), (now.0 - 1_000_000_000, 1.0)],
+            };
+            let apply = if i % 2 == 0 {
+                Dist::Exponential { mean: 1e8 }
+            } else {
+                Dist::LogNormal {
+                    median: 1e9,
+                    sigma: 0.8,
+                }
+            };
+            let (l, log) = drill(i, 1000.0, apply, &events, now);
+            let d = l.drained_at(&log, now).expect("the link is up");
+            let mut probe = l.clone();
+            let mut t = now;
+            while t.0 + 1 < d.0 {
+                assert!(probe.last_sync(&log, t) < t, "drill {i} at {t:?}");
+                t = SimTime(t.0 + 1_000_000);
+            }
+            if d > now {
+                let before = SimTime(d.0 - 1);
+                assert!(probe.last_sync(&log, before) < before, "drill {i}");
+                checked += 1;
+            }
+            assert_eq!(probe.last_sync(&log, d), d, "drill {i}");
+        }
+        assert!(checked > 140, "{checked}");
+    }
+
+    /// 10 ms batches, Exp(100 ms) apply delays, writes stopped 1 µs before a
+    /// cut (so the last batch holds writes: 2,000 writes/s): the drain ends
+    /// when the slowest pending batch is applied, in order, `one_way + M`
+    /// with `M = max_k (a_k − k·T)` of mean ≈ 0.2955 s (see the fluid
+    /// test in `link.rs`), plus sub-millisecond sends; not the newest
+    /// batch's own 0.1 s.
+    #[test]
+    fn a_drain_waits_for_every_earlier_batch() {
+        let (mu, t_batch) = (0.1, 0.01);
+        let mean_m: f64 = (0..20_000)
+            .map(|i| {
+                let x = (i as f64 + 0.5) * 1e-4;
+                let cdf: f64 = (0..2_000)
+                    .map(|k| 1.0 - (-(x + k as f64 * t_batch) / mu).exp())
+                    .product();
+                (1.0 - cdf) * 1e-4
+            })
+            .sum();
+        let expect = 0.005 + mean_m;
+        let n = 1_000u64;
+        let (mut sum, mut sum2) = (0.0, 0.0);
+        for i in 0..n {
+            let now = SimTime(40_000_000_000 + i * 60_000_000_000 - 1_000);
+            let (l, log) = drill(7, 2000.0, Dist::Exponential { mean: 1e8 }, &[], now);
+            let d = l
+                .drained_at(&log, now)
+                .expect("up")
+                .since(now)
+                .as_secs_f64();
+            sum += d;
+            sum2 += d * d;
+        }
+        let mean = sum / n as f64;
+        let se = ((sum2 / n as f64 - mean * mean) / n as f64).sqrt();
+        println!("exact drain mean {mean:.4} s (expected {expect:.4} ± {se:.4})");
+        assert!(
+            (mean - expect).abs() < 4.5 * se + 0.001,
+            "{mean} vs {expect}"
+        );
+    }
+
+    /// Partitioned with writes unsent: no drain time; healed, a finite one.
+    /// Through the `Replicator` too, which answers what each link answers.
+    #[test]
+    fn no_drain_while_partitioned_with_something_unsent() {
+        let now = SimTime(30_000_000_000);
+        let apply = Dist::Exponential { mean: 1e8 };
+        let cut_off = [(now.0 - 2_000_000_000, 0.0)];
+        let (l, log) = drill(4, 1000.0, apply.clone(), &cut_off, now);
+        assert_eq!(l.drained_at(&log, now), None);
+        assert_eq!(Replicator::Exact(l.clone()).drained_at(&log, now), None);
+        let mut l = l;
+        let heal = SimTime(now.0 + 5_000_000_000);
+        l.set_factor(&log, heal, 1.0);
+        let d = l.drained_at(&log, heal).expect("healed");
+        assert_eq!(Replicator::Exact(l.clone()).drained_at(&log, heal), Some(d));
+        assert!(d > heal && l.last_sync(&log, d) == d, "{d:?}");
+        // The fluid through the enum.
+        let mut flog = ServiceLog::default();
+        flog.start(SimTime::ZERO);
+        let mut f = AsyncLink::new(
+            &flog,
+            SimTime::ZERO,
+            SimDuration::from_millis(10),
+            SimDuration::from_millis(5),
+            1e8,
+            1e6,
+            apply,
+            ChaCha8Rng::seed_from_u64(4),
+            false,
+        );
+        f.set_factor(&flog, SimTime(now.0 - 2_000_000_000), 0.0);
+        flog.stop(now);
+        f.reanchor(&flog, now);
+        assert_eq!(f.drained_at(&flog, now), None);
+        let r = Replicator::Fluid(f);
+        assert_eq!(r.drained_at(&flog, now), None);
     }
 }
