@@ -16,7 +16,7 @@ use plotters::style::{Color, RGBColor, WHITE};
 
 use super::axis::{pick_scale, Axis, Scale, Unit};
 use super::output::{write_chart, Chart, Surface};
-use super::style::{self, LegendEntry, Rect, Swatch};
+use super::style::{self, LegendEntry, Rect, Stroke, Swatch};
 use super::{PlotError, Provenance};
 
 /// One empirical CDF: points (value in seconds, cumulative fraction in
@@ -32,8 +32,10 @@ pub struct CdfSeries {
 /// A vertical reference line (a target), value in seconds.
 #[derive(Debug, Clone, PartialEq)]
 pub struct TargetLine {
-    /// Printed with the value, e.g. "RPO objective = 15 min".
-    pub label: String,
+    /// Who the target is for, e.g. the incident class "drill". Targets of
+    /// equal value share one line and one label naming all of them
+    /// ("drill, failback RTO target = 15 min"), so labels never stack.
+    pub class: String,
     /// The target in seconds.
     pub value_s: f64,
 }
@@ -59,6 +61,10 @@ pub fn cdf_chart(
 
 struct Curve {
     color: RGBColor,
+    stroke: Stroke,
+    /// Where along the line its first marker goes (pixels): staggered per
+    /// series so the markers of coinciding curves alternate.
+    marker_offset: f64,
     /// Step path in plot coordinates.
     path: Vec<(f64, f64)>,
 }
@@ -119,16 +125,13 @@ impl CdfChart {
                 "{metric} CDF: no series has a finite, non-negative point"
             )));
         }
-        let targets: Vec<&TargetLine> = targets
-            .iter()
-            .filter(|t| t.value_s.is_finite() && t.value_s >= 0.0)
-            .collect();
+        let targets = merge_targets(targets);
 
         let values = || {
             cleaned
                 .iter()
                 .flat_map(|(_, pts)| pts.iter().map(|p| p.0))
-                .chain(targets.iter().map(|t| t.value_s))
+                .chain(targets.iter().map(|t| t.1))
         };
         let max = values().fold(0.0, f64::max);
         let min_positive = values().filter(|v| *v > 0.0).fold(f64::INFINITY, f64::min);
@@ -152,28 +155,34 @@ impl CdfChart {
                 (*label).to_string()
             };
             let color = style::series_color(i);
+            let stroke = style::series_stroke(i);
             legend.push(LegendEntry {
-                swatch: Swatch::Line(color),
+                swatch: Swatch::Stroked(color, stroke),
                 label,
             });
             curves.push(Curve {
                 color,
+                stroke,
+                marker_offset: 20.0 + style::MARKER_SPACING * i as f64 / cleaned.len() as f64,
                 path: step_path(&x, &y, pts, at_zero),
             });
         }
         let targets: Vec<Target> = targets
             .iter()
-            .map(|t| {
-                let text = format!("{} = {}", t.label, x.format_value(t.value_s));
+            .map(|(classes, value)| {
+                let who = classes.join(", ");
+                let value_text = x.format_value(*value);
+                // The legend panel is narrow: the classes go on a line of
+                // their own there rather than being cut off.
                 legend.push(LegendEntry {
                     swatch: Swatch::Dashed(style::REFERENCE),
-                    label: text.clone(),
+                    label: format!("{metric} target = {value_text}\n{who}"),
                 });
                 // A zero target on a log axis sits at its left edge; the
                 // label still states the true value.
                 Target {
-                    text,
-                    x: x.to_plot(t.value_s).unwrap_or(x.lo()).max(x.lo()),
+                    text: format!("{who} {metric} target = {value_text}"),
+                    x: x.to_plot(*value).unwrap_or(x.lo()).max(x.lo()),
                 }
             })
             .collect();
@@ -190,6 +199,24 @@ impl CdfChart {
             legend,
         })
     }
+}
+
+/// Valid targets grouped by value, in order of first appearance: (classes
+/// having the value, value). Targets that are not finite or are negative
+/// are dropped.
+fn merge_targets(targets: &[TargetLine]) -> Vec<(Vec<&str>, f64)> {
+    let mut merged: Vec<(Vec<&str>, f64)> = Vec::new();
+    for t in targets
+        .iter()
+        .filter(|t| t.value_s.is_finite() && t.value_s >= 0.0)
+    {
+        match merged.iter_mut().find(|(_, v)| *v == t.value_s) {
+            Some((classes, _)) if !classes.contains(&t.class.as_str()) => classes.push(&t.class),
+            Some(_) => {}
+            None => merged.push((vec![&t.class], t.value_s)),
+        }
+    }
+    merged
 }
 
 /// The CDF as a right-continuous step function in plot coordinates. It
@@ -230,7 +257,7 @@ impl Chart for CdfChart {
         let chart = style::chart(&area, &self.x, &self.y, &self.x_desc, &self.y_desc)?;
         let plot = chart.plotting_area();
         for c in &self.curves {
-            style::draw_line(root, plot, &c.path, c.color, 3)?;
+            style::draw_stroked(root, plot, &c.path, c.color, 3, c.stroke, c.marker_offset)?;
         }
         let (ylo, yhi) = (self.y.lo(), self.y.hi());
         for t in &self.targets {
@@ -324,7 +351,7 @@ mod tests {
 
     fn target() -> TargetLine {
         TargetLine {
-            label: "RPO target".into(),
+            class: "zone".into(),
             value_s: 900.0,
         }
     }
@@ -347,7 +374,7 @@ mod tests {
         let svg = check_svg(&paths[1], "RPO by incident");
         assert!(svg.contains("log scale"), "values span decades");
         assert!(svg.contains("zone (38% at 0)"));
-        assert!(svg.contains("RPO target = 15 min"));
+        assert!(svg.contains("zone RPO target = 15 min"));
         assert!(leftover_temps(&dir).is_empty());
     }
 
@@ -418,7 +445,7 @@ mod tests {
             ],
         };
         let bad_target = TargetLine {
-            label: "nan".into(),
+            class: "nan".into(),
             value_s: f64::NAN,
         };
         let paths = cdf_chart(
@@ -445,6 +472,55 @@ mod tests {
             assert!(matches!(r, Err(PlotError::EmptyInput(_))), "{r:?}");
         }
         assert!(!dir.join("empty.png").exists());
+    }
+
+    #[test]
+    fn equal_targets_share_one_line_and_label() {
+        let t = |class: &str, value_s: f64| TargetLine {
+            class: class.into(),
+            value_s,
+        };
+        let targets = [
+            t("zone", 300.0),
+            t("drill", 900.0),
+            t("failback", 900.0),
+            t("drill-return", 900.0),
+            t("drill", 900.0),
+            t("bad", f64::NAN),
+        ];
+        assert_eq!(
+            merge_targets(&targets),
+            vec![
+                (vec!["zone"], 300.0),
+                (vec!["drill", "failback", "drill-return"], 900.0)
+            ]
+        );
+        let c =
+            CdfChart::prepare("t", "RTO", &[ecdf("a", &[1.0, 2000.0])], &targets, &prov()).unwrap();
+        let texts: Vec<&str> = c.targets.iter().map(|t| t.text.as_str()).collect();
+        assert_eq!(
+            texts,
+            [
+                "zone RTO target = 5 min",
+                "drill, failback, drill-return RTO target = 15 min"
+            ]
+        );
+        assert_eq!(
+            c.legend[2].label,
+            "RTO target = 15 min\ndrill, failback, drill-return"
+        );
+    }
+
+    #[test]
+    fn coinciding_curves_differ_in_dash_and_marker() {
+        let same = [
+            ecdf("drill", &[1.0, 2.0]),
+            ecdf("drill-return", &[1.0, 2.0]),
+        ];
+        let c = CdfChart::prepare("t", "RTO", &same, &[], &prov()).unwrap();
+        assert_eq!(c.curves[0].path, c.curves[1].path);
+        assert_ne!(c.curves[0].stroke, c.curves[1].stroke);
+        assert_ne!(c.curves[0].marker_offset, c.curves[1].marker_offset);
     }
 
     #[test]

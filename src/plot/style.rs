@@ -11,7 +11,9 @@ use plotters::chart::{ChartBuilder, ChartContext};
 use plotters::coord::cartesian::Cartesian2d;
 use plotters::coord::Shift;
 use plotters::drawing::DrawingArea;
-use plotters::element::{DashedPathElement, PathElement, Rectangle, Text};
+use plotters::element::{
+    Circle, Cross, DashedPathElement, PathElement, Rectangle, Text, TriangleMarker,
+};
 use plotters::prelude::DrawingBackend;
 use plotters::style::text_anchor::{HPos, Pos, VPos};
 use plotters::style::{Color, FontDesc, FontFamily, FontStyle, RGBColor, TextStyle, WHITE};
@@ -134,7 +136,54 @@ pub(crate) enum Swatch {
     Fill(RGBColor),
     /// A mean line over its confidence band.
     LineOnBand(RGBColor),
+    /// A data series with its own dash pattern and marker (see [`Stroke`]).
+    Stroked(RGBColor, Stroke),
 }
+
+/// Marker shapes, drawn along a line so that curves lying on top of each
+/// other still show each series' marks in turn.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Marker {
+    Circle,
+    Triangle,
+    Square,
+    Cross,
+    Diamond,
+}
+
+/// How a series' line is drawn beyond its colour. Two classes whose curves
+/// coincide (drill and drill-return RTO) would otherwise show only the one
+/// drawn last; with different dashes and markers both stay visible.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct Stroke {
+    /// On/off run lengths in pixels; empty for a solid line.
+    pub(crate) dash: &'static [i32],
+    pub(crate) marker: Marker,
+}
+
+/// Dash patterns in the order series get them: solid first, then patterns
+/// that differ in rhythm, not only in length, so any two are told apart.
+const DASHES: [&[i32]; 5] = [&[], &[14, 6], &[3, 5], &[14, 5, 3, 5], &[7, 7]];
+const MARKERS: [Marker; 5] = [
+    Marker::Circle,
+    Marker::Triangle,
+    Marker::Square,
+    Marker::Cross,
+    Marker::Diamond,
+];
+
+/// The stroke of the `i`-th series. Dashes and markers cycle with coprime
+/// periods against the 7-colour palette, so series sharing a colour (the
+/// 8th and the 1st) still differ in dash or marker.
+pub(crate) fn series_stroke(i: usize) -> Stroke {
+    Stroke {
+        dash: DASHES[i % DASHES.len()],
+        marker: MARKERS[i % MARKERS.len()],
+    }
+}
+
+/// Pixels between two markers of one series along its line.
+pub(crate) const MARKER_SPACING: f64 = 110.0;
 
 #[derive(Debug, Clone)]
 pub(crate) struct LegendEntry {
@@ -200,8 +249,8 @@ pub(crate) fn frame<DB: DrawingBackend>(
     }
     let label_style = text_style(LABEL_SIZE, INK, Pos::new(HPos::Left, VPos::Center));
     let mut widest = 0;
-    for e in legend {
-        widest = widest.max(root.estimate_text_size(&e.label, &label_style)?.0);
+    for line in legend.iter().flat_map(|e| e.label.lines()) {
+        widest = widest.max(root.estimate_text_size(line, &label_style)?.0);
     }
     let panel_w = (widest + (SWATCH_W + 3 * LEGEND_PAD) as u32 + CHART_MARGIN)
         .clamp(LEGEND_MIN_W, LEGEND_MAX_W);
@@ -248,14 +297,8 @@ fn draw_legend<DB: DrawingBackend>(
     let box_w = pw as i32 - CHART_MARGIN as i32;
     let max_rows =
         ((ph as i32 - 2 * CHART_MARGIN as i32 - 2 * LEGEND_PAD) / LEGEND_ROW_H).max(1) as usize;
-    // Too many entries for the panel: show what fits and say how many are
-    // missing rather than drawing past the caption.
-    let (shown, hidden) = if legend.len() > max_rows {
-        (&legend[..max_rows - 1], legend.len() - (max_rows - 1))
-    } else {
-        (legend, 0)
-    };
-    let rows = shown.len() as i32 + i32::from(hidden > 0);
+    let (shown, hidden) = legend_fit(legend, max_rows);
+    let rows = shown.iter().map(legend_rows).sum::<usize>() as i32 + i32::from(hidden > 0);
     let top = CHART_MARGIN as i32;
     panel.draw(&Rectangle::new(
         [
@@ -265,45 +308,24 @@ fn draw_legend<DB: DrawingBackend>(
         RGBColor(200, 200, 200).stroke_width(1),
     ))?;
     let text_max = (box_w - SWATCH_W - 3 * LEGEND_PAD).max(10) as u32;
-    for (i, e) in shown.iter().enumerate() {
-        let y = top + LEGEND_PAD + i as i32 * LEGEND_ROW_H + LEGEND_ROW_H / 2;
-        let x0 = LEGEND_PAD;
-        let x1 = LEGEND_PAD + SWATCH_W;
-        match e.swatch {
-            Swatch::Line(c) => {
-                panel.draw(&PathElement::new(vec![(x0, y), (x1, y)], c.stroke_width(3)))?;
-            }
-            Swatch::Dashed(c) => {
-                panel.draw(&DashedPathElement::new(
-                    vec![(x0, y), (x1, y)],
-                    6,
-                    4,
-                    c.stroke_width(2),
-                ))?;
-            }
-            Swatch::Fill(c) => {
-                panel.draw(&Rectangle::new(
-                    [(x0, y - 8), (x1, y + 8)],
-                    c.mix(FILL_ALPHA * 1.5).filled(),
-                ))?;
-                panel.draw(&Rectangle::new(
-                    [(x0, y - 8), (x1, y + 8)],
-                    c.stroke_width(1),
-                ))?;
-            }
-            Swatch::LineOnBand(c) => {
-                panel.draw(&Rectangle::new(
-                    [(x0, y - 7), (x1, y + 7)],
-                    c.mix(FILL_ALPHA).filled(),
-                ))?;
-                panel.draw(&PathElement::new(vec![(x0, y), (x1, y)], c.stroke_width(3)))?;
-            }
+    let mut row = 0;
+    for e in shown {
+        let y = top + LEGEND_PAD + row * LEGEND_ROW_H + LEGEND_ROW_H / 2;
+        draw_swatch(panel, e.swatch, LEGEND_PAD, LEGEND_PAD + SWATCH_W, y)?;
+        // Continuation lines line up under the first, beside no swatch.
+        for line in e.label.lines() {
+            let y = top + LEGEND_PAD + row * LEGEND_ROW_H + LEGEND_ROW_H / 2;
+            let label = fit_text(panel, line, label_style, text_max)?;
+            panel.draw(&Text::new(
+                label,
+                (SWATCH_W + 2 * LEGEND_PAD, y),
+                label_style.clone(),
+            ))?;
+            row += 1;
         }
-        let label = fit_text(panel, &e.label, label_style, text_max)?;
-        panel.draw(&Text::new(label, (x1 + LEGEND_PAD, y), label_style.clone()))?;
     }
     if hidden > 0 {
-        let y = top + LEGEND_PAD + shown.len() as i32 * LEGEND_ROW_H + LEGEND_ROW_H / 2;
+        let y = top + LEGEND_PAD + row * LEGEND_ROW_H + LEGEND_ROW_H / 2;
         let more = format!("… {hidden} more not shown");
         panel.draw(&Text::new(
             more,
@@ -312,6 +334,176 @@ fn draw_legend<DB: DrawingBackend>(
         ))?;
     }
     Ok(())
+}
+
+fn legend_rows(e: &LegendEntry) -> usize {
+    e.label.lines().count().max(1)
+}
+
+/// The entries that fit `max_rows` rows and how many are left out. Too many
+/// entries for the panel: show what fits and say how many are missing
+/// (on a row of its own) rather than drawing past the caption.
+fn legend_fit(legend: &[LegendEntry], max_rows: usize) -> (&[LegendEntry], usize) {
+    if legend.iter().map(legend_rows).sum::<usize>() <= max_rows {
+        return (legend, 0);
+    }
+    let mut used = 0;
+    let mut n = 0;
+    for e in legend {
+        if used + legend_rows(e) > max_rows.saturating_sub(1) {
+            break;
+        }
+        used += legend_rows(e);
+        n += 1;
+    }
+    (&legend[..n], legend.len() - n)
+}
+
+fn draw_swatch<DB: DrawingBackend>(
+    panel: &DrawingArea<DB, Shift>,
+    swatch: Swatch,
+    x0: i32,
+    x1: i32,
+    y: i32,
+) -> Result<(), PlotError> {
+    match swatch {
+        Swatch::Line(c) => {
+            panel.draw(&PathElement::new(vec![(x0, y), (x1, y)], c.stroke_width(3)))?;
+        }
+        Swatch::Dashed(c) => {
+            panel.draw(&DashedPathElement::new(
+                vec![(x0, y), (x1, y)],
+                6,
+                4,
+                c.stroke_width(2),
+            ))?;
+        }
+        Swatch::Fill(c) => {
+            panel.draw(&Rectangle::new(
+                [(x0, y - 8), (x1, y + 8)],
+                c.mix(FILL_ALPHA * 1.5).filled(),
+            ))?;
+            panel.draw(&Rectangle::new(
+                [(x0, y - 8), (x1, y + 8)],
+                c.stroke_width(1),
+            ))?;
+        }
+        Swatch::LineOnBand(c) => {
+            panel.draw(&Rectangle::new(
+                [(x0, y - 7), (x1, y + 7)],
+                c.mix(FILL_ALPHA).filled(),
+            ))?;
+            panel.draw(&PathElement::new(vec![(x0, y), (x1, y)], c.stroke_width(3)))?;
+        }
+        Swatch::Stroked(c, stroke) => {
+            for run in dash_runs(&[(x0, y), (x1, y)], stroke.dash) {
+                panel.draw(&PathElement::new(run, c.stroke_width(3)))?;
+            }
+            draw_marker(panel, stroke.marker, ((x0 + x1) / 2, y), c)?;
+        }
+    }
+    Ok(())
+}
+
+/// Draws one marker centred on a pixel position, with a white halo so it
+/// stands out from the line under it and from other curves.
+pub(crate) fn draw_marker<DB: DrawingBackend>(
+    area: &DrawingArea<DB, Shift>,
+    marker: Marker,
+    (x, y): (i32, i32),
+    color: RGBColor,
+) -> Result<(), PlotError> {
+    const R: i32 = 5;
+    area.draw(&Circle::new((x, y), R + 2, WHITE.filled()))?;
+    match marker {
+        Marker::Circle => area.draw(&Circle::new((x, y), R, color.filled()))?,
+        Marker::Triangle => area.draw(&TriangleMarker::new((x, y), R + 1, color.filled()))?,
+        Marker::Square => area.draw(&Rectangle::new(
+            [(x - R + 1, y - R + 1), (x + R - 1, y + R - 1)],
+            color.filled(),
+        ))?,
+        Marker::Cross => area.draw(&Cross::new((x, y), R, color.stroke_width(2)))?,
+        Marker::Diamond => area.draw(&plotters::element::Polygon::new(
+            vec![(x, y - R - 1), (x + R, y), (x, y + R + 1), (x - R, y)],
+            color.filled(),
+        ))?,
+    }
+    Ok(())
+}
+
+/// Splits a pixel polyline into the "on" runs of a dash pattern, measured
+/// along the line so the rhythm continues round corners. An empty pattern
+/// keeps the line whole.
+pub(crate) fn dash_runs(px: &[(i32, i32)], pattern: &[i32]) -> Vec<Vec<(i32, i32)>> {
+    let total: i32 = pattern.iter().sum();
+    if pattern.is_empty() || total <= 0 || px.len() < 2 {
+        return vec![px.to_vec()];
+    }
+    let mut runs: Vec<Vec<(i32, i32)>> = Vec::new();
+    let mut current: Vec<(i32, i32)> = Vec::new();
+    let (mut index, mut left) = (0, f64::from(pattern[0]));
+    let on = |i: usize| i.is_multiple_of(2);
+    for w in px.windows(2) {
+        let (a, b) = (
+            (f64::from(w[0].0), f64::from(w[0].1)),
+            (f64::from(w[1].0), f64::from(w[1].1)),
+        );
+        let len = ((b.0 - a.0).powi(2) + (b.1 - a.1).powi(2)).sqrt();
+        let at = |d: f64| {
+            let f = if len > 0.0 { d / len } else { 0.0 };
+            (
+                (a.0 + f * (b.0 - a.0)).round() as i32,
+                (a.1 + f * (b.1 - a.1)).round() as i32,
+            )
+        };
+        let mut done = 0.0;
+        if on(index) && current.is_empty() {
+            current.push(w[0]);
+        }
+        while len - done > left {
+            done += left;
+            if on(index) {
+                current.push(at(done));
+                runs.push(std::mem::take(&mut current));
+            } else {
+                current.push(at(done));
+            }
+            index = (index + 1) % pattern.len();
+            left = f64::from(pattern[index]);
+        }
+        left -= len - done;
+        if on(index) {
+            current.push(w[1]);
+        }
+    }
+    if current.len() > 1 {
+        runs.push(current);
+    }
+    runs.retain(|r| r.len() > 1);
+    runs
+}
+
+/// Pixel positions every `spacing` pixels along a polyline, the first at
+/// `offset`: series get different offsets so markers of coinciding curves
+/// alternate instead of covering each other.
+pub(crate) fn marker_positions(px: &[(i32, i32)], spacing: f64, offset: f64) -> Vec<(i32, i32)> {
+    let mut out = Vec::new();
+    let mut next = offset;
+    let mut walked = 0.0;
+    for w in px.windows(2) {
+        let (dx, dy) = (f64::from(w[1].0 - w[0].0), f64::from(w[1].1 - w[0].1));
+        let len = (dx * dx + dy * dy).sqrt();
+        while next <= walked + len && len > 0.0 {
+            let f = (next - walked) / len;
+            out.push((
+                w[0].0 + (f * dx).round() as i32,
+                w[0].1 + (f * dy).round() as i32,
+            ));
+            next += spacing;
+        }
+        walked += len;
+    }
+    out
 }
 
 /// Builds the chart over `area` with our axes and draws grid, ticks and
@@ -368,6 +560,43 @@ pub(crate) fn draw_line<DB: Surface>(
     }
     let mut px: Vec<(i32, i32)> = path.iter().map(|p| plot.map_coordinate(p)).collect();
     px.dedup();
+    draw_pixel_line(root, &px, color, width)
+}
+
+/// Draws a data line `width` pixels wide in `stroke`'s dash pattern, with
+/// its marker every [`MARKER_SPACING`] pixels starting at `marker_offset`.
+pub(crate) fn draw_stroked<DB: Surface>(
+    root: &DrawingArea<DB, Shift>,
+    plot: &DrawingArea<DB, Coords>,
+    path: &[(f64, f64)],
+    color: RGBColor,
+    width: u32,
+    stroke: Stroke,
+    marker_offset: f64,
+) -> Result<(), PlotError> {
+    let mut px: Vec<(i32, i32)> = path.iter().map(|p| plot.map_coordinate(p)).collect();
+    px.dedup();
+    for run in dash_runs(&px, stroke.dash) {
+        draw_pixel_line(root, &run, color, width)?;
+    }
+    for at in marker_positions(&px, MARKER_SPACING, marker_offset) {
+        draw_marker(root, stroke.marker, at, color)?;
+    }
+    Ok(())
+}
+
+/// A pixel polyline `width` wide: one stroke in SVG, stacked 1-px lines on
+/// raster surfaces (see [`Surface::RASTER`]).
+fn draw_pixel_line<DB: Surface>(
+    root: &DrawingArea<DB, Shift>,
+    px: &[(i32, i32)],
+    color: RGBColor,
+    width: u32,
+) -> Result<(), PlotError> {
+    if !DB::RASTER {
+        root.draw(&PathElement::new(px.to_vec(), color.stroke_width(width)))?;
+        return Ok(());
+    }
     let w = width.max(1) as i32;
     let first = -(w - 1) / 2;
     for dx in first..first + w {
@@ -453,6 +682,54 @@ mod tests {
         assert_eq!(group_thousands(999), "999");
         assert_eq!(group_thousands(10_000), "10,000");
         assert_eq!(group_thousands(1_234_567), "1,234,567");
+    }
+
+    #[test]
+    fn dashes_follow_the_pattern_round_corners() {
+        let line = [(0, 0), (10, 0), (10, 10)];
+        assert_eq!(dash_runs(&line, &[]), vec![line.to_vec()]);
+        let runs = dash_runs(&line, &[4, 2]);
+        // On 0-4, off 4-6, on 6-10 then round the corner to (10, 0)+0..
+        assert_eq!(runs[0], vec![(0, 0), (4, 0)]);
+        assert_eq!(runs[1], vec![(6, 0), (10, 0), (10, 0)]);
+        assert_eq!(runs[2], vec![(10, 2), (10, 6)]);
+        assert_eq!(runs[3], vec![(10, 8), (10, 10)]);
+    }
+
+    #[test]
+    fn markers_are_evenly_spaced_from_their_offset() {
+        let line = [(0, 0), (100, 0), (100, 100)];
+        assert_eq!(
+            marker_positions(&line, 60.0, 10.0),
+            vec![(10, 0), (70, 0), (100, 30), (100, 90)]
+        );
+    }
+
+    #[test]
+    fn neighbouring_series_never_share_a_stroke() {
+        for i in 0..20 {
+            let (a, b) = (series_stroke(i), series_stroke(i + 1));
+            assert_ne!(a.dash, b.dash, "{i}");
+            assert_ne!(a.marker, b.marker, "{i}");
+        }
+        // Same colour (palette of 7) never means same look.
+        assert_ne!(series_stroke(0), series_stroke(7));
+    }
+
+    #[test]
+    fn legend_counts_rows_of_multi_line_entries() {
+        let e = |label: &str| LegendEntry {
+            swatch: Swatch::Line(INK),
+            label: label.into(),
+        };
+        let legend = [e("a"), e("b\nc"), e("d")];
+        assert_eq!(legend_fit(&legend, 4).1, 0);
+        let (shown, hidden) = legend_fit(&legend, 3);
+        assert_eq!(
+            (shown.len(), hidden),
+            (1, 2),
+            "a + b/c would leave no row for '… more'"
+        );
     }
 
     #[test]

@@ -126,7 +126,7 @@ pub fn plot_results(dir: &Path) -> Result<Vec<PathBuf>, ChartError> {
             .filter(|t| t["metric"] == metric)
             .filter_map(|t| {
                 Some(TargetLine {
-                    label: format!("{} {} target", t["class"].as_str()?, metric.to_uppercase()),
+                    class: t["class"].as_str()?.to_string(),
                     value_s: t["target_s"].as_f64()?,
                 })
             })
