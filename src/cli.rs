@@ -26,7 +26,8 @@ pub enum Command {
     },
     /// Sweep one or two scenario parameters (common random numbers across points).
     Sweep(SweepArgs),
-    /// Replay one replication alone and write its events (CSV and Chrome trace JSON).
+    /// Replay one replication alone and write its events (CSV and Chrome trace JSON);
+    /// `--plot` draws one incident as a story.
     Trace(TraceArgs),
     /// Draw the charts of a results folder (CDFs, timeline, sweep).
     Plot {
@@ -163,6 +164,14 @@ pub struct TraceArgs {
     /// Replace the files already in the output folder.
     #[arg(long)]
     pub force: bool,
+    /// Also draw one incident as a story (incident-<run>-<seq>.png/.svg):
+    /// by default the worst region incident, else the worst zone incident.
+    #[arg(long)]
+    pub plot: bool,
+    /// Sequence number of the incident `--plot` draws (the `seq` column of
+    /// incidents.csv).
+    #[arg(long, requires = "plot")]
+    pub incident: Option<u32>,
 }
 
 #[derive(Args, Debug)]

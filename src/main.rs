@@ -476,8 +476,12 @@ fn trace(args: TraceArgs) -> Result<ExitCode> {
         outcome.horizon_ns,
         provenance,
     )?;
+    let mut drawn = String::new();
+    if args.plot {
+        drawn = trace_chart(&out, sc, &trace, &outcome, args.incident)?;
+    }
     println!(
-        "replication {}: {} events, {} incidents, availability {:.6}%\nwrote trace.csv, trace.json (Perfetto / chrome://tracing), incidents.csv, runs.csv in {}",
+        "replication {}: {} events, {} incidents, availability {:.6}%\nwrote trace.csv, trace.json (Perfetto / chrome://tracing), incidents.csv, runs.csv{drawn} in {}",
         args.run,
         trace.len(),
         outcome.incidents.len(),
@@ -485,6 +489,44 @@ fn trace(args: TraceArgs) -> Result<ExitCode> {
         out.display()
     );
     Ok(ExitCode::SUCCESS)
+}
+
+/// The story chart of `drsim trace --plot`; returns ", <files>" for the
+/// summary line, or a note that there was nothing to draw.
+fn trace_chart(
+    out: &Path,
+    sc: &drsim::scenario::Scenario,
+    trace: &[drsim::model::TraceEvent],
+    outcome: &drsim::model::ReplicationOutcome,
+    incident: Option<u32>,
+) -> Result<String> {
+    let actors = drsim::plot::Actors {
+        region: sc.home_region().name.clone(),
+        zones: sc.home_region().zones.clone(),
+        paired: sc
+            .cross_region
+            .as_ref()
+            .map(|c| sc.regions[c.paired_region].name.clone()),
+    };
+    let prov = drsim::plot::Provenance {
+        scenario: sc.name.clone(),
+        scenario_hash: sc.source_hash.clone(),
+        seed: sc.simulation.seed,
+        runs: 1,
+        drsim_version: env!("CARGO_PKG_VERSION").to_string(),
+    };
+    let files = charts::incident_chart(
+        out,
+        trace,
+        &outcome.incidents,
+        (&actors, outcome.horizon_ns),
+        incident,
+        &prov,
+    )?;
+    Ok(match files {
+        Some(files) => format!(", {}", names(&files)),
+        None => " (no zone or region incident to draw; pick one with --incident)".to_string(),
+    })
 }
 
 fn plot(dir: &Path, metric: &str) -> Result<ExitCode> {

@@ -226,3 +226,40 @@ fn sweep_writes_tidy_csv_and_a_chart() {
     assert_eq!(png_size(&dir.join("sweep_region_rpo_s.png")), (1200, 700));
     std::fs::remove_dir_all(dir).unwrap();
 }
+
+#[test]
+fn trace_plot_draws_the_worst_region_incident_or_the_one_asked_for() {
+    let dir = temp_dir("trace-plot");
+    let case = "tests/scenarios/overlaps/10-region-after-leader-zone.toml";
+    let out = ok(&["trace", case, "--plot", "--force", "--out", s(&dir)]);
+    // Incident 1 is the region outage (incident 0 the leader zone before it).
+    assert!(String::from_utf8_lossy(&out.stdout).contains("incident-0-1.png"));
+    assert_eq!(png_size(&dir.join("incident-0-1.png")), (1200, 700));
+    let svg = std::fs::read_to_string(dir.join("incident-0-1.svg")).unwrap();
+    assert!(svg.contains("region home"), "lanes are named");
+    assert!(svg.contains("loss window"));
+    ok(&[
+        "trace",
+        case,
+        "--plot",
+        "--incident",
+        "0",
+        "--force",
+        "--out",
+        s(&dir),
+    ]);
+    assert!(dir.join("incident-0-0.svg").exists());
+    let missing = drsim(&[
+        "trace",
+        case,
+        "--plot",
+        "--incident",
+        "9",
+        "--force",
+        "--out",
+        s(&dir),
+    ]);
+    assert_eq!(missing.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&missing.stderr).contains("no incident 9"));
+    std::fs::remove_dir_all(dir).unwrap();
+}

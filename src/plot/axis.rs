@@ -483,6 +483,13 @@ impl Axis {
     }
 }
 
+/// A duration for running text ("7.3 s", "40 min", "2.5 h"), in the unit
+/// that suits the value itself.
+pub(crate) fn fmt_duration(seconds: f64) -> String {
+    let unit = display_unit(Unit::Seconds, seconds.abs());
+    format!("{} {}", fmt_sig(seconds / unit.divisor), unit.name)
+}
+
 /// A linear f64 coordinate with fixed tick positions. plotters'
 /// `WithKeyPoints` does the same but loses the value formatter that
 /// `configure_mesh` requires; our labels come from [`Axis::tick_label`].

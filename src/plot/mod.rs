@@ -11,6 +11,8 @@
 mod axis;
 mod cdf;
 mod output;
+mod story;
+mod story_chart;
 mod style;
 mod sweep;
 mod timeline;
@@ -20,6 +22,8 @@ use std::path::PathBuf;
 pub use axis::Unit;
 pub use cdf::{cdf_chart, CdfSeries, TargetLine};
 pub use output::{CHART_HEIGHT, CHART_WIDTH};
+pub use story::{incident_story, pick_incident, Actors, Story};
+pub use story_chart::incident_chart;
 pub use sweep::{sweep_chart, SweepPoint, SweepSeries};
 pub use timeline::{timeline_chart, Band};
 

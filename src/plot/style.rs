@@ -265,9 +265,10 @@ fn caption_parts(prov: &Provenance) -> (&'static str, String) {
     let digest = prov.scenario_hash.rsplit(':').next().unwrap_or_default();
     let hash: String = digest.chars().take(12).collect();
     let tail = format!(
-        "   ·   seed {}   ·   {} runs   ·   scenario hash {}   ·   drsim {}",
+        "   ·   seed {}   ·   {} run{}   ·   scenario hash {}   ·   drsim {}",
         prov.seed,
         group_thousands(prov.runs),
+        if prov.runs == 1 { "" } else { "s" },
         hash,
         prov.drsim_version
     );
@@ -515,8 +516,21 @@ pub(crate) fn chart<'a, DB: DrawingBackend>(
     x_desc: &str,
     y_desc: &str,
 ) -> Result<ChartContext<'a, DB, Coords>, PlotError> {
+    chart_beside(area, x, y, (x_desc, y_desc), 0)
+}
+
+/// [`chart`] with at least `min_label_w` pixels left of the plot: room for
+/// names drawn in line with the plot (the lanes of the incident chart), so
+/// that their time axis lines up with this one.
+pub(crate) fn chart_beside<'a, DB: DrawingBackend>(
+    area: &'a DrawingArea<DB, Shift>,
+    x: &Axis,
+    y: &Axis,
+    (x_desc, y_desc): (&str, &str),
+    min_label_w: u32,
+) -> Result<ChartContext<'a, DB, Coords>, PlotError> {
     let tick_style = text_style(LABEL_SIZE, INK, Pos::new(HPos::Center, VPos::Center));
-    let mut widest_y = 0;
+    let mut widest_y = min_label_w.saturating_sub(46);
     for (v, _) in y.ticks() {
         widest_y = widest_y.max(area.estimate_text_size(&y.tick_label(*v), &tick_style)?.0);
     }
@@ -674,6 +688,8 @@ mod tests {
         assert_eq!(head, "scenario: ");
         assert!(tail.contains("scenario hash 3f2a9c1be0d4   "), "{tail}");
         assert!(tail.contains("12,000 runs"), "{tail}");
+        let one = Provenance { runs: 1, ..prov };
+        assert!(caption_parts(&one).1.contains("   ·   1 run   ·"));
     }
 
     #[test]

@@ -1,10 +1,13 @@
 //! Charts of a results folder, from the files a run wrote (so `drsim plot
 //! DIR` redraws them later, and `drsim run --plot` uses the same code):
 //! RPO and RTO CDFs per incident class with the targets, the timeline of
-//! replication 0 (`timeline.csv`), and the sweep chart (`sweep.csv`).
+//! replication 0 (`timeline.csv`), and the sweep chart (`sweep.csv`); and
+//! the story of one incident of a traced replication (`drsim trace --plot`).
 
+use crate::incident::Incident;
+use crate::model::TraceEvent;
 use crate::plot::{
-    self, Band, CdfSeries, PlotError, Provenance, SweepPoint, SweepSeries, TargetLine, Unit,
+    self, Actors, Band, CdfSeries, PlotError, Provenance, SweepPoint, SweepSeries, TargetLine, Unit,
 };
 use crate::sweep::{numeric_value, parse_value};
 use serde_json::Value;
@@ -175,6 +178,33 @@ pub fn plot_results(dir: &Path) -> Result<Vec<PathBuf>, ChartError> {
         )?);
     }
     Ok(written)
+}
+
+/// Draws the story of incident `seq` of a traced replication, by default
+/// the worst region incident (largest RTO), else the worst zone incident,
+/// as `incident-<run>-<seq>.png/.svg` in `dir`. `Ok(None)` when no incident
+/// was asked for and the replication has no zone or region incident.
+pub fn incident_chart(
+    dir: &Path,
+    trace: &[TraceEvent],
+    incidents: &[Incident],
+    (actors, horizon_ns): (&Actors, u64),
+    seq: Option<u32>,
+    prov: &Provenance,
+) -> Result<Option<Vec<PathBuf>>, ChartError> {
+    let Some(seq) = seq.or_else(|| plot::pick_incident(incidents)) else {
+        return Ok(None);
+    };
+    let story =
+        plot::incident_story(trace, incidents, seq, actors, horizon_ns).ok_or_else(|| {
+            PlotError::InvalidInput(format!(
+                "the replication has no incident {seq} (it has {})",
+                incidents.len()
+            ))
+        })?;
+    let run = incidents.first().map_or(0, |i| i.run);
+    let stem = dir.join(format!("incident-{run}-{seq}"));
+    Ok(Some(plot::incident_chart(&stem, &story, prov)?))
 }
 
 /// Bands of one replication's incidents: the failure itself, and the
