@@ -414,6 +414,14 @@ impl Axis {
         }
     }
 
+    /// Extends the range below its lowest tick by `fraction` of its span,
+    /// leaving a band at the bottom of the plot with no tick or grid line
+    /// (the timeline draws the DR phase strip there).
+    pub(crate) fn pad_below(mut self, fraction: f64) -> Axis {
+        self.lo -= (self.hi - self.lo) * fraction;
+        self
+    }
+
     /// Ticks as (plot coordinate, label).
     pub(crate) fn ticks(&self) -> &[(f64, String)] {
         &self.ticks

@@ -1,17 +1,25 @@
-//! One replication's story: replication lag over time with the incidents,
-//! failovers and drills that shaped it shaded behind.
+//! One replication's year at a glance: the replication lag as a band per
+//! time bin (min to max, the median as a line), the DR phase as a coloured
+//! strip under it, and the incidents as labelled spans in a lane per class
+//! above it.
+//!
+//! A year of lag samples drawn as one line is a solid black block (the lag
+//! moves every few hours, the chart has ~800 pixels); binning to the pixel
+//! grid keeps what can be seen (the range and the typical value per bin).
+//! Incidents drawn as full-height lines hid the data they explain; in lanes
+//! they keep their own space and labels.
 
 use std::path::{Path, PathBuf};
 
 use plotters::coord::Shift;
 use plotters::drawing::DrawingArea;
-use plotters::element::{Rectangle, Text};
+use plotters::element::{PathElement, Rectangle, Text};
 use plotters::style::text_anchor::{HPos, Pos, VPos};
-use plotters::style::{Color, FontTransform, RGBColor, WHITE};
+use plotters::style::{Color, RGBColor};
 
-use super::axis::{Axis, Unit};
-use super::output::{write_chart, Chart, Surface};
-use super::style::{self, LegendEntry, Rect, Swatch, FILL_ALPHA};
+use super::axis::{pick_scale, Axis, Scale, Unit};
+use super::output::{write_chart, Chart, Surface, CHART_WIDTH};
+use super::style::{self, LegendEntry, Swatch, FILL_ALPHA};
 use super::{PlotError, Provenance};
 
 /// Shaded interval on a timeline (incident, failover, drill...), times in
@@ -20,16 +28,17 @@ use super::{PlotError, Provenance};
 pub struct Band {
     pub start_s: f64,
     pub end_s: f64,
-    /// Decides the colour, e.g. "zone", "region", "link", "drill",
-    /// "failover", "failback"; other kinds get colours of their own.
+    /// Decides the lane and colour, e.g. "zone", "region", "link", "drill",
+    /// "failover", "failback"; other kinds get lanes and colours of their own.
     pub kind: String,
-    /// Printed inside the band when it is wide enough.
+    /// Printed on the span when there is room.
     pub label: String,
 }
 
 /// Replication lag over one replication's time: points (t seconds, lag
-/// seconds) as a step function (each lag holds until the next point), plus
-/// bands.
+/// seconds, `None` where undefined, e.g. while failed over) as a step
+/// function (each lag holds until the next point), the DR phase after each
+/// event as (t seconds, phase), and bands.
 ///
 /// Lag points with a non-finite or negative value, or outside `0..=horizon`,
 /// are dropped; so are bands that are not finite, end before they start, or
@@ -39,18 +48,19 @@ pub struct Band {
 pub fn timeline_chart(
     stem: &Path,
     title: &str,
-    lag: &[(f64, f64)],
+    lag: &[(f64, Option<f64>)],
+    phases: &[(f64, String)],
     bands: &[Band],
     horizon_s: f64,
     prov: &Provenance,
 ) -> Result<Vec<PathBuf>, PlotError> {
-    let chart = TimelineChart::prepare(title, lag, bands, horizon_s, prov)?;
+    let chart = TimelineChart::prepare(title, lag, phases, bands, horizon_s, prov)?;
     write_chart(stem, &chart)
 }
 
 /// Colours for the kinds the simulator emits: failures warm, recovery
 /// actions and drills cool, so a glance tells trouble from response. The
-/// order is also the legend order.
+/// order is also the lane and legend order.
 const KNOWN_KINDS: [(&str, RGBColor); 6] = [
     ("zone", RGBColor(230, 159, 0)),
     ("region", RGBColor(213, 94, 0)),
@@ -70,13 +80,131 @@ const OTHER_KINDS: [RGBColor; 4] = [
 
 const LAG_COLOR: RGBColor = style::INK;
 
-struct PreparedBand {
-    /// Plot coordinates.
-    start: f64,
-    end: f64,
-    color: RGBColor,
-    label: String,
+/// DR phases grouped by what they mean for protection, with their strip
+/// colour and legend text; `off` is left blank.
+fn phase_style(phase: &str) -> Option<(RGBColor, &'static str)> {
+    match phase {
+        "off" => None,
+        "seeding" | "catching-up" => Some((RGBColor(190, 170, 220), "DR seeding")),
+        "protected" => Some((RGBColor(86, 180, 233), "DR protected")),
+        "failed-over" => Some((RGBColor(0, 158, 115), "DR failed over")),
+        _ => Some((RGBColor(204, 121, 167), "DR switching")),
+    }
+}
+
+/// Pixels per lag bin: the bins follow the image width, so each is a few
+/// pixels wide whatever the horizon.
+const BIN_PX: u32 = 3;
+/// Width left for the plot once the axis labels and legend are taken away.
+const PLOT_PX: u32 = CHART_WIDTH - 420;
+const BINS: usize = (PLOT_PX / BIN_PX) as usize;
+
+/// Share of the lag axis added below it for the DR phase strip.
+const STRIP: f64 = 0.09;
+const LANE_H: i32 = 22;
+
+/// A kind recurring more often than this (weekly drills over a year) is a
+/// pattern rather than an event; its lane and legend say enough, and
+/// labelling every occurrence would crowd out the labels of rare incidents.
+const MAX_LABELLED_PER_KIND: usize = 8;
+
+/// Lag of one time bin: (min, median, max) of the values the step function
+/// takes in it.
+type BinStats = (f64, f64, f64);
+
+/// Bins `0..horizon` into `bins` equal bins. A bin holds the value in force
+/// at its start and every point inside it; `None` when the lag is undefined
+/// throughout (before the first point, or while nothing replicates).
+fn bin_lag(points: &[(f64, Option<f64>)], horizon_s: f64, bins: usize) -> Vec<Option<BinStats>> {
+    let width = horizon_s / bins as f64;
+    let mut out = Vec::with_capacity(bins);
+    let mut next = 0;
+    let mut held: Option<f64> = None;
+    for b in 0..bins {
+        let end = (b + 1) as f64 * width;
+        let mut values: Vec<f64> = held.into_iter().collect();
+        while next < points.len() && (points[next].0 < end || b + 1 == bins) {
+            values.extend(points[next].1);
+            held = points[next].1;
+            next += 1;
+        }
+        values.sort_by(f64::total_cmp);
+        out.push(match values.len() {
+            0 => None,
+            n => Some((values[0], values[n / 2], values[n - 1])),
+        });
+    }
+    out
+}
+
+/// Runs of one DR phase: (start s, end s, phase), the last to the horizon.
+fn phase_runs(phases: &[(f64, String)], horizon_s: f64) -> Vec<(f64, f64, String)> {
+    let mut runs: Vec<(f64, f64, String)> = Vec::new();
+    for (t, phase) in phases.iter().filter(|(t, _)| t.is_finite()) {
+        let t = t.clamp(0.0, horizon_s);
+        match runs.last_mut() {
+            Some(last) if last.2 == *phase => {}
+            Some(last) => {
+                last.1 = t;
+                runs.push((t, horizon_s, phase.clone()));
+            }
+            None => runs.push((t, horizon_s, phase.clone())),
+        }
+    }
+    runs.retain(|r| r.1 > r.0);
+    runs
+}
+
+struct Lane {
     kind: String,
+    color: RGBColor,
+    /// (start, end) in seconds, in time order.
+    spans: Vec<(f64, f64, String)>,
+    /// Too many spans to label each.
+    labelled: bool,
+}
+
+/// One lane per kind, known kinds first in their fixed order (failures,
+/// then responses) so lanes of different runs line up; others after, as
+/// they came. Invalid bands are dropped, the rest clipped to the horizon.
+fn lanes_of(bands: &[Band], horizon_s: f64) -> Vec<Lane> {
+    let mut lanes: Vec<Lane> = Vec::new();
+    for b in bands {
+        if !(b.start_s.is_finite() && b.end_s.is_finite() && b.start_s <= b.end_s) {
+            continue;
+        }
+        let (start, end) = (b.start_s.max(0.0), b.end_s.min(horizon_s));
+        if start > end {
+            continue;
+        }
+        let i = match lanes.iter().position(|l| l.kind == b.kind) {
+            Some(i) => i,
+            None => {
+                let unknown = lanes
+                    .iter()
+                    .filter(|l| kind_rank(&l.kind) == KNOWN_KINDS.len())
+                    .count();
+                let color = KNOWN_KINDS
+                    .iter()
+                    .find(|(k, _)| *k == b.kind)
+                    .map_or(OTHER_KINDS[unknown % OTHER_KINDS.len()], |&(_, c)| c);
+                lanes.push(Lane {
+                    kind: b.kind.clone(),
+                    color,
+                    spans: Vec::new(),
+                    labelled: true,
+                });
+                lanes.len() - 1
+            }
+        };
+        lanes[i].spans.push((start, end, b.label.clone()));
+    }
+    for l in &mut lanes {
+        l.spans.sort_by(|a, b| a.0.total_cmp(&b.0));
+        l.labelled = l.spans.len() <= MAX_LABELLED_PER_KIND;
+    }
+    lanes.sort_by_key(|l| kind_rank(&l.kind));
+    lanes
 }
 
 /// Position in [`KNOWN_KINDS`]; unknown kinds share the rank after it.
@@ -87,47 +215,28 @@ fn kind_rank(kind: &str) -> usize {
         .unwrap_or(KNOWN_KINDS.len())
 }
 
-/// A kind recurring more often than this (weekly drills over a year) is a
-/// pattern rather than an event; its legend entry says enough, and labelling
-/// every occurrence would crowd out the labels of the rare incidents.
-const MAX_LABELLED_PER_KIND: usize = 8;
-
-/// Which band labels to try, most important first: failures before
-/// responses before drills (the [`KNOWN_KINDS`] order, unknown kinds last),
-/// longer before shorter. Labels compete for space and earlier ones win.
-fn label_order(bands: &[PreparedBand]) -> Vec<usize> {
-    let count = |k: &str| bands.iter().filter(|b| b.kind == k).count();
-    let kind = |i: usize| bands[i].kind.as_str();
-    let mut order: Vec<usize> = (0..bands.len())
-        .filter(|&i| !bands[i].label.is_empty() && count(kind(i)) <= MAX_LABELLED_PER_KIND)
-        .collect();
-    let width = |i: usize| bands[i].end - bands[i].start;
-    order.sort_by(|&a, &b| {
-        kind_rank(kind(a))
-            .cmp(&kind_rank(kind(b)))
-            .then(width(b).total_cmp(&width(a)))
-    });
-    order
-}
+/// Opposite corners of a rectangle in plot coordinates.
+type Corners = [(f64, f64); 2];
 
 struct TimelineChart {
     title: String,
     prov: Provenance,
+    horizon_s: f64,
     x: Axis,
     y: Axis,
     x_desc: String,
     y_desc: String,
-    lag_path: Vec<(f64, f64)>,
-    bands: Vec<PreparedBand>,
-    /// Indices into `bands` whose labels are tried, in that order.
-    label_order: Vec<usize>,
+    bins: Vec<Option<BinStats>>,
+    phases: Vec<(f64, f64, String)>,
+    lanes: Vec<Lane>,
     legend: Vec<LegendEntry>,
 }
 
 impl TimelineChart {
     fn prepare(
         title: &str,
-        lag: &[(f64, f64)],
+        lag: &[(f64, Option<f64>)],
+        phases: &[(f64, String)],
         bands: &[Band],
         horizon_s: f64,
         prov: &Provenance,
@@ -137,199 +246,229 @@ impl TimelineChart {
                 "timeline horizon must be a positive number of seconds, got {horizon_s}"
             )));
         }
-        let mut points: Vec<(f64, f64)> = lag
+        let valid = |l: f64| l.is_finite() && l >= 0.0;
+        let mut points: Vec<(f64, Option<f64>)> = lag
             .iter()
             .copied()
             .filter(|&(t, l)| {
-                t.is_finite() && l.is_finite() && l >= 0.0 && (0.0..=horizon_s).contains(&t)
+                t.is_finite() && l.is_none_or(valid) && (0.0..=horizon_s).contains(&t)
             })
             .collect();
-        if points.is_empty() {
+        if !points.iter().any(|p| p.1.is_some()) {
             return Err(PlotError::EmptyInput(
                 "timeline: no lag point with finite, non-negative lag within the horizon".into(),
             ));
         }
         points.sort_by(|a, b| a.0.total_cmp(&b.0));
-        let max_lag = points.iter().map(|p| p.1).fold(0.0, f64::max);
+        let bins = bin_lag(&points, horizon_s, BINS);
+        let max_lag = points.iter().filter_map(|p| p.1).fold(0.0, f64::max);
+        let min_positive = points
+            .iter()
+            .filter_map(|p| p.1)
+            .filter(|l| *l > 0.0)
+            .fold(f64::INFINITY, f64::min);
+        let y = match pick_scale(min_positive, max_lag) {
+            Scale::Log => Axis::log(Unit::Seconds, min_positive, max_lag),
+            Scale::Linear => Axis::linear(Unit::Seconds, 0.0, max_lag, 6, true),
+        };
+        let y_desc = y.describe("replication lag");
+        let y = y.pad_below(STRIP);
         let x = Axis::linear(Unit::Seconds, 0.0, horizon_s, 12, false);
-        let y = Axis::linear(Unit::Seconds, 0.0, max_lag, 6, true);
+        let phases = phase_runs(phases, horizon_s);
+        let lanes = lanes_of(bands, horizon_s);
 
         let mut legend = vec![LegendEntry {
-            swatch: Swatch::Line(LAG_COLOR),
-            label: "replication lag".into(),
+            swatch: Swatch::LineOnBand(LAG_COLOR),
+            label: "lag: median, min–max".into(),
         }];
-        // Kinds in order of first appearance, with their colours.
-        let mut kinds: Vec<(&str, RGBColor)> = Vec::new();
-        let mut prepared = Vec::new();
-        for b in bands {
-            if !(b.start_s.is_finite() && b.end_s.is_finite() && b.start_s <= b.end_s) {
-                continue;
-            }
-            let (start, end) = (b.start_s.max(0.0), b.end_s.min(horizon_s));
-            if start > end {
-                continue;
-            }
-            let color = match kinds.iter().find(|(k, _)| *k == b.kind) {
-                Some(&(_, c)) => c,
-                None => {
-                    let c = KNOWN_KINDS
-                        .iter()
-                        .find(|(k, _)| *k == b.kind)
-                        .map(|&(_, c)| c)
-                        .unwrap_or_else(|| {
-                            let unknown = kinds
-                                .iter()
-                                .filter(|(k, _)| kind_rank(k) == KNOWN_KINDS.len())
-                                .count();
-                            OTHER_KINDS[unknown % OTHER_KINDS.len()]
-                        });
-                    kinds.push((&b.kind, c));
-                    c
+        let mut seen: Vec<&str> = Vec::new();
+        for (_, _, p) in &phases {
+            if let Some((color, label)) = phase_style(p) {
+                if !seen.contains(&label) {
+                    seen.push(label);
+                    legend.push(LegendEntry {
+                        swatch: Swatch::Fill(color),
+                        label: label.into(),
+                    });
                 }
-            };
-            let to_x = |s: f64| x.to_plot(s).unwrap_or(0.0);
-            prepared.push(PreparedBand {
-                start: to_x(start),
-                end: to_x(end),
-                color,
-                label: b.label.clone(),
-                kind: b.kind.clone(),
-            });
+            }
         }
-        let label_order = label_order(&prepared);
-
-        // Known kinds in their fixed order (failures, then responses) so
-        // legends of different runs line up; others after, as they came.
-        kinds.sort_by_key(|(k, _)| kind_rank(k));
-        legend.extend(kinds.iter().map(|(k, color)| LegendEntry {
-            swatch: Swatch::Fill(*color),
-            label: (*k).to_string(),
-        }));
-
         Ok(TimelineChart {
             title: title.to_string(),
             prov: prov.clone(),
+            horizon_s,
             x_desc: x.describe("time since start"),
-            y_desc: y.describe("replication lag"),
-            lag_path: step_path(&x, &y, &points),
+            y_desc,
             x,
             y,
-            bands: prepared,
-            label_order,
+            bins,
+            phases,
+            lanes,
             legend,
         })
     }
-}
 
-/// Each lag holds until the next point and the last one until the horizon.
-/// Repeated values add nothing to a step line, so they are skipped to keep
-/// the SVG small for long, mostly steady runs.
-fn step_path(x: &Axis, y: &Axis, points: &[(f64, f64)]) -> Vec<(f64, f64)> {
-    let xv = |t: f64| x.to_plot(t).unwrap_or(0.0);
-    let yv = |l: f64| y.to_plot(l).unwrap_or(0.0);
-    let mut path: Vec<(f64, f64)> = Vec::new();
-    let mut current: Option<f64> = None;
-    for &(t, l) in points {
-        if current == Some(l) {
-            continue;
+    /// The lag band and median line in plot coordinates; lag 0 on a log
+    /// axis sits on the axis' lowest tick.
+    fn lag_shapes(&self) -> (Vec<Corners>, Vec<Vec<(f64, f64)>>) {
+        let floor = self.y.lo() + (self.y.hi() - self.y.lo()) * STRIP / (1.0 + STRIP);
+        let yv = |l: f64| self.y.to_plot(l).unwrap_or(floor).max(floor);
+        let width = self.horizon_s / self.bins.len() as f64;
+        let xv = |t: f64| self.x.to_plot(t).unwrap_or(0.0);
+        let mut rects = Vec::new();
+        let mut lines: Vec<Vec<(f64, f64)>> = vec![Vec::new()];
+        for (i, bin) in self.bins.iter().enumerate() {
+            let (a, b) = (i as f64 * width, (i + 1) as f64 * width);
+            let Some((lo, med, hi)) = *bin else {
+                lines.push(Vec::new());
+                continue;
+            };
+            rects.push([(xv(a), yv(lo)), (xv(b), yv(hi))]);
+            if let Some(line) = lines.last_mut() {
+                line.push((xv((a + b) / 2.0), yv(med)));
+            }
         }
-        if let Some(prev) = current {
-            path.push((xv(t), yv(prev)));
-        }
-        path.push((xv(t), yv(l)));
-        current = Some(l);
+        lines.retain(|l| !l.is_empty());
+        (rects, lines)
     }
-    if let Some(last) = current {
-        path.push((x.hi(), yv(last)));
-    }
-    path
 }
 
 impl Chart for TimelineChart {
     fn draw<DB: Surface>(&self, root: &DrawingArea<DB, Shift>) -> Result<(), PlotError> {
         let area = style::frame(root, &self.title, &self.prov, &self.legend)?;
-        let chart = style::chart(&area, &self.x, &self.y, &self.x_desc, &self.y_desc)?;
-        let (ylo, yhi) = (self.y.lo(), self.y.hi());
+        let n = self.lanes.len() as i32;
+        let head = if n == 0 { 0 } else { n * LANE_H + 14 };
+        let (top, bottom) = area.split_vertically(head as u32);
+        let name_style = style::text_style(
+            style::LABEL_SIZE,
+            style::INK,
+            Pos::new(HPos::Right, VPos::Center),
+        );
+        let mut name_w = 0;
+        for l in &self.lanes {
+            name_w = name_w.max(root.estimate_text_size(&l.kind, &name_style)?.0);
+        }
+        let chart = style::chart_beside(
+            &bottom,
+            &self.x,
+            &self.y,
+            (&self.x_desc, &self.y_desc),
+            name_w + 24,
+        )?;
         let plot = chart.plotting_area();
-        let (plot_w, _) = plot.dim_in_pixel();
-        // Short events (a 30 s link flap in a 30-day run) would be narrower
-        // than a pixel; keep them visible.
-        let min_w = 2.0 * (self.x.hi() - self.x.lo()) / f64::from(plot_w.max(1));
-        let ends: Vec<f64> = self
-            .bands
-            .iter()
-            .map(|b| b.end.max(b.start + min_w))
-            .collect();
-        for (b, &end) in self.bands.iter().zip(&ends) {
+        let (left, _) = plot.map_coordinate(&(self.x.lo(), self.y.hi()));
+        let (right, bottom_px) = plot.map_coordinate(&(self.x.hi(), self.y.lo()));
+        let px = |t: f64| {
+            plot.map_coordinate(&(self.x.to_plot(t).unwrap_or(0.0), self.y.lo()))
+                .0
+        };
+
+        // DR phase strip along the bottom of the plot, under the data.
+        let strip_top = plot
+            .map_coordinate(&(
+                self.x.lo(),
+                self.y.lo() + (self.y.hi() - self.y.lo()) * STRIP / (1.0 + STRIP),
+            ))
+            .1;
+        for (a, b, phase) in &self.phases {
+            if let Some((color, _)) = phase_style(phase) {
+                let (x0, x1) = (px(*a), px(*b));
+                root.draw(&Rectangle::new(
+                    [(x0, strip_top + 3), (x1.max(x0 + 1), bottom_px - 1)],
+                    color.mix(0.8).filled(),
+                ))?;
+            }
+        }
+        root.draw(&PathElement::new(
+            vec![(left, strip_top), (right, strip_top)],
+            RGBColor(200, 200, 200).stroke_width(1),
+        ))?;
+        root.draw(&Text::new(
+            "DR phase",
+            (left - 10, (strip_top + bottom_px) / 2 + 2),
+            name_style.clone(),
+        ))?;
+
+        let (rects, lines) = self.lag_shapes();
+        for r in &rects {
             plot.draw(&Rectangle::new(
-                [(b.start, ylo), (end, yhi)],
-                b.color.mix(FILL_ALPHA).filled(),
-            ))?;
-            plot.draw(&Rectangle::new(
-                [(b.start, ylo), (end, yhi)],
-                b.color.mix(0.6).stroke_width(1),
+                *r,
+                LAG_COLOR.mix(FILL_ALPHA * 1.3).filled(),
             ))?;
         }
-        style::draw_line(root, plot, &self.lag_path, LAG_COLOR, 2)?;
+        for line in &lines {
+            style::draw_line(root, plot, line, LAG_COLOR, 2)?;
+        }
+        self.draw_lanes(root, &px, (left, right), top.get_base_pixel().1 + 6)
+    }
+}
 
-        // Band labels: inside the band's top edge when it is wide enough,
-        // else written downwards beside it. A label that fits nowhere
-        // without covering another is left out; the legend names the kind.
-        let lag = style::path_boxes(plot, &self.lag_path, 2);
-        let (left, top) = plot.map_coordinate(&(self.x.lo(), yhi));
-        let (right, bottom) = plot.map_coordinate(&(self.x.hi(), ylo));
-        let flat = style::text_style(
-            style::LABEL_SIZE - 2.0,
+impl TimelineChart {
+    /// The incident lanes: name left of the plot, spans at least 2 px wide,
+    /// each label on its span when it fits, else right of it when that
+    /// space in the lane is free.
+    fn draw_lanes<DB: Surface>(
+        &self,
+        root: &DrawingArea<DB, Shift>,
+        px: &dyn Fn(f64) -> i32,
+        (left, right): (i32, i32),
+        top: i32,
+    ) -> Result<(), PlotError> {
+        let name_style = style::text_style(
+            style::LABEL_SIZE,
             style::INK,
-            Pos::new(HPos::Left, VPos::Top),
+            Pos::new(HPos::Right, VPos::Center),
         );
-        let down = style::text_style(
+        let label_style = style::text_style(
             style::LABEL_SIZE - 2.0,
             style::INK,
-            Pos::new(HPos::Left, VPos::Bottom),
-        )
-        .transform(FontTransform::Rotate90);
-        let mut placed: Vec<Rect> = Vec::new();
-        for &i in &self.label_order {
-            let (b, end) = (&self.bands[i], ends[i]);
-            let (l, _) = plot.map_coordinate(&(b.start, yhi));
-            let (r, _) = plot.map_coordinate(&(end, yhi));
-            let (tw, th) = root.estimate_text_size(&b.label, &flat)?;
-            let (tw, th) = (tw as i32, th as i32);
-            let mut candidates: Vec<(Rect, bool)> = Vec::new();
-            if tw + 8 <= r - l {
-                for row in 0..3 {
-                    let y = top + 4 + row * (th + 4);
-                    candidates.push((Rect(l + 3, y - 1, l + 5 + tw, y + th + 1), false));
+            Pos::new(HPos::Left, VPos::Center),
+        );
+        for (i, lane) in self.lanes.iter().enumerate() {
+            let y0 = top + i as i32 * LANE_H;
+            let mid = y0 + LANE_H / 2;
+            if i % 2 == 0 {
+                root.draw(&Rectangle::new(
+                    [(left, y0), (right, y0 + LANE_H)],
+                    RGBColor(246, 246, 246).filled(),
+                ))?;
+            }
+            root.draw(&Text::new(
+                lane.kind.clone(),
+                (left - 10, mid),
+                name_style.clone(),
+            ))?;
+            let boxes: Vec<(i32, i32)> = lane
+                .spans
+                .iter()
+                .map(|(a, b, _)| (px(*a), px(*b).max(px(*a) + 2)))
+                .collect();
+            for &(x0, x1) in &boxes {
+                root.draw(&Rectangle::new(
+                    [(x0, y0 + 3), (x1, y0 + LANE_H - 3)],
+                    lane.color.mix(0.75).filled(),
+                ))?;
+            }
+            if !lane.labelled {
+                continue;
+            }
+            let mut free_from = left;
+            for (k, (_, _, label)) in lane.spans.iter().enumerate() {
+                let (x0, x1) = boxes[k];
+                let next = boxes.get(k + 1).map_or(right, |b| b.0);
+                let tw = root.estimate_text_size(label, &label_style)?.0 as i32;
+                let at = if tw + 8 <= x1 - x0 && x0 >= free_from {
+                    Some(x0 + 4)
+                } else if x1 + 4 + tw + 4 <= next && x1 >= free_from {
+                    Some(x1 + 4)
+                } else {
+                    None
+                };
+                if let Some(at) = at {
+                    root.draw(&Text::new(label.clone(), (at, mid), label_style.clone()))?;
+                    free_from = at + tw + 4;
                 }
             }
-            for x in [r + 3, l - 3 - th] {
-                candidates.push((Rect(x - 1, top + 4, x + th + 1, top + 6 + tw), true));
-            }
-            candidates.retain(|(c, _)| c.0 >= left && c.2 <= right && c.3 <= bottom);
-            let rects: Vec<Rect> = candidates.iter().map(|c| c.0).collect();
-            let Some(spot) = style::place(&rects, &placed, &lag) else {
-                continue;
-            };
-            let rotated = candidates.iter().any(|(c, rot)| *c == spot && *rot);
-            root.draw(&Rectangle::new(
-                [(spot.0, spot.1), (spot.2, spot.3)],
-                WHITE.mix(0.6).filled(),
-            ))?;
-            if rotated {
-                root.draw(&Text::new(
-                    b.label.clone(),
-                    (spot.0 + 1, spot.1 + 1),
-                    down.clone(),
-                ))?;
-            } else {
-                root.draw(&Text::new(
-                    b.label.clone(),
-                    (spot.0 + 2, spot.1 + 1),
-                    flat.clone(),
-                ))?;
-            }
-            placed.push(spot);
         }
         Ok(())
     }
@@ -349,18 +488,29 @@ mod tests {
         }
     }
 
+    fn phases(p: &[(f64, &str)]) -> Vec<(f64, String)> {
+        p.iter().map(|(t, s)| (*t, s.to_string())).collect()
+    }
+
     #[test]
     fn writes_png_and_svg() {
         let dir = temp_dir("timeline_basic");
-        let lag = [(0.0, 0.2), (3600.0, 0.3), (7200.0, 120.0), (9000.0, 0.2)];
+        let lag = [
+            (0.0, Some(0.2)),
+            (3600.0, Some(0.3)),
+            (7200.0, Some(120.0)),
+            (9000.0, Some(0.2)),
+        ];
         let bands = [
             band(7000.0, 9000.0, "zone", "zone-a down"),
-            band(8000.0, 8600.0, "failover", ""),
+            band(8000.0, 8600.0, "failover", "failover"),
         ];
+        let ph = phases(&[(0.0, "protected"), (8000.0, "failed-over")]);
         let paths = timeline_chart(
             &dir.join("tl"),
             "Replication 17",
             &lag,
+            &ph,
             &bands,
             4.0 * 3600.0,
             &prov(),
@@ -369,68 +519,112 @@ mod tests {
         check_png(&paths[0]);
         let svg = check_svg(&paths[1], "Replication 17");
         assert!(svg.contains("time since start (h)"));
-        assert!(svg.contains("replication lag (s)"));
+        assert!(
+            svg.contains("replication lag (log scale)"),
+            "0.2 s to 120 s span decades"
+        );
         assert!(svg.contains("zone-a down"));
-        assert!(svg.contains("failover"));
+        assert!(svg.contains("DR protected"));
+        assert!(svg.contains("DR failed over"));
     }
 
     #[test]
     fn svg_is_byte_identical_across_runs() {
         let dir = temp_dir("timeline_determinism");
-        let lag = [(0.0, 1.0), (50.0, 3.0)];
+        let lag = [(0.0, Some(1.0)), (50.0, Some(3.0))];
         let bands = [
             band(10.0, 20.0, "custom", "x"),
             band(30.0, 40.0, "link", "y"),
         ];
-        let a = timeline_chart(&dir.join("a"), "t", &lag, &bands, 100.0, &prov()).unwrap();
-        let b = timeline_chart(&dir.join("b"), "t", &lag, &bands, 100.0, &prov()).unwrap();
+        let ph = phases(&[(0.0, "seeding")]);
+        let a = timeline_chart(&dir.join("a"), "t", &lag, &ph, &bands, 100.0, &prov()).unwrap();
+        let b = timeline_chart(&dir.join("b"), "t", &lag, &ph, &bands, 100.0, &prov()).unwrap();
         assert_eq!(std::fs::read(&a[1]).unwrap(), std::fs::read(&b[1]).unwrap());
     }
 
     #[test]
-    fn step_path_holds_values_and_skips_repeats() {
-        let x = Axis::linear(Unit::Seconds, 0.0, 100.0, 10, false);
-        let y = Axis::linear(Unit::Seconds, 0.0, 10.0, 5, true);
-        let path = step_path(&x, &y, &[(0.0, 1.0), (10.0, 1.0), (20.0, 5.0)]);
+    fn bins_hold_the_value_in_force_and_every_point_inside() {
+        let pts = [
+            (0.0, Some(4.0)),
+            (12.0, Some(1.0)),
+            (14.0, Some(9.0)),
+            (16.0, Some(2.0)),
+            (35.0, Some(5.0)),
+            (45.0, None),
+            (65.0, Some(1.0)),
+        ];
+        let bins = bin_lag(&pts, 80.0, 8);
         assert_eq!(
-            path,
-            vec![(0.0, 1.0), (20.0, 1.0), (20.0, 5.0), (100.0, 5.0)]
+            bins,
+            vec![
+                Some((4.0, 4.0, 4.0)),
+                Some((1.0, 4.0, 9.0)),
+                Some((2.0, 2.0, 2.0)),
+                Some((2.0, 5.0, 5.0)),
+                Some((5.0, 5.0, 5.0)),
+                None,
+                Some((1.0, 1.0, 1.0)),
+                Some((1.0, 1.0, 1.0)),
+            ],
+            "undefined from 45 s until 65 s"
+        );
+        assert_eq!(bin_lag(&[(25.0, Some(1.0))], 40.0, 4)[..2], [None, None]);
+        assert_eq!(
+            BINS,
+            ((CHART_WIDTH - 420) / BIN_PX) as usize,
+            "bins follow the width"
         );
     }
 
     #[test]
-    fn failures_lead_the_legend_and_get_labels_first() {
-        let bands = [
+    fn phases_become_runs_to_the_horizon() {
+        let ph = phases(&[
+            (0.0, "off"),
+            (5.0, "off"),
+            (10.0, "seeding"),
+            (40.0, "protected"),
+            (40.0, "protected"),
+        ]);
+        let runs = phase_runs(&ph, 100.0);
+        let got: Vec<(f64, f64, &str)> =
+            runs.iter().map(|(a, b, p)| (*a, *b, p.as_str())).collect();
+        assert_eq!(
+            got,
+            [
+                (0.0, 10.0, "off"),
+                (10.0, 40.0, "seeding"),
+                (40.0, 100.0, "protected")
+            ]
+        );
+    }
+
+    #[test]
+    fn a_lane_per_kind_failures_first_and_recurring_kinds_unlabelled() {
+        let mut bands = vec![
             band(0.0, 10.0, "drill", "d"),
             band(20.0, 30.0, "custom", "c"),
-            band(40.0, 45.0, "region", "short"),
             band(50.0, 80.0, "region", "long"),
+            band(40.0, 45.0, "region", "short"),
         ];
-        let t = TimelineChart::prepare("t", &[(0.0, 1.0)], &bands, 100.0, &prov()).unwrap();
-        let legend: Vec<&str> = t.legend.iter().map(|e| e.label.as_str()).collect();
-        assert_eq!(legend, ["replication lag", "region", "drill", "custom"]);
-        assert_eq!(t.label_order, [3, 2, 0, 1]);
-
-        let weekly: Vec<Band> = (0..9)
-            .map(|w| {
-                band(
-                    f64::from(w) * 10.0,
-                    f64::from(w) * 10.0 + 1.0,
-                    "drill",
-                    "weekly",
-                )
-            })
-            .collect();
-        let t = TimelineChart::prepare("t", &[(0.0, 1.0)], &weekly, 100.0, &prov()).unwrap();
+        let lanes = lanes_of(&bands, 100.0);
+        let kinds: Vec<&str> = lanes.iter().map(|l| l.kind.as_str()).collect();
+        assert_eq!(kinds, ["region", "drill", "custom"]);
+        let region: Vec<f64> = lanes[0].spans.iter().map(|s| s.0).collect();
+        assert_eq!(region, [40.0, 50.0], "in time order");
+        assert!(lanes.iter().all(|l| l.labelled));
+        bands.extend((0..9).map(|w| band(f64::from(w), f64::from(w) + 0.5, "drill", "weekly")));
+        let lanes = lanes_of(&bands, 100.0);
         assert!(
-            t.label_order.is_empty(),
-            "a recurring kind is left to the legend"
+            !lanes[1].labelled,
+            "a recurring kind is left to its lane name"
         );
     }
 
     #[test]
     fn long_horizons_are_in_days() {
-        let t = TimelineChart::prepare("t", &[(0.0, 0.0)], &[], 30.0 * 86_400.0, &prov()).unwrap();
+        let t =
+            TimelineChart::prepare("t", &[(0.0, Some(0.0))], &[], &[], 30.0 * 86_400.0, &prov())
+                .unwrap();
         assert_eq!(t.x_desc, "time since start (d)");
     }
 
@@ -438,14 +632,27 @@ mod tests {
     fn bad_inputs_fail_or_are_skipped() {
         let dir = temp_dir("timeline_bad");
         for h in [0.0, -1.0, f64::NAN, f64::INFINITY] {
-            let r = timeline_chart(&dir.join("h"), "t", &[(0.0, 1.0)], &[], h, &prov());
+            let r = timeline_chart(
+                &dir.join("h"),
+                "t",
+                &[(0.0, Some(1.0))],
+                &[],
+                &[],
+                h,
+                &prov(),
+            );
             assert!(matches!(r, Err(PlotError::InvalidInput(_))), "{h}: {r:?}");
         }
         for lag in [
             vec![],
-            vec![(f64::NAN, 1.0), (5.0, f64::INFINITY), (200.0, 1.0)],
+            vec![(5.0, None)],
+            vec![
+                (f64::NAN, Some(1.0)),
+                (5.0, Some(f64::INFINITY)),
+                (200.0, Some(1.0)),
+            ],
         ] {
-            let r = timeline_chart(&dir.join("e"), "t", &lag, &[], 100.0, &prov());
+            let r = timeline_chart(&dir.join("e"), "t", &lag, &[], &[], 100.0, &prov());
             assert!(matches!(r, Err(PlotError::EmptyInput(_))), "{r:?}");
         }
         let bands = [
@@ -454,13 +661,13 @@ mod tests {
             band(500.0, 600.0, "zone", "after"),
             band(40.0, 40.0, "link", "instant"),
         ];
-        let t = TimelineChart::prepare("t", &[(0.0, 0.0), (10.0, 0.0)], &bands, 100.0, &prov())
-            .unwrap();
-        assert_eq!(t.bands.len(), 1, "only the instant band is drawable");
+        let lanes = lanes_of(&bands, 100.0);
+        assert_eq!(lanes.len(), 1, "only the instant band is drawable");
         let paths = timeline_chart(
             &dir.join("flat"),
             "flat",
-            &[(0.0, 0.0)],
+            &[(0.0, Some(0.0))],
+            &[],
             &bands,
             100.0,
             &prov(),

@@ -150,10 +150,17 @@ pub fn plot_results(dir: &Path) -> Result<Vec<PathBuf>, ChartError> {
         let t_col = column(&th, "t_s", &timeline_path)?;
         let lag_col = column(&th, "lag_s", &timeline_path)?;
         let kind_col = column(&th, "kind", &timeline_path)?;
-        let lag: Vec<(f64, f64)> = trows
+        let phase_col = column(&th, "dr_phase", &timeline_path)?;
+        // An empty lag is undefined (nothing replicating): a gap, not the
+        // previous value held on.
+        let lag: Vec<(f64, Option<f64>)> = trows
             .iter()
             .filter(|r| r[kind_col] == "lag-sample")
-            .filter_map(|r| Some((r[t_col].parse().ok()?, r[lag_col].parse().ok()?)))
+            .filter_map(|r| Some((r[t_col].parse().ok()?, r[lag_col].parse().ok())))
+            .collect();
+        let phases: Vec<(f64, String)> = trows
+            .iter()
+            .filter_map(|r| Some((r[t_col].parse().ok()?, r[phase_col].clone())))
             .collect();
         let horizon = summary["horizon_s"].as_f64().unwrap_or(0.0);
         let bands = bands_of_run(&header, &rows, run_col, "0", horizon, &incidents_path)?;
@@ -162,6 +169,7 @@ pub fn plot_results(dir: &Path) -> Result<Vec<PathBuf>, ChartError> {
                 &dir.join("timeline"),
                 "Replication 0 — cross-region replication lag and incidents",
                 &lag,
+                &phases,
                 &bands,
                 horizon,
                 &prov,
