@@ -334,6 +334,20 @@ impl Axis {
         }
     }
 
+    /// An axis over `lo..hi` with no ticks, labels or grid: for rows that
+    /// the chart names itself (the classes of the RTO breakdown).
+    pub(crate) fn bare(lo: f64, hi: f64) -> Axis {
+        Axis {
+            kind: Unit::Plain,
+            scale: Scale::Linear,
+            unit: du(1.0, ""),
+            lo,
+            hi,
+            ticks: Vec::new(),
+            light: Vec::new(),
+        }
+    }
+
     /// A log axis over data values `lo..=hi` with `0 < lo <= hi`, both finite.
     /// The range is widened to the enclosing major marks (powers of ten, or
     /// 1 s / 1 min / 1 h / 1 d for time) so both ends carry a label.

@@ -9,6 +9,7 @@
 //! is what lets result directories be diffed between versions.
 
 mod axis;
+mod breakdown;
 mod cdf;
 mod output;
 mod story;
@@ -20,6 +21,7 @@ mod timeline;
 use std::path::PathBuf;
 
 pub use axis::Unit;
+pub use breakdown::{rto_breakdown_chart, RtoBreakdown, RTO_COMPONENTS};
 pub use cdf::{cdf_chart, CdfSeries, TargetLine};
 pub use output::{CHART_HEIGHT, CHART_WIDTH};
 pub use story::{incident_story, pick_incident, Actors, Story};

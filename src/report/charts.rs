@@ -1,13 +1,15 @@
 //! Charts of a results folder, from the files a run wrote (so `drsim plot
 //! DIR` redraws them later, and `drsim run --plot` uses the same code):
 //! RPO and RTO CDFs per incident class with the targets, the timeline of
-//! replication 0 (`timeline.csv`), and the sweep chart (`sweep.csv`); and
-//! the story of one incident of a traced replication (`drsim trace --plot`).
+//! replication 0 (`timeline.csv`), the RTO breakdown by component, and the
+//! sweep chart (`sweep.csv`); and the story of one incident of a traced
+//! replication (`drsim trace --plot`).
 
-use crate::incident::Incident;
+use crate::incident::{Incident, IncidentClass};
 use crate::model::TraceEvent;
 use crate::plot::{
-    self, Actors, Band, CdfSeries, PlotError, Provenance, SweepPoint, SweepSeries, TargetLine, Unit,
+    self, Actors, Band, CdfSeries, PlotError, Provenance, RtoBreakdown, SweepPoint, SweepSeries,
+    TargetLine, Unit, RTO_COMPONENTS,
 };
 use crate::sweep::{numeric_value, parse_value};
 use serde_json::Value;
@@ -144,6 +146,14 @@ pub fn plot_results(dir: &Path) -> Result<Vec<PathBuf>, ChartError> {
             &prov,
         )?);
     }
+    let breakdowns = rto_breakdowns(&summary);
+    if !breakdowns.is_empty() {
+        written.extend(plot::rto_breakdown_chart(
+            &dir.join("rto_components"),
+            &breakdowns,
+            &prov,
+        )?);
+    }
     let timeline_path = dir.join("timeline.csv");
     if timeline_path.exists() {
         let (th, trows) = read_csv(&timeline_path)?;
@@ -186,6 +196,30 @@ pub fn plot_results(dir: &Path) -> Result<Vec<PathBuf>, ChartError> {
         )?);
     }
     Ok(written)
+}
+
+/// The bars of the RTO breakdown chart from `summary.json`: per class with
+/// `rto_components` (means over its disruptive incidents), the means of
+/// each component and the p99 of the disruptive incidents' RTO, in the
+/// classes' report order. Summaries written before the components existed
+/// give none.
+pub fn rto_breakdowns(summary: &Value) -> Vec<RtoBreakdown> {
+    IncidentClass::ALL
+        .iter()
+        .filter_map(|class| {
+            let c = &summary["classes"][class.name()];
+            let parts = c["rto_components"].as_object()?;
+            let mut means_s = [0.0; 5];
+            for (mean, name) in means_s.iter_mut().zip(RTO_COMPONENTS) {
+                *mean = parts.get(&format!("{name}_s"))?["mean_s"].as_f64()?;
+            }
+            Some(RtoBreakdown {
+                class: class.name().to_string(),
+                means_s,
+                p99_rto_s: c["disruptive_rto_s"]["p99"].as_f64()?,
+            })
+        })
+        .collect()
 }
 
 /// Draws the story of incident `seq` of a traced replication, by default
@@ -347,6 +381,29 @@ fn x_unit_of(sample: &str) -> Unit {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn breakdown_rows_follow_the_summary_contract() {
+        let stats = |mean_s: f64| serde_json::json!({"mean_s": mean_s, "p99_s": mean_s * 3.0});
+        let summary = serde_json::json!({"classes": {
+            "zone": {"rto_components": {
+                "detection_s": stats(20.0), "decision_s": stats(0.0), "execution_s": stats(40.0),
+                "drain_s": stats(0.0), "wait_s": stats(5.0)},
+                "disruptive_rto_s": {"p99": 300.0}},
+            "region": {"rto_components": {
+                "detection_s": stats(60.0), "decision_s": stats(1800.0), "execution_s": stats(600.0),
+                "drain_s": stats(0.0), "wait_s": stats(30.0)},
+                "disruptive_rto_s": {"p99": 10_000.0}},
+            "drill": {"rto_components": null, "disruptive_rto_s": {"p99": 900.0}},
+            "link": {"disruptive_rto_s": {"p99": 1.0}},
+        }});
+        let rows = rto_breakdowns(&summary);
+        let classes: Vec<&str> = rows.iter().map(|r| r.class.as_str()).collect();
+        assert_eq!(classes, ["zone", "region"]);
+        assert_eq!(rows[1].means_s, [60.0, 1800.0, 600.0, 0.0, 30.0]);
+        assert_eq!(rows[1].p99_rto_s, 10_000.0);
+        assert!(rto_breakdowns(&serde_json::json!({})).is_empty());
+    }
 
     #[test]
     fn cdf_is_monotone_and_ends_at_one() {
