@@ -2788,16 +2788,18 @@ mod tests {
         let l = drill_link(10.0, DRILL_APPLY);
         // 1 − 1e-12 quantile: 2 s · e^(0.5 · 7.03) ≈ 67.4 s.
         assert!((l.pending - 67.4).abs() < 0.1, "{}", l.pending);
-        // Phase 1 s: the open batch after the previous one, still on the wire until 1.5 s.
+        // Phase 1 s: the open batch, cut on schedule 9 s later and sent in 0.25 s; the
+        // previous one is still on the wire until 1.5 s.
         let sends = drill_send_times(&l, 1_000_000_000);
-        let want = [1.75, 1.5, -8.5, -18.5, -28.5, -38.5, -48.5, -58.5];
+        let want = [9.25, 1.5, -8.5, -18.5, -28.5, -38.5, -48.5, -58.5];
         assert_eq!(sends.len(), want.len(), "{sends:?}");
         for (got, want) in sends.iter().zip(want) {
             assert!((got - want).abs() < 1e-9, "{sends:?}");
         }
-        // Phase 6 s: the previous batch went out at −3.5 s.
+        // Phase 6 s: the open batch is cut 4 s later and sent in 1.5 s; the previous
+        // batch went out at −3.5 s.
         let sends = drill_send_times(&l, 6_000_000_000);
-        assert!((sends[0] - 1.5).abs() < 1e-9 && (sends[1] + 3.5).abs() < 1e-9);
+        assert!((sends[0] - 5.5).abs() < 1e-9 && (sends[1] + 3.5).abs() < 1e-9);
         // At a cut there is no open batch: the batch just cut is the last to send.
         let sends = drill_send_times(&l, 0);
         assert!((sends[0] - 2.5).abs() < 1e-9 && (sends[1] + 7.5).abs() < 1e-9);
@@ -2807,7 +2809,7 @@ mod tests {
     #[test]
     fn a_constant_apply_leaves_the_drain_as_the_last_send_plus_the_apply() {
         let l = drill_link(10.0, Dist::Constant(SimDuration::from_secs(2)));
-        for (phase, send) in [(1_000_000_000, 1.75), (6_000_000_000, 1.5)] {
+        for (phase, send) in [(1_000_000_000, 9.25), (6_000_000_000, 5.5)] {
             let got = drill_drain_mean(&l, phase).unwrap();
             assert!((got - (send + 2.0)).abs() < 1e-9, "{phase}: {got}");
         }
