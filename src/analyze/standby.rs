@@ -10,7 +10,7 @@ use super::facts::{
 };
 use super::simulate::Ctx;
 use super::{AnalyzeError, MAX_TRANSIENT_SHARE};
-use crate::scenario::Scenario;
+use crate::scenario::{FailureProcess, Scenario};
 use crate::theory;
 use crate::time::format_seconds;
 
@@ -72,13 +72,26 @@ pub(super) fn ctmc_transient(q: &[Vec<f64>], pi: &[f64], up: &[usize]) -> f64 {
     total / lam
 }
 
-pub(super) fn active_standby_checks(
-    sc: &Scenario,
-    ctx: &mut Ctx,
-) -> Result<Vec<Check>, AnalyzeError> {
+const TEXTBOOK: Spec = Spec {
+    name: "active-standby-availability",
+    title: "active/standby pair with failover delay (textbook CTMC)",
+    source: "CTMC stationary distribution by Gaussian elimination (Stewart, Introduction to the Numerical Solution of Markov Chains); theory::active_standby_availability",
+    unit: "",
+};
+
+const DRSIM_CHAIN: Spec = Spec {
+    name: "active-standby-drsim-chain",
+    title: "active/standby pair: the chain drsim implements (CTMC)",
+    source: "same method (theory::ctmc_stationary) on drsim's election rule",
+    unit: "",
+};
+
+/// What the textbook and drsim chains both assume: two identical zones failing and repaired
+/// at exponential rates, one needed, an exponential failover delay. Also the zones' common
+/// failure process, when they have one.
+fn pair_assumptions(sc: &Scenario) -> (Option<&FailureProcess>, Vec<Assumption>) {
     let n = sc.home_region().zones.len();
     let q = sc.replication.quorum;
-    let horizon = sc.simulation.horizon.as_secs_f64();
     let (process, identical) = identical_zones(sc);
     let mut assumptions = vec![architecture_assumption(sc)];
     assumptions.push(Assumption::check(
@@ -140,10 +153,57 @@ pub(super) fn active_standby_checks(
         Status::Holds,
     ));
     assumptions.push(one_offs_dropped(sc));
+    (process, assumptions)
+}
+
+/// The availability of the scenario without its one-offs, compared with both chains: the
+/// textbook one within the model mapping and the transient, drsim's within the transient.
+fn measured(sc: &Scenario, ctx: &mut Ctx, mapping: f64, transient: f64) -> (Measured, Measured) {
+    let horizon = sc.simulation.horizon.as_secs_f64();
+    let variant = without_one_offs(sc);
+    let rows = ctx.simulate(&variant, |o| (o.availability(), o.interruptions as f64));
+    let interruptions: f64 = rows.iter().map(|r| r.1).sum();
+    let m = mean_over_runs(
+        &rows.iter().map(|r| r.0).collect::<Vec<_>>(),
+        interruptions as u64,
+    );
+    let simulation = format!(
+        "{} replications of the scenario{}; {interruptions:.0} interruptions of service",
+        rows.len(),
+        if sc.scheduled.is_empty() && sc.operations.is_empty() {
+            ""
+        } else {
+            " without its scheduled incidents and operations"
+        }
+    );
+    let bias = transient.abs() / horizon;
+    let textbook_m = Measured {
+        simulation: simulation.clone(),
+        simulated: m.clone().map_or(Simulated::NotRun, Simulated::Mean),
+        allowance: mapping + bias,
+        allowance_note: format!(
+            "model mapping |A(textbook) − A(drsim chain)| = {mapping:.3e} + start-up transient {bias:.3e}"
+        ),
+    };
+    let drsim_m = Measured {
+        simulation,
+        simulated: m.map_or(Simulated::NotRun, Simulated::Mean),
+        allowance: bias,
+        allowance_note: format!("start-up transient (both zones up at t = 0): {bias:.3e}"),
+    };
+    (textbook_m, drsim_m)
+}
+
+pub(super) fn active_standby_checks(
+    sc: &Scenario,
+    ctx: &mut Ctx,
+) -> Result<Vec<Check>, AnalyzeError> {
+    let horizon = sc.simulation.horizon.as_secs_f64();
+    let (process, mut assumptions) = pair_assumptions(sc);
     let (mttf, mttr) = process.map_or((f64::NAN, f64::NAN), |p| {
         (p.time_between.mean_secs(), p.duration.mean_secs())
     });
-    let failover = reroute_mean + detection_mean_s(sc);
+    let failover = sc.failover.reroute.mean_secs() + detection_mean_s(sc);
     let computable = process.is_some() && failover > 0.0;
     let textbook = if computable {
         theory::active_standby_availability(mttf, mttr, failover)
@@ -211,29 +271,17 @@ pub(super) fn active_standby_checks(
         fsec(mttr),
         fsec(failover)
     );
-    let spec_t = Spec {
-        name: "active-standby-availability",
-        title: "active/standby pair with failover delay (textbook CTMC)",
-        source: "CTMC stationary distribution by Gaussian elimination (Stewart, Introduction to the Numerical Solution of Markov Chains); theory::active_standby_availability",
-        unit: "",
-    };
-    let spec_d = Spec {
-        name: "active-standby-drsim-chain",
-        title: "active/standby pair: the chain drsim implements (CTMC)",
-        source: "same method (theory::ctmc_stationary) on drsim's election rule",
-        unit: "",
-    };
     if any_fails(&assumptions) {
         return Ok(vec![
             build(
-                spec_t,
+                TEXTBOOK,
                 formula_t,
                 textbook_assumptions,
                 textbook,
                 Measured::not_run(),
             ),
             build(
-                spec_d,
+                DRSIM_CHAIN,
                 formula_d,
                 drsim_assumptions,
                 drsim,
@@ -241,45 +289,15 @@ pub(super) fn active_standby_checks(
             ),
         ]);
     }
-    let variant = without_one_offs(sc);
-    let rows = ctx.simulate(&variant, |o| (o.availability(), o.interruptions as f64));
-    let interruptions: f64 = rows.iter().map(|r| r.1).sum();
-    let m = mean_over_runs(
-        &rows.iter().map(|r| r.0).collect::<Vec<_>>(),
-        interruptions as u64,
-    );
-    let simulation = format!(
-        "{} replications of the scenario{}; {interruptions:.0} interruptions of service",
-        rows.len(),
-        if sc.scheduled.is_empty() && sc.operations.is_empty() {
-            ""
-        } else {
-            " without its scheduled incidents and operations"
-        }
-    );
-    let bias = transient.abs() / horizon;
-    let textbook_m = Measured {
-        simulation: simulation.clone(),
-        simulated: m.clone().map_or(Simulated::NotRun, Simulated::Mean),
-        allowance: mapping + bias,
-        allowance_note: format!(
-            "model mapping |A(textbook) − A(drsim chain)| = {mapping:.3e} + start-up transient {bias:.3e}"
-        ),
-    };
-    let drsim_m = Measured {
-        simulation,
-        simulated: m.map_or(Simulated::NotRun, Simulated::Mean),
-        allowance: bias,
-        allowance_note: format!("start-up transient (both zones up at t = 0): {bias:.3e}"),
-    };
+    let (textbook_m, drsim_m) = measured(sc, ctx, mapping, transient);
     Ok(vec![
         build(
-            spec_t,
+            TEXTBOOK,
             formula_t,
             textbook_assumptions,
             textbook,
             textbook_m,
         ),
-        build(spec_d, formula_d, drsim_assumptions, drsim, drsim_m),
+        build(DRSIM_CHAIN, formula_d, drsim_assumptions, drsim, drsim_m),
     ])
 }

@@ -12,7 +12,7 @@ use super::facts::{
 use super::simulate::{Ctx, Timeline};
 use super::{AnalyzeError, MAX_TRANSIENT_SHARE};
 use crate::dist::Dist;
-use crate::scenario::Scenario;
+use crate::scenario::{FailureProcess, Scenario};
 use crate::theory;
 use crate::time::{format_seconds, SimDuration};
 
@@ -56,10 +56,30 @@ fn zone_law_variant(sc: &Scenario) -> Scenario {
     v
 }
 
-pub(super) fn zone_law_checks(sc: &Scenario, ctx: &mut Ctx) -> Result<Vec<Check>, AnalyzeError> {
-    let n = sc.home_region().zones.len() as u32;
-    let k = sc.replication.quorum as u32;
-    let horizon = sc.simulation.horizon.as_secs_f64();
+const AVAILABILITY: Spec = Spec {
+        name: "kofn-availability",
+        title: "k-of-n zone quorum: availability",
+        source: "Trivedi, Probability and Statistics with Reliability, Queuing and Computer Science Applications (k-of-n, binomial); insensitive to the laws by independence; theory::k_of_n_availability",
+        unit: "",
+};
+
+const OUTAGE_FREQUENCY: Spec = Spec {
+        name: "kofn-outage-frequency",
+        title: "k-of-n zone quorum: outage frequency",
+        source: "Billinton & Allan, Reliability Evaluation of Engineering Systems (frequency and duration method); theory::k_of_n_outage_frequency",
+        unit: "/d",
+};
+
+const MEAN_OUTAGE_DURATION: Spec = Spec {
+        name: "kofn-mean-outage-duration",
+        title: "k-of-n zone quorum: mean outage duration",
+        source: "Billinton & Allan, op. cit. (renewal reward: down fraction / frequency); theory::k_of_n_mean_outage_duration",
+        unit: "s",
+};
+
+/// What the k-of-n law assumes, before the steady state (which needs the law's value); and the
+/// zones' common failure process, when they have one.
+fn zone_law_assumptions(sc: &Scenario) -> (Option<&FailureProcess>, Vec<Assumption>) {
     let (process, mut assumptions) = identical_zones(sc);
     assumptions.insert(0, architecture_assumption(sc));
     assumptions.push(independence_assumption(sc));
@@ -85,6 +105,72 @@ pub(super) fn zone_law_checks(sc: &Scenario, ctx: &mut Ctx) -> Result<Vec<Check>
         delays,
     ));
     assumptions.push(one_offs_dropped(sc));
+    (process, assumptions)
+}
+
+/// Availability, outage frequency and mean outage duration of the zone-law variant, each with
+/// its transient as allowance.
+fn measured(
+    sc: &Scenario,
+    ctx: &mut Ctx,
+    (bias_a, bias_f, bias_d): (f64, f64, f64),
+) -> [Measured; 3] {
+    let variant = zone_law_variant(sc);
+    // Per replication: availability, outages begun (positive-length interruptions), downtime.
+    let rows = ctx.simulate(&variant, |o| {
+        let t = Timeline::of(&variant, o);
+        let downtime: u64 = t.interruptions.iter().map(|&(s, e)| e - s).sum();
+        (
+            o.availability(),
+            t.interruptions.len() as f64,
+            downtime as f64 / 1e9,
+            o.horizon_ns as f64 / 1e9,
+        )
+    });
+    let runs = rows.len();
+    let outages: f64 = rows.iter().map(|r| r.1).sum();
+    let simulation = format!(
+        "{runs} replications of the variant; {outages:.0} outages (interruptions of positive length)"
+    );
+    let transient = |x: f64, unit: &str| {
+        format!(
+            "start-up transient (every zone up at t = 0), first order in the per-zone renewal deviations: {x:.3e}{unit}"
+        )
+    };
+    let avail_m = mean_over_runs(
+        &rows.iter().map(|r| r.0).collect::<Vec<_>>(),
+        outages as u64,
+    );
+    let freq_m = mean_over_runs(
+        &rows
+            .iter()
+            .map(|r| r.1 / r.3 * 86_400.0)
+            .collect::<Vec<_>>(),
+        outages as u64,
+    );
+    let dur_m = ratio_over_runs(&rows.iter().map(|r| (r.2, r.1)).collect::<Vec<_>>());
+    let judged = |m: Option<MeanComparison>, allowance: f64, note: String| Measured {
+        simulation: simulation.clone(),
+        simulated: m.map_or(Simulated::NotRun, Simulated::Mean),
+        allowance,
+        allowance_note: note,
+    };
+    [
+        judged(avail_m, bias_a.abs(), transient(bias_a.abs(), "")),
+        judged(
+            freq_m,
+            bias_f.abs() * 86_400.0,
+            transient(bias_f.abs() * 86_400.0, " /d"),
+        ),
+        judged(dur_m, bias_d.abs(), transient(bias_d.abs(), " s")),
+    ]
+}
+
+pub(super) fn zone_law_checks(sc: &Scenario, ctx: &mut Ctx) -> Result<Vec<Check>, AnalyzeError> {
+    let n = sc.home_region().zones.len() as u32;
+    let k = sc.replication.quorum as u32;
+    let horizon = sc.simulation.horizon.as_secs_f64();
+    let (process, mut assumptions) = zone_law_assumptions(sc);
     let (mttf, mttr) = process.map_or((f64::NAN, f64::NAN), |p| {
         (p.time_between.mean_secs(), p.duration.mean_secs())
     });
@@ -145,111 +231,41 @@ pub(super) fn zone_law_checks(sc: &Scenario, ctx: &mut Ctx) -> Result<Vec<Check>
     let formula_f =
         format!("f = C(n,k) aᵏ(1−a)ⁿ⁻ᵏ · k/MTTF (rate of k → k−1 up); n = {n}, k = {k}");
     let formula_d = format!("D = (1 − A)/f; n = {n}, k = {k}");
-    let specs = [
-        Spec {
-            name: "kofn-availability",
-            title: "k-of-n zone quorum: availability",
-            source: "Trivedi, Probability and Statistics with Reliability, Queuing and Computer Science Applications (k-of-n, binomial); insensitive to the laws by independence; theory::k_of_n_availability",
-            unit: "",
-        },
-        Spec {
-            name: "kofn-outage-frequency",
-            title: "k-of-n zone quorum: outage frequency",
-            source: "Billinton & Allan, Reliability Evaluation of Engineering Systems (frequency and duration method); theory::k_of_n_outage_frequency",
-            unit: "/d",
-        },
-        Spec {
-            name: "kofn-mean-outage-duration",
-            title: "k-of-n zone quorum: mean outage duration",
-            source: "Billinton & Allan, op. cit. (renewal reward: down fraction / frequency); theory::k_of_n_mean_outage_duration",
-            unit: "s",
-        },
-    ];
-    let [sa, sf, sd] = specs;
     if any_fails(&assumptions) {
         return Ok(vec![
             build(
-                sa,
+                AVAILABILITY,
                 formula_a,
                 assumptions.clone(),
                 avail,
                 Measured::not_run(),
             ),
             build(
-                sf,
+                OUTAGE_FREQUENCY,
                 formula_f,
                 assumptions.clone(),
                 freq * 86_400.0,
                 Measured::not_run(),
             ),
-            build(sd, formula_d, assumptions, dur, Measured::not_run()),
+            build(
+                MEAN_OUTAGE_DURATION,
+                formula_d,
+                assumptions,
+                dur,
+                Measured::not_run(),
+            ),
         ]);
     }
-    let variant = zone_law_variant(sc);
-    // Per replication: availability, outages begun (positive-length interruptions), downtime.
-    let rows = ctx.simulate(&variant, |o| {
-        let t = Timeline::of(&variant, o);
-        let downtime: u64 = t.interruptions.iter().map(|&(s, e)| e - s).sum();
-        (
-            o.availability(),
-            t.interruptions.len() as f64,
-            downtime as f64 / 1e9,
-            o.horizon_ns as f64 / 1e9,
-        )
-    });
-    let runs = rows.len();
-    let outages: f64 = rows.iter().map(|r| r.1).sum();
-    let simulation = format!(
-        "{runs} replications of the variant; {outages:.0} outages (interruptions of positive length)"
-    );
-    let transient = |x: f64, unit: &str| {
-        format!(
-            "start-up transient (every zone up at t = 0), first order in the per-zone renewal deviations: {x:.3e}{unit}"
-        )
-    };
-    let avail_m = mean_over_runs(
-        &rows.iter().map(|r| r.0).collect::<Vec<_>>(),
-        outages as u64,
-    );
-    let freq_m = mean_over_runs(
-        &rows
-            .iter()
-            .map(|r| r.1 / r.3 * 86_400.0)
-            .collect::<Vec<_>>(),
-        outages as u64,
-    );
-    let dur_m = ratio_over_runs(&rows.iter().map(|r| (r.2, r.1)).collect::<Vec<_>>());
-    let measured = |m: Option<MeanComparison>, allowance: f64, note: String| Measured {
-        simulation: simulation.clone(),
-        simulated: m.map_or(Simulated::NotRun, Simulated::Mean),
-        allowance,
-        allowance_note: note,
-    };
+    let [avail_m, freq_m, dur_m] = measured(sc, ctx, (bias_a, bias_f, bias_d));
     Ok(vec![
+        build(AVAILABILITY, formula_a, assumptions.clone(), avail, avail_m),
         build(
-            sa,
-            formula_a,
-            assumptions.clone(),
-            avail,
-            measured(avail_m, bias_a.abs(), transient(bias_a.abs(), "")),
-        ),
-        build(
-            sf,
+            OUTAGE_FREQUENCY,
             formula_f,
             assumptions.clone(),
             freq * 86_400.0,
-            measured(
-                freq_m,
-                bias_f.abs() * 86_400.0,
-                transient(bias_f.abs() * 86_400.0, " /d"),
-            ),
+            freq_m,
         ),
-        build(
-            sd,
-            formula_d,
-            assumptions,
-            dur,
-            measured(dur_m, bias_d.abs(), transient(bias_d.abs(), " s")),
-        ),
+        build(MEAN_OUTAGE_DURATION, formula_d, assumptions, dur, dur_m),
     ])
 }
