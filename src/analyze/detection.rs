@@ -13,6 +13,20 @@ use crate::scenario::Scenario;
 use crate::theory;
 use crate::time::{format_seconds, SimDuration};
 
+const DELAY_MEAN: Spec = Spec {
+    name: "detection-delay-mean",
+    title: "heartbeat failure detection: mean delay",
+    source: "failure at a uniform phase between heartbeat ticks: D ~ Uniform((k−1)h, kh]; theory::detection_delay_mean",
+    unit: "s",
+};
+
+const DELAY_DISTRIBUTION: Spec = Spec {
+    name: "detection-delay-distribution",
+    title: "heartbeat failure detection: delay distribution",
+    source: "theory::detection_delay_cdf (uniform phase argument)",
+    unit: "s",
+};
+
 /// Single-zone incidents that overlap no other incident of their replication.
 fn isolated(incidents: &[Incident]) -> impl Iterator<Item = &Incident> {
     let span = |i: &Incident| (i.start_ns, i.end_ns.unwrap_or(u64::MAX));
@@ -71,18 +85,6 @@ pub(super) fn detection_checks(sc: &Scenario, ctx: &mut Ctx) -> Result<Vec<Check
         Status::Holds,
     ));
     let mean = theory::detection_delay_mean(h, k).map_err(theory_err("detection-delay-mean"))?;
-    let spec_m = Spec {
-        name: "detection-delay-mean",
-        title: "heartbeat failure detection: mean delay",
-        source: "failure at a uniform phase between heartbeat ticks: D ~ Uniform((k−1)h, kh]; theory::detection_delay_mean",
-        unit: "s",
-    };
-    let spec_d = Spec {
-        name: "detection-delay-distribution",
-        title: "heartbeat failure detection: delay distribution",
-        source: "theory::detection_delay_cdf (uniform phase argument)",
-        unit: "s",
-    };
     let formula_m = format!("E[D] = (k − ½)h; h = {}, k = {k}", format_seconds(h));
     let formula_d = format!(
         "P(D ≤ x) = clamp((x − (k−1)h)/h, 0, 1); h = {}, k = {k}",
@@ -91,13 +93,19 @@ pub(super) fn detection_checks(sc: &Scenario, ctx: &mut Ctx) -> Result<Vec<Check
     if any_fails(&assumptions) {
         return Ok(vec![
             build(
-                spec_m,
+                DELAY_MEAN,
                 formula_m,
                 assumptions.clone(),
                 mean,
                 Measured::not_run(),
             ),
-            build(spec_d, formula_d, assumptions, mean, Measured::not_run()),
+            build(
+                DELAY_DISTRIBUTION,
+                formula_d,
+                assumptions,
+                mean,
+                Measured::not_run(),
+            ),
         ]);
     }
     let mut variant = without_one_offs(sc);
@@ -126,7 +134,7 @@ pub(super) fn detection_checks(sc: &Scenario, ctx: &mut Ctx) -> Result<Vec<Check
     );
     Ok(vec![
         build(
-            spec_m,
+            DELAY_MEAN,
             formula_m,
             assumptions.clone(),
             mean,
@@ -139,7 +147,7 @@ pub(super) fn detection_checks(sc: &Scenario, ctx: &mut Ctx) -> Result<Vec<Check
             },
         ),
         build(
-            spec_d,
+            DELAY_DISTRIBUTION,
             formula_d,
             assumptions,
             mean,

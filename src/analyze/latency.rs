@@ -11,6 +11,13 @@ use crate::model::SAMPLES_PER_RUN;
 use crate::scenario::{Scenario, ZoneRtt};
 use crate::theory;
 
+const COMMIT_LATENCY_MEAN: Spec = Spec {
+    name: "commit-latency-mean",
+    title: "quorum commit latency: mean (order statistic)",
+    source: "David & Nagaraja, Order Statistics, ch. 2: E[X_(k)] = ∫₀^∞ P(X_(k) > x) dx; theory::order_statistic_mean",
+    unit: "ms",
+};
+
 fn rtt_cdf(rtt: &ZoneRtt, x: f64) -> f64 {
     match rtt {
         ZoneRtt::Given(d) => d.cdf_secs(x),
@@ -59,12 +66,6 @@ pub(super) fn commit_latency_check(sc: &Scenario, ctx: &mut Ctx) -> Result<Check
             Status::Holds
         },
     ));
-    let spec = Spec {
-        name: "commit-latency-mean",
-        title: "quorum commit latency: mean (order statistic)",
-        source: "David & Nagaraja, Order Statistics, ch. 2: E[X_(k)] = ∫₀^∞ P(X_(k) > x) dx; theory::order_statistic_mean",
-        unit: "ms",
-    };
     let formula = format!(
         "E[X_(q−1:n−1)] of the zone round trip; n − 1 = {} followers, q − 1 = {}",
         n.saturating_sub(1),
@@ -86,7 +87,7 @@ pub(super) fn commit_latency_check(sc: &Scenario, ctx: &mut Ctx) -> Result<Check
     let theory_ms = theory_s * 1e3;
     if any_fails(&assumptions) {
         return Ok(build(
-            spec,
+            COMMIT_LATENCY_MEAN,
             formula,
             assumptions,
             theory_ms,
@@ -109,7 +110,7 @@ pub(super) fn commit_latency_check(sc: &Scenario, ctx: &mut Ctx) -> Result<Check
     let m = ratio_over_runs(&rows);
     let samples: f64 = rows.iter().map(|r| r.1).sum();
     Ok(build(
-        spec,
+        COMMIT_LATENCY_MEAN,
         formula,
         assumptions,
         theory_ms,
