@@ -10,7 +10,7 @@ mod failback;
 mod lag;
 mod replication;
 
-use super::check::{any_fails, build, Assumption, Check, Measured};
+use super::check::{any_fails, build, Assumption, Check, Measured, Spec};
 use super::facts::dist_name;
 use super::link::{link_facts, DrainMemo, LinkFacts};
 use super::simulate::Ctx;
@@ -79,13 +79,29 @@ fn link_assumptions(sc: &Scenario, facts: Option<&LinkFacts>) -> LinkAssumptions
     }
 }
 
-/// `m`, or nothing measured when an assumption fails (so reports show no numbers for
-/// checks that do not apply).
-fn gated(assumptions: &[Assumption], m: Measured) -> Measured {
-    if any_fails(assumptions) {
-        Measured::not_run()
-    } else {
-        m
+/// A check before the simulation: everything but what was measured.
+struct Planned {
+    spec: Spec,
+    formula: String,
+    assumptions: Vec<Assumption>,
+    theory: f64,
+}
+
+impl Planned {
+    /// The check with `m`, or with nothing measured when an assumption fails (so reports show
+    /// no numbers for checks that do not apply).
+    fn judged(self, m: Measured) -> Check {
+        let m = if any_fails(&self.assumptions) {
+            Measured::not_run()
+        } else {
+            m
+        };
+        build(self.spec, self.formula, self.assumptions, self.theory, m)
+    }
+
+    /// For the drill and failback checks, whose theory averages over the events simulated.
+    fn with_theory(self, theory: f64) -> Self {
+        Planned { theory, ..self }
     }
 }
 
@@ -95,76 +111,63 @@ pub(super) fn dr_checks(sc: &Scenario, ctx: &mut Ctx) -> Result<Vec<Check>, Anal
     let (t, d) = facts.as_ref().map_or((f64::NAN, f64::NAN), |l| (l.t, l.d));
     let (window_a, lost_a) = emergency::assumptions(sc, &shared, t, d);
     let has_regions = lag::has_region_outages(sc);
-    let lag_a = lag::lag_assumptions(&shared, has_regions);
     let drills_exist = sc
         .operations
         .iter()
         .any(|op| op.kind == OperationKind::Drill);
-    let drill_a = drill::assumptions(&shared, drills_exist, facts.as_ref());
-    let catch_a = failback::assumptions(&shared, drills_exist, facts.as_ref());
-    let pk_a = lag::pk_assumptions(facts.as_ref());
-
     let window_mean = theory::batch_loss_window_mean(t, d).unwrap_or(f64::NAN);
     let lambda = facts.as_ref().map_or(f64::NAN, |l| l.write_rate);
-    let lost_theory = theory::poisson_lost_writes_mean(lambda, window_mean).unwrap_or(f64::NAN);
-    let pk_theory = lag::pk_theory(facts.as_ref());
     let switch_mean = sc
         .dr
         .as_ref()
         .map_or(f64::NAN, |d| d.switch_time.mean_secs());
-    let formula_lost = emergency::lost_writes_formula(facts.as_ref());
-    let formula_window = emergency::loss_window_formula(t, d);
-    let formula_lag = lag::lag_formula(t, d);
-    let formula_drill = drill::formula(facts.as_ref(), switch_mean);
-    let formula_catch = failback::formula(facts.as_ref());
-
-    let needed = [&window_a, &lost_a, &lag_a, &drill_a, &catch_a]
-        .iter()
-        .any(|a| !any_fails(a));
-    let Some(l) = facts.filter(|_| needed) else {
-        let not_run = Measured::not_run;
-        return Ok(vec![
-            build(
-                emergency::LOST_WRITES,
-                formula_lost,
-                lost_a,
-                lost_theory,
-                not_run(),
-            ),
-            build(
-                emergency::LOSS_WINDOW,
-                formula_window,
-                window_a,
-                window_mean,
-                not_run(),
-            ),
-            build(
-                lag::PK_WAIT,
-                lag::PK_FORMULA.into(),
-                pk_a,
-                pk_theory,
-                not_run(),
-            ),
-            build(lag::LAG_MEAN, formula_lag, lag_a, window_mean, not_run()),
-            build(
-                drill::DRILL_DRAIN,
-                formula_drill,
-                drill_a,
-                f64::NAN,
-                not_run(),
-            ),
-            build(
-                failback::CATCH_UP,
-                formula_catch,
-                catch_a,
-                f64::NAN,
-                not_run(),
-            ),
-        ]);
+    let lost = Planned {
+        spec: emergency::LOST_WRITES,
+        formula: emergency::lost_writes_formula(facts.as_ref()),
+        assumptions: lost_a,
+        theory: theory::poisson_lost_writes_mean(lambda, window_mean).unwrap_or(f64::NAN),
     };
-    let main_needed = [&window_a, &lost_a, &drill_a, &catch_a]
-        .iter()
-        .any(|a| !any_fails(a));
+    let window = Planned {
+        spec: emergency::LOSS_WINDOW,
+        formula: emergency::loss_window_formula(t, d),
+        assumptions: window_a,
+        theory: window_mean,
+    };
+    let pk = Planned {
+        spec: lag::PK_WAIT,
+        formula: lag::PK_FORMULA.into(),
+        assumptions: lag::pk_assumptions(facts.as_ref()),
+        theory: lag::pk_theory(facts.as_ref()),
+    };
+    let lag = Planned {
+        spec: lag::LAG_MEAN,
+        formula: lag::lag_formula(t, d),
+        assumptions: lag::lag_assumptions(&shared, has_regions),
+        theory: window_mean,
+    };
+    let drill = Planned {
+        spec: drill::DRILL_DRAIN,
+        formula: drill::formula(facts.as_ref(), switch_mean),
+        assumptions: drill::assumptions(&shared, drills_exist, facts.as_ref()),
+        theory: f64::NAN,
+    };
+    let catch_up = Planned {
+        spec: failback::CATCH_UP,
+        formula: failback::formula(facts.as_ref()),
+        assumptions: failback::assumptions(&shared, drills_exist, facts.as_ref()),
+        theory: f64::NAN,
+    };
+
+    let applies = |p: &Planned| !any_fails(&p.assumptions);
+    let needed = [&window, &lost, &lag, &drill, &catch_up]
+        .into_iter()
+        .any(applies);
+    let Some(l) = facts.filter(|_| needed) else {
+        return Ok([lost, window, pk, lag, drill, catch_up]
+            .map(|p| p.judged(Measured::not_run()))
+            .into());
+    };
+    let main_needed = [&window, &lost, &drill, &catch_up].into_iter().any(applies);
     let drains = DrainMemo(Mutex::new(BTreeMap::new()));
     let measure = DrMeasure {
         sc,
@@ -182,59 +185,20 @@ pub(super) fn dr_checks(sc: &Scenario, ctx: &mut Ctx) -> Result<Vec<Check>, Anal
         sc: &lag_sc,
         ..measure
     };
-    let lag_rows: Vec<DrRun> = if any_fails(&lag_a) {
-        Vec::new()
-    } else {
+    let lag_rows: Vec<DrRun> = if applies(&lag) {
         ctx.simulate(&lag_sc, |o| lag_measure.run(o))
+    } else {
+        Vec::new()
     };
     let as_is = format!("{} replications of the scenario as is", rows.len());
-
-    let lost_m = gated(&lost_a, emergency::lost_writes_measured(&rows, &as_is));
-    let window_m = gated(
-        &window_a,
-        emergency::loss_window_measured(&rows, &as_is, &l),
-    );
-    let lag_m = gated(&lag_a, lag::lag_measured(&lag_rows, &l, sc, has_regions));
     let (drill_theory, drill_m) = drill::measured(&rows, &as_is);
-    let drill_m = gated(&drill_a, drill_m);
     let (catch_theory, catch_m) = failback::measured(&rows, &as_is);
-    let catch_m = gated(&catch_a, catch_m);
     Ok(vec![
-        build(
-            emergency::LOST_WRITES,
-            formula_lost,
-            lost_a,
-            lost_theory,
-            lost_m,
-        ),
-        build(
-            emergency::LOSS_WINDOW,
-            formula_window,
-            window_a,
-            window_mean,
-            window_m,
-        ),
-        build(
-            lag::PK_WAIT,
-            lag::PK_FORMULA.into(),
-            pk_a,
-            pk_theory,
-            Measured::not_run(),
-        ),
-        build(lag::LAG_MEAN, formula_lag, lag_a, window_mean, lag_m),
-        build(
-            drill::DRILL_DRAIN,
-            formula_drill,
-            drill_a,
-            drill_theory,
-            drill_m,
-        ),
-        build(
-            failback::CATCH_UP,
-            formula_catch,
-            catch_a,
-            catch_theory,
-            catch_m,
-        ),
+        lost.judged(emergency::lost_writes_measured(&rows, &as_is)),
+        window.judged(emergency::loss_window_measured(&rows, &as_is, &l)),
+        pk.judged(Measured::not_run()),
+        lag.judged(lag::lag_measured(&lag_rows, &l, sc, has_regions)),
+        drill.with_theory(drill_theory).judged(drill_m),
+        catch_up.with_theory(catch_theory).judged(catch_m),
     ])
 }
