@@ -92,7 +92,43 @@ pub(super) fn zone_failures(
     }
 }
 
-pub(super) fn region_failures(
+/// The random failures beyond the zones: of the home region and of the cross-region link.
+pub(super) struct RegionAndLinkFailures {
+    pub region: Option<RegionFailures>,
+    pub link: Option<FailureProcess>,
+    pub link_degradation: Option<Degradation>,
+}
+
+pub(super) fn region_and_link_failures(
+    c: &mut Checker,
+    raw: &RawFailures,
+    horizon: SimDuration,
+    has_link: bool,
+) -> RegionAndLinkFailures {
+    let region = raw
+        .regions
+        .as_ref()
+        .map(|rf| region_failures(c, rf, horizon));
+    let link = raw.link.as_ref().map(|lf| link_failures(c, lf, horizon));
+    let link_degradation = raw
+        .link_degradation
+        .as_ref()
+        .map(|ld| link_degradation(c, ld, horizon));
+    if (link.is_some() || link_degradation.is_some()) && !has_link {
+        c.warn(
+            None,
+            "failures.link",
+            "link failures have no effect without a `[cross_region]` link",
+        );
+    }
+    RegionAndLinkFailures {
+        region,
+        link,
+        link_degradation,
+    }
+}
+
+fn region_failures(
     c: &mut Checker,
     rf: &RawRegionFailures,
     horizon: SimDuration,
@@ -150,11 +186,7 @@ pub(super) fn region_failures(
     }
 }
 
-pub(super) fn link_failures(
-    c: &mut Checker,
-    lf: &RawProcess,
-    horizon: SimDuration,
-) -> FailureProcess {
+fn link_failures(c: &mut Checker, lf: &RawProcess, horizon: SimDuration) -> FailureProcess {
     check_process(
         c,
         &lf.time_between,
@@ -169,11 +201,7 @@ pub(super) fn link_failures(
     }
 }
 
-pub(super) fn link_degradation(
-    c: &mut Checker,
-    ld: &RawDegradation,
-    horizon: SimDuration,
-) -> Degradation {
+fn link_degradation(c: &mut Checker, ld: &RawDegradation, horizon: SimDuration) -> Degradation {
     check_process(
         c,
         &ld.time_between,

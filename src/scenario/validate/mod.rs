@@ -88,28 +88,8 @@ pub(crate) fn validate(raw: RawScenario, c: &mut Checker) -> Option<Scenario> {
     }
     let backup_interval = topology::backup_interval(c, &raw.environment);
 
-    let region_failures = raw
-        .failures
-        .regions
-        .as_ref()
-        .map(|rf| failures::region_failures(c, rf, horizon));
-    let link_failures = raw
-        .failures
-        .link
-        .as_ref()
-        .map(|lf| failures::link_failures(c, lf, horizon));
-    let link_degradation = raw
-        .failures
-        .link_degradation
-        .as_ref()
-        .map(|ld| failures::link_degradation(c, ld, horizon));
-    if (link_failures.is_some() || link_degradation.is_some()) && cross_region.is_none() {
-        c.warn(
-            None,
-            "failures.link",
-            "link failures have no effect without a `[cross_region]` link",
-        );
-    }
+    let random =
+        failures::region_and_link_failures(c, &raw.failures, horizon, cross_region.is_some());
     let scheduled = incidents::incidents(
         c,
         &raw.incidents,
@@ -151,12 +131,12 @@ pub(crate) fn validate(raw: RawScenario, c: &mut Checker) -> Option<Scenario> {
         correlated_zone_probability: zone_failures.correlated_probability,
         scheduled,
         targets,
-        region_failures,
+        region_failures: random.region,
         cross_region,
         dr,
         operations,
-        link_failures,
-        link_degradation,
+        link_failures: random.link,
+        link_degradation: random.link_degradation,
         capacity,
         services,
     })
