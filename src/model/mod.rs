@@ -289,9 +289,9 @@ impl<'s> Replication<'s> {
         let phase_before = self.dr.phase;
         self.handle(now, event);
         if self.outage.is_some() {
-            let c = self.blocking_component(now);
+            let (c, then) = self.blocking_component(now);
             if let Some(o) = self.outage.as_mut() {
-                o.components.set(now, c);
+                o.components.set(now, c, then);
             }
         }
         if self.trace.is_some() {

@@ -24,6 +24,10 @@ pub(super) enum Component {
     Wait,
 }
 
+/// The component in effect now and, if the state already knows it, when
+/// and to what it changes before the next event.
+pub(super) type Foreseen = (Component, Option<(SimTime, Component)>);
+
 /// Nanoseconds of an interruption per component, in [`Component`] order.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub(super) struct Breakdown([u64; 5]);
@@ -52,9 +56,21 @@ impl Breakdown {
 pub(super) struct Segments(Vec<(SimTime, Component)>);
 
 impl Segments {
-    /// The component in effect from `now`: a change at the same instant as
-    /// the last one replaces it (the state settles within one event).
-    pub(super) fn set(&mut self, now: SimTime, c: Component) {
+    /// The component in effect from `now`, and the change already known to
+    /// come without an event (a detection, the end of a switch's drain).
+    /// Whatever was foreseen past `now` is re-decided; a change at the same
+    /// instant as the last one replaces it (the state settles within one event).
+    pub(super) fn set(&mut self, now: SimTime, c: Component, then: Option<(SimTime, Component)>) {
+        while self.0.len() > 1 && self.0.last().is_some_and(|&(t, _)| t > now) {
+            self.0.pop();
+        }
+        self.set_one(now, c);
+        if let Some((at, next)) = then.filter(|&(at, _)| at > now) {
+            self.set_one(at, next);
+        }
+    }
+
+    fn set_one(&mut self, now: SimTime, c: Component) {
         match self.0.last_mut() {
             Some(last) if last.0 == now => last.1 = c,
             Some(last) if last.1 == c => {}
@@ -81,24 +97,26 @@ impl Segments {
 }
 
 impl Replication<'_> {
-    /// Why writes are not served now (called only while they are not).
-    pub(super) fn blocking_component(&self, now: SimTime) -> Component {
+    /// Why writes are not served now (called only while they are not), and
+    /// the change the state already foresees before the next event.
+    pub(super) fn blocking_component(&self, now: SimTime) -> Foreseen {
         match self.dr.serving_site() {
-            Site::None => match self.dr.phase {
-                Phase::Draining => Component::Drain,
-                Phase::SwitchingBack if self.dr.switch_executes_from.is_some_and(|t| now < t) => {
-                    Component::Drain
+            Site::None => match (self.dr.phase, self.dr.switch_executes_from) {
+                (Phase::Draining, _) => (Component::Drain, None),
+                // The last batch in flight drains, then the switch executes.
+                (Phase::SwitchingBack, Some(t)) if now < t => {
+                    (Component::Drain, Some((t, Component::Execution)))
                 }
-                _ => Component::Execution,
+                _ => (Component::Execution, None),
             },
             // Writes always flow in the paired region; a stop there is a
             // transition within this event.
-            Site::Secondary => Component::Execution,
+            Site::Secondary => (Component::Execution, None),
             Site::Primary if self.dr.region_down > 0 => {
                 if self.dr.awaiting_decision() {
-                    Component::Decision
+                    (Component::Decision, None)
                 } else {
-                    Component::Wait
+                    (Component::Wait, None)
                 }
             }
             Site::Primary => self.zone_component(now),
@@ -106,20 +124,25 @@ impl Replication<'_> {
     }
 
     /// In the primary region with the region up: what the zone rules wait for.
-    fn zone_component(&self, now: SimTime) -> Component {
+    fn zone_component(&self, now: SimTime) -> Foreseen {
         match self.arch {
+            // Missed heartbeats until the failure is declared, then the
+            // election and reroute.
             Architecture::ZoneRedundant if self.leader.is_none() && self.election_pending => {
                 if now < self.detected_at {
-                    Component::Detection
+                    (
+                        Component::Detection,
+                        Some((self.detected_at, Component::Execution)),
+                    )
                 } else {
-                    Component::Execution
+                    (Component::Execution, None)
                 }
             }
             // No leader and no election (too few zones), or too few in-sync
             // zones: waiting for zones to return or catch up.
             Architecture::ZoneRedundant
             | Architecture::SingleZone
-            | Architecture::ManualRecovery => Component::Wait,
+            | Architecture::ManualRecovery => (Component::Wait, None),
         }
     }
 }
@@ -131,11 +154,11 @@ mod tests {
     #[test]
     fn segments_split_an_interval_exactly() {
         let mut s = Segments::default();
-        s.set(SimTime(10), Component::Detection);
-        s.set(SimTime(15), Component::Execution);
-        s.set(SimTime(15), Component::Wait); // same instant: replaces
-        s.set(SimTime(20), Component::Wait); // no change: nothing new
-        s.set(SimTime(30), Component::Decision);
+        s.set(SimTime(10), Component::Detection, None);
+        s.set(SimTime(15), Component::Execution, None);
+        s.set(SimTime(15), Component::Wait, None); // same instant: replaces
+        s.set(SimTime(20), Component::Wait, None); // no change: nothing new
+        s.set(SimTime(30), Component::Decision, None);
         let all = s.between(SimTime(10), SimTime(42));
         assert_eq!(all.parts(), [5, 12, 0, 0, 15]);
         assert_eq!(all.parts().iter().sum::<u64>(), 32);
@@ -143,5 +166,24 @@ mod tests {
         let joined = s.between(SimTime(18), SimTime(42));
         assert_eq!(joined.parts(), [0, 12, 0, 0, 12]);
         assert_eq!(joined.parts().iter().sum::<u64>(), 24);
+    }
+
+    /// A foreseen change counts from its instant; an event before it
+    /// re-decides (a zone back before the failure was even declared).
+    #[test]
+    fn foreseen_changes_hold_until_an_event_redecides() {
+        let mut s = Segments::default();
+        s.set(
+            SimTime(0),
+            Component::Detection,
+            Some((SimTime(3), Component::Execution)),
+        );
+        assert_eq!(s.between(SimTime(0), SimTime(10)).parts(), [3, 0, 7, 0, 0]);
+        let mut t = s.clone();
+        t.set(SimTime(2), Component::Wait, None);
+        assert_eq!(t.between(SimTime(0), SimTime(10)).parts(), [2, 0, 0, 0, 8]);
+        // An event after the foreseen instant keeps it.
+        s.set(SimTime(5), Component::Execution, None);
+        assert_eq!(s.between(SimTime(0), SimTime(10)).parts(), [3, 0, 7, 0, 0]);
     }
 }
