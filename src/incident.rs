@@ -141,6 +141,17 @@ pub struct Incident {
     pub catch_up_ns: Option<u64>,
     /// Failback and drill return: how long the reverse resynchronisation took (ns).
     pub resync_ns: Option<u64>,
+    /// Where the RTO went (ns; the five add up to `rto_ns`): a failed leader
+    /// zone not yet declared failed.
+    pub detection_ns: u64,
+    /// The operator deciding on the emergency response.
+    pub decision_ns: u64,
+    /// Election and reroute, a failover or a planned switch executing.
+    pub execution_ns: u64,
+    /// A drill's drain, or the last batch in flight before a switch back.
+    pub drain_ns: u64,
+    /// Waiting for a zone, a quorum or the region to return, or for a restore.
+    pub wait_ns: u64,
 }
 
 impl Incident {

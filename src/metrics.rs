@@ -111,6 +111,85 @@ impl Realised {
     }
 }
 
+/// The RTO components of a set of incidents (detection, decision,
+/// execution, drain, wait): a histogram and an exact sum each (ns).
+#[derive(Clone)]
+struct Components {
+    ns: [Histogram<u64>; 5],
+    sum_ns: [u128; 5],
+}
+
+/// The component names, in [`Components`] order (summary keys and shard state).
+const COMPONENTS: [&str; 5] = ["detection", "decision", "execution", "drain", "wait"];
+
+impl Components {
+    fn new() -> Self {
+        Components {
+            ns: std::array::from_fn(|_| histogram()),
+            sum_ns: [0; 5],
+        }
+    }
+
+    fn add(&mut self, inc: &Incident) {
+        let parts = [
+            inc.detection_ns,
+            inc.decision_ns,
+            inc.execution_ns,
+            inc.drain_ns,
+            inc.wait_ns,
+        ];
+        for (k, ns) in parts.into_iter().enumerate() {
+            record(&mut self.ns[k], ns);
+            self.sum_ns[k] += u128::from(ns);
+        }
+    }
+
+    fn summary(&self, count: u64) -> Option<RtoComponents> {
+        if count == 0 {
+            return None;
+        }
+        let stats = |k: usize| ComponentStats {
+            mean_s: self.sum_ns[k] as f64 / 1e9 / count as f64,
+            p99_s: quantile_ns(&self.ns[k], 0.99) as f64 / 1e9,
+        };
+        Some(RtoComponents {
+            detection_s: stats(0),
+            decision_s: stats(1),
+            execution_s: stats(2),
+            drain_s: stats(3),
+            wait_s: stats(4),
+        })
+    }
+
+    fn to_state(&self) -> ComponentsState {
+        ComponentsState {
+            sum_ns: self.sum_ns.iter().map(u128::to_string).collect(),
+            ns: self.ns.iter().map(encode_histogram).collect(),
+        }
+    }
+
+    fn absorb(&mut self, what: &str, s: &ComponentsState, count: u64) -> Result<(), StateError> {
+        if s.sum_ns.len() != COMPONENTS.len() || s.ns.len() != COMPONENTS.len() {
+            return Err(StateError(format!(
+                "{what}: expected {} components, found {} sums and {} histograms",
+                COMPONENTS.len(),
+                s.sum_ns.len(),
+                s.ns.len()
+            )));
+        }
+        for (k, name) in COMPONENTS.iter().enumerate() {
+            self.sum_ns[k] += parse_u128(&format!("{what}.sum_ns.{name}"), &s.sum_ns[k])?;
+            let n = add_encoded(&mut self.ns[k], &format!("{what}.ns.{name}"), &s.ns[k])?;
+            if n != count {
+                return Err(StateError(format!(
+                    "histogram {what}.ns.{name} holds {n} incidents, its counter {count}"
+                )));
+            }
+        }
+        Ok(())
+    }
+}
+
 /// Running totals of one incident class.
 #[derive(Clone)]
 struct ClassTotals {
@@ -128,6 +207,8 @@ struct ClassTotals {
     all: Realised,
     /// Over the disruptive incidents only.
     disrupted: Realised,
+    /// RTO components of the disruptive incidents.
+    components: Components,
     /// Time without service charged to the class's incidents (ns).
     downtime_ns: u128,
     /// Failback and drill return: reverse resync durations (ns).
@@ -148,6 +229,7 @@ impl ClassTotals {
             with_loss: 0,
             all: Realised::new(),
             disrupted: Realised::new(),
+            components: Components::new(),
             downtime_ns: 0,
             resync_ns: histogram(),
             resync_sum_ns: 0,
@@ -168,6 +250,7 @@ impl ClassTotals {
         if inc.disruptive() {
             self.disruptive += 1;
             self.disrupted.add(inc);
+            self.components.add(inc);
         }
         self.downtime_ns += u128::from(inc.downtime_ns);
         if let Some(r) = inc.resync_ns {
@@ -203,6 +286,7 @@ impl ClassTotals {
             downtime_s_per_run: self.downtime_ns as f64 / 1e9 / runs.max(1) as f64,
             resync_s: (!self.resync_ns.is_empty())
                 .then(|| Quantiles::of(&self.resync_ns, self.resync_sum_ns, self.resync_ns.len())),
+            rto_components: self.components.summary(self.disruptive),
         }
     }
 
@@ -221,6 +305,7 @@ impl ClassTotals {
             downtime_ns: self.downtime_ns.to_string(),
             resync_sum_ns: self.resync_sum_ns.to_string(),
             resync_ns: encode_histogram(&self.resync_ns),
+            rto_components: self.components.to_state(),
         }
     }
 
@@ -254,6 +339,11 @@ impl ClassTotals {
             &mut self.resync_ns,
             &format!("{name}.resync_ns"),
             &cs.resync_ns,
+        )?;
+        self.components.absorb(
+            &format!("{name}.rto_components"),
+            &cs.rto_components,
+            cs.disruptive,
         )?;
         Ok(())
     }
@@ -778,6 +868,19 @@ pub struct ClassState {
     pub resync_sum_ns: String,
     /// base64 of the V2 serialisation.
     pub resync_ns: String,
+    /// RTO components of the disruptive incidents.
+    pub rto_components: ComponentsState,
+}
+
+/// RTO components in a [`ClassState`], in the order detection, decision,
+/// execution, drain, wait.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ComponentsState {
+    /// Decimal u128 each.
+    pub sum_ns: Vec<String>,
+    /// base64 of the V2 serialisation each.
+    pub ns: Vec<String>,
 }
 
 /// Realised RPO and RTO of a set of incidents in a [`ClassState`].
@@ -1285,6 +1388,30 @@ pub struct ClassSummary {
     /// Failback and drill return: duration of the reverse resync (seconds);
     /// `null` for other classes.
     pub resync_s: Option<Quantiles>,
+    /// Where the RTO of the disruptive incidents goes; `null` when there is
+    /// none. The five means add up to `disruptive_rto_s.mean`.
+    pub rto_components: Option<RtoComponents>,
+}
+
+/// Mean and p99 of each RTO component (seconds) over a class's disruptive incidents.
+#[derive(Clone, Copy, Debug, Serialize, PartialEq)]
+pub struct RtoComponents {
+    /// A failed leader zone not yet declared failed.
+    pub detection_s: ComponentStats,
+    /// The operator deciding on the emergency response.
+    pub decision_s: ComponentStats,
+    /// Election and reroute, a failover or a switch executing.
+    pub execution_s: ComponentStats,
+    /// A drill's drain, or the last batch in flight before a switch back.
+    pub drain_s: ComponentStats,
+    /// Waiting for a zone, a quorum or the region, or for a restore.
+    pub wait_s: ComponentStats,
+}
+
+#[derive(Clone, Copy, Debug, Serialize, PartialEq)]
+pub struct ComponentStats {
+    pub mean_s: f64,
+    pub p99_s: f64,
 }
 
 /// Distribution summary in seconds. `mean` is exact; the quantiles come
@@ -1460,6 +1587,11 @@ pub(crate) mod tests {
             decision: None,
             catch_up_ns: None,
             resync_ns: None,
+            detection_ns: 0,
+            decision_ns: 0,
+            execution_ns: 0,
+            drain_ns: 0,
+            wait_ns: 0,
         }
     }
 
@@ -1817,6 +1949,59 @@ pub(crate) mod tests {
             &|s| s.classes.get_mut("zone").unwrap().downtime_ns = "-1".into(),
             "zone.downtime_ns",
         );
+    }
+
+    /// The components' means over the disruptive incidents add up to their
+    /// mean RTO; p99 per component; the state carries them through a merge
+    /// and refuses histograms that disagree with the disruptive count.
+    #[test]
+    fn rto_components_add_up_and_survive_a_merge() {
+        let sc = scenario(vec![], &[]);
+        let with_parts = |rto_s: u64, parts: [u64; 5]| {
+            let mut i = interrupting(incident(0, IncidentClass::Zone, 10), rto_s);
+            [
+                i.detection_ns,
+                i.decision_ns,
+                i.execution_ns,
+                i.drain_ns,
+                i.wait_ns,
+            ] = parts.map(|p| p * S);
+            i
+        };
+        let a = outcome(&sc, vec![with_parts(10, [3, 0, 7, 0, 0])], &[(10, 20, 0)]);
+        let mut b = outcome(
+            &sc,
+            vec![with_parts(100, [3, 0, 47, 0, 50])],
+            &[(10, 110, 0)],
+        );
+        b.run = 1;
+        let mut whole = Aggregator::new(&sc);
+        let mut left = Aggregator::new(&sc);
+        let mut right = Aggregator::new(&sc);
+        for (o, part) in [(&a, &mut left), (&b, &mut right)] {
+            whole.add(o);
+            part.add(o);
+        }
+        left.absorb(&right.to_state()).unwrap();
+        let summary = |agg: &Aggregator| agg.summary(&sc, provenance()).classes["zone"].clone();
+        let zone = summary(&whole);
+        assert_eq!(zone, summary(&left));
+        let c = zone.rto_components.expect("disruptive incidents exist");
+        let means = [
+            c.detection_s,
+            c.decision_s,
+            c.execution_s,
+            c.drain_s,
+            c.wait_s,
+        ]
+        .map(|x| x.mean_s);
+        assert_eq!(means, [3.0, 0.0, 27.0, 0.0, 25.0]);
+        assert!((means.iter().sum::<f64>() - zone.disruptive_rto_s.mean).abs() < 1e-9);
+        assert!((c.wait_s.p99_s - 50.0).abs() < 0.1 && (c.execution_s.p99_s - 47.0).abs() < 0.1);
+        let mut bad = whole.to_state();
+        bad.classes.get_mut("zone").unwrap().rto_components.ns.pop();
+        let e = Aggregator::new(&sc).absorb(&bad).unwrap_err().0;
+        assert!(e.contains("expected 5 components"), "{e}");
     }
 
     #[test]

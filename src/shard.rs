@@ -80,7 +80,7 @@ pub const SHARD_FILE: &str = "shard.json";
 /// `format` of a [`ShardFile`].
 pub const FORMAT: &str = "drsim-shard";
 /// Bump when the layout of [`ShardFile`] or [`AggregatorState`] changes.
-pub const FORMAT_VERSION: u32 = 2;
+pub const FORMAT_VERSION: u32 = 3;
 /// The per-replication CSVs a shard writes and a merge concatenates.
 pub const CSV_FILES: [&str; 2] = ["incidents.csv", "runs.csv"];
 

@@ -307,3 +307,23 @@ fn validation_warns_when_seeding_is_expected_to_exceed_48_hours() {
     // At 1 MB/s seeding is expected to take 32.8 h: no warning.
     assert!(warned("bandwidth = \"1MB/s\"").is_none());
 }
+
+/// Regression: a drill's drain deadline belongs to that drill. Every drill
+/// of a month of drills every other day on a healthy link completes as a
+/// planned switch (a stale deadline once aborted every drill after the first).
+#[test]
+fn every_drill_on_a_healthy_link_completes() {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/scenarios/drill.toml");
+    let sc = load_file(&path).unwrap().scenario;
+    let o = run_replication(&sc, 0);
+    let drills = of_class(&o, IncidentClass::Drill);
+    assert_eq!(drills.len(), 29);
+    for d in drills {
+        assert_eq!(
+            (d.decision, d.recovery),
+            (Some("failover"), "planned-switch"),
+            "{d:?}"
+        );
+        assert!(d.rto_ns < 11 * MIN, "{d:?}");
+    }
+}

@@ -173,6 +173,21 @@ impl Transfer {
     }
 }
 
+/// Everything a work plan depends on: a re-plan with the same inputs would
+/// give the same completion.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+struct PlanInputs {
+    phase: Phase,
+    epoch: u64,
+    working: bool,
+    /// `f64::to_bits` of the factors (compared exactly).
+    log_factor: u64,
+    path_factor: u64,
+    region_down: bool,
+    serving: bool,
+    drain_deadline: Option<SimTime>,
+}
+
 /// An emergency in progress: what the failover would lose.
 #[derive(Clone, Copy, Debug)]
 struct Emergency {
@@ -181,6 +196,8 @@ struct Emergency {
     last_sync: SimTime,
     /// When the primary stopped taking writes.
     stopped: SimTime,
+    /// The operator has decided (whatever the decision).
+    decided: bool,
 }
 
 /// Where writes can be served.
@@ -209,6 +226,8 @@ pub(super) struct DrState {
     plan: u64,
     /// The seeding copy or the reverse resync under way.
     transfer: Option<Transfer>,
+    /// What the current plan was made for (see `Replication::replan`).
+    planned_for: Option<PlanInputs>,
     /// Active outages of the home region.
     pub(super) region_down: u32,
     /// The primary's data was destroyed and has not been rebuilt yet.
@@ -223,12 +242,17 @@ pub(super) struct DrState {
     drill_stay: Option<SimDuration>,
     /// The drill incident whose drain is under way.
     draining: Option<usize>,
+    /// When that drain times out: a completion later than this is never asked for.
+    drain_deadline: Option<SimTime>,
     /// A switch back is wanted once the home region is up.
     failback_wanted: bool,
     /// The switch back under way returns from a drill (else from an emergency).
     returning_from_drill: bool,
     /// When the current reverse resync started.
     resync_started: Option<SimTime>,
+    /// Switching back: the last batch in flight has drained by then and the
+    /// switch itself executes (RTO components).
+    pub(super) switch_executes_from: Option<SimTime>,
     /// Active link incidents: (incident, bandwidth factor; 0 = partition).
     link_incidents: Vec<(usize, f64)>,
     active_since: Option<SimTime>,
@@ -314,6 +338,11 @@ impl DrState {
             self.seeding_ns,
             std::mem::take(&mut self.refused),
         )
+    }
+
+    /// The operator is still to decide on the emergency under way.
+    pub(super) fn awaiting_decision(&self) -> bool {
+        self.phase == Phase::Protected && self.emergency.is_some_and(|e| !e.decided)
     }
 
     /// The lifecycle is at rest: off or protected in the primary, with no
@@ -513,6 +542,23 @@ impl Replication<'_> {
     /// bandwidth, then the completion of the copy, catch-up, drain or resync.
     pub(super) fn replan(&mut self, now: SimTime) {
         let factor = self.dr.log_factor();
+        // Nothing a plan depends on changed (an overlapping degradation of
+        // the same depth, a zone event that leaves serving as it was): the
+        // planned completion stands. Drains can be costly to re-ask.
+        let inputs = PlanInputs {
+            phase: self.dr.phase,
+            epoch: self.dr.epoch,
+            working: self.dr.transfer.is_some(),
+            log_factor: factor.to_bits(),
+            path_factor: self.dr.path_factor().to_bits(),
+            region_down: self.dr.region_down > 0,
+            serving: self.service.is_serving(),
+            drain_deadline: self.dr.drain_deadline,
+        };
+        if self.dr.planned_for == Some(inputs) {
+            return;
+        }
+        self.dr.planned_for = Some(inputs);
         if let Some(link) = &mut self.dr.link {
             link.set_factor(&self.service, now, factor);
         }
@@ -540,7 +586,11 @@ impl Replication<'_> {
             }
             Phase::Draining => {
                 let log = &self.service;
-                self.dr.link.as_ref().and_then(|l| l.drained_at(log, now))
+                let limit = self.dr.drain_deadline.unwrap_or(SimTime::MAX);
+                self.dr
+                    .link
+                    .as_ref()
+                    .and_then(|l| l.drained_by(log, now, limit))
             }
             Phase::ResyncingBack => {
                 let rate = self.resync_rate();
@@ -579,6 +629,9 @@ impl Replication<'_> {
     fn enter(&mut self, phase: Phase) {
         self.dr.phase = phase;
         self.dr.epoch += 1;
+        if phase != Phase::Draining {
+            self.dr.drain_deadline = None;
+        }
     }
 
     fn set_timer(&mut self, after: SimDuration, timer: Timer) {
@@ -706,13 +759,16 @@ impl Replication<'_> {
             incident,
             last_sync,
             stopped,
+            decided: false,
         });
     }
 
     fn emergency_decision(&mut self, _now: SimTime, incident: usize) {
-        let Some(e) = self.dr.emergency else {
+        let Some(e) = self.dr.emergency.as_mut() else {
             return self.decide(incident, "no-emergency");
         };
+        e.decided = true;
+        let e = *e;
         let d = self.dr_settings();
         if d.vnet_unpaired {
             return self.decide(e.incident, "failover-failed-no-vnet-pair");
@@ -799,9 +855,10 @@ impl Replication<'_> {
         self.enter(Phase::Draining);
         self.dr.drill_stay = Some(stay);
         self.dr.draining = Some(incident);
-        self.reconcile(now, Some(incident), None);
         let timeout = self.dr_settings().drill_drain_timeout;
+        self.dr.drain_deadline = Some(now.after(timeout));
         self.set_timer(timeout, Timer::DrainTimeout { incident });
+        self.reconcile(now, Some(incident), None);
     }
 
     fn drain_done(&mut self) {
@@ -953,6 +1010,7 @@ impl Replication<'_> {
             .saturating_add(cr.apply_delay.sample(&mut self.rng.operator));
         let switch = self.dr_settings().switch_time.clone();
         let switch = switch.sample(&mut self.rng.operator);
+        self.dr.switch_executes_from = Some(now.after(in_flight));
         self.set_timer(
             in_flight.saturating_add(switch),
             Timer::SwitchDone { incident },
@@ -971,6 +1029,7 @@ impl Replication<'_> {
         }
         self.dr.transfer = None;
         self.dr.resync_started = None;
+        self.dr.switch_executes_from = None;
         self.dr.failback_wanted = true;
         self.enter(Phase::FailedOver);
         self.reconcile(now, None, Some("switch-back-cancelled"));
@@ -978,6 +1037,7 @@ impl Replication<'_> {
 
     fn switch_back_done(&mut self, now: SimTime, incident: usize) {
         self.enter(Phase::Protected);
+        self.dr.switch_executes_from = None;
         self.dr.destroyed = false;
         self.dr.destroyed_by = None;
         self.dr.drill_stay = None;

@@ -588,11 +588,17 @@ impl Replicator {
         }
     }
 
-    /// When a drain started by stopping writes ends (see [`AsyncLink::drained_at`]).
-    pub(super) fn drained_at(&self, log: &ServiceLog, now: SimTime) -> Option<SimTime> {
+    /// When a drain started by stopping writes ends, if by `limit` (see
+    /// [`AsyncLink::drained_by`]).
+    pub(super) fn drained_by(
+        &self,
+        log: &ServiceLog,
+        now: SimTime,
+        limit: SimTime,
+    ) -> Option<SimTime> {
         match self {
-            Replicator::Fluid(l) => l.drained_at(log, now),
-            Replicator::Exact(l) => l.drained_at(log, now),
+            Replicator::Fluid(l) => l.drained_by(log, now, limit),
+            Replicator::Exact(l) => l.drained_at(log, now).filter(|&t| t <= limit),
         }
     }
 
@@ -836,12 +842,18 @@ mod tests {
         let cut_off = [(now.0 - 2_000_000_000, 0.0)];
         let (l, log) = drill(4, 1000.0, apply.clone(), &cut_off, now);
         assert_eq!(l.drained_at(&log, now), None);
-        assert_eq!(Replicator::Exact(l.clone()).drained_at(&log, now), None);
+        assert_eq!(
+            Replicator::Exact(l.clone()).drained_by(&log, now, SimTime::MAX),
+            None
+        );
         let mut l = l;
         let heal = SimTime(now.0 + 5_000_000_000);
         l.set_factor(&log, heal, 1.0);
         let d = l.drained_at(&log, heal).expect("healed");
-        assert_eq!(Replicator::Exact(l.clone()).drained_at(&log, heal), Some(d));
+        assert_eq!(
+            Replicator::Exact(l.clone()).drained_by(&log, heal, SimTime::MAX),
+            Some(d)
+        );
         assert!(d > heal && l.last_sync(&log, d) == d, "{d:?}");
         // The fluid through the enum.
         let mut flog = ServiceLog::default();
@@ -862,6 +874,6 @@ mod tests {
         f.reanchor(&flog, now);
         assert_eq!(f.drained_at(&flog, now), None);
         let r = Replicator::Fluid(f);
-        assert_eq!(r.drained_at(&flog, now), None);
+        assert_eq!(r.drained_by(&flog, now, SimTime::MAX), None);
     }
 }

@@ -359,6 +359,13 @@ impl AsyncLink {
     /// the oldest blocker, so a drain costs a few questions (one per new
     /// running maximum of the batches' apply instants).
     pub fn drained_at(&self, log: &ServiceLog, now: SimTime) -> Option<SimTime> {
+        self.drained_by(log, now, SimTime::MAX)
+    }
+
+    /// [`AsyncLink::drained_at`] when that is at most `limit`, else `None`:
+    /// a drill only asks up to its drain timeout, and with a slow link and a
+    /// long apply tail the search past it can visit millions of batches.
+    pub fn drained_by(&self, log: &ServiceLog, now: SimTime, limit: SimTime) -> Option<SimTime> {
         let head = log.served_until(now) as f64;
         if self.shipped(log, now) < head && self.rate() <= 0.0 {
             return None;
@@ -388,6 +395,9 @@ impl AsyncLink {
         }
         let mut t = now.max(self.arrival(log, now, last)?);
         loop {
+            if t > limit {
+                return None;
+            }
             let a = self.answer(log, t);
             if a.applied >= head {
                 return Some(t);

@@ -15,6 +15,7 @@ mod exact;
 mod lifecycle_props;
 mod link;
 mod loss;
+mod recovery;
 mod service;
 mod trace;
 mod zones;
@@ -101,6 +102,8 @@ struct Outage {
     /// region outage of the serving region) takes the charge over.
     charged: usize,
     charged_since: SimTime,
+    /// Why writes were not served, as it changed (the RTO components).
+    components: recovery::Segments,
 }
 
 /// Everything a replication produces.
@@ -170,6 +173,8 @@ pub struct Replication<'s> {
     /// Zone hosting a single-zone or manually recovered environment.
     site: usize,
     election_pending: bool,
+    /// When the pending election's leader failure is (was) declared.
+    detected_at: SimTime,
     /// When the last election completed (labels how an outage recovered).
     last_election_at: Option<SimTime>,
     /// Generation counters: an event carrying an older value is stale and ignored.
@@ -228,6 +233,7 @@ impl<'s> Replication<'s> {
             leader: Some(sc.environment.home_zone),
             site: sc.environment.home_zone,
             election_pending: false,
+            detected_at: SimTime::ZERO,
             last_election_at: None,
             election_epoch: 0,
             resync_epoch: 0,
@@ -282,6 +288,12 @@ impl<'s> Replication<'s> {
         self.events += 1;
         let phase_before = self.dr.phase;
         self.handle(now, event);
+        if self.outage.is_some() {
+            let (c, then) = self.blocking_component(now);
+            if let Some(o) = self.outage.as_mut() {
+                o.components.set(now, c, then);
+            }
+        }
         if self.trace.is_some() {
             self.record_trace(now, event, phase_before);
         }
@@ -540,6 +552,11 @@ impl<'s> Replication<'s> {
                 decision: None,
                 catch_up_ns: None,
                 resync_ns: None,
+                detection_ns: 0,
+                decision_ns: 0,
+                execution_ns: 0,
+                drain_ns: 0,
+                wait_ns: 0,
             },
             pending_repairs: zones.len().max(1) as u32,
         });
@@ -617,6 +634,7 @@ impl<'s> Replication<'s> {
                     joined: Vec::new(),
                     charged: cause,
                     charged_since: now,
+                    components: recovery::Segments::default(),
                 });
                 self.replan(now);
             }
@@ -666,15 +684,26 @@ impl<'s> Replication<'s> {
         };
         self.charge(outage.charged, outage.charged_since, now);
         let resolved = how != "unresolved";
-        let rec = &mut self.incidents[outage.cause].record;
-        rec.interruption_end_ns = resolved.then_some(now.0);
-        rec.rto_ns = now.since(outage.since).0;
-        rec.recovery = how;
-        for &i in &outage.joined {
+        let onsets: Vec<(usize, SimTime)> = std::iter::once((outage.cause, outage.since))
+            .chain(
+                outage
+                    .joined
+                    .iter()
+                    .map(|&i| (i, SimTime(self.incidents[i].record.start_ns))),
+            )
+            .collect();
+        for (i, from) in onsets {
             let rec = &mut self.incidents[i].record;
             rec.interruption_end_ns = resolved.then_some(now.0);
-            rec.rto_ns = now.since(SimTime(rec.start_ns)).0;
+            rec.rto_ns = now.since(from).0;
             rec.recovery = how;
+            let [detection, decision, execution, drain, wait] =
+                outage.components.between(from, now).parts();
+            rec.detection_ns = detection;
+            rec.decision_ns = decision;
+            rec.execution_ns = execution;
+            rec.drain_ns = drain;
+            rec.wait_ns = wait;
         }
     }
 

@@ -209,10 +209,12 @@ impl Replication<'_> {
                     if !self.zones[l].is_up() {
                         self.leader = None;
                         let detect = self.detection_delay(now);
-                        self.begin_election(now.after(detect));
+                        self.detected_at = now.after(detect);
+                        self.begin_election(self.detected_at);
                     }
                 } else if !self.election_pending && self.up_zones() >= self.sc.replication.quorum {
                     // A failed election retries once enough zones are back.
+                    self.detected_at = now;
                     self.begin_election(now);
                 }
                 self.leader.is_some() && self.tracking_up() >= self.sc.replication.quorum

@@ -491,6 +491,11 @@ pub(crate) mod tests {
             decision: None,
             catch_up_ns: None,
             resync_ns: None,
+            detection_ns: 0,
+            decision_ns: 0,
+            execution_ns: 0,
+            drain_ns: 0,
+            wait_ns: 0,
         }
     }
 

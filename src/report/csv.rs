@@ -95,7 +95,7 @@ fn header(columns: &[&str]) -> String {
 }
 
 /// Columns of `incidents.csv`.
-pub const INCIDENT_COLUMNS: [&str; 23] = [
+pub const INCIDENT_COLUMNS: [&str; 28] = [
     "run",
     "seq",
     "class",
@@ -119,6 +119,11 @@ pub const INCIDENT_COLUMNS: [&str; 23] = [
     "disruptive",
     "downtime_s",
     "resync_s",
+    "detection_s",
+    "decision_s",
+    "execution_s",
+    "drain_s",
+    "wait_s",
 ];
 
 /// Columns of `runs.csv`.
@@ -168,6 +173,15 @@ fn incident_row(out: &mut String, i: &Incident) {
     row.text(if i.disruptive() { "true" } else { "false" });
     row.secs(i.downtime_ns);
     row.opt_secs(i.resync_ns);
+    for ns in [
+        i.detection_ns,
+        i.decision_ns,
+        i.execution_ns,
+        i.drain_ns,
+        i.wait_ns,
+    ] {
+        row.secs(ns);
+    }
     row.end();
 }
 

@@ -21,6 +21,22 @@ fn percent(x: f64) -> String {
 /// Renders the summary as plain text (no colours: it is also pasted into tickets).
 pub fn render(s: &Summary) -> String {
     let mut out = String::new();
+    render_header(&mut out, s);
+    let _ = writeln!(out);
+    render_classes(&mut out, s);
+    let _ = writeln!(out);
+    render_availability(&mut out, s);
+    // One line per figure that applies to the scenario (latency, lag, DR, ...).
+    render_replication(&mut out, s);
+    render_dr(&mut out, s);
+    render_storage(&mut out, s);
+    render_services(&mut out, s);
+    render_targets(&mut out, s);
+    out
+}
+
+/// What was run: enough to find the results again and to tell a partial run.
+fn render_header(out: &mut String, s: &Summary) {
     let _ = writeln!(
         out,
         "drsim {} · {} · hash {} · seed {} · {} runs × {}{}",
@@ -37,9 +53,10 @@ pub fn render(s: &Summary) -> String {
         }
     );
     let _ = writeln!(out, "{}", s.architecture);
-    let _ = writeln!(out);
-    render_classes(&mut out, s);
-    let _ = writeln!(out);
+}
+
+/// Availability and downtime per run, with the downtime charged to each class.
+fn render_availability(out: &mut String, s: &Summary) {
     let ci = s
         .availability
         .ci95
@@ -62,10 +79,6 @@ pub fn render(s: &Summary) -> String {
     if by_class.len() > 1 {
         let _ = writeln!(out, "  charged to   {}", by_class.join(" · "));
     }
-    render_details(&mut out, s);
-    render_services(&mut out, s);
-    render_targets(&mut out, s);
-    out
 }
 
 /// The per-class table: RPO over every incident (a loss is a loss), RTO over
@@ -118,8 +131,9 @@ fn render_classes(out: &mut String, s: &Summary) {
     }
 }
 
-/// One line per figure that applies to the scenario (latency, lag, DR, ...).
-fn render_details(out: &mut String, s: &Summary) {
+/// Commit latency, replication lag and seeding: what the replication costs
+/// while nothing fails.
+fn render_replication(out: &mut String, s: &Summary) {
     if s.commit_latency_s.count > 0 {
         let _ = writeln!(
             out,
@@ -150,6 +164,10 @@ fn render_details(out: &mut String, s: &Summary) {
             format_seconds(seed.max)
         );
     }
+}
+
+/// The DR lifecycle: failover decisions, data at risk, resyncs and refusals.
+fn render_dr(out: &mut String, s: &Summary) {
     if !s.emergency.decisions.is_empty() {
         let decisions: Vec<String> = s
             .emergency
@@ -208,6 +226,9 @@ fn render_details(out: &mut String, s: &Summary) {
             refused(s.refused_operations, &s.refused)
         );
     }
+}
+
+fn render_storage(out: &mut String, s: &Summary) {
     let secondary: f64 = s
         .capacity
         .storage

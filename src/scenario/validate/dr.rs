@@ -1,0 +1,218 @@
+//! `[dr]`: self-service disaster recovery to the paired region: who may
+//! turn it on, where it fails over to, and its lifecycle's timings.
+
+use super::super::model::{CrossRegion, Dr, EnvironmentType, Operation, OperationKind};
+use super::super::raw::{RawDr, RawScenario};
+use super::topology::Home;
+use super::{positive, Checker};
+use crate::dist::Dist;
+use crate::time::SimDuration;
+use std::ops::Range;
+use toml::Spanned;
+
+/// What DR is checked against: the sections validated before it.
+pub(super) struct DrContext<'a> {
+    pub home: &'a Home,
+    pub region_names: &'a [String],
+    pub paired: Option<usize>,
+    pub cross_region: Option<&'a CrossRegion>,
+    pub operations: &'a [Operation],
+    pub write_bytes_per_sec: f64,
+}
+
+/// `None` when DR is never on: no `[dr]` table, or one that is neither
+/// enabled at the start nor enabled by an operation.
+pub(super) fn dr(c: &mut Checker, raw: &RawScenario, cx: &DrContext) -> Option<Dr> {
+    let Some(d) = &raw.dr else {
+        if let Some(op) = cx
+            .operations
+            .iter()
+            .position(|o| o.kind != OperationKind::Enable)
+        {
+            c.error(
+                Some(raw.operations[op].span()),
+                &format!("operations[{op}]"),
+                "DR operations need a `[dr]` table",
+            );
+        }
+        return None;
+    };
+    let env = &raw.environment;
+    let dref = d.get_ref();
+    let wants_dr = dref.enabled.unwrap_or(false)
+        || cx
+            .operations
+            .iter()
+            .any(|o| o.kind == OperationKind::Enable);
+    if wants_dr {
+        check_eligibility(c, raw, d, cx);
+    }
+    check_target_region(c, dref, cx);
+    let vnet_unpaired = env.vnet == Some(true) && env.vnet_paired != Some(true);
+    if wants_dr && vnet_unpaired {
+        c.warn(Some(d.span()), "environment.vnet_paired", "the environment is in a virtual network without a Virtual Network pair: every DR failover and failback will fail (set vnet_paired = true)");
+    }
+    let secondary_capacity = dref.secondary_capacity.as_ref().map_or(1.0, |f| {
+        let v = *f.get_ref();
+        if !(positive(v) && v <= 1.0) {
+            c.error(
+                Some(f.span()),
+                "dr.secondary_capacity",
+                format!("expected a share of capacity in (0, 1], found {v}"),
+            );
+        }
+        v
+    });
+    let drill_drain_timeout = dref.drill_drain_timeout.as_ref().map(|t| {
+        let v = *t.get_ref();
+        if v == SimDuration::ZERO {
+            c.error(
+                Some(t.span()),
+                "dr.drill_drain_timeout",
+                "expected a positive duration: a zero timeout aborts every drill",
+            );
+        }
+        v
+    });
+    let seeding_overhead = dref
+        .seeding_overhead
+        .clone()
+        .unwrap_or(Dist::Constant(SimDuration::from_secs(3600)));
+    if let (true, Some(cr)) = (wants_dr, cx.cross_region) {
+        warn_long_seeding(
+            c,
+            d.span(),
+            &seeding_overhead,
+            env.data_size.0 as f64,
+            cr.bandwidth,
+            cx.write_bytes_per_sec,
+        );
+    }
+    wants_dr.then(|| Dr {
+        enabled_at_start: dref.enabled.unwrap_or(false),
+        seeding_overhead,
+        operator_decision: dref.operator_decision.clone().unwrap_or(Dist::LogNormal {
+            median: 1800e9,
+            sigma: 0.6,
+        }),
+        failover_time: dref.failover_time.clone().unwrap_or(Dist::LogNormal {
+            median: 600e9,
+            sigma: 0.4,
+        }),
+        switch_time: dref.switch_time.clone().unwrap_or(Dist::LogNormal {
+            median: 300e9,
+            sigma: 0.4,
+        }),
+        failback_delay: dref
+            .failback_delay
+            .clone()
+            .unwrap_or(Dist::Constant(SimDuration::from_secs(3600))),
+        drill_drain_timeout: drill_drain_timeout.unwrap_or(SimDuration::from_secs(7200)),
+        max_data_loss: dref.max_data_loss.as_ref().map(|m| *m.get_ref()),
+        secondary_capacity,
+        vnet_unpaired,
+    })
+}
+
+/// The document's prerequisites of self-service DR.
+fn check_eligibility(c: &mut Checker, raw: &RawScenario, d: &Spanned<RawDr>, cx: &DrContext) {
+    let env = &raw.environment;
+    if cx
+        .home
+        .kind
+        .is_some_and(|k| k != EnvironmentType::Production)
+    {
+        c.error(
+            Some(env.kind.span()),
+            "environment.type",
+            "self-service disaster recovery is available only for production environments",
+        );
+    }
+    if env.managed != Some(true) {
+        c.error(Some(d.span()), "environment.managed", "self-service disaster recovery requires a Managed Environment: set environment.managed = true");
+    }
+    match &env.billing {
+        Some(b) if b.get_ref() == "pay-as-you-go" => {}
+        Some(b) => c.error_with_help(
+            Some(b.span()),
+            "environment.billing",
+            format!(
+                "self-service disaster recovery requires a pay-as-you-go billing plan, found `{}`",
+                b.get_ref()
+            ),
+            "set billing = \"pay-as-you-go\"".into(),
+        ),
+        None => c.error(
+            Some(d.span()),
+            "environment.billing",
+            "self-service disaster recovery requires billing = \"pay-as-you-go\"",
+        ),
+    }
+    if cx.cross_region.is_none() && raw.cross_region.is_none() {
+        c.error(
+            Some(d.span()),
+            "cross_region",
+            "self-service disaster recovery replicates over a `[cross_region]` link: add one",
+        );
+    }
+}
+
+/// Failover goes to the paired region only.
+fn check_target_region(c: &mut Checker, dref: &RawDr, cx: &DrContext) {
+    let (Some(t), Some(ri)) = (&dref.target_region, cx.home.region) else {
+        return;
+    };
+    let Some(ti) = c.resolve(t, cx.region_names, "region", "dr.target_region") else {
+        return;
+    };
+    if Some(ti) != cx.paired {
+        let pair_name = cx
+            .paired
+            .map_or("none".to_string(), |p| format!("`{}`", cx.region_names[p]));
+        c.error(
+            Some(t.span()),
+            "dr.target_region",
+            format!(
+                "failover is possible only to the paired region of `{}` ({pair_name}), not to `{}`",
+                cx.region_names[ri],
+                t.get_ref()
+            ),
+        );
+    }
+}
+
+/// The document: enabling DR "can take up to 48 hours to finish". Seeding
+/// is the set-up overhead, the copy of `data_size` at the link's bandwidth,
+/// then the catch-up of the writes made meanwhile at the bandwidth left
+/// over by the writes; when that expected time exceeds 48 h, say so.
+fn warn_long_seeding(
+    c: &mut Checker,
+    span: Range<usize>,
+    overhead: &Dist,
+    data_bytes: f64,
+    bandwidth: f64,
+    write_bytes_per_sec: f64,
+) {
+    const DOCUMENTED: f64 = 48.0 * 3600.0;
+    if !positive(bandwidth) || write_bytes_per_sec >= bandwidth {
+        // The overload warning of the link says it: the catch-up never ends.
+        return;
+    }
+    let copy = data_bytes / bandwidth;
+    let before_catch_up = overhead.mean_secs() + copy;
+    let catch_up = write_bytes_per_sec * before_catch_up / (bandwidth - write_bytes_per_sec);
+    let expected = before_catch_up + catch_up;
+    if expected > DOCUMENTED {
+        c.warn(
+            Some(span),
+            "dr",
+            format!(
+                "expected seeding time {} (set-up {}, copy {}, catch-up of the writes made meanwhile {}) exceeds the document's 48 hours; no protection until then",
+                SimDuration::from_secs_f64(expected),
+                SimDuration::from_secs_f64(overhead.mean_secs()),
+                SimDuration::from_secs_f64(copy),
+                SimDuration::from_secs_f64(catch_up),
+            ),
+        );
+    }
+}

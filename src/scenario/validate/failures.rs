@@ -1,0 +1,286 @@
+//! `[failures]`: the random failure processes of zones, the home region and
+//! the cross-region link.
+
+use super::super::model::{Degradation, FailureProcess, Region, RegionFailures};
+use super::super::raw::{RawDegradation, RawFailures, RawProcess, RawRegionFailures};
+use super::{positive, Checker};
+use crate::dist::Dist;
+use crate::time::SimDuration;
+use toml::Spanned;
+
+/// Shortest mean failure cycle accepted (seconds): anything faster only
+/// floods the event queue; it cannot describe a physical failure.
+const MIN_FAILURE_CYCLE_S: f64 = 1.0;
+/// Most failures a replication may be expected to record: a million
+/// incident records is far beyond any meaningful scenario and bounds the
+/// memory and time of one replication, whatever the caller.
+const MAX_INCIDENTS_PER_RUN: f64 = 1e6;
+
+/// The failure process of every zone of the home region (`None`: the zone
+/// never fails at random) and the probability that a zone failure takes
+/// the others down with it.
+pub(super) struct ZoneFailures {
+    pub processes: Vec<Option<FailureProcess>>,
+    pub correlated_probability: f64,
+}
+
+/// `[failures.zones]` sets every zone's process; each `[[failures.zone]]`
+/// overrides one zone, inheriting what it leaves out from that default.
+pub(super) fn zone_failures(
+    c: &mut Checker,
+    raw: &RawFailures,
+    horizon: SimDuration,
+    home: Option<&Region>,
+) -> ZoneFailures {
+    let zone_count = home.map_or(0, |r| r.zones.len());
+    let mut zone_failures: Vec<Option<FailureProcess>> = vec![None; zone_count];
+    let mut correlated = 0.0;
+    if let Some(zf) = &raw.zones {
+        check_process(
+            c,
+            &zf.time_between,
+            &zf.duration,
+            "failures.zones",
+            horizon,
+            zone_count,
+        );
+        for slot in zone_failures.iter_mut() {
+            *slot = Some(FailureProcess {
+                time_between: zf.time_between.clone(),
+                duration: zf.duration.clone(),
+            });
+        }
+        if let Some(p) = &zf.correlated_probability {
+            let v = *p.get_ref();
+            if !(0.0..=1.0).contains(&v) {
+                c.error(
+                    Some(p.span()),
+                    "failures.zones.correlated_probability",
+                    format!("expected a probability in [0, 1], found {v}"),
+                );
+            } else {
+                correlated = v;
+            }
+        }
+    }
+    if let Some(region) = home {
+        for (i, o) in raw.zone.iter().enumerate() {
+            let path = format!("failures.zone[{i}]");
+            let o = o.get_ref();
+            let Some(zi) = c.resolve(&o.name, &region.zones, "zone", &format!("{path}.name"))
+            else {
+                continue;
+            };
+            let base = zone_failures[zi].clone();
+            let time_between = o
+                .time_between
+                .clone()
+                .or(base.as_ref().map(|b| b.time_between.clone()));
+            let duration = o.duration.clone().or(base.map(|b| b.duration));
+            match (time_between, duration) {
+                (Some(tb), Some(d)) => {
+                    check_process(c, &tb, &d, &path, horizon, 1);
+                    zone_failures[zi] = Some(FailureProcess { time_between: tb, duration: d });
+                }
+                _ => c.error(None, &path, "a zone override needs `time_between` and `duration` (or a [failures.zones] default)"),
+            }
+        }
+    }
+    ZoneFailures {
+        processes: zone_failures,
+        correlated_probability: correlated,
+    }
+}
+
+/// The random failures beyond the zones: of the home region and of the cross-region link.
+pub(super) struct RegionAndLinkFailures {
+    pub region: Option<RegionFailures>,
+    pub link: Option<FailureProcess>,
+    pub link_degradation: Option<Degradation>,
+}
+
+pub(super) fn region_and_link_failures(
+    c: &mut Checker,
+    raw: &RawFailures,
+    horizon: SimDuration,
+    has_link: bool,
+) -> RegionAndLinkFailures {
+    let region = raw
+        .regions
+        .as_ref()
+        .map(|rf| region_failures(c, rf, horizon));
+    let link = raw.link.as_ref().map(|lf| link_failures(c, lf, horizon));
+    let link_degradation = raw
+        .link_degradation
+        .as_ref()
+        .map(|ld| link_degradation(c, ld, horizon));
+    if (link.is_some() || link_degradation.is_some()) && !has_link {
+        c.warn(
+            None,
+            "failures.link",
+            "link failures have no effect without a `[cross_region]` link",
+        );
+    }
+    RegionAndLinkFailures {
+        region,
+        link,
+        link_degradation,
+    }
+}
+
+fn region_failures(
+    c: &mut Checker,
+    rf: &RawRegionFailures,
+    horizon: SimDuration,
+) -> RegionFailures {
+    check_process(
+        c,
+        &rf.time_between,
+        &rf.duration,
+        "failures.regions",
+        horizon,
+        1,
+    );
+    let destroy_probability = rf.destroy_probability.as_ref().map_or(0.0, |p| {
+        let v = *p.get_ref();
+        if !(0.0..=1.0).contains(&v) {
+            c.error(
+                Some(p.span()),
+                "failures.regions.destroy_probability",
+                format!("expected a probability in [0, 1], found {v}"),
+            );
+        }
+        v
+    });
+    let conditioned = match (rf.conditioned, &rf.warmup) {
+        (Some(true), w) => {
+            let warmup = w
+                .as_ref()
+                .map_or(SimDuration(horizon.0 / 10), |w| *w.get_ref());
+            if warmup >= horizon {
+                c.error(
+                    w.as_ref().map(|w| w.span()),
+                    "failures.regions.warmup",
+                    format!("the warm-up ({warmup}) must end before the horizon ({horizon})"),
+                );
+            }
+            Some(warmup)
+        }
+        (_, Some(w)) => {
+            c.error(
+                Some(w.span()),
+                "failures.regions.warmup",
+                "`warmup` applies only with conditioned = true",
+            );
+            None
+        }
+        _ => None,
+    };
+    RegionFailures {
+        process: FailureProcess {
+            time_between: rf.time_between.clone(),
+            duration: rf.duration.clone(),
+        },
+        destroy_probability,
+        conditioned,
+    }
+}
+
+fn link_failures(c: &mut Checker, lf: &RawProcess, horizon: SimDuration) -> FailureProcess {
+    check_process(
+        c,
+        &lf.time_between,
+        &lf.duration,
+        "failures.link",
+        horizon,
+        1,
+    );
+    FailureProcess {
+        time_between: lf.time_between.clone(),
+        duration: lf.duration.clone(),
+    }
+}
+
+fn link_degradation(c: &mut Checker, ld: &RawDegradation, horizon: SimDuration) -> Degradation {
+    check_process(
+        c,
+        &ld.time_between,
+        &ld.duration,
+        "failures.link_degradation",
+        horizon,
+        1,
+    );
+    let f = check_bandwidth_factor(
+        c,
+        &ld.bandwidth_factor,
+        "failures.link_degradation.bandwidth_factor",
+    );
+    Degradation {
+        process: FailureProcess {
+            time_between: ld.time_between.clone(),
+            duration: ld.duration.clone(),
+        },
+        bandwidth_factor: f,
+    }
+}
+
+pub(super) fn check_bandwidth_factor(c: &mut Checker, f: &Spanned<f64>, path: &str) -> f64 {
+    let v = *f.get_ref();
+    if !(positive(v) && v < 1.0) {
+        c.error(Some(f.span()), path, format!("expected the fraction of bandwidth left, in (0, 1), found {v} (a full outage is a `link` partition)"));
+    }
+    v
+}
+
+/// A failure process whose up time can be zero on average would inject an
+/// unbounded number of events at one instant: refuse it.
+fn check_process(
+    c: &mut Checker,
+    time_between: &Dist,
+    duration: &Dist,
+    path: &str,
+    horizon: SimDuration,
+    copies: usize,
+) {
+    let cycle = time_between.mean_secs() + duration.mean_secs();
+    // One incident record per failure: bound them per replication, from the
+    // mean cycle and from the median up time (a heavy tail can make the
+    // mean long while almost every draw is tiny).
+    let typical_cycle =
+        cycle.min(time_between.quantile(0.5).as_secs_f64() + duration.quantile(0.5).as_secs_f64());
+    if typical_cycle > 0.0 {
+        let expected = horizon.as_secs_f64() / typical_cycle * copies as f64;
+        if expected > MAX_INCIDENTS_PER_RUN {
+            c.error(
+                None,
+                path,
+                format!(
+                    "about {expected:.2e} failures per replication (every {} over {} for {copies} component(s)); at most {MAX_INCIDENTS_PER_RUN:.0e} are supported: lengthen time_between or shorten the horizon",
+                    crate::time::format_seconds(typical_cycle),
+                    horizon
+                ),
+            );
+        }
+    }
+    if cycle.is_finite() && cycle > 0.0 && cycle < MIN_FAILURE_CYCLE_S {
+        c.error(
+            None,
+            path,
+            format!("a failure every {} on average is not a failure process (the mean up time plus the mean outage duration must be at least {MIN_FAILURE_CYCLE_S} s); accelerate tests with hours, not nanoseconds", crate::time::format_seconds(cycle)),
+        );
+    }
+    if !positive(time_between.mean_secs()) {
+        c.error(
+            None,
+            &format!("{path}.time_between"),
+            "the time between failures must have a positive mean",
+        );
+    }
+    if !positive(duration.mean_secs()) {
+        c.error(
+            None,
+            &format!("{path}.duration"),
+            "the outage duration must have a positive mean",
+        );
+    }
+}

@@ -1,0 +1,195 @@
+//! `[[incidents]]`: one-off failures scheduled at fixed instants.
+
+use super::super::model::{Region, ScheduledIncident};
+use super::super::raw::RawIncident;
+use super::failures::check_bandwidth_factor;
+use super::Checker;
+use crate::incident::IncidentClass;
+use crate::time::{SimDuration, SimTime};
+use toml::Spanned;
+
+/// Incident kinds a scenario may schedule.
+const INCIDENT_KINDS: [&str; 4] = ["zone", "region", "link", "link_degradation"];
+
+/// What an incident names is checked against: the sections validated before it.
+pub(super) struct IncidentContext<'a> {
+    pub horizon: SimDuration,
+    pub regions: &'a [Region],
+    pub region_names: &'a [String],
+    /// Index of the home region, when it resolved.
+    pub home: Option<usize>,
+    pub has_link: bool,
+}
+
+/// Incidents whose kind does not resolve are left out (and reported).
+pub(super) fn incidents(
+    c: &mut Checker,
+    raw: &[Spanned<RawIncident>],
+    cx: &IncidentContext,
+) -> Vec<ScheduledIncident> {
+    let mut scheduled = Vec::new();
+    for (i, inc) in raw.iter().enumerate() {
+        if let Some(s) = incident(c, &format!("incidents[{i}]"), inc, cx) {
+            scheduled.push(s);
+        }
+    }
+    scheduled
+}
+
+fn incident(
+    c: &mut Checker,
+    path: &str,
+    inc: &Spanned<RawIncident>,
+    cx: &IncidentContext,
+) -> Option<ScheduledIncident> {
+    let inc_ref = inc.get_ref();
+    let kinds: Vec<String> = INCIDENT_KINDS.iter().map(|k| k.to_string()).collect();
+    let ki = c.resolve(
+        &inc_ref.kind,
+        &kinds,
+        "incident kind",
+        &format!("{path}.kind"),
+    )?;
+    let kind = INCIDENT_KINDS[ki];
+    let class = match kind {
+        "zone" => IncidentClass::Zone,
+        "region" => IncidentClass::Region,
+        _ => IncidentClass::Link,
+    };
+    let at = *inc_ref.at.get_ref();
+    let horizon = cx.horizon;
+    if at >= horizon && !horizon.is_zero() {
+        c.error(
+            Some(inc_ref.at.span()),
+            &format!("{path}.at"),
+            format!("the incident starts at {at}, at or after the horizon ({horizon}): lengthen simulation.horizon or move the incident"),
+        );
+    }
+    if inc_ref.duration.get_ref().is_zero() {
+        c.error(
+            Some(inc_ref.duration.span()),
+            &format!("{path}.duration"),
+            "the incident duration must be positive",
+        );
+    }
+    let names: Vec<&Spanned<String>> = inc_ref
+        .zone
+        .iter()
+        .chain(inc_ref.zones.iter().flatten())
+        .collect();
+    let zones = match kind {
+        "zone" => zone_incident_zones(c, path, inc, &names, cx),
+        "region" => region_incident_zones(c, path, inc_ref, cx),
+        _ => {
+            if !cx.has_link {
+                c.error(
+                    Some(inc.span()),
+                    path,
+                    "a link incident needs a `[cross_region]` link",
+                );
+            }
+            Vec::new()
+        }
+    };
+    if kind != "zone" && !names.is_empty() {
+        c.error(
+            Some(names[0].span()),
+            &format!("{path}.zone"),
+            format!("`zone` applies only to zone incidents, not `{kind}`"),
+        );
+    }
+    if kind != "region" && inc_ref.destroys_data.is_some() {
+        c.error(
+            Some(inc.span()),
+            &format!("{path}.destroys_data"),
+            "`destroys_data` applies only to region incidents",
+        );
+    }
+    let bandwidth_factor = bandwidth_factor(c, path, inc, kind);
+    Some(ScheduledIncident {
+        class,
+        zones,
+        at: SimTime(at.0),
+        duration: *inc_ref.duration.get_ref(),
+        destroys_data: inc_ref.destroys_data.unwrap_or(false),
+        bandwidth_factor,
+    })
+}
+
+/// The zones a zone incident takes down, by index in the home region.
+fn zone_incident_zones(
+    c: &mut Checker,
+    path: &str,
+    inc: &Spanned<RawIncident>,
+    names: &[&Spanned<String>],
+    cx: &IncidentContext,
+) -> Vec<usize> {
+    let mut zones = Vec::new();
+    if names.is_empty() {
+        c.error(Some(inc.span()), path, "a zone incident names the failing zone with `zone = \"...\"` (or several with `zones = [...]`)");
+    }
+    if let Some(ri) = cx.home {
+        for n in names {
+            if let Some(zi) = c.resolve(n, &cx.regions[ri].zones, "zone", &format!("{path}.zone")) {
+                if zones.contains(&zi) {
+                    c.error(
+                        Some(n.span()),
+                        &format!("{path}.zones"),
+                        format!("zone `{}` named twice", n.get_ref()),
+                    );
+                }
+                zones.push(zi);
+            }
+        }
+    }
+    zones
+}
+
+/// A region incident takes down every zone of the home region, the only
+/// region whose outages are simulated.
+fn region_incident_zones(
+    c: &mut Checker,
+    path: &str,
+    inc_ref: &RawIncident,
+    cx: &IncidentContext,
+) -> Vec<usize> {
+    if let (Some(r), Some(ri)) = (&inc_ref.region, cx.home) {
+        if let Some(x) = c.resolve(r, cx.region_names, "region", &format!("{path}.region")) {
+            if x != ri {
+                c.error(
+                    Some(r.span()),
+                    &format!("{path}.region"),
+                    format!(
+                        "only outages of the home region `{}` are simulated",
+                        cx.region_names[ri]
+                    ),
+                );
+            }
+        }
+    }
+    let zone_count = cx.home.map_or(0, |ri| cx.regions[ri].zones.len());
+    (0..zone_count).collect()
+}
+
+/// The share of bandwidth left: meaningful for link degradations only
+/// (0 for the other kinds, which carry none).
+fn bandwidth_factor(c: &mut Checker, path: &str, inc: &Spanned<RawIncident>, kind: &str) -> f64 {
+    match (&inc.get_ref().bandwidth_factor, kind) {
+        (Some(f), "link_degradation") => {
+            check_bandwidth_factor(c, f, &format!("{path}.bandwidth_factor"))
+        }
+        (None, "link_degradation") => {
+            c.error(Some(inc.span()), &format!("{path}.bandwidth_factor"), "a link degradation gives the fraction of bandwidth left, e.g. bandwidth_factor = 0.1");
+            1.0
+        }
+        (Some(f), _) => {
+            c.error(
+                Some(f.span()),
+                &format!("{path}.bandwidth_factor"),
+                "`bandwidth_factor` applies only to link_degradation incidents",
+            );
+            1.0
+        }
+        (None, _) => 0.0,
+    }
+}

@@ -1,0 +1,148 @@
+//! Raw scenario → validated `Scenario`. Every rule lives here, reports every
+//! violation it finds (not just the first), and points at the text.
+//!
+//! One file per section of the scenario, each returning its validated part;
+//! [`validate`] calls them in file order, so the diagnostics come in the
+//! order the sections are checked. A section that needs an earlier one (a
+//! zone name needs the home region) takes it as an argument, resolved or not:
+//! every section runs, whatever failed before it.
+
+mod capacity;
+mod checker;
+mod dr;
+mod failures;
+mod incidents;
+mod link;
+mod operations;
+mod services;
+mod simulation;
+mod targets;
+mod topology;
+mod workload;
+mod zones;
+
+pub(crate) use checker::Checker;
+pub use services::{service_catalogue, SERVICE_CATALOGUE};
+pub use simulation::MAX_RUNS;
+pub use targets::DEFAULT_TARGET_QUANTILE;
+
+use super::model::*;
+use super::raw::RawScenario;
+
+/// FNV-1a, 64 bit: a stable fingerprint of the scenario text.
+pub fn fnv1a_hex(text: &str) -> String {
+    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
+    for b in text.as_bytes() {
+        h ^= u64::from(*b);
+        h = h.wrapping_mul(0x0000_0100_0000_01b3);
+    }
+    format!("{h:016x}")
+}
+
+pub(crate) fn validate(raw: RawScenario, c: &mut Checker) -> Option<Scenario> {
+    let source_hash = fnv1a_hex(c.source);
+    if raw.name.get_ref().trim().is_empty() {
+        c.error(
+            Some(raw.name.span()),
+            "name",
+            "the scenario name must not be empty",
+        );
+    }
+    let simulation = simulation::simulation(c, &raw.simulation);
+    let horizon = simulation.horizon;
+    let regions = topology::regions(c, &raw.regions);
+    let region_names: Vec<String> = regions.iter().map(|r| r.name.clone()).collect();
+    let home = topology::home(c, &raw, &regions, &region_names);
+    let home_region = home.region.map(|ri| &regions[ri]);
+    let workload = workload::workload(c, &raw.workload);
+    let write_bytes_per_sec = workload::write_bytes_per_sec(&workload);
+    let replication = zones::replication(c, &raw.replication, home_region);
+    let failover = zones::failover(c, &raw.failover);
+    let zone_failures = failures::zone_failures(c, &raw.failures, horizon, home_region);
+
+    let paired = topology::paired_region(c, raw.regions.get_ref(), home.region, &region_names);
+    topology::check_pair_distances(c, raw.regions.get_ref());
+    let cross_region = link::cross_region(c, &raw, home.region, paired, write_bytes_per_sec);
+    let operations = operations::operations(c, &raw.operations, horizon);
+    let dr = dr::dr(
+        c,
+        &raw,
+        &dr::DrContext {
+            home: &home,
+            region_names: &region_names,
+            paired,
+            cross_region: cross_region.as_ref(),
+            operations: &operations,
+            write_bytes_per_sec,
+        },
+    );
+    if dr.is_some() || !operations.is_empty() {
+        operations::check_operation_timeline(
+            c,
+            &raw.operations,
+            &operations,
+            dr.as_ref(),
+            cross_region.as_ref(),
+            raw.environment.data_size.0,
+        );
+    }
+    let backup_interval = topology::backup_interval(c, &raw.environment);
+
+    let random =
+        failures::region_and_link_failures(c, &raw.failures, horizon, cross_region.is_some());
+    let scheduled = incidents::incidents(
+        c,
+        &raw.incidents,
+        &incidents::IncidentContext {
+            horizon,
+            regions: &regions,
+            region_names: &region_names,
+            home: home.region,
+            has_link: cross_region.is_some(),
+        },
+    );
+    let targets = targets::targets(c, raw.targets.as_ref());
+    let capacity = capacity::capacity(raw.capacity.as_ref(), raw.environment.data_size.0);
+    let services = services::services(c, &raw.services);
+
+    if !c.diagnostics.is_empty() {
+        return None;
+    }
+    let env = &raw.environment;
+    let environment = Environment {
+        name: env.name.clone(),
+        kind: home.kind?,
+        region: home.region?,
+        home_zone: home.zone,
+        data_size: env.data_size.0,
+        backup_interval,
+    };
+    Some(Scenario {
+        name: raw.name.into_inner(),
+        description: raw.description.unwrap_or_default(),
+        source_hash,
+        simulation,
+        regions,
+        environment,
+        workload,
+        replication,
+        failover,
+        zone_failures: zone_failures.processes,
+        correlated_zone_probability: zone_failures.correlated_probability,
+        scheduled,
+        targets,
+        region_failures: random.region,
+        cross_region,
+        dr,
+        operations,
+        link_failures: random.link,
+        link_degradation: random.link_degradation,
+        capacity,
+        services,
+    })
+}
+
+/// Finite and strictly positive (NaN is neither).
+fn positive(x: f64) -> bool {
+    x.is_finite() && x > 0.0
+}

@@ -1,0 +1,113 @@
+//! `[replication]` and `[failover]`: the synchronous quorum across the zones
+//! of the home region and how a failed leader zone is replaced.
+
+use super::super::model::{Region, ZoneFailover, ZoneReplication, ZoneRtt, FIBER_NS_PER_KM};
+use super::super::raw::{RawFailover, RawReplication};
+use super::topology::DEFAULT_ZONE_DISTANCE_KM;
+use super::{positive, Checker};
+use crate::dist::Dist;
+use crate::time::SimDuration;
+
+fn default_reroute() -> Dist {
+    Dist::LogNormal {
+        median: 30e9,
+        sigma: 0.5,
+    }
+}
+
+fn default_rtt_overhead() -> Dist {
+    Dist::LogNormal {
+        median: 400e3,
+        sigma: 0.3,
+    }
+}
+
+/// `home` is `None` when the environment's region did not resolve: the
+/// quorum is then checked against no zones.
+pub(super) fn replication(
+    c: &mut Checker,
+    raw: &RawReplication,
+    home: Option<&Region>,
+) -> ZoneReplication {
+    let zone_count = home.map_or(0, |r| r.zones.len());
+    let majority = zone_count / 2 + 1;
+    let quorum = match &raw.quorum {
+        Some(q) => {
+            let v = *q.get_ref();
+            if v < 1 || (zone_count >= 2 && v as usize > zone_count) {
+                c.error(
+                    Some(q.span()),
+                    "replication.quorum",
+                    format!("expected a quorum between 1 and the {zone_count} zones of the home region, found {v}"),
+                );
+            } else if (v as usize) < majority {
+                c.warn(
+                    Some(q.span()),
+                    "replication.quorum",
+                    format!("quorum {v} of {zone_count} is not a majority: commit quorums need not intersect, so overlapping zone failures can lose acknowledged writes"),
+                );
+            }
+            v.clamp(1, zone_count.max(1) as i64) as usize
+        }
+        None => majority,
+    };
+    let zone_distance = home.map_or(DEFAULT_ZONE_DISTANCE_KM, |r| r.zone_distance_km);
+    let zone_rtt = match &raw.zone_rtt {
+        Some(d) => ZoneRtt::Given(d.clone()),
+        None => ZoneRtt::Derived {
+            propagation: SimDuration((2.0 * FIBER_NS_PER_KM as f64 * zone_distance).round() as u64),
+            overhead: raw
+                .rtt_overhead
+                .clone()
+                .unwrap_or_else(default_rtt_overhead),
+        },
+    };
+    let resync_bandwidth = raw.resync_bandwidth.as_ref().map(|b| {
+        let v = b.get_ref().0;
+        if !positive(v) {
+            c.error(
+                Some(b.span()),
+                "replication.resync_bandwidth",
+                "the resync bandwidth must be positive",
+            );
+        }
+        v
+    });
+    ZoneReplication {
+        quorum,
+        zone_rtt,
+        resync_bandwidth,
+    }
+}
+
+pub(super) fn failover(c: &mut Checker, fo: &RawFailover) -> ZoneFailover {
+    let heartbeat_interval =
+        fo.heartbeat_interval
+            .as_ref()
+            .map_or(SimDuration::from_secs(1), |h| {
+                if h.get_ref().is_zero() {
+                    c.error(
+                        Some(h.span()),
+                        "failover.heartbeat_interval",
+                        "the heartbeat interval must be positive",
+                    );
+                }
+                *h.get_ref()
+            });
+    let missed_heartbeats = fo.missed_heartbeats.as_ref().map_or(3, |m| {
+        let v = *m.get_ref();
+        if !(1..=1000).contains(&v) {
+            c.error(
+                Some(m.span()),
+                "failover.missed_heartbeats",
+                format!("expected between 1 and 1000 missed heartbeats, found {v}"),
+            );
+        }
+        v.clamp(1, 1000) as u32
+    });
+    ZoneFailover {
+        heartbeat_interval,
+        missed_heartbeats,
+        reroute: fo.reroute.clone().unwrap_or_else(default_reroute),
+    }
+}
