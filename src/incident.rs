@@ -155,6 +155,45 @@ pub struct Incident {
 }
 
 impl Incident {
+    /// The record of an incident just begun: nothing known yet of its effects.
+    pub fn opened(
+        run: u64,
+        seq: u32,
+        class: IncidentClass,
+        scope: String,
+        scheduled: bool,
+        start_ns: u64,
+    ) -> Incident {
+        Incident {
+            run,
+            seq,
+            class,
+            scope,
+            scheduled,
+            start_ns,
+            end_ns: None,
+            interruption_start_ns: None,
+            interruption_end_ns: None,
+            rto_ns: 0,
+            overlaps: None,
+            downtime_ns: 0,
+            rpo_ns: 0,
+            lost_writes: 0,
+            lost_bytes: 0,
+            recovery: "none-needed",
+            last_sync_ns: None,
+            shown_loss_ns: None,
+            decision: None,
+            catch_up_ns: None,
+            resync_ns: None,
+            detection_ns: 0,
+            decision_ns: 0,
+            execution_ns: 0,
+            drain_ns: 0,
+            wait_ns: 0,
+        }
+    }
+
     /// It stopped writes or began while they were stopped: the incidents
     /// targets are judged over by default.
     pub fn disruptive(&self) -> bool {

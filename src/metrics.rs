@@ -1566,32 +1566,8 @@ pub(crate) mod tests {
     /// that never stopped writes; tests set the fields they need.
     pub(crate) fn incident(seq: u32, class: IncidentClass, start_s: u64) -> Incident {
         Incident {
-            run: 0,
-            seq,
-            class,
-            scope: "x".into(),
-            scheduled: false,
-            start_ns: start_s * S,
             end_ns: Some((start_s + 100) * S),
-            interruption_start_ns: None,
-            interruption_end_ns: None,
-            rto_ns: 0,
-            overlaps: None,
-            downtime_ns: 0,
-            rpo_ns: 0,
-            lost_writes: 0,
-            lost_bytes: 0,
-            recovery: "none-needed",
-            last_sync_ns: None,
-            shown_loss_ns: None,
-            decision: None,
-            catch_up_ns: None,
-            resync_ns: None,
-            detection_ns: 0,
-            decision_ns: 0,
-            execution_ns: 0,
-            drain_ns: 0,
-            wait_ns: 0,
+            ..Incident::opened(0, seq, class, "x".into(), false, start_s * S)
         }
     }
 

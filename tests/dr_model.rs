@@ -549,3 +549,23 @@ fn conditioning_on_one_region_outage_gives_the_same_annual_loss() {
         c.lost_writes_per_year
     );
 }
+
+/// The fast model looks back over the batches the apply delay's tail can
+/// still hold up; beyond a million batch intervals that is refused with the
+/// figures, never silently cut short.
+#[test]
+fn an_apply_tail_beyond_a_million_batches_is_refused() {
+    let tail = with(
+        BASE,
+        "apply_delay = { dist = \"lognormal\", median = \"2s\", sigma = 0.5 }",
+        "apply_delay = { dist = \"lognormal\", median = \"1d\", sigma = 1.0 }",
+    );
+    let e = errors(&tail);
+    assert!(
+        e.contains("key: cross_region.apply_delay") && e.contains("batch intervals"),
+        "{e}"
+    );
+    // The same tail over 1 h batches spans fewer than a million: accepted.
+    let longer = with(&tail, "batch_interval = \"5s\"", "batch_interval = \"1h\"");
+    assert!(parse_str(&longer, "ok.toml").is_ok());
+}

@@ -498,6 +498,10 @@ use Expect::{KnownIssue, Refused, Valid};
 /// comment) and the outcome it must give.
 const CORPUS: &[(&str, Expect)] = &[
     // Old-Mac CR-only line endings: one long line 1, refused at the first CR.
+    (
+        "apply-tail-too-long.toml",
+        Refused("batch intervals of 1.0ms", Some(35)),
+    ),
     ("bare-cr.toml", Refused("carriage return", Some(1))),
     (
         "batch-interval-tiny.toml",

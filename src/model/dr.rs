@@ -340,6 +340,16 @@ impl DrState {
         )
     }
 
+    /// A timer set in lifecycle generation `epoch` still stands.
+    pub(super) fn epoch_is_current(&self, epoch: u64) -> bool {
+        epoch == self.epoch
+    }
+
+    /// A `WorkDone` planned in generation `plan` still stands.
+    pub(super) fn plan_is_current(&self, plan: u64) -> bool {
+        plan == self.plan
+    }
+
     /// The operator is still to decide on the emergency under way.
     pub(super) fn awaiting_decision(&self) -> bool {
         self.phase == Phase::Protected && self.emergency.is_some_and(|e| !e.decided)
@@ -613,14 +623,14 @@ impl Replication<'_> {
 
     /// A `WorkDone` planned at generation `plan` fired.
     pub(super) fn work_done(&mut self, now: SimTime, plan: u64) {
-        if plan == self.dr.plan {
+        if self.dr.plan_is_current(plan) {
             self.on(now, Trigger::WorkDone);
         }
     }
 
     /// A lifecycle timer set in generation `epoch` fired.
     pub(super) fn timer_fired(&mut self, now: SimTime, timer: Timer, epoch: u64) {
-        if epoch == self.dr.epoch {
+        if self.dr.epoch_is_current(epoch) {
             self.on(now, Trigger::Timer(timer));
         }
     }

@@ -287,6 +287,13 @@ impl<'s> Replication<'s> {
         self.take_samples_until(now);
         self.events += 1;
         let phase_before = self.dr.phase;
+        // A lifecycle timer or plan voided by a later change does nothing:
+        // the trace leaves it out rather than show an event that did not happen.
+        let void = match event {
+            Event::DrTimer { epoch, .. } => !self.dr.epoch_is_current(epoch),
+            Event::DrWorkDone { plan } => !self.dr.plan_is_current(plan),
+            _ => false,
+        };
         self.handle(now, event);
         if self.outage.is_some() {
             let (c, then) = self.blocking_component(now);
@@ -294,7 +301,7 @@ impl<'s> Replication<'s> {
                 o.components.set(now, c, then);
             }
         }
-        if self.trace.is_some() {
+        if self.trace.is_some() && !void {
             self.record_trace(now, event, phase_before);
         }
         true
@@ -531,32 +538,9 @@ impl<'s> Replication<'s> {
         });
         self.incidents.push(OpenIncident {
             record: Incident {
-                run: self.run,
-                seq: self.incidents.len() as u32,
-                class,
-                scope,
-                scheduled,
-                start_ns: now.0,
-                end_ns: None,
                 interruption_start_ns: overlaps.map(|_| now.0),
-                interruption_end_ns: None,
-                rto_ns: 0,
                 overlaps,
-                downtime_ns: 0,
-                rpo_ns: 0,
-                lost_writes: 0,
-                lost_bytes: 0,
-                recovery: "none-needed",
-                last_sync_ns: None,
-                shown_loss_ns: None,
-                decision: None,
-                catch_up_ns: None,
-                resync_ns: None,
-                detection_ns: 0,
-                decision_ns: 0,
-                execution_ns: 0,
-                drain_ns: 0,
-                wait_ns: 0,
+                ..Incident::opened(self.run, seq as u32, class, scope, scheduled, now.0)
             },
             pending_repairs: zones.len().max(1) as u32,
         });

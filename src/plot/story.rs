@@ -470,32 +470,8 @@ pub(crate) mod tests {
 
     pub(crate) fn incident(seq: u32, class: IncidentClass, scope: &str, start_s: u64) -> Incident {
         Incident {
-            run: 3,
-            seq,
-            class,
-            scope: scope.into(),
-            scheduled: true,
-            start_ns: start_s * S,
             end_ns: Some((start_s + 3600) * S),
-            interruption_start_ns: None,
-            interruption_end_ns: None,
-            rto_ns: 0,
-            overlaps: None,
-            downtime_ns: 0,
-            rpo_ns: 0,
-            lost_writes: 0,
-            lost_bytes: 0,
-            recovery: "none-needed",
-            last_sync_ns: None,
-            shown_loss_ns: None,
-            decision: None,
-            catch_up_ns: None,
-            resync_ns: None,
-            detection_ns: 0,
-            decision_ns: 0,
-            execution_ns: 0,
-            drain_ns: 0,
-            wait_ns: 0,
+            ..Incident::opened(3, seq, class, scope.into(), true, start_s * S)
         }
     }
 

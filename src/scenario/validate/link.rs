@@ -81,15 +81,37 @@ fn link(
         ((FIBER_NS_PER_KM as f64 * km.clamp(0.0, MAX_DISTANCE_KM)).round() as u64)
             .saturating_add(overhead.0 / 2),
     );
+    let apply_delay = crr
+        .apply_delay
+        .clone()
+        .unwrap_or(Dist::Constant(SimDuration::ZERO));
+    check_apply_tail(c, crr, &apply_delay, batch_interval);
     CrossRegion {
         paired_region,
         bandwidth: bw,
         one_way,
         batch_interval,
-        apply_delay: crr
-            .apply_delay
-            .clone()
-            .unwrap_or(Dist::Constant(SimDuration::ZERO)),
+        apply_delay,
+    }
+}
+
+/// Most batch intervals the apply delay's 1 − 1e-9 quantile may span: the
+/// fast model looks back that far on every last-sync question (see the
+/// README, "The fast link's look-back window"), and beyond about a million
+/// batches one question costs seconds. Refused, never silently truncated.
+const MAX_APPLY_TAIL_BATCHES: f64 = 1e6;
+
+fn check_apply_tail(c: &mut Checker, crr: &RawCrossRegion, apply: &Dist, interval: SimDuration) {
+    let tail = apply.quantile(1.0 - 1e-9);
+    let batches = tail.0 as f64 / interval.0.max(1) as f64;
+    if batches > MAX_APPLY_TAIL_BATCHES {
+        c.error(
+            Some(crr.batch_interval.span()),
+            "cross_region.apply_delay",
+            format!(
+                "the apply delay's 1 − 1e-9 quantile ({tail}) spans {batches:.3e} batch intervals of {interval}; the fast model supports at most {MAX_APPLY_TAIL_BATCHES:.0e}: lengthen batch_interval or shorten the apply delay's tail"
+            ),
+        );
     }
 }
 
