@@ -427,24 +427,7 @@ fn first_difference<T: fmt::Debug>(a: &T, b: &T) -> (String, String, String) {
         path.truncate(depth);
         opener.truncate(depth);
         items.resize(depth + 1, 0);
-        let key = t
-            .split_once(": ")
-            .map(|(k, _)| k)
-            .filter(|k| k.chars().all(|c| c.is_alphanumeric() || c == '_'));
-        let segment = match (key, depth.checked_sub(1).map(|d| opener[d])) {
-            (Some(k), _) => format!(".{k}"),
-            (None, _) if closes => String::new(),
-            (None, None | Some('S')) => String::new(),
-            (None, Some(kind)) => {
-                let i = items[depth];
-                items[depth] += 1;
-                if kind == '[' {
-                    format!("[{i}]")
-                } else {
-                    format!(".{i}")
-                }
-            }
-        };
+        let segment = path_segment(t, closes, depth, &opener, &mut items);
         if x != y {
             let p: String = path.iter().chain([&segment]).map(String::as_str).collect();
             let p = p.trim_start_matches('.');
@@ -462,18 +445,50 @@ fn first_difference<T: fmt::Debug>(a: &T, b: &T) -> (String, String, String) {
         if x.is_none() {
             return ("(outcome)".into(), da, db);
         }
-        if !closes {
-            let kind = if t.ends_with("Some(") {
-                Some('S')
+        if let Some(kind) = opener_kind(t).filter(|_| !closes) {
+            path.push(segment);
+            opener.push(kind);
+            items.push(0);
+        }
+    }
+}
+
+/// The path segment a `Debug` line at `depth` adds: `.key` for a named
+/// field, `[i]` or `.i` for the i-th unnamed item of a list or tuple,
+/// nothing for a closer or the content of `Some(`.
+fn path_segment(
+    t: &str,
+    closes: bool,
+    depth: usize,
+    opener: &[char],
+    items: &mut [usize],
+) -> String {
+    let key = t
+        .split_once(": ")
+        .map(|(k, _)| k)
+        .filter(|k| k.chars().all(|c| c.is_alphanumeric() || c == '_'));
+    match (key, depth.checked_sub(1).map(|d| opener[d])) {
+        (Some(k), _) => format!(".{k}"),
+        (None, _) if closes => String::new(),
+        (None, None | Some('S')) => String::new(),
+        (None, Some(kind)) => {
+            let i = items[depth];
+            items[depth] += 1;
+            if kind == '[' {
+                format!("[{i}]")
             } else {
-                t.chars().last().filter(|c| matches!(c, '{' | '[' | '('))
-            };
-            if let Some(kind) = kind {
-                path.push(segment);
-                opener.push(kind);
-                items.push(0);
+                format!(".{i}")
             }
         }
+    }
+}
+
+/// How a `Debug` line opens a nesting level: `{`, `[`, `(`, or `S` for `Some(`.
+fn opener_kind(t: &str) -> Option<char> {
+    if t.ends_with("Some(") {
+        Some('S')
+    } else {
+        t.chars().last().filter(|c| matches!(c, '{' | '[' | '('))
     }
 }
 

@@ -173,19 +173,6 @@ fn rel(t_ns: u64, t0: u64) -> f64 {
     (t_ns as f64 - t0 as f64) / 1e9
 }
 
-/// Writes as in a report: "1,460".
-fn group(n: u64) -> String {
-    let digits = n.to_string();
-    let mut out = String::new();
-    for (i, c) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i).is_multiple_of(3) {
-            out.push(',');
-        }
-        out.push(c);
-    }
-    out
-}
-
 /// What an event is called on the chart; `None` for events that say nothing
 /// about the incident (lag probes, replanned DR work).
 fn event_label(e: &TraceEvent, incidents: &[Incident]) -> Option<String> {
@@ -440,7 +427,7 @@ pub fn incident_story(
             end_s: rel(stop, t0),
             text: format!(
                 "loss window {length} · {} writes lost",
-                group(inc.lost_writes)
+                super::style::group_thousands(inc.lost_writes)
             ),
         })
     });

@@ -277,7 +277,7 @@ fn caption_parts(prov: &Provenance) -> (&'static str, String) {
 
 /// "10,000": run counts are read as magnitudes, and grouping keeps 10000
 /// and 100000 apart at a glance.
-fn group_thousands(n: u64) -> String {
+pub(super) fn group_thousands(n: u64) -> String {
     let digits = n.to_string();
     let mut out = String::new();
     for (i, c) in digits.chars().enumerate() {
