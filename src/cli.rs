@@ -53,6 +53,8 @@ pub enum Command {
     },
     /// Merge shard folders (written by `run --shard I/N`) into the single-machine result.
     Merge(MergeArgs),
+    /// Print the JSON Schema of scenario files (for editor completion; see the README).
+    Schema,
 }
 
 #[derive(Args, Debug)]

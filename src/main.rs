@@ -40,6 +40,10 @@ fn main() -> ExitCode {
             markdown,
         } => analyze(scenario.as_deref(), runs, markdown.as_deref()),
         Command::Merge(args) => merge(args),
+        Command::Schema => {
+            print!("{}", scenario::schema_json());
+            Ok(ExitCode::SUCCESS)
+        }
     };
     match result {
         Ok(code) => code,

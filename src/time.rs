@@ -101,7 +101,7 @@ impl fmt::Display for DurationParseError {
 
 /// Unit suffixes and their length in nanoseconds. A year is 365 days, the
 /// convention availability figures ("three nines per year") use.
-const DURATION_UNITS: &[(&str, u64)] = &[
+pub(crate) const DURATION_UNITS: &[(&str, u64)] = &[
     ("ns", 1),
     ("us", 1_000),
     ("µs", 1_000),

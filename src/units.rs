@@ -17,7 +17,7 @@ pub struct Bandwidth(pub f64);
 #[derive(Clone, Copy, Debug, Default, PartialEq, PartialOrd)]
 pub struct Rate(pub f64);
 
-const SIZE_UNITS: &[(&str, u64)] = &[
+pub(crate) const SIZE_UNITS: &[(&str, u64)] = &[
     ("B", 1),
     ("KB", 1_000),
     ("MB", 1_000_000),
@@ -32,7 +32,7 @@ const SIZE_UNITS: &[(&str, u64)] = &[
 ];
 
 /// Bandwidth units in bits per second (network convention) and bytes per second.
-const BANDWIDTH_UNITS_BITS: &[(&str, u64)] = &[
+pub(crate) const BANDWIDTH_UNITS_BITS: &[(&str, u64)] = &[
     ("bit/s", 1),
     ("Kbit/s", 1_000),
     ("Mbit/s", 1_000_000),
@@ -46,7 +46,7 @@ const BANDWIDTH_UNITS_BITS: &[(&str, u64)] = &[
 ];
 
 /// Rate units: the denominator's length in seconds.
-const RATE_UNITS: &[(&str, f64)] = &[
+pub(crate) const RATE_UNITS: &[(&str, f64)] = &[
     ("/s", 1.0),
     ("/min", 60.0),
     ("/h", 3_600.0),

@@ -212,3 +212,14 @@ fn analyze_states_a_difference_by_design_and_still_exits_zero() {
     assert!(!text.contains("DISAGREES"), "{text}");
     assert_eq!(out.status.code(), Some(0), "{text}");
 }
+
+#[test]
+fn schema_command_prints_the_checked_in_schema() {
+    let out = drsim(&["schema"]);
+    assert!(out.status.success());
+    let printed = String::from_utf8(out.stdout).unwrap();
+    let checked_in = std::fs::read_to_string(drsim::scenario::SCHEMA_PATH).unwrap();
+    assert_eq!(printed, checked_in);
+    let v: serde_json::Value = serde_json::from_str(&printed).unwrap();
+    assert_eq!(v["$schema"], "http://json-schema.org/draft-07/schema#");
+}

@@ -500,19 +500,22 @@ const CORPUS: &[(&str, Expect)] = &[
     // Old-Mac CR-only line endings: one long line 1, refused at the first CR.
     (
         "apply-tail-too-long.toml",
-        Refused("batch intervals of 1.0ms", Some(35)),
+        Refused("batch intervals of 1.0ms", Some(36)),
     ),
     ("bare-cr.toml", Refused("carriage return", Some(1))),
     (
         "batch-interval-tiny.toml",
-        Refused("batch interval below", Some(34)),
+        Refused("batch interval below", Some(35)),
     ),
     // UTF-8 BOM, error on line 19: the location is unaffected by the BOM.
     ("bom-error.toml", Refused("expected a rate", Some(19))),
     // UTF-8 BOM, error on line 1 (see bom_is_not_a_column).
     (
         "bom-first-line-error.toml",
-        Refused("invalid type: integer `5`", Some(1)),
+        Refused(
+            "wrong type: expected a string, found the integer 5",
+            Some(1),
+        ),
     ),
     // UTF-8 BOM before a valid scenario.
     ("bom.toml", Valid),
@@ -520,53 +523,62 @@ const CORPUS: &[(&str, Expect)] = &[
         "comments-only.toml",
         Refused("missing field `name`", Some(1)),
     ),
+    // ESC and NUL in names, as TOML escapes: refused at the names.
+    (
+        "control-char-names.toml",
+        Refused("control character U+001B", Some(3)),
+    ),
     (
         "control-chars.toml",
-        Refused("invalid basic string", Some(2)),
+        Refused("invalid basic string", Some(3)),
     ),
     (
         "correlated-inf.toml",
-        Refused("probability in [0, 1]", Some(26)),
+        Refused("probability in [0, 1]", Some(27)),
     ),
-    ("crlf-error.toml", Refused("unknown unit", Some(21))),
+    ("crlf-error.toml", Refused("unknown unit", Some(22))),
     ("crlf.toml", Valid),
-    ("datetime-values.toml", Refused("invalid type", Some(7))),
+    ("datetime-values.toml", Refused("wrong type", Some(8))),
     (
         "deep-nesting-small.toml",
-        Refused("max recursion depth", Some(24)),
+        Refused("max recursion depth", Some(25)),
     ),
-    ("dist-bad-params.toml", Refused("weibull `shape`", Some(24))),
-    ("distance-nan-inf.toml", Refused("distance in km", Some(12))),
+    ("dist-bad-params.toml", Refused("weibull `shape`", Some(25))),
+    ("distance-nan-inf.toml", Refused("distance in km", Some(13))),
     ("dr-extreme-valid.toml", Valid),
     (
         "dr-not-allowed.toml",
-        Refused("only for production", Some(22)),
+        Refused("only for production", Some(23)),
     ),
     (
         "dr-self-paired.toml",
-        Refused("paired with itself", Some(12)),
+        Refused("paired with itself", Some(13)),
     ),
     ("dr-valid.toml", Valid),
     (
         "duplicate-incident-zones.toml",
-        Refused("named twice", Some(26)),
+        Refused("named twice", Some(27)),
     ),
-    ("duplicate-keys.toml", Refused("duplicate key", Some(7))),
+    ("duplicate-keys.toml", Refused("duplicate key", Some(8))),
     (
         "duplicate-region-names.toml",
-        Refused("duplicate region name", Some(24)),
+        Refused("duplicate region name", Some(25)),
     ),
-    ("duplicate-tables.toml", Refused("duplicate key", Some(23))),
+    ("duplicate-tables.toml", Refused("duplicate key", Some(24))),
     (
         "duplicate-zone-names.toml",
-        Refused("duplicate zone name", Some(11)),
+        Refused("duplicate zone name", Some(12)),
     ),
     (
         "empty-regions.toml",
-        Refused("at least one region", Some(3)),
+        Refused("at least one region", Some(4)),
     ),
-    ("empty-strings.toml", Refused("must not be empty", Some(2))),
-    ("empty-tables.toml", Refused("missing field", Some(5))),
+    ("empty-strings.toml", Refused("must not be empty", Some(3))),
+    ("empty-tables.toml", Refused("missing field", Some(6))),
+    (
+        "empty-zone-name.toml",
+        Refused("the region name must not be empty", Some(11)),
+    ),
     // Zero bytes.
     ("empty.toml", Refused("missing field `name`", Some(1))),
     // Its heavy-tailed up time (median ~1 ns) is refused since failures per
@@ -575,17 +587,17 @@ const CORPUS: &[(&str, Expect)] = &[
         "extreme-but-valid.toml",
         Refused("failures per replication", None),
     ),
-    ("horizon-huge.toml", Refused("exceeds ~584 years", Some(7))),
+    ("horizon-huge.toml", Refused("exceeds ~584 years", Some(8))),
     ("horizon-max.toml", Valid),
     (
         "horizon-overlong-digits.toml",
-        Refused("too large or too precise", Some(7)),
+        Refused("too large or too precise", Some(8)),
     ),
-    ("huge-counts.toml", Refused("missed heartbeats", Some(27))),
-    ("huge-sizes-rates.toml", Refused("too large", Some(17))),
+    ("huge-counts.toml", Refused("missed heartbeats", Some(28))),
+    ("huge-sizes-rates.toml", Refused("too large", Some(18))),
     (
         "incident-past-horizon.toml",
-        Refused("at or after the horizon", Some(26)),
+        Refused("at or after the horizon", Some(27)),
     ),
     // Latin-1 é, 0xFF 0xFE, an overlong NUL: refused before parsing (no location).
     ("invalid-utf8.toml", Refused("not valid UTF-8", None)),
@@ -603,74 +615,93 @@ const CORPUS: &[(&str, Expect)] = &[
     ),
     (
         "link-factor-nan.toml",
-        Refused("fraction of bandwidth left", Some(42)),
+        Refused("fraction of bandwidth left", Some(43)),
     ),
     (
         "lone-surrogate-escape.toml",
-        Refused("unicode hexadecimal", Some(2)),
+        Refused("unicode hexadecimal", Some(3)),
     ),
     ("lost-bytes-saturate.toml", Valid),
     ("manual-recovery-extreme.toml", Valid),
     // `\r\r\n`: the column points at the stray CR that the quoted line omits.
     (
         "mixed-line-endings.toml",
-        Refused("carriage return", Some(20)),
+        Refused("carriage return", Some(21)),
     ),
     (
         "negative-counts.toml",
-        Refused("missed heartbeats", Some(27)),
+        Refused("missed heartbeats", Some(28)),
     ),
     (
         "negative-duration.toml",
-        Refused("cannot be negative", Some(27)),
+        Refused("cannot be negative", Some(28)),
     ),
     // A raw NUL byte on its own line.
-    ("nul-byte.toml", Refused("TOML syntax error", Some(21))),
+    ("nul-byte.toml", Refused("TOML syntax error", Some(22))),
     (
         "operation-every-1ns.toml",
-        Refused("too many operations", Some(39)),
+        Refused("too many operations", Some(40)),
     ),
-    ("quantile-nan.toml", Refused("share of incidents", Some(25))),
-    ("quoted-keys.toml", Refused("unknown field ``", Some(3))),
-    ("rate-inf.toml", Refused("finite, non-negative", Some(20))),
+    (
+        "positional-region.toml",
+        Refused("found an array: values are named by their keys", Some(4)),
+    ),
+    (
+        "positional-table.toml",
+        Refused("found an array: values are named by their keys", Some(5)),
+    ),
+    (
+        "prices-not-finite.toml",
+        Refused("finite number ≥ 0, found NaN", Some(25)),
+    ),
+    ("quantile-nan.toml", Refused("share of incidents", Some(26))),
+    ("quoted-keys.toml", Refused("unknown field ``", Some(4))),
+    ("rate-inf.toml", Refused("finite, non-negative", Some(21))),
     (
         "runs-1e300.toml",
-        Refused("invalid type: floating point", Some(6)),
+        Refused("expected an integer, found the float", Some(7)),
     ),
-    ("seed-negative.toml", Refused("expected u64", Some(5))),
-    ("seed-overflow.toml", Refused("expected u64", Some(5))),
-    ("sigma-nan.toml", Refused("lognormal `sigma`", Some(24))),
+    (
+        "seed-negative.toml",
+        Refused("expected a non-negative integer", Some(6)),
+    ),
+    (
+        "seed-overflow.toml",
+        Refused("expected a non-negative integer", Some(6)),
+    ),
+    ("sigma-nan.toml", Refused("lognormal `sigma`", Some(25))),
     ("single-zone-all-down.toml", Valid),
     ("sweep-junk.toml", Valid),
+    ("table-as-string.toml", Refused("expected a table", Some(4))),
     // Tabs around `=`, before headers and in arrays.
     ("tabs.toml", Valid),
     (
         "tiny-failure-mean.toml",
         Refused("not a failure process", None),
     ),
-    ("unicode-key.toml", Refused("invalid unquoted key", Some(3))),
+    ("unicode-key.toml", Refused("invalid unquoted key", Some(4))),
     ("unicode-names.toml", Valid),
     (
         "unicode-quoted-key.toml",
-        Refused("unknown field `näme`", Some(3)),
+        Refused("unknown field `näme`", Some(4)),
     ),
     (
         "unknown-dist.toml",
-        Refused("unknown variant `expo`", Some(24)),
+        Refused("unknown variant `expo`", Some(25)),
     ),
     (
         "unknown-zone-everywhere.toml",
-        Refused("unknown zone `az0`", Some(31)),
+        Refused("unknown zone `az0`", Some(32)),
     ),
     // `[[[[` at end of file.
     (
         "unterminated-array.toml",
-        Refused("unclosed array", Some(23)),
+        Refused("unclosed array", Some(24)),
     ),
     // A basic string that never closes, no final newline.
     (
         "unterminated-string.toml",
-        Refused("invalid basic string", Some(21)),
+        Refused("invalid basic string", Some(22)),
     ),
     // UTF-16LE with its BOM: not UTF-8.
     ("utf16le-bom.toml", Refused("not valid UTF-8", None)),
@@ -678,12 +709,15 @@ const CORPUS: &[(&str, Expect)] = &[
     ("weird-but-valid-floats.toml", Valid),
     (
         "write-rate-1e300.toml",
-        Refused("writes/s are supported", Some(26)),
+        Refused("writes/s are supported", Some(27)),
     ),
-    ("wrong-types.toml", Refused("expected a sequence", Some(11))),
+    (
+        "wrong-types.toml",
+        Refused("expected an array, found the string", Some(12)),
+    ),
     (
         "zero-durations.toml",
-        Refused("the horizon must be positive", Some(7)),
+        Refused("the horizon must be positive", Some(8)),
     ),
     ("zero-failure-means.toml", Refused("positive mean", None)),
 ];

@@ -225,7 +225,7 @@ fn wrong_type_and_bad_units() {
         "runs = 2000",
         "runs = \"many\"",
         "simulation.runs",
-        "invalid type",
+        "wrong type: expected an integer, found the string \"many\"",
     );
     assert_error(
         r#"data_size = "200GB""#,
@@ -271,5 +271,199 @@ fn garbage_never_panics() {
         &"[x]\n".repeat(1000),
     ] {
         assert!(parse_str(text, "g.toml").is_err());
+    }
+}
+
+/// The reference scenario with `extra` appended (new tables at the end).
+fn with_tables(extra: &str) -> String {
+    format!("{REFERENCE_SCENARIO}\n{extra}\n")
+}
+
+fn errors_of(text: &str) -> String {
+    match parse_str(text, "bad.toml") {
+        Ok(_) => panic!("accepted:\n{text}"),
+        Err(e) => e.to_string(),
+    }
+}
+
+#[test]
+fn arrays_never_stand_in_for_tables() {
+    // serde's derive reads a struct from a sequence of its fields by position.
+    let e = errors_of(&REFERENCE_SCENARIO.replacen(
+        "[simulation]\nseed = 20251015",
+        "simulation = [20251015, 10, \"30d\"]\n[unused]\nseed = 20251015",
+        1,
+    ));
+    assert!(e.contains("key: simulation"), "{e}");
+    assert!(e.contains("found an array"), "{e}");
+    let e = errors_of(&with_tables(
+        "[capacity]\nprice_per_gb_month = [1.0, 2.0, 3.0]",
+    ));
+    assert!(e.contains("key: capacity.price_per_gb_month"), "{e}");
+    assert!(e.contains("found an array"), "{e}");
+    // An array of arrays standing in for an array of tables.
+    let e = errors_of(&REFERENCE_SCENARIO.replacen(
+        "[simulation]",
+        "services = [[\"Dataverse\", \"fails-over\"]]\n[simulation]",
+        1,
+    ));
+    assert!(e.contains("key: services"), "{e}");
+    assert!(e.contains("found an array"), "{e}");
+}
+
+#[test]
+fn prices_are_finite_and_not_negative() {
+    for bad in ["nan", "inf", "-inf", "-0.5"] {
+        let e = errors_of(&with_tables(&format!(
+            "[capacity]\nprice_per_gb_month = {{ database = 0.1, log = {bad} }}"
+        )));
+        assert!(
+            e.contains("key: capacity.price_per_gb_month.log") && e.contains("a finite number ≥ 0"),
+            "{bad}: {e}"
+        );
+        assert!(!e.contains(".database"), "{bad}: {e}");
+    }
+    let ok = parse_str(
+        &with_tables("[capacity]\nprice_per_gb_month = { database = 0.0, file = 0.25 }"),
+        "ok.toml",
+    )
+    .unwrap();
+    assert_eq!(ok.scenario.capacity.price_file, Some(0.25));
+}
+
+#[test]
+fn names_are_not_empty_and_carry_no_control_characters() {
+    let cases = [
+        (
+            "name = \"dynamics365-zone-redundant\"",
+            "name = \"  \"",
+            "name",
+            "scenario name must not be empty",
+        ),
+        (
+            "name = \"westeurope\"",
+            "name = \"\"",
+            "regions[0].name",
+            "region name must not be empty",
+        ),
+        (
+            r#"zones = ["az1", "az2", "az3"]"#,
+            r#"zones = ["az1", "", "az3"]"#,
+            "regions[0].zones[1]",
+            "zone name must not be empty",
+        ),
+        (
+            "name = \"contoso-prod\"",
+            "name = \"\"",
+            "environment.name",
+            "environment name must not be empty",
+        ),
+        (
+            "name = \"contoso-prod\"",
+            "name = \"contoso\\u001b[2J\"",
+            "environment.name",
+            "control character U+001B",
+        ),
+        (
+            r#"zones = ["az1", "az2", "az3"]"#,
+            r#"zones = ["az1", "az2\u0000", "az3"]"#,
+            "regions[0].zones[1]",
+            "control character U+0000",
+        ),
+        (
+            "name = \"dynamics365-zone-redundant\"",
+            "name = \"a\\tb\"",
+            "name",
+            "control character U+0009",
+        ),
+    ];
+    for (from, to, key, needle) in cases {
+        assert_error(from, to, key, needle);
+    }
+}
+
+#[test]
+fn capacity_defaults_are_those_of_the_readme() {
+    let data_size = 200_000_000_000;
+    let without = parse_str(REFERENCE_SCENARIO, "ok.toml").unwrap();
+    assert_eq!(without.scenario.capacity.database, data_size);
+    // A [capacity] table without `database`: the database still holds data_size.
+    let partial = parse_str(&with_tables("[capacity]\nfile = \"10GB\""), "ok.toml").unwrap();
+    let c = &partial.scenario.capacity;
+    assert_eq!((c.database, c.file, c.log), (data_size, 10_000_000_000, 0));
+    let given = parse_str(&with_tables("[capacity]\ndatabase = \"1GB\""), "ok.toml").unwrap();
+    assert_eq!(given.scenario.capacity.database, 1_000_000_000);
+}
+
+#[test]
+fn type_errors_speak_of_toml_not_of_rust_types() {
+    // A string where the [environment] table belongs (the table renamed away).
+    let text = REFERENCE_SCENARIO
+        .replacen("[simulation]", "environment = \"prod\"\n[simulation]", 1)
+        .replacen("[environment]", "[unused]", 1);
+    let e = errors_of(&text);
+    assert!(
+        e.contains("key: environment")
+            && e.contains("expected a table")
+            && e.contains("found the string \"prod\""),
+        "{e}"
+    );
+    assert!(
+        !e.contains("RawEnvironment") && !e.contains("struct"),
+        "{e}"
+    );
+    let cases = [
+        (
+            "seed = 20251015",
+            "seed = \"x\"",
+            "expected a non-negative integer",
+        ),
+        (
+            "seed = 20251015",
+            "seed = -1",
+            "expected a non-negative integer",
+        ),
+        (
+            "runs = 2000",
+            "runs = 1.5",
+            "expected an integer, found the float 1.5",
+        ),
+        (
+            r#"zones = ["az1", "az2", "az3"]"#,
+            r#"zones = "az1""#,
+            "expected an array, found the string",
+        ),
+        (
+            "quorum = 2 ",
+            "quorum = \"two\" ",
+            "expected an integer, found the string",
+        ),
+        (
+            "zone_distance_km = 15",
+            "zone_distance_km = \"far\"",
+            "expected a number, found the string",
+        ),
+        (
+            "availability_zones = true",
+            "availability_zones = 1",
+            "expected a boolean (`true` or `false`), found the integer 1",
+        ),
+        ("[workload]", "[[workload]]", "expected a table"),
+    ];
+    for (from, to, needle) in cases {
+        let e = error_for(from, to);
+        assert!(e.contains(needle), "{to}: {needle:?} not in:\n{e}");
+        for rust in [
+            "struct ",
+            "Raw",
+            "u64",
+            "i64",
+            "f64",
+            "sequence",
+            " map",
+            "invalid type",
+        ] {
+            assert!(!e.contains(rust), "{to}: Rust vocabulary {rust:?} in:\n{e}");
+        }
     }
 }

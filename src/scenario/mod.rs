@@ -4,10 +4,15 @@
 mod error;
 mod model;
 mod raw;
+mod schema;
+mod spanned;
+mod table_only;
+mod toml_words;
 mod validate;
 
 pub use error::{Diagnostic, Location, ScenarioError};
 pub use model::*;
+pub use schema::{schema_json, SCHEMA_PATH};
 pub use validate::{
     fnv1a_hex, service_catalogue, DEFAULT_TARGET_QUANTILE, MAX_RUNS, SERVICE_CATALOGUE,
 };
@@ -125,7 +130,7 @@ fn parse_raw(text: &str, checker: &mut Checker) -> Option<raw::RawScenario> {
         Err(e) => {
             let path = clean_path(&e.path().to_string());
             let inner = e.into_inner();
-            let message = inner.message().trim().to_string();
+            let message = toml_words::plain(inner.message().trim());
             let span = inner.span();
             match suggestion_for_serde_message(&message) {
                 Some(help) => checker.error_with_help(span, &path, message, help),

@@ -2,83 +2,118 @@
 //! with `deny_unknown_fields` everywhere (a misspelt key is an error, never
 //! silently ignored) and `Spanned` wherever a later cross-field check must
 //! point back at the text. Nothing here is validated beyond its type; see
-//! `validate.rs` for the rules.
+//! `validate/` for the rules.
+//!
+//! These types are also the source of the JSON Schema of the format
+//! (`drsim schema`, see `schema.rs`): each field's doc comment is its
+//! description in editors, so it says the unit and the default. A new table
+//! type derives `Deserialize` with `remote = "Self"`, `JsonSchema` with
+//! `!remote`, and is listed in `tables_only!` at the end of this file.
 
+use super::spanned::Spanned;
+use super::table_only::tables_only;
 use crate::dist::Dist;
 use crate::time::SimDuration;
 use crate::units::{Bandwidth, ByteSize, Rate};
+use schemars::JsonSchema;
 use serde::Deserialize;
-use toml::Spanned;
 
-#[derive(Deserialize, Debug)]
-#[serde(deny_unknown_fields)]
+/// A drsim scenario: the deployment, its workload, what fails and when, and the targets to meet.
+#[derive(Deserialize, JsonSchema, Debug)]
+#[serde(deny_unknown_fields, remote = "Self")]
+#[schemars(!remote, title = "drsim scenario")]
 pub struct RawScenario {
+    /// Scenario name, shown in reports and used for the default output folder `out/<name>`. Required; not empty, no control characters.
     pub name: Spanned<String>,
+    /// Free text shown in reports. Default: empty.
     #[serde(default)]
     pub description: Option<String>,
+    /// Seed, replications and horizon. Required.
     pub simulation: RawSimulation,
+    /// The regions of the deployment (`[[regions]]`, one table each). Required.
     pub regions: Spanned<Vec<RawRegion>>,
+    /// The environment being protected. Required.
     pub environment: RawEnvironment,
+    /// The committed writes. Required.
     pub workload: RawWorkload,
+    /// Synchronous replication between the zones of the home region. Default: every key at its default.
     #[serde(default)]
     pub replication: RawReplication,
+    /// Detection of a failed leader zone and election of a new one. Default: every key at its default.
     #[serde(default)]
     pub failover: RawFailover,
+    /// Random failures of zones, the home region and the cross-region link. Default: none.
     #[serde(default)]
     pub failures: RawFailures,
+    /// Scheduled failures (`[[incidents]]`), on top of the random ones. Default: none.
     #[serde(default)]
     pub incidents: Vec<Spanned<RawIncident>>,
+    /// RPO/RTO targets per incident class. Default: none.
     #[serde(default)]
     pub targets: Option<Spanned<RawTargets>>,
+    /// The asynchronous link to the paired region. Default: none (no cross-region copy).
     #[serde(default)]
     pub cross_region: Option<Spanned<RawCrossRegion>>,
+    /// Self-service disaster recovery to the paired region. Default: none (DR off).
     #[serde(default)]
     pub dr: Option<Spanned<RawDr>>,
+    /// Scheduled DR lifecycle operations (`[[operations]]`: enable, drill, disable). Default: none.
     #[serde(default)]
     pub operations: Vec<Spanned<RawOperation>>,
+    /// Storage billed per storage type, and optional prices. Default: the database holds `environment.data_size`, nothing else, no prices.
     #[serde(default)]
     pub capacity: Option<RawCapacity>,
+    /// Services attached to the environment (`[[services]]`), by their catalogue name. Default: none.
     #[serde(default)]
     pub services: Vec<Spanned<RawService>>,
-    /// Parameter sweep; read by `drsim sweep` (see `sweep.rs`) from the
-    /// text, accepted here only so that `run` does not reject the key.
+    /// Default parameters of `drsim sweep`: `metric = "availability"` and a `[sweep.parameters]` table of one or two `"key.path" = [values]`. Read by `drsim sweep`; ignored by `run`. Default: none.
     #[serde(default)]
     #[allow(dead_code)]
+    #[schemars(with = "Option<std::collections::BTreeMap<String, serde_json::Value>>")]
     pub sweep: Option<toml::Table>,
 }
 
-#[derive(Deserialize, Debug)]
-#[serde(deny_unknown_fields)]
+/// Seed, replications and simulated time.
+#[derive(Deserialize, JsonSchema, Debug)]
+#[serde(deny_unknown_fields, remote = "Self")]
+#[schemars(!remote)]
 pub struct RawSimulation {
+    /// Master seed (0 … 2^64 − 1): every replication draws from its own stream of it. Required.
     pub seed: u64,
+    /// Replications (Monte Carlo runs), 1 … 100,000,000; `--runs` overrides. Required.
     pub runs: Spanned<i64>,
+    /// Simulated time per replication (a duration). Required.
     pub horizon: Spanned<SimDuration>,
-    /// `"fast"` (default) or `"exact"` (every write an event).
+    /// `"fast"` (writes are not events) or `"exact"` (every write replicated to the paired region is an event: for validation and short horizons); `--fidelity` overrides. Default: `"fast"`.
     #[serde(default)]
     pub fidelity: Option<Spanned<String>>,
 }
 
-#[derive(Deserialize, Debug)]
-#[serde(deny_unknown_fields)]
+/// A region and its availability zones.
+#[derive(Deserialize, JsonSchema, Debug)]
+#[serde(deny_unknown_fields, remote = "Self")]
+#[schemars(!remote)]
 pub struct RawRegion {
+    /// Region name, unique. Required; not empty, no control characters.
     pub name: Spanned<String>,
+    /// Zone names, at least 2, unique. Required; not empty, no control characters.
     pub zones: Spanned<Vec<Spanned<String>>>,
-    /// `false` models a region that has not moved to availability zones yet.
+    /// `false` models a region that has not moved to availability zones yet: a production environment's zone failure then needs `support_ticket_delay` and `backup_interval`. Default: `true`.
     #[serde(default = "yes")]
     pub availability_zones: bool,
-    /// Distance between any two zones of the region, in km.
+    /// Distance between any two zones of the region, in km (a warning above 100). Default: 10.
     #[serde(default)]
     pub zone_distance_km: Option<Spanned<f64>>,
-    /// Delay of a manual recovery through a support ticket (regions without zones).
+    /// Random duration of a manual recovery through a support ticket (regions without zones). Default: none.
     #[serde(default)]
     pub support_ticket_delay: Option<Dist>,
-    /// How often the service backs up environment data to another data center.
+    /// Interval of the backups to another data center, taken at multiples of it from time 0 (a duration; regions without zones). Default: none.
     #[serde(default)]
     pub backup_interval: Option<Spanned<SimDuration>>,
-    /// The one region this region may fail over to.
+    /// The one region this region may fail over to. Default: none.
     #[serde(default)]
     pub paired_region: Option<Spanned<String>>,
-    /// Distance to the paired region, in km.
+    /// Distance to the paired region, in km (a warning below 480 km, 300 miles). Default: 500.
     #[serde(default)]
     pub pair_distance_km: Option<Spanned<f64>>,
 }
@@ -87,295 +122,393 @@ fn yes() -> bool {
     true
 }
 
-#[derive(Deserialize, Debug)]
-#[serde(deny_unknown_fields)]
+/// The environment being protected.
+#[derive(Deserialize, JsonSchema, Debug)]
+#[serde(deny_unknown_fields, remote = "Self")]
+#[schemars(!remote)]
 pub struct RawEnvironment {
-    pub name: String,
+    /// Environment name. Required; not empty, no control characters.
+    pub name: Spanned<String>,
+    /// `"production"`, `"sandbox"`, `"developer"`, `"trial"` or `"default"`; only production is zone-redundant. Required.
     #[serde(rename = "type")]
     pub kind: Spanned<String>,
+    /// Home region: the name of one of the `[[regions]]`. Required.
     pub region: Spanned<String>,
-    /// Zone that hosts a non-zone-redundant environment and the first leader.
+    /// Zone that hosts a single-zone environment, and the first leader of a zone-redundant one. Default: the region's first zone.
     #[serde(default)]
     pub home_zone: Option<Spanned<String>>,
+    /// Size of the environment's data (a size: copied when DR seeds). Required.
     pub data_size: ByteSize,
-    /// Managed Environment (a prerequisite of self-service DR).
+    /// A Managed Environment (a prerequisite of self-service DR). Default: `false`.
     #[serde(default)]
     pub managed: Option<bool>,
-    /// Billing plan: `"pay-as-you-go"` is a prerequisite of self-service DR.
+    /// Billing plan: `"pay-as-you-go"` is a prerequisite of self-service DR. Default: none.
     #[serde(default)]
     pub billing: Option<Spanned<String>>,
-    /// Deployed in a virtual network.
+    /// Deployed in a virtual network. Default: `false`.
     #[serde(default)]
     pub vnet: Option<bool>,
-    /// A virtual network pair is configured for the paired region.
+    /// A virtual network pair is configured for the paired region (without it every failover of a VNet environment fails). Default: `false`.
     #[serde(default)]
     pub vnet_paired: Option<bool>,
-    /// Interval of the backups the service keeps in the primary region
-    /// (the only copy of a region's data without self-service DR).
+    /// Interval of the backups kept in the primary region, the only copy of a region's data without self-service DR (a duration). Default: `"1d"`.
     #[serde(default)]
     pub backup_interval: Option<Spanned<SimDuration>>,
 }
 
-#[derive(Deserialize, Debug)]
-#[serde(deny_unknown_fields)]
+/// The committed writes.
+#[derive(Deserialize, JsonSchema, Debug)]
+#[serde(deny_unknown_fields, remote = "Self")]
+#[schemars(!remote)]
 pub struct RawWorkload {
+    /// Committed writes per served second, a Poisson process (a rate, > 0). Required.
     pub write_rate: Spanned<Rate>,
+    /// Bytes per write (a size, > 0). Required.
     pub write_size: Spanned<ByteSize>,
 }
 
-#[derive(Deserialize, Debug, Default)]
-#[serde(deny_unknown_fields)]
+/// Synchronous replication between the zones of the home region.
+#[derive(Deserialize, JsonSchema, Debug, Default)]
+#[serde(deny_unknown_fields, remote = "Self")]
+#[schemars(!remote)]
 pub struct RawReplication {
+    /// Zone replicas (leader included) that must hold a write to commit it, 1 … zones; a warning when not a majority. Default: a majority of the zones.
     #[serde(default)]
     pub quorum: Option<Spanned<i64>>,
-    /// Zone-to-zone round trip; when absent it is derived from the distance.
+    /// Random zone-to-zone round trip; overrides the derivation from `zone_distance_km`. Default: derived (2 × 5 µs/km × distance + `rtt_overhead`).
     #[serde(default)]
     pub zone_rtt: Option<Dist>,
-    /// Added to the propagation round trip when `zone_rtt` is derived.
+    /// Random time added to the propagation round trip when `zone_rtt` is derived. Default: lognormal, median 400 µs, sigma 0.3.
     #[serde(default)]
     pub rtt_overhead: Option<Dist>,
-    /// Bandwidth a returning zone uses to catch up with what it missed.
+    /// Bandwidth a returning zone uses to catch up with what it missed (a bandwidth). Default: instant catch-up.
     #[serde(default)]
     pub resync_bandwidth: Option<Spanned<Bandwidth>>,
 }
 
-#[derive(Deserialize, Debug, Default)]
-#[serde(deny_unknown_fields)]
+/// Detection of a failed leader zone and election of a new one.
+#[derive(Deserialize, JsonSchema, Debug, Default)]
+#[serde(deny_unknown_fields, remote = "Self")]
+#[schemars(!remote)]
 pub struct RawFailover {
+    /// Period of the leader's heartbeats (a duration). Default: `"1s"`.
     #[serde(default)]
     pub heartbeat_interval: Option<Spanned<SimDuration>>,
+    /// A failure is declared at the k-th missed heartbeat, 1 … 1000. Default: 3.
     #[serde(default)]
     pub missed_heartbeats: Option<Spanned<i64>>,
+    /// Random election and reroute time after detection. Default: lognormal, median 30 s, sigma 0.5.
     #[serde(default)]
     pub reroute: Option<Dist>,
 }
 
-#[derive(Deserialize, Debug, Default)]
-#[serde(deny_unknown_fields)]
+/// Random failures.
+#[derive(Deserialize, JsonSchema, Debug, Default)]
+#[serde(deny_unknown_fields, remote = "Self")]
+#[schemars(!remote)]
 pub struct RawFailures {
-    /// Random outages applied to every zone independently.
+    /// Random outages applied to every zone independently. Default: none.
     #[serde(default)]
     pub zones: Option<RawZoneFailures>,
-    /// Per-zone overrides of the random outage process.
+    /// Per-zone overrides of the random outage process (`[[failures.zone]]`). Default: none.
     #[serde(default)]
     pub zone: Vec<Spanned<RawZoneOverride>>,
-    /// Random outages of the whole home region.
+    /// Random outages of the whole home region. Default: none.
     #[serde(default)]
     pub regions: Option<RawRegionFailures>,
-    /// Random partitions of the cross-region link.
+    /// Random partitions of the cross-region link. Default: none.
     #[serde(default)]
     pub link: Option<RawProcess>,
-    /// Random bandwidth degradations of the cross-region link.
+    /// Random bandwidth degradations of the cross-region link. Default: none.
     #[serde(default)]
     pub link_degradation: Option<RawDegradation>,
 }
 
-#[derive(Deserialize, Debug)]
-#[serde(deny_unknown_fields)]
+/// An alternating up/down process.
+#[derive(Deserialize, JsonSchema, Debug)]
+#[serde(deny_unknown_fields, remote = "Self")]
+#[schemars(!remote)]
 pub struct RawProcess {
+    /// Random time between the end of one outage and the start of the next (mean > 0). Required.
     pub time_between: Dist,
+    /// Random outage duration (mean > 0). Required.
     pub duration: Dist,
 }
 
-#[derive(Deserialize, Debug)]
-#[serde(deny_unknown_fields)]
+/// Random outages of the whole home region.
+#[derive(Deserialize, JsonSchema, Debug)]
+#[serde(deny_unknown_fields, remote = "Self")]
+#[schemars(!remote)]
 pub struct RawRegionFailures {
+    /// Random time between region outages (mean > 0). Required.
     pub time_between: Dist,
+    /// Random region outage duration (mean > 0). Required.
     pub duration: Dist,
-    /// Share of region outages that destroy the primary's data.
+    /// Share of region outages that destroy the primary's data, in [0, 1]. Default: 0.
     #[serde(default)]
     pub destroy_probability: Option<Spanned<f64>>,
-    /// Rare-event mode: exactly one outage per replication, at a uniformly
-    /// random time after `warmup`.
+    /// Rare-event mode: exactly one region outage per replication, uniform in [warmup, horizon); the report multiplies by the outage rate for annual figures. Default: `false`.
     #[serde(default)]
     pub conditioned: Option<bool>,
+    /// Start of the window of the conditioned outage (a duration). Default: a tenth of the horizon.
     #[serde(default)]
     pub warmup: Option<Spanned<SimDuration>>,
 }
 
-#[derive(Deserialize, Debug)]
-#[serde(deny_unknown_fields)]
+/// Random bandwidth degradations of the cross-region link.
+#[derive(Deserialize, JsonSchema, Debug)]
+#[serde(deny_unknown_fields, remote = "Self")]
+#[schemars(!remote)]
 pub struct RawDegradation {
+    /// Random time between degradations (mean > 0). Required.
     pub time_between: Dist,
+    /// Random degradation duration (mean > 0). Required.
     pub duration: Dist,
-    /// Fraction of the bandwidth left while degraded, in (0, 1).
+    /// Fraction of the bandwidth left while degraded, in (0, 1). Required.
     pub bandwidth_factor: Spanned<f64>,
 }
 
-#[derive(Deserialize, Debug)]
-#[serde(deny_unknown_fields)]
+/// Random outages of every zone.
+#[derive(Deserialize, JsonSchema, Debug)]
+#[serde(deny_unknown_fields, remote = "Self")]
+#[schemars(!remote)]
 pub struct RawZoneFailures {
+    /// Random up time of a zone between outages (mean > 0). Required.
     pub time_between: Dist,
+    /// Random zone outage duration (mean > 0). Required.
     pub duration: Dist,
-    /// Probability that a zone outage also takes down one other zone.
+    /// Probability, in [0, 1], that a zone outage also takes one other zone (chosen uniformly) down for the same duration. Default: 0.
     #[serde(default)]
     pub correlated_probability: Option<Spanned<f64>>,
 }
 
-#[derive(Deserialize, Debug)]
-#[serde(deny_unknown_fields)]
+/// The random outage process of one zone, overriding `[failures.zones]`.
+#[derive(Deserialize, JsonSchema, Debug)]
+#[serde(deny_unknown_fields, remote = "Self")]
+#[schemars(!remote)]
 pub struct RawZoneOverride {
+    /// The zone (of the home region). Required.
     pub name: Spanned<String>,
+    /// Random up time of this zone between outages. Default: that of `[failures.zones]`.
     pub time_between: Option<Dist>,
+    /// Random outage duration of this zone. Default: that of `[failures.zones]`.
     pub duration: Option<Dist>,
 }
 
-#[derive(Deserialize, Debug)]
-#[serde(deny_unknown_fields)]
+/// A scheduled failure.
+#[derive(Deserialize, JsonSchema, Debug)]
+#[serde(deny_unknown_fields, remote = "Self")]
+#[schemars(!remote)]
 pub struct RawIncident {
+    /// `"zone"`, `"region"`, `"link"` or `"link_degradation"`. Required.
     pub kind: Spanned<String>,
+    /// For `kind = "zone"`: the failing zone (or give `zones`). Default: none.
     #[serde(default)]
     pub zone: Option<Spanned<String>>,
+    /// For `kind = "zone"`: zones failing together. Default: none.
     #[serde(default)]
     pub zones: Option<Vec<Spanned<String>>>,
-    /// For `kind = "region"`: the failing region (default: the home region).
+    /// For `kind = "region"`: the failing region (the home region only). Default: the home region.
     #[serde(default)]
     pub region: Option<Spanned<String>>,
-    /// For `kind = "region"`: the outage destroys the primary's data.
+    /// For `kind = "region"`: the outage destroys the primary's data. Default: `false`.
     #[serde(default)]
     pub destroys_data: Option<bool>,
-    /// For `kind = "link_degradation"`: fraction of the bandwidth left.
+    /// For `kind = "link_degradation"` (and required there): fraction of the bandwidth left, in (0, 1). Default: none.
     #[serde(default)]
     pub bandwidth_factor: Option<Spanned<f64>>,
+    /// Start of the incident (a duration from time 0, before the horizon). Required.
     pub at: Spanned<SimDuration>,
+    /// Length of the incident (a duration, > 0). Required.
     pub duration: Spanned<SimDuration>,
 }
 
-#[derive(Deserialize, Debug, Default)]
-#[serde(deny_unknown_fields)]
+/// RPO/RTO targets per incident class.
+#[derive(Deserialize, JsonSchema, Debug, Default)]
+#[serde(deny_unknown_fields, remote = "Self")]
+#[schemars(!remote)]
 pub struct RawTargets {
+    /// Targets of zone incidents. Default: none.
     #[serde(default)]
     pub zone: Option<Spanned<RawTarget>>,
+    /// Targets of region incidents. Default: none.
     #[serde(default)]
     pub region: Option<Spanned<RawTarget>>,
+    /// Targets of cross-region link incidents. Default: none.
     #[serde(default)]
     pub link: Option<Spanned<RawTarget>>,
+    /// Targets of drills (planned failovers). Default: none.
     #[serde(default)]
     pub drill: Option<Spanned<RawTarget>>,
+    /// Targets of the switch back after an emergency failover. Default: none.
     #[serde(default)]
     pub failback: Option<Spanned<RawTarget>>,
-    /// The switch back at the end of a drill (`failback` is only the one
-    /// after an emergency failover).
+    /// Targets of the switch back at the end of a drill (`failback` is only the one after an emergency failover). Default: none.
     #[serde(default, rename = "drill-return")]
     pub drill_return: Option<Spanned<RawTarget>>,
 }
 
-#[derive(Deserialize, Debug)]
-#[serde(deny_unknown_fields)]
+/// The targets of one incident class.
+#[derive(Deserialize, JsonSchema, Debug)]
+#[serde(deny_unknown_fields, remote = "Self")]
+#[schemars(!remote)]
 pub struct RawTarget {
+    /// Recovery point objective: the most data loss allowed, as a span of writes (a duration). Default: none.
     #[serde(default)]
     pub rpo: Option<SimDuration>,
+    /// Recovery time objective: the longest time without writes allowed (a duration). Default: none.
     #[serde(default)]
     pub rto: Option<SimDuration>,
-    /// Share of incidents that must meet the target, e.g. 0.99.
+    /// Share of incidents that must meet the target, in (0, 1], e.g. 0.99. Default: 0.99.
     #[serde(default)]
     pub quantile: Option<Spanned<f64>>,
-    /// `"disruptive"` (default) or `"all"`: the incidents judged.
+    /// The incidents judged: `"disruptive"` (those that stopped writes or began while they were stopped) or `"all"`. Default: `"disruptive"`.
     #[serde(default)]
     pub basis: Option<Spanned<String>>,
 }
 
 /// The asynchronous link to the paired region.
-#[derive(Deserialize, Debug)]
-#[serde(deny_unknown_fields)]
+#[derive(Deserialize, JsonSchema, Debug)]
+#[serde(deny_unknown_fields, remote = "Self")]
+#[schemars(!remote)]
 pub struct RawCrossRegion {
+    /// Link bandwidth for the log (a bandwidth); `validate` warns when the offered write load reaches it. Required.
     pub bandwidth: Spanned<Bandwidth>,
-    /// Added to the propagation round trip derived from the pair distance.
+    /// Added to the propagation round trip derived from the pair distance (2 × 5 µs/km × `pair_distance_km`; a duration). Default: `"2ms"`.
     #[serde(default)]
     pub rtt_overhead: Option<Spanned<SimDuration>>,
-    /// Batches are cut at multiples of this interval.
+    /// The log is cut into batches at multiples of this interval (a duration, at least 1 ms). Required.
     pub batch_interval: Spanned<SimDuration>,
-    /// A batch is also cut when it reaches this size.
+    /// A batch is also cut when it reaches this size (a size). Default: none.
     #[serde(default)]
     pub batch_size: Option<Spanned<ByteSize>>,
-    /// Delay between a batch's arrival and its application at the secondary.
+    /// Random delay between a batch's arrival and its application at the secondary, in order. Default: `"0s"`.
     #[serde(default)]
     pub apply_delay: Option<Dist>,
 }
 
 /// Self-service disaster recovery.
-#[derive(Deserialize, Debug)]
-#[serde(deny_unknown_fields)]
+#[derive(Deserialize, JsonSchema, Debug)]
+#[serde(deny_unknown_fields, remote = "Self")]
+#[schemars(!remote)]
 pub struct RawDr {
-    /// DR is on (and seeded) from time zero.
+    /// DR is on and seeded from time zero (else an `enable` operation turns it on). Default: `false`.
     #[serde(default)]
     pub enabled: Option<bool>,
-    /// Failover target; must be the home region's paired region.
+    /// Failover target; anything but the home region's paired region is an error. Default: the paired region.
     #[serde(default)]
     pub target_region: Option<Spanned<String>>,
-    /// Extra time of the initial seeding beyond data_size / bandwidth.
+    /// Random set-up time before the copy of `data_size` starts. Default: `"1h"`.
     #[serde(default)]
     pub seeding_overhead: Option<Dist>,
-    /// Time for the operator to declare a disaster (emergency response).
+    /// Random time for the operator to declare a disaster (emergency response). Default: lognormal, median 30 min, sigma 0.6.
     #[serde(default)]
     pub operator_decision: Option<Dist>,
-    /// Time the forced failover takes to execute.
+    /// Random time the forced failover takes. Default: lognormal, median 10 min, sigma 0.4.
     #[serde(default)]
     pub failover_time: Option<Dist>,
-    /// Time of the switch in a planned failover (drill) or switch back.
+    /// Random time of a planned switch (drill, switch back). Default: lognormal, median 5 min, sigma 0.4.
     #[serde(default)]
     pub switch_time: Option<Dist>,
-    /// Delay between the primary region's recovery and the start of the switch back.
+    /// Random time from the primary region's recovery to the start of the switch back. Default: `"1h"`.
     #[serde(default)]
     pub failback_delay: Option<Dist>,
-    /// A drill whose drain has not finished after this long is aborted.
+    /// A drill whose drain has not finished after this long is aborted and writes resume in the primary (a duration). Default: `"2h"`.
     #[serde(default)]
     pub drill_drain_timeout: Option<Spanned<SimDuration>>,
-    /// Fail over only if the data loss shown is at most this; else wait for the region.
+    /// Policy: fail over only if the loss window at the failure is at most this, else wait for the region (a duration; a destroyed primary fails over regardless). Default: none (always fail over).
     #[serde(default)]
     pub max_data_loss: Option<Spanned<SimDuration>>,
-    /// Share of the primary's capacity available in the paired region, in (0, 1].
+    /// Share of the primary's capacity available in the paired region, in (0, 1]; divides commit latency there. Default: 1.
     #[serde(default)]
     pub secondary_capacity: Option<Spanned<f64>>,
 }
 
-/// A scheduled lifecycle operation.
-#[derive(Deserialize, Debug)]
-#[serde(deny_unknown_fields)]
+/// A scheduled DR lifecycle operation.
+#[derive(Deserialize, JsonSchema, Debug)]
+#[serde(deny_unknown_fields, remote = "Self")]
+#[schemars(!remote)]
 pub struct RawOperation {
-    /// `enable`, `drill` or `disable`.
+    /// `"enable"`, `"drill"` or `"disable"`. Required.
     pub kind: Spanned<String>,
+    /// First occurrence (a duration from time 0). Required.
     pub at: Spanned<SimDuration>,
-    /// Repeat every this long.
+    /// Repeat every this long (a duration). Default: no repeat.
     #[serde(default)]
     pub every: Option<Spanned<SimDuration>>,
-    /// Drill: time spent in the paired region before switching back.
+    /// Drill: time spent in the paired region before switching back (a duration). Default: `"1h"`.
     #[serde(default)]
     pub stay: Option<Spanned<SimDuration>>,
 }
 
-/// Storage consumption per storage type and optional prices.
-#[derive(Deserialize, Debug)]
-#[serde(deny_unknown_fields)]
+/// Storage billed per storage type, and optional prices.
+#[derive(Deserialize, JsonSchema, Debug)]
+#[serde(deny_unknown_fields, remote = "Self")]
+#[schemars(!remote)]
 pub struct RawCapacity {
+    /// Database storage (a size). Default: `environment.data_size`.
     #[serde(default)]
     pub database: Option<ByteSize>,
+    /// File storage (a size). Default: 0.
     #[serde(default)]
     pub file: Option<ByteSize>,
+    /// Log storage (a size). Default: 0.
     #[serde(default)]
     pub log: Option<ByteSize>,
-    /// Price per GB-month per storage type (any currency).
+    /// Price per GB-month per storage type (any currency). Default: none (no cost reported).
     #[serde(default)]
     pub price_per_gb_month: Option<RawPrices>,
 }
 
-#[derive(Deserialize, Debug)]
-#[serde(deny_unknown_fields)]
+/// Price per GB-month of each storage type, in any one currency.
+#[derive(Deserialize, JsonSchema, Debug)]
+#[serde(deny_unknown_fields, remote = "Self")]
+#[schemars(!remote)]
 pub struct RawPrices {
+    /// Price per GB-month of database storage, a finite number ≥ 0. Default: none.
     #[serde(default)]
-    pub database: Option<f64>,
+    pub database: Option<Spanned<f64>>,
+    /// Price per GB-month of file storage, a finite number ≥ 0. Default: none.
     #[serde(default)]
-    pub file: Option<f64>,
+    pub file: Option<Spanned<f64>>,
+    /// Price per GB-month of log storage, a finite number ≥ 0. Default: none.
     #[serde(default)]
-    pub log: Option<f64>,
+    pub log: Option<Spanned<f64>>,
 }
 
 /// A service attached to the environment, by its catalogue name.
-#[derive(Deserialize, Debug)]
-#[serde(deny_unknown_fields)]
+#[derive(Deserialize, JsonSchema, Debug)]
+#[serde(deny_unknown_fields, remote = "Self")]
+#[schemars(!remote)]
 pub struct RawService {
+    /// A service of `data/services.toml`. Required.
     pub name: Spanned<String>,
-    /// Overrides the catalogue's DR behaviour.
+    /// Overrides the catalogue's DR behaviour: `"fails-over"`, `"unavailable-until-primary"`, `"degraded"` or `"not-supported"`. Default: the catalogue's.
     #[serde(default)]
     pub behaviour: Option<Spanned<String>>,
 }
+
+tables_only!(
+    RawScenario,
+    RawSimulation,
+    RawRegion,
+    RawEnvironment,
+    RawWorkload,
+    RawReplication,
+    RawFailover,
+    RawFailures,
+    RawProcess,
+    RawRegionFailures,
+    RawDegradation,
+    RawZoneFailures,
+    RawZoneOverride,
+    RawIncident,
+    RawTargets,
+    RawTarget,
+    RawCrossRegion,
+    RawDr,
+    RawOperation,
+    RawCapacity,
+    RawPrices,
+    RawService,
+);

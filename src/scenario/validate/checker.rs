@@ -1,8 +1,8 @@
 //! The diagnostics collector every section of validation reports into.
 
 use super::super::error::{nearest, Diagnostic, Location};
+use super::super::spanned::Spanned;
 use std::ops::Range;
-use toml::Spanned;
 
 /// Collects diagnostics against one source text.
 pub(crate) struct Checker<'a> {
@@ -90,6 +90,31 @@ impl<'a> Checker<'a> {
         }
         let d = self.diagnostic(span, path, message.into(), None);
         self.warnings.push(d);
+    }
+
+    /// A name the user gives something (scenario, region, zone,
+    /// environment): it appears in reports, file names and terminals, so it
+    /// must say something and must not carry control characters (an ESC
+    /// could rewrite the terminal, a NUL cut a C string).
+    pub(super) fn name(&mut self, name: &Spanned<String>, path: &str, what: &str) {
+        let text = name.get_ref();
+        if text.trim().is_empty() {
+            self.error(
+                Some(name.span()),
+                path,
+                format!("the {what} name must not be empty"),
+            );
+        } else if let Some(bad) = text.chars().find(|c| c.is_control()) {
+            self.error_with_help(
+                Some(name.span()),
+                path,
+                format!(
+                    "the {what} name contains the control character U+{:04X}",
+                    u32::from(bad)
+                ),
+                "names are printed in reports and terminals: use letters, digits, spaces and punctuation".into(),
+            );
+        }
     }
 
     /// Resolves a name against the valid ones, reporting a miss with the nearest valid name.

@@ -3,12 +3,12 @@
 
 use super::super::model::{CrossRegion, Dr, EnvironmentType, Operation, OperationKind};
 use super::super::raw::{RawDr, RawScenario};
+use super::super::spanned::Spanned;
 use super::topology::Home;
 use super::{positive, Checker};
 use crate::dist::Dist;
 use crate::time::SimDuration;
 use std::ops::Range;
-use toml::Spanned;
 
 /// What DR is checked against: the sections validated before it.
 pub(super) struct DrContext<'a> {

@@ -3,10 +3,10 @@
 
 use super::super::model::{Degradation, FailureProcess, Region, RegionFailures};
 use super::super::raw::{RawDegradation, RawFailures, RawProcess, RawRegionFailures};
+use super::super::spanned::Spanned;
 use super::{positive, Checker};
 use crate::dist::Dist;
 use crate::time::SimDuration;
-use toml::Spanned;
 
 /// Shortest mean failure cycle accepted (seconds): anything faster only
 /// floods the event queue; it cannot describe a physical failure.

@@ -2,11 +2,11 @@
 
 use super::super::model::{Region, ScheduledIncident};
 use super::super::raw::RawIncident;
+use super::super::spanned::Spanned;
 use super::failures::check_bandwidth_factor;
 use super::Checker;
 use crate::incident::IncidentClass;
 use crate::time::{SimDuration, SimTime};
-use toml::Spanned;
 
 /// Incident kinds a scenario may schedule.
 const INCIDENT_KINDS: [&str; 4] = ["zone", "region", "link", "link_degradation"];

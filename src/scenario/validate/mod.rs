@@ -41,13 +41,8 @@ pub fn fnv1a_hex(text: &str) -> String {
 
 pub(crate) fn validate(raw: RawScenario, c: &mut Checker) -> Option<Scenario> {
     let source_hash = fnv1a_hex(c.source);
-    if raw.name.get_ref().trim().is_empty() {
-        c.error(
-            Some(raw.name.span()),
-            "name",
-            "the scenario name must not be empty",
-        );
-    }
+    c.name(&raw.name, "name", "scenario");
+    c.name(&raw.environment.name, "environment.name", "environment");
     let simulation = simulation::simulation(c, &raw.simulation);
     let horizon = simulation.horizon;
     let regions = topology::regions(c, &raw.regions);
@@ -102,7 +97,7 @@ pub(crate) fn validate(raw: RawScenario, c: &mut Checker) -> Option<Scenario> {
         },
     );
     let targets = targets::targets(c, raw.targets.as_ref());
-    let capacity = capacity::capacity(raw.capacity.as_ref(), raw.environment.data_size.0);
+    let capacity = capacity::capacity(c, raw.capacity.as_ref(), raw.environment.data_size.0);
     let services = services::services(c, &raw.services);
 
     if !c.diagnostics.is_empty() {
@@ -110,7 +105,7 @@ pub(crate) fn validate(raw: RawScenario, c: &mut Checker) -> Option<Scenario> {
     }
     let env = &raw.environment;
     let environment = Environment {
-        name: env.name.clone(),
+        name: env.name.get_ref().clone(),
         kind: home.kind?,
         region: home.region?,
         home_zone: home.zone,

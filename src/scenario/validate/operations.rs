@@ -3,9 +3,9 @@
 
 use super::super::model::{CrossRegion, Dr, Operation, OperationKind};
 use super::super::raw::RawOperation;
+use super::super::spanned::Spanned;
 use super::Checker;
 use crate::time::{SimDuration, SimTime};
-use toml::Spanned;
 
 /// Most occurrences one repeating operation may produce; more would flood
 /// the event queue (a drill every minute for a year is a mistake).

@@ -3,8 +3,8 @@
 
 use super::super::model::{Service, ServiceBehaviour};
 use super::super::raw::RawService;
+use super::super::spanned::Spanned;
 use super::Checker;
-use toml::Spanned;
 
 /// The catalogue of the seed's services, shipped as data.
 pub const SERVICE_CATALOGUE: &str = include_str!("../../../data/services.toml");

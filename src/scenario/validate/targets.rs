@@ -2,9 +2,9 @@
 
 use super::super::model::{Target, TargetBasis};
 use super::super::raw::{RawTarget, RawTargets};
+use super::super::spanned::Spanned;
 use super::{positive, Checker};
 use crate::incident::{IncidentClass, Metric};
-use toml::Spanned;
 
 /// Share of incidents a target must hold for when the scenario does not say:
 /// "RTO under five minutes" is a promise about nearly every incident, and a

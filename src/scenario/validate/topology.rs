@@ -3,9 +3,9 @@
 
 use super::super::model::{EnvironmentType, ManualRecovery, Region};
 use super::super::raw::{RawEnvironment, RawRegion, RawScenario};
+use super::super::spanned::Spanned;
 use super::Checker;
 use crate::time::SimDuration;
-use toml::Spanned;
 
 /// Most zones per region: real regions have 2–4; the per-zone random
 /// streams are numbered in 16 bits.
@@ -49,6 +49,7 @@ pub(super) fn regions(c: &mut Checker, raw: &Spanned<Vec<RawRegion>>) -> Vec<Reg
 }
 
 fn region(c: &mut Checker, path: &str, r: &RawRegion, earlier: &[Region]) -> Region {
+    c.name(&r.name, &format!("{path}.name"), "region");
     let name = r.name.get_ref().clone();
     if earlier.iter().any(|e| e.name == name) {
         c.error(
@@ -125,6 +126,7 @@ fn zones(c: &mut Checker, path: &str, raw: &Spanned<Vec<Spanned<String>>>) -> Ve
         );
     }
     for (j, z) in raw.get_ref().iter().enumerate() {
+        c.name(z, &format!("{path}.zones[{j}]"), "zone");
         if zones[..j].contains(z.get_ref()) {
             c.error(
                 Some(z.span()),
