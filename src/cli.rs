@@ -83,6 +83,11 @@ pub struct RunArgs {
     /// Master seed (overrides simulation.seed).
     #[arg(long)]
     pub seed: Option<u64>,
+    /// `KEY=VALUE`: override one key of the scenario for this run (repeatable;
+    /// key paths and values as in `sweep --set`, e.g.
+    /// `failures.zones.correlated_probability=0.02`). Recorded in summary.json.
+    #[arg(long = "set", value_name = "KEY=VALUE")]
+    pub sets: Vec<String>,
     /// Worker threads (default: all cores). Results do not depend on it.
     #[arg(long)]
     pub threads: Option<usize>,

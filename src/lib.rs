@@ -9,6 +9,7 @@ pub mod guard;
 pub mod incident;
 pub mod metrics;
 pub mod model;
+pub mod overrides;
 pub mod plot;
 pub mod report;
 pub mod runner;

@@ -163,8 +163,28 @@ impl OutcomeSink for Progress {
     }
 }
 
+/// The scenario of `run`: the file (or the reference scenario) with the
+/// `--set` overrides applied.
+fn load_with_overrides(path: Option<&Path>, sets: &[String]) -> Result<Loaded> {
+    if sets.is_empty() {
+        return load(path);
+    }
+    let overrides = sets
+        .iter()
+        .map(|s| drsim::overrides::parse(s))
+        .collect::<Result<Vec<_>, _>>()?;
+    let (text, file) = scenario_text(path)?;
+    drsim::overrides::apply(&text, &file, &overrides).map_err(|e| match e {
+        drsim::overrides::OverrideError::Scenario(e) => scenario_error(e),
+        other => other.into(),
+    })
+}
+
 fn run(args: RunArgs) -> Result<ExitCode> {
-    let mut loaded = load(args.scenario.as_deref())?;
+    if !args.sets.is_empty() && args.shard.is_some() {
+        bail!("--set cannot be combined with --shard: `drsim merge` rebuilds the scenario from the file; write the change into a copy of the file");
+    }
+    let mut loaded = load_with_overrides(args.scenario.as_deref(), &args.sets)?;
     if !args.quiet {
         print_warnings(&loaded);
     }

@@ -558,6 +558,7 @@ impl Aggregator {
             drsim_version: env!("CARGO_PKG_VERSION").to_string(),
             scenario: provenance.scenario,
             scenario_hash: scenario.source_hash.clone(),
+            overrides: scenario.overrides.clone(),
             seed: scenario.simulation.seed,
             runs: self.runs,
             requested_runs: provenance.requested_runs,
@@ -1229,6 +1230,10 @@ pub struct Summary {
     pub scenario: String,
     /// FNV-1a 64 of the scenario text.
     pub scenario_hash: String,
+    /// `run --set KEY=VALUE` overrides applied to the file, as `key=value`
+    /// in order; absent from the JSON when there are none.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub overrides: Vec<String>,
     pub seed: u64,
     /// Replications completed.
     pub runs: u64,

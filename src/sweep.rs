@@ -497,7 +497,7 @@ fn render_path(segs: &[Seg]) -> String {
 /// (so keys the scenario leaves at their default, like `replication.zone_rtt`,
 /// can be swept; validation rejects keys the format does not know); array
 /// elements must exist. On failure returns why, naming the failing prefix.
-fn set_path(table: &mut Table, key: &str, value: Value) -> Result<(), String> {
+pub(crate) fn set_path(table: &mut Table, key: &str, value: Value) -> Result<(), String> {
     let segs = parse_path(key)?;
     let mut root = Value::Table(std::mem::take(table));
     let result = set_at(&mut root, &segs, 0, value);
@@ -630,7 +630,12 @@ fn nearest<'a>(word: &str, candidates: impl IntoIterator<Item = &'a str>) -> Opt
         .map(|(_, c)| c)
 }
 
-fn bad_key(base: &Table, key: &str, reason: String, fallback: Option<String>) -> SweepError {
+pub(crate) fn bad_key(
+    base: &Table,
+    key: &str,
+    reason: String,
+    fallback: Option<String>,
+) -> SweepError {
     let paths = present_paths(base);
     let suggestion = nearest(key, paths.iter().map(String::as_str))
         .map(str::to_string)
@@ -646,7 +651,11 @@ fn bad_key(base: &Table, key: &str, reason: String, fallback: Option<String>) ->
 /// path) is unknown to the format, that is a bad key, not a bad value: report
 /// it as such, with the nearest present key or, failing that, the format's
 /// own suggestion for the misspelt segment.
-fn unknown_key_error(base: &Table, keys: &[&str], diags: &[Diagnostic]) -> Option<SweepError> {
+pub(crate) fn unknown_key_error(
+    base: &Table,
+    keys: &[&str],
+    diags: &[Diagnostic],
+) -> Option<SweepError> {
     for d in diags {
         if !d.message.starts_with("unknown field") {
             continue;

@@ -214,6 +214,118 @@ fn analyze_states_a_difference_by_design_and_still_exits_zero() {
 }
 
 #[test]
+fn run_set_overrides_a_key_and_records_it() {
+    let plain = temp_dir("set-plain");
+    let set = temp_dir("set-applied");
+    let edited_dir = temp_dir("set-edited");
+    run_into(&plain, &["--runs", "300"]);
+    run_into(
+        &set,
+        &[
+            "--runs",
+            "300",
+            "--set",
+            "failures.zones.correlated_probability=0.3",
+            "--set",
+            "failover.missed_heartbeats=10",
+        ],
+    );
+    // The same change written into a copy of the file gives the same results.
+    let reference = std::fs::read_to_string("scenarios/dynamics365-zone-redundant.toml").unwrap();
+    let edited = reference
+        .replacen(
+            "correlated_probability = 0.005",
+            "correlated_probability = 0.3",
+            1,
+        )
+        .replacen("missed_heartbeats = 3 ", "missed_heartbeats = 10 ", 1);
+    assert_ne!(edited, reference);
+    let file = edited_dir.join("edited.toml");
+    std::fs::write(&file, edited).unwrap();
+    let copy = edited_dir.join("out");
+    run_into(&copy, &[file.to_str().unwrap(), "--runs", "300"]);
+    let summary = |d: &Path| -> serde_json::Value {
+        serde_json::from_slice(&std::fs::read(d.join("summary.json")).unwrap()).unwrap()
+    };
+    let (p, s, c) = (summary(&plain), summary(&set), summary(&copy));
+    assert_ne!(
+        p["classes"]["zone"], s["classes"]["zone"],
+        "--set changed nothing"
+    );
+    assert_eq!(
+        s["classes"], c["classes"],
+        "--set differs from the edited file"
+    );
+    assert_eq!(s["availability"], c["availability"]);
+    assert_eq!(
+        s["overrides"],
+        serde_json::json!([
+            "failures.zones.correlated_probability=0.3",
+            "failover.missed_heartbeats=10"
+        ])
+    );
+    assert!(
+        p.get("overrides").is_none(),
+        "a plain run records no overrides"
+    );
+    assert_ne!(p["scenario_hash"], s["scenario_hash"]);
+    let provenance: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(set.join("provenance.json")).unwrap()).unwrap();
+    assert_eq!(provenance["overrides"], s["overrides"]);
+    for d in [plain, set, edited_dir] {
+        std::fs::remove_dir_all(d).unwrap();
+    }
+}
+
+#[test]
+fn run_set_points_at_the_argument_when_a_key_or_value_is_wrong() {
+    let dir = temp_dir("set-bad");
+    let out_dir = dir.join("out");
+    let out = out_dir.to_str().unwrap();
+    let stderr_of = |extra: &[&str]| {
+        let mut args = vec!["run", "--quiet", "--runs", "10", "--out", out];
+        args.extend_from_slice(extra);
+        let o = drsim(&args);
+        assert_eq!(o.status.code(), Some(2), "{extra:?} was accepted");
+        String::from_utf8_lossy(&o.stderr).into_owned()
+    };
+    // A misspelt key: named, with the nearest valid key path.
+    let e = stderr_of(&["--set", "replication.quorom=2"]);
+    assert!(e.contains("`--set replication.quorom=2`"), "{e}");
+    assert!(e.contains("did you mean `replication.quorum`?"), "{e}");
+    // A table that does not exist at all.
+    let e = stderr_of(&["--set", "replicaton.quorum=2"]);
+    assert!(e.contains("did you mean `replication"), "{e}");
+    // A bad value: the diagnostic points at the value of the second --set.
+    let e = stderr_of(&[
+        "--set",
+        "failover.reroute=2m",
+        "--set",
+        "replication.quorum=7",
+    ]);
+    assert!(e.contains("error: --set:2:20: "), "{e}");
+    assert!(e.contains("key: replication.quorum"), "{e}");
+    assert!(e.contains("2 | replication.quorum=7"), "{e}");
+    let e = stderr_of(&["--set", "simulation.horizon=5 parsecs"]);
+    assert!(e.contains("--set:1:20: "), "{e}");
+    assert!(e.contains("unknown unit"), "{e}");
+    // Not KEY=VALUE, a list, a key given twice.
+    let e = stderr_of(&["--set", "replication.quorum"]);
+    assert!(e.contains("expected key=value"), "{e}");
+    let e = stderr_of(&["--set", "replication.quorum=1,2"]);
+    assert!(e.contains("takes one value"), "{e}");
+    let e = stderr_of(&[
+        "--set",
+        "replication.quorum=1",
+        "--set",
+        "replication.quorum=2",
+    ]);
+    assert!(e.contains("set twice"), "{e}");
+    assert!(!out_dir.exists(), "an error left an output folder");
+    std::fs::remove_dir_all(dir).unwrap();
+}
+
+#[test]
 fn schema_command_prints_the_checked_in_schema() {
     let out = drsim(&["schema"]);
     assert!(out.status.success());

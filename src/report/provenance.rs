@@ -13,6 +13,9 @@ struct Provenance<'a> {
     drsim_version: &'static str,
     scenario: &'a str,
     scenario_hash: &'a str,
+    /// `run --set` overrides applied to the file, as `key=value`.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    overrides: Vec<String>,
     seed: u64,
     runs: u64,
     /// The command that wrote the folder (`run`, `sweep`, `trace`).
@@ -33,6 +36,7 @@ pub fn write(
         drsim_version: env!("CARGO_PKG_VERSION"),
         scenario: &sc.name,
         scenario_hash: &sc.source_hash,
+        overrides: sc.overrides.clone(),
         seed: sc.simulation.seed,
         runs,
         command,

@@ -42,6 +42,9 @@ pub struct Scenario {
     pub link_degradation: Option<Degradation>,
     pub capacity: Capacity,
     pub services: Vec<Service>,
+    /// The `--set KEY=VALUE` overrides applied to the file (as `key=value`,
+    /// in order; see `overrides.rs`); empty for a file run as written.
+    pub overrides: Vec<String>,
 }
 
 #[derive(Clone, Debug)]

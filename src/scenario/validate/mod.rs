@@ -134,6 +134,7 @@ pub(crate) fn validate(raw: RawScenario, c: &mut Checker) -> Option<Scenario> {
         link_degradation: random.link_degradation,
         capacity,
         services,
+        overrides: Vec::new(),
     })
 }
 
