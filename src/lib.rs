@@ -7,6 +7,7 @@ pub mod dist;
 pub mod engine;
 pub mod guard;
 pub mod incident;
+pub mod input;
 pub mod metrics;
 pub mod model;
 pub mod plot;
