@@ -25,10 +25,13 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         rto(&before),
         rto(&after)
     );
+    // `None` only when no replication finished (an interrupted run).
+    let availability =
+        |s: &drsim::metrics::Summary| s.availability.as_ref().expect("replications finished").mean;
     println!(
         "availability: {:.6}% → {:.6}%",
-        before.availability.mean * 100.0,
-        after.availability.mean * 100.0
+        availability(&before) * 100.0,
+        availability(&after) * 100.0
     );
     // Same seed, same failures: only the detection delay changed (3 missed
     // beats: about 2.5 s → 0.5 s per leader failure).

@@ -62,7 +62,7 @@ pub struct MergeArgs {
     /// Shard folders, in any order.
     #[arg(required = true)]
     pub dirs: Vec<PathBuf>,
-    /// Output folder (default: out/<scenario name>).
+    /// Output folder (default: out/<slug of the scenario name>).
     #[arg(long)]
     pub out: Option<PathBuf>,
     /// Replace the results already in the output folder.
@@ -88,10 +88,10 @@ pub struct RunArgs {
     /// `failures.zones.correlated_probability=0.02`). Recorded in summary.json.
     #[arg(long = "set", value_name = "KEY=VALUE")]
     pub sets: Vec<String>,
-    /// Worker threads (default: all cores). Results do not depend on it.
+    /// Worker threads (default: all cores; at most 4 per core). Results do not depend on it.
     #[arg(long)]
     pub threads: Option<usize>,
-    /// Output folder (default: out/<scenario name>).
+    /// Output folder (default: out/<slug of the scenario name>).
     #[arg(long)]
     pub out: Option<PathBuf>,
     /// Exit with status 1 when a target is missed (for CI gates).
@@ -142,10 +142,10 @@ pub struct SweepArgs {
     /// Replications per point (overrides simulation.runs).
     #[arg(long)]
     pub runs: Option<u64>,
-    /// Worker threads in all.
+    /// Worker threads in all (at most 4 per core).
     #[arg(long)]
     pub threads: Option<usize>,
-    /// Output folder (default: out/<scenario name>-sweep).
+    /// Output folder (default: out/<slug of the scenario name>-sweep).
     #[arg(long)]
     pub out: Option<PathBuf>,
     /// Replace the results already in the output folder.
@@ -165,7 +165,7 @@ pub struct TraceArgs {
     /// Master seed (overrides simulation.seed).
     #[arg(long)]
     pub seed: Option<u64>,
-    /// Output folder (default: out/<scenario name>-trace-<run>).
+    /// Output folder (default: out/<slug of the scenario name>-trace-<run>).
     #[arg(long)]
     pub out: Option<PathBuf>,
     /// Replace the files already in the output folder.

@@ -3,14 +3,17 @@
 
 pub mod analyze;
 pub mod compare;
+pub mod console;
 pub mod dist;
 pub mod engine;
 pub mod guard;
 pub mod incident;
+pub mod input;
 pub mod metrics;
 pub mod model;
 pub mod overrides;
 pub mod plot;
+pub mod quote;
 pub mod report;
 pub mod runner;
 pub mod scenario;

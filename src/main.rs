@@ -8,10 +8,11 @@ use anyhow::{bail, Context, Result};
 use clap::Parser;
 use cli::{Cli, Command, CompareArgs, MergeArgs, RunArgs, SweepArgs, TraceArgs};
 use drsim::model::Replication;
+use drsim::report::default_dir::default_out_dir;
 use drsim::report::{self, charts};
 use drsim::runner::{self, OutcomeSink, RunOptions};
 use drsim::scenario::{self, Loaded, ScenarioError, MAX_RUNS};
-use drsim::{compare, sweep};
+use drsim::{compare, console, sweep};
 use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -47,25 +48,27 @@ fn main() -> ExitCode {
     };
     match result {
         Ok(code) => code,
+        Err(e) if console::is_stdout_closed(e.as_ref()) => {
+            ExitCode::from(console::EXIT_STDOUT_CLOSED)
+        }
         Err(e) => {
-            eprintln!("error: {e:#}");
+            let text = format!("error: {e:#}");
+            if e.is::<RenderedDiagnostics>() {
+                console::errln(&text);
+            } else {
+                console::errln(&drsim::quote::shorten_quoted(&text));
+            }
             ExitCode::from(2)
         }
     }
 }
 
-/// The scenario text and the name it is reported under.
+/// The scenario text and the name it is reported under; the file is read
+/// once, bounded (a FIFO or a device is refused, never waited on).
 fn scenario_text(path: Option<&Path>) -> Result<(String, String)> {
     match path {
         Some(p) => {
-            let bytes = std::fs::read(p).with_context(|| format!("cannot read {}", p.display()))?;
-            let text = String::from_utf8(bytes).map_err(|e| {
-                anyhow::anyhow!(
-                    "{}: not valid UTF-8 (invalid byte at offset {})",
-                    p.display(),
-                    e.utf8_error().valid_up_to()
-                )
-            })?;
+            let text = scenario::read_file(p).map_err(scenario_error)?;
             Ok((text, p.display().to_string()))
         }
         None => Ok((
@@ -76,15 +79,16 @@ fn scenario_text(path: Option<&Path>) -> Result<(String, String)> {
 }
 
 fn load(path: Option<&Path>) -> Result<Loaded> {
-    let loaded = match path {
-        Some(p) => scenario::load_file(p),
-        None => scenario::parse_str(
-            scenario::REFERENCE_SCENARIO,
-            scenario::REFERENCE_SCENARIO_FILE,
-        ),
-    };
-    loaded.map_err(scenario_error)
+    let (text, file) = scenario_text(path)?;
+    scenario::parse_str(&text, &file).map_err(scenario_error)
 }
+
+/// Scenario diagnostics as rendered by `Diagnostic`, user text already cut
+/// to 80 characters in their messages: `main` prints them as they are, since
+/// cutting a quoted span inside a source excerpt would move the caret.
+#[derive(Debug, thiserror::Error)]
+#[error("{0}")]
+struct RenderedDiagnostics(String);
 
 fn scenario_error(e: ScenarioError) -> anyhow::Error {
     match e {
@@ -92,10 +96,10 @@ fn scenario_error(e: ScenarioError) -> anyhow::Error {
         // one gets its own.
         ScenarioError::Invalid(diags) => {
             let all: Vec<String> = diags.iter().map(ToString::to_string).collect();
-            anyhow::anyhow!(
+            anyhow::Error::new(RenderedDiagnostics(format!(
                 "{}\nthe scenario has errors; nothing was run",
                 all.join("\nerror: ")
-            )
+            )))
         }
         other => anyhow::Error::new(other),
     }
@@ -103,7 +107,7 @@ fn scenario_error(e: ScenarioError) -> anyhow::Error {
 
 fn print_warnings(loaded: &Loaded) {
     for w in &loaded.warnings {
-        eprint!("warning: {w}");
+        console::err(&format!("warning: {w}"));
     }
 }
 
@@ -111,14 +115,14 @@ fn validate(path: &Path) -> Result<ExitCode> {
     let loaded = load(Some(path))?;
     print_warnings(&loaded);
     let sc = &loaded.scenario;
-    println!(
-        "{}: ok — scenario `{}`, {} runs × {}, {}",
+    console::outln(&format!(
+        "{}: ok — scenario {}, {} runs × {}, {}",
         path.display(),
-        sc.name,
+        drsim::quote::quoted(&sc.name),
         sc.simulation.runs,
         sc.simulation.horizon,
         runner::describe_architecture(sc)
-    );
+    ))?;
     Ok(ExitCode::SUCCESS)
 }
 
@@ -129,13 +133,6 @@ fn check_runs(runs: Option<u64>) -> Result<Option<u64>> {
         }
         other => Ok(other),
     }
-}
-
-fn check_threads(threads: Option<usize>) -> Result<Option<usize>> {
-    if threads == Some(0) {
-        bail!("--threads must be at least 1");
-    }
-    Ok(threads)
 }
 
 /// Progress on a terminal: replications done, rate and time left.
@@ -163,18 +160,17 @@ impl OutcomeSink for Progress {
     }
 }
 
-/// The scenario of `run`: the file (or the reference scenario) with the
-/// `--set` overrides applied.
-fn load_with_overrides(path: Option<&Path>, sets: &[String]) -> Result<Loaded> {
+/// The scenario of `run`: the text read once (the file or the reference
+/// scenario) with the `--set` overrides applied.
+fn load_with_overrides(text: &str, file: &str, sets: &[String]) -> Result<Loaded> {
     if sets.is_empty() {
-        return load(path);
+        return scenario::parse_str(text, file).map_err(scenario_error);
     }
     let overrides = sets
         .iter()
         .map(|s| drsim::overrides::parse(s))
         .collect::<Result<Vec<_>, _>>()?;
-    let (text, file) = scenario_text(path)?;
-    drsim::overrides::apply(&text, &file, &overrides).map_err(|e| match e {
+    drsim::overrides::apply(text, file, &overrides).map_err(|e| match e {
         drsim::overrides::OverrideError::Scenario(e) => scenario_error(e),
         other => other.into(),
     })
@@ -184,7 +180,8 @@ fn run(args: RunArgs) -> Result<ExitCode> {
     if !args.sets.is_empty() && args.shard.is_some() {
         bail!("--set cannot be combined with --shard: `drsim merge` rebuilds the scenario from the file; write the change into a copy of the file");
     }
-    let mut loaded = load_with_overrides(args.scenario.as_deref(), &args.sets)?;
+    let (text, file) = scenario_text(args.scenario.as_deref())?;
+    let mut loaded = load_with_overrides(&text, &file, &args.sets)?;
     if !args.quiet {
         print_warnings(&loaded);
     }
@@ -202,7 +199,7 @@ fn run(args: RunArgs) -> Result<ExitCode> {
             drsim::scenario::Fidelity::Fast
         };
     }
-    let threads = check_threads(args.threads)?;
+    let threads = runner::check_threads(args.threads)?;
     if !args.allow_large {
         drsim::guard::check(sc, &drsim::guard::Limits::default())?;
     }
@@ -210,7 +207,7 @@ fn run(args: RunArgs) -> Result<ExitCode> {
         let sample = sc.simulation.runs.min(1000);
         drsim::guard::verify_determinism(sc, sample)?;
         if !args.quiet {
-            eprintln!("determinism: {sample} replications identical in 3 passes (1 thread twice, 2 threads)");
+            console::errln(&format!("determinism: {sample} replications identical in 3 passes (1 thread twice, 2 threads)"));
         }
     }
     let stop = Arc::new(AtomicBool::new(false));
@@ -227,12 +224,16 @@ fn run(args: RunArgs) -> Result<ExitCode> {
         }
     }
     if let Some(spec) = args.shard {
-        return run_shard(&args, sc, spec, &options, &stop);
+        let source = drsim::shard::ScenarioSource {
+            text: &text,
+            file: &file,
+        };
+        return run_shard(&args, source, sc, spec, &options, &stop);
     }
     let out = args
         .out
         .clone()
-        .unwrap_or_else(|| PathBuf::from("out").join(&sc.name));
+        .unwrap_or_else(|| default_out_dir(&sc.name, ""));
     prepare_out_dir(&out, "summary.json", args.force)?;
 
     let mut csv = report::csv::CsvSink::create(&out)
@@ -251,19 +252,19 @@ fn run(args: RunArgs) -> Result<ExitCode> {
                     runner::run_until_precise(sc, &options, &mut sinks, &stop, metric, relative)?;
                 if !args.quiet {
                     if reached {
-                        eprintln!(
+                        console::errln(&format!(
                             "{} within ±{:.1}% (95% CI) after {} replications",
                             args.precision_metric,
                             relative * 100.0,
                             summary.runs
-                        );
+                        ));
                     } else {
-                        eprintln!(
+                        console::errln(&format!(
                             "warning: {} not within ±{:.1}% after the budget of {} replications (raise --runs)",
                             args.precision_metric,
                             relative * 100.0,
                             summary.runs
-                        );
+                        ));
                     }
                 }
                 summary
@@ -288,23 +289,23 @@ fn run(args: RunArgs) -> Result<ExitCode> {
         report::trace::write_csv(&out.join("timeline.csv"), &trace)?;
         let files = charts::plot_results(&out)?;
         if !args.quiet {
-            println!("charts: {}", names(&files));
+            console::outln(&format!("charts: {}", names(&files)))?;
         }
     }
     if !args.quiet {
-        print!("{}", report::table::render(&summary));
-        println!("\nresults in {}", out.display());
+        console::out(&report::table::render(&summary))?;
+        console::outln(&format!("\nresults in {}", out.display()))?;
     }
     if summary.partial {
-        eprintln!(
+        console::errln(&format!(
             "interrupted: {} of {} replications finished; the summary is marked partial",
             summary.runs, summary.requested_runs
-        );
+        ));
         return Ok(ExitCode::from(130));
     }
     let missed = summary.missed_targets().count();
     if args.check && missed > 0 {
-        eprintln!("{missed} target(s) missed");
+        console::errln(&format!("{missed} target(s) missed"));
         return Ok(ExitCode::from(1));
     }
     Ok(ExitCode::SUCCESS)
@@ -312,17 +313,17 @@ fn run(args: RunArgs) -> Result<ExitCode> {
 
 fn run_shard(
     args: &RunArgs,
+    source: drsim::shard::ScenarioSource,
     sc: &drsim::scenario::Scenario,
     spec: drsim::shard::ShardSpec,
     options: &RunOptions,
     stop: &AtomicBool,
 ) -> Result<ExitCode> {
-    let (text, file) = scenario_text(args.scenario.as_deref())?;
     let out = args.out.clone().unwrap_or_else(|| {
-        PathBuf::from("out").join(format!(
-            "{}-shard-{}-of-{}",
-            sc.name, spec.index, spec.count
-        ))
+        default_out_dir(
+            &sc.name,
+            &format!("-shard-{}-of-{}", spec.index, spec.count),
+        )
     });
     prepare_out_dir(&out, drsim::shard::SHARD_FILE, args.force)?;
     let range = spec.range(sc.simulation.runs);
@@ -331,37 +332,26 @@ fn run_shard(
     if let Some(p) = progress.as_mut() {
         sinks.push(p);
     }
-    let r = drsim::shard::run_shard(
-        drsim::shard::ScenarioSource {
-            text: &text,
-            file: &file,
-        },
-        sc,
-        spec,
-        options,
-        &out,
-        &mut sinks,
-        stop,
-    )?;
+    let r = drsim::shard::run_shard(source, sc, spec, options, &out, &mut sinks, stop)?;
     drop(sinks);
     if let Some(p) = progress {
         p.0.finish_and_clear();
     }
     if !args.quiet {
-        println!(
+        console::outln(&format!(
             "shard {spec}: replications [{}, {}) of {} → {}",
             r.range.start,
             r.range.end,
             sc.simulation.runs,
             out.display()
-        );
+        ))?;
     }
     if r.completed < r.range.end - r.range.start {
-        eprintln!(
+        console::errln(&format!(
             "interrupted: {} of the shard's {} replications finished; run the shard again before merging",
             r.completed,
             r.range.end - r.range.start
-        );
+        ));
         return Ok(ExitCode::from(130));
     }
     Ok(ExitCode::SUCCESS)
@@ -371,7 +361,7 @@ fn merge(args: MergeArgs) -> Result<ExitCode> {
     let merged = drsim::shard::merge(&args.dirs)?;
     let out = args
         .out
-        .unwrap_or_else(|| PathBuf::from("out").join(&merged.scenario.name));
+        .unwrap_or_else(|| default_out_dir(&merged.scenario.name, ""));
     prepare_out_dir(&out, "summary.json", args.force)?;
     merged.write(&out)?;
     report::provenance::write(
@@ -382,12 +372,12 @@ fn merge(args: MergeArgs) -> Result<ExitCode> {
         &["summary.json", "incidents.csv", "runs.csv"],
     )?;
     if !args.quiet {
-        print!("{}", report::table::render(&merged.summary));
-        println!(
+        console::out(&report::table::render(&merged.summary))?;
+        console::outln(&format!(
             "\nmerged {} shards into {}",
             merged.shards.len(),
             out.display()
-        );
+        ))?;
     }
     Ok(ExitCode::SUCCESS)
 }
@@ -411,11 +401,11 @@ fn run_sweep(args: SweepArgs) -> Result<ExitCode> {
         .collect::<Result<Vec<_>, _>>()?;
     let spec = sweep::resolve_spec(&text, &sets, args.metric.as_deref())?;
     let runs = check_runs(args.runs)?;
-    let threads = check_threads(args.threads)?;
+    let threads = runner::check_threads(args.threads)?;
     let out = args
         .out
         .clone()
-        .unwrap_or_else(|| PathBuf::from("out").join(format!("{}-sweep", loaded.scenario.name)));
+        .unwrap_or_else(|| default_out_dir(&loaded.scenario.name, "-sweep"));
     prepare_out_dir(&out, "sweep.csv", args.force)?;
     let stop = AtomicBool::new(false);
     let points = spec.points().len() as u64;
@@ -433,7 +423,7 @@ fn run_sweep(args: SweepArgs) -> Result<ExitCode> {
     let mut seen = std::collections::BTreeSet::new();
     for w in result.points.iter().flat_map(|p| &p.warnings) {
         if seen.insert(w.to_string()) && !args.quiet {
-            eprint!("warning: {w}");
+            console::err(&format!("warning: {w}"));
         }
     }
     let csv_path = out.join("sweep.csv");
@@ -449,26 +439,26 @@ fn run_sweep(args: SweepArgs) -> Result<ExitCode> {
     let selector = sweep::parse_metric(&spec.metric)?;
     let files = charts::sweep_chart_from_csv(&csv_path, &out, &selector.metric, &prov)?;
     if !args.quiet {
-        println!(
+        console::outln(&format!(
             "{} points × {} replications; metric {}:",
             result.points.len(),
             result.points[0].summary.runs,
             spec.metric
-        );
+        ))?;
         for s in result.select(&selector) {
             let values: Vec<String> = s.values.iter().map(|(k, v)| format!("{k}={v}")).collect();
             let ci = s
                 .ci95
                 .map(|(lo, hi)| format!(" (95% CI {lo:.6} – {hi:.6})"))
                 .unwrap_or_default();
-            println!(
+            console::outln(&format!(
                 "  {:<50} {}{}",
                 values.join(" "),
                 s.value.map_or("-".into(), |v| format!("{v:.6}")),
                 ci
-            );
+            ))?;
         }
-        println!("results in {} ({})", out.display(), names(&files));
+        console::outln(&format!("results in {} ({})", out.display(), names(&files)))?;
     }
     Ok(ExitCode::SUCCESS)
 }
@@ -482,7 +472,7 @@ fn trace(args: TraceArgs) -> Result<ExitCode> {
     let out = args
         .out
         .clone()
-        .unwrap_or_else(|| PathBuf::from("out").join(format!("{}-trace-{}", sc.name, args.run)));
+        .unwrap_or_else(|| default_out_dir(&sc.name, &format!("-trace-{}", args.run)));
     prepare_out_dir(&out, "trace.csv", args.force)?;
     let (outcome, trace) = Replication::new(sc, args.run).traced().run_traced();
     report::trace::write_csv(&out.join("trace.csv"), &trace)?;
@@ -504,14 +494,14 @@ fn trace(args: TraceArgs) -> Result<ExitCode> {
     if args.plot {
         drawn = trace_chart(&out, sc, &trace, &outcome, args.incident)?;
     }
-    println!(
+    console::outln(&format!(
         "replication {}: {} events, {} incidents, availability {:.6}%\nwrote trace.csv, trace.json (Perfetto / chrome://tracing), incidents.csv, runs.csv{drawn} in {}",
         args.run,
         trace.len(),
         outcome.incidents.len(),
         outcome.availability() * 100.0,
         out.display()
-    );
+    ))?;
     Ok(ExitCode::SUCCESS)
 }
 
@@ -554,22 +544,14 @@ fn trace_chart(
 }
 
 fn plot(dir: &Path, metric: &str) -> Result<ExitCode> {
-    let mut files = Vec::new();
-    if dir.join("summary.json").exists() {
-        files = charts::plot_results(dir)?;
-    } else if dir.join("sweep.csv").exists() {
+    if !dir.join("summary.json").exists() && dir.join("sweep.csv").exists() {
         bail!(
             "{}: a sweep folder; its chart is drawn by `drsim sweep` (metric {metric})",
             dir.display()
         );
     }
-    if files.is_empty() {
-        bail!(
-            "{}: nothing to plot (expected summary.json and incidents.csv)",
-            dir.display()
-        );
-    }
-    println!("{}", names(&files));
+    let files = charts::plot_folder(dir)?;
+    console::outln(&names(&files))?;
     Ok(ExitCode::SUCCESS)
 }
 
@@ -584,7 +566,7 @@ fn compare(args: CompareArgs) -> Result<ExitCode> {
         allow_different: args.allow_different,
     };
     let result = compare::compare_files(&args.baseline, &args.current, &options)?;
-    print!("{}", result.render(args.all));
+    console::out(&result.render(args.all))?;
     Ok(if result.passed() {
         ExitCode::SUCCESS
     } else {
@@ -597,7 +579,7 @@ fn analyze(path: Option<&Path>, runs: Option<u64>, markdown: Option<&Path>) -> R
     let runs = check_runs(runs)?;
     let stop = AtomicBool::new(false);
     let analysis = drsim::analyze::analyze(&loaded.scenario, runs, &stop)?;
-    print!("{}", analysis.render_table());
+    console::out(&analysis.render_table())?;
     if let Some(md) = markdown {
         report::atomic::write_atomic(md, analysis.render_markdown().as_bytes())?;
     }

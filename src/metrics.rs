@@ -566,9 +566,9 @@ impl Aggregator {
             horizon_s: scenario.simulation.horizon.as_secs_f64(),
             architecture: provenance.architecture,
             classes,
-            availability: Interval::of(&self.served_ns.welford(self.horizon_ns as f64)),
-            downtime_s: Interval::of(&self.downtime_ns.welford(1e9)),
-            incidents_per_run: Interval::of(&self.incidents_per_run.welford(1.0)),
+            availability: self.per_run(&self.served_ns, self.horizon_ns as f64),
+            downtime_s: self.per_run(&self.downtime_ns, 1e9),
+            incidents_per_run: self.per_run(&self.incidents_per_run, 1.0),
             commit_latency_s: Quantiles::of_samples(&self.commit_latency_ns),
             targets,
             replication_lag_s: (!self.lag_ns.is_empty())
@@ -596,6 +596,13 @@ impl Aggregator {
             capacity: self.capacity_summary(),
             services: self.service_summaries(),
         }
+    }
+
+    /// The interval of a per-replication quantity (`/ scale`), `None`
+    /// before any replication finished: a mean over nothing is undefined,
+    /// not 0 (an interrupted run's summary must not claim 0% availability).
+    fn per_run(&self, moments: &Moments, scale: f64) -> Option<Interval> {
+        (self.runs > 0).then(|| Interval::of(&moments.welford(scale)))
     }
 
     /// GB-months per replication: the primary holds its data all along, the
@@ -642,6 +649,7 @@ impl Aggregator {
     }
 
     fn service_summaries(&self) -> Vec<ServiceSummary> {
+        let finished = self.runs > 0;
         let runs = self.runs.max(1) as f64;
         self.services
             .iter()
@@ -656,7 +664,8 @@ impl Aggregator {
                         .iter()
                         .map(|(c, ns)| (c.name().to_string(), *ns as f64 / 1e9 / runs))
                         .collect(),
-                    availability: 1.0 - (total as f64 / 1e9) / (runs * self.horizon_s),
+                    availability: finished
+                        .then(|| 1.0 - (total as f64 / 1e9) / (runs * self.horizon_s)),
                 }
             })
             .collect()
@@ -1245,11 +1254,13 @@ pub struct Summary {
     pub architecture: String,
     /// Per incident class (BTreeMap: stable key order in the JSON).
     pub classes: BTreeMap<String, ClassSummary>,
-    /// Fraction of time writes were served, mean over replications with a 95% t-interval.
-    pub availability: Interval,
+    /// Fraction of time writes were served, mean over replications with a
+    /// 95% t-interval; `null` when no replication finished (a partial run
+    /// interrupted before its first), like the two rates below.
+    pub availability: Option<Interval>,
     /// Seconds without service per replication.
-    pub downtime_s: Interval,
-    pub incidents_per_run: Interval,
+    pub downtime_s: Option<Interval>,
+    pub incidents_per_run: Option<Interval>,
     /// Commit latency (seconds), time-weighted samples.
     pub commit_latency_s: Quantiles,
     pub targets: Vec<TargetResult>,
@@ -1358,8 +1369,9 @@ pub struct ServiceSummary {
     /// Mean downtime per replication (seconds), per incident class: each
     /// instant without the service counted once (see `service_downtime_ns`).
     pub downtime_s_per_run: BTreeMap<String, f64>,
-    /// 1 − downtime / horizon, the downtime being the union of the intervals.
-    pub availability: f64,
+    /// 1 − downtime / horizon, the downtime being the union of the
+    /// intervals; `null` when no replication finished.
+    pub availability: Option<f64>,
 }
 
 #[derive(Clone, Debug, Serialize, PartialEq)]
@@ -1633,6 +1645,28 @@ pub(crate) mod tests {
         agg.summary(sc, provenance())
     }
 
+    /// A summary of no replication (a run interrupted before its first)
+    /// has no availability, downtime or incident rate: `null`, not 0.
+    #[test]
+    fn rates_over_no_replication_are_null() {
+        let sc = scenario(vec![], &[]);
+        let s = summarise(&sc, &[]);
+        assert_eq!(s.runs, 0);
+        assert!(s.partial);
+        assert_eq!(s.availability, None);
+        assert_eq!(s.downtime_s, None);
+        assert_eq!(s.incidents_per_run, None);
+        assert!(s.services.iter().all(|svc| svc.availability.is_none()));
+        let json = serde_json::to_value(&s).unwrap();
+        assert!(json["availability"].is_null(), "{}", json["availability"]);
+        assert!(json["downtime_s"].is_null());
+        assert!(json["incidents_per_run"].is_null());
+        assert!(crate::report::table::render(&s).contains("undefined: no replication finished"));
+
+        let one = summarise(&sc, &[outcome(&sc, vec![], &[])]);
+        assert_eq!(one.availability.map(|a| a.mean), Some(1.0));
+    }
+
     /// Overlapping downtime spans count once (the union, not the sum), the
     /// overlap for the earlier span's class; a service waiting for the
     /// primary is also down for the region outage, charged to the region.
@@ -1690,7 +1724,7 @@ pub(crate) mod tests {
         for svc in &s.services {
             let total: f64 = svc.downtime_s_per_run.values().sum();
             assert_eq!(total, h as f64, "{}", svc.name);
-            assert_eq!(svc.availability, 0.0, "{}", svc.name);
+            assert_eq!(svc.availability, Some(0.0), "{}", svc.name);
         }
         assert_eq!(s.services[1].downtime_s_per_run["region"], h as f64);
     }
@@ -1807,7 +1841,7 @@ pub(crate) mod tests {
         let s = summarise(&sc, &[a, b]);
         let per_class: f64 = s.classes.values().map(|c| c.downtime_s_per_run).sum();
         assert_eq!(per_class, 40.0);
-        assert_eq!(s.downtime_s.mean, 40.0);
+        assert_eq!(s.downtime_s.as_ref().unwrap().mean, 40.0);
         assert_eq!(s.classes["region"].downtime_s_per_run, 20.0);
         let r = s.classes["failback"].resync_s.as_ref().unwrap();
         assert_eq!((r.count, r.mean), (2, 200.0));

@@ -61,6 +61,38 @@ pub struct RunOptions {
     pub threads: Option<usize>,
 }
 
+/// Worker threads allowed per available core. More threads than cores
+/// never run faster (each replication is CPU-bound); a few per core leave
+/// room for cores an `available_parallelism` under a CPU quota undercounts,
+/// while `--threads 100000` (hundreds of MB of stacks before any work) is
+/// refused.
+pub const THREADS_PER_CORE: usize = 4;
+
+/// The most worker threads a run accepts: [`THREADS_PER_CORE`] × the cores
+/// available to this process.
+pub fn max_threads() -> usize {
+    std::thread::available_parallelism().map_or(1, |n| n.get()) * THREADS_PER_CORE
+}
+
+/// A requested number of worker threads outside 1 ..= [`max_threads`].
+#[derive(Debug, thiserror::Error)]
+#[error(
+    "--threads must be between 1 and {max} ({THREADS_PER_CORE} per available core), got {requested}"
+)]
+pub struct ThreadCountError {
+    pub requested: usize,
+    pub max: usize,
+}
+
+/// Checks a requested number of worker threads (`None`: every core).
+pub fn check_threads(requested: Option<usize>) -> Result<Option<usize>, ThreadCountError> {
+    let max = max_threads();
+    match requested {
+        Some(n) if n == 0 || n > max => Err(ThreadCountError { requested: n, max }),
+        other => Ok(other),
+    }
+}
+
 /// Why a run failed. The run cannot continue after any of these.
 #[derive(Debug, thiserror::Error)]
 pub enum RunError {
@@ -118,9 +150,18 @@ impl PrecisionMetric {
     /// Relative half-width of the metric's 95% interval (infinite while undefined).
     pub fn relative_half_width(self, s: &Summary) -> f64 {
         let (interval, mean) = match self {
-            PrecisionMetric::Downtime => (&s.downtime_s, s.downtime_s.mean),
-            PrecisionMetric::Unavailability => (&s.availability, 1.0 - s.availability.mean),
-            PrecisionMetric::IncidentsPerRun => (&s.incidents_per_run, s.incidents_per_run.mean),
+            PrecisionMetric::Downtime => (&s.downtime_s, s.downtime_s.as_ref().map(|i| i.mean)),
+            PrecisionMetric::Unavailability => (
+                &s.availability,
+                s.availability.as_ref().map(|i| 1.0 - i.mean),
+            ),
+            PrecisionMetric::IncidentsPerRun => (
+                &s.incidents_per_run,
+                s.incidents_per_run.as_ref().map(|i| i.mean),
+            ),
+        };
+        let (Some(interval), Some(mean)) = (interval, mean) else {
+            return f64::INFINITY;
         };
         match interval.ci95 {
             Some([lo, hi]) if mean.abs() > 0.0 => (hi - lo) / 2.0 / mean.abs(),
@@ -291,5 +332,24 @@ pub fn describe_architecture(sc: &Scenario) -> String {
             "region {} without availability zones: recovery by support ticket and restore from backup",
             region.name
         ),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn threads_are_bounded_by_four_per_core() {
+        let max = max_threads();
+        assert_eq!(max % THREADS_PER_CORE, 0);
+        assert_eq!(check_threads(None).unwrap(), None);
+        assert_eq!(check_threads(Some(1)).unwrap(), Some(1));
+        assert_eq!(check_threads(Some(max)).unwrap(), Some(max));
+        for bad in [0, max + 1, 100_000] {
+            let e = check_threads(Some(bad)).unwrap_err();
+            assert_eq!((e.requested, e.max), (bad, max));
+            assert!(e.to_string().contains("4 per available core"), "{e}");
+        }
     }
 }

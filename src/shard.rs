@@ -68,7 +68,6 @@ use crate::runner::{self, OutcomeSink, RunError, RunOptions};
 use crate::scenario::{self, fnv1a_hex, Fidelity, Scenario};
 use serde::{Deserialize, Serialize};
 use std::fmt;
-use std::fs::File;
 use std::io::{self, BufRead, BufReader, Write};
 use std::ops::Range;
 use std::path::{Path, PathBuf};
@@ -437,10 +436,12 @@ fn coverage_lines(problems: &[CoverageProblem]) -> String {
 
 /// Reads and checks `dir/shard.json`.
 pub fn read_shard(dir: &Path) -> Result<ShardFile, MergeError> {
-    let bytes = std::fs::read(dir.join(SHARD_FILE)).map_err(|source| MergeError::Missing {
-        dir: dir.to_path_buf(),
-        source,
-    })?;
+    let bytes =
+        crate::input::read_bounded(&dir.join(SHARD_FILE), crate::input::InputKind::ShardState)
+            .map_err(|source| MergeError::Missing {
+                dir: dir.to_path_buf(),
+                source,
+            })?;
     let malformed = |message: String| MergeError::Malformed {
         dir: dir.to_path_buf(),
         message,
@@ -698,7 +699,9 @@ impl Merged {
         let mut header: Option<Vec<u8>> = None;
         for s in &self.shards {
             let path = s.dir.join(name);
-            let mut reader = BufReader::new(File::open(&path).map_err(io_err(&path))?);
+            let file = crate::input::open_bounded(&path, crate::input::InputKind::StreamedCsv)
+                .map_err(io_err(&path))?;
+            let mut reader = BufReader::new(file);
             let mut head = Vec::new();
             reader.read_until(b'\n', &mut head).map_err(io_err(&path))?;
             if !head.ends_with(b"\n") {

@@ -1217,7 +1217,8 @@ fn fill_row(row: &mut MetricRow, summary: &Summary, sink: &PerRunSink) {
         "downtime_s" => Some(&summary.downtime_s),
         _ => None,
     };
-    if let Some(iv) = interval {
+    if let Some(interval) = interval {
+        let Some(iv) = interval else { return };
         row.mean = Some(iv.mean);
         if let Some([lo, hi]) = iv.ci95 {
             row.ci95_low = Some(lo);

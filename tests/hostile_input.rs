@@ -223,6 +223,13 @@ fn check_diagnostic(d: &Diagnostic, lines: &[&str], file: &str) {
     assert!(!d.message.trim().is_empty(), "empty message: {d:?}");
     let shown = d.to_string();
     assert!(!shown.trim().is_empty(), "diagnostic renders empty");
+    assert!(
+        !shown
+            .chars()
+            .any(|c| c.is_control() && c != '\n' && c != '\t'),
+        "a raw control character reaches the terminal: {:?}",
+        truncate(&shown, 300)
+    );
     if let Some(help) = &d.help {
         assert!(!help.trim().is_empty(), "empty help: {d:?}");
     }
@@ -269,15 +276,17 @@ fn check_diagnostic(d: &Diagnostic, lines: &[&str], file: &str) {
     );
     // The stored line and the line the rendering quotes are that line, or a
     // window of it (marked by a leading `…` when it starts inside the line).
-    let is_window = |quoted: &str| {
+    let is_window_of = |line: &str, quoted: &str| {
         let window = match quoted.strip_prefix('…') {
-            Some(rest) if !visible.starts_with('…') => rest,
+            Some(rest) if !line.starts_with('…') => rest,
             _ => quoted,
         };
-        visible.contains(window)
+        line.contains(window)
     };
+    // The rendering shows each control character as its one-column picture.
+    let pictured = drsim::quote::picture_controls(visible);
     assert!(
-        is_window(&loc.line_text),
+        is_window_of(visible, &loc.line_text),
         "stored line {} is not from line {} of the file ({})",
         truncate(&loc.line_text, 80),
         loc.line,
@@ -292,7 +301,7 @@ fn check_diagnostic(d: &Diagnostic, lines: &[&str], file: &str) {
         .map(|(_, q)| q)
         .unwrap_or_else(|| panic!("no quoted line in {}", truncate(&shown, 500)));
     assert!(
-        is_window(quoted),
+        is_window_of(&pictured, quoted),
         "quoted text {} is not from line {} of the file ({})",
         truncate(quoted, 80),
         loc.line,
@@ -305,7 +314,7 @@ fn check_diagnostic(d: &Diagnostic, lines: &[&str], file: &str) {
         .and_then(|l| l.split_once("| "))
         .map(|(_, c)| c.chars().take_while(|&c| c == ' ').count())
         .unwrap_or_else(|| panic!("no caret line in {}", truncate(&shown, 500)));
-    if let Some(at_column) = visible.chars().nth(loc.column - 1) {
+    if let Some(at_column) = pictured.chars().nth(loc.column - 1) {
         assert_eq!(
             quoted.chars().nth(offset),
             Some(at_column),
@@ -527,6 +536,11 @@ const CORPUS: &[(&str, Expect)] = &[
     (
         "control-char-names.toml",
         Refused("control character U+001B", Some(3)),
+    ),
+    // Shown escaped (`\u{1b}`), never raw: see check_diagnostic.
+    (
+        "control-chars-in-unknown-name.toml",
+        Refused("unknown region `r1\u{1b}", Some(18)),
     ),
     (
         "control-chars.toml",
@@ -1378,7 +1392,15 @@ fn huge_unknown_names_and_keys() {
     for (what, text) in cases {
         assert!(text.len() <= MAX_SCENARIO_BYTES, "{what}");
         let answer = parse_guarded(what, text, "big.toml");
-        expect_invalid(what, &answer);
+        // Echoed names and values are cut to 80 characters: the message
+        // fits on a screen, however long the input.
+        let rendered = expect_invalid(what, &answer);
+        assert!(
+            rendered.len() < 2_000,
+            "{what}: {} bytes of message: {}",
+            rendered.len(),
+            truncate(&rendered, 600)
+        );
     }
 }
 

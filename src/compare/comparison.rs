@@ -28,7 +28,7 @@ pub enum Status {
     Beyond,
     /// Only in the current file.
     Added,
-    /// Only in the baseline file (a regression when it had a target).
+    /// Only in the baseline file: a regression unless its tolerance is `ignore`.
     Removed,
     /// Changed, but its tolerance is `ignore`.
     Ignored,
@@ -71,7 +71,7 @@ pub struct Row {
     /// The tolerance applied, in human form (`rel 5%`, `exact`, `ignore`).
     pub tolerance: String,
     pub status: Status,
-    /// Whether this row fails the gate: `Beyond`, or `Removed` with a target.
+    /// Whether this row fails the gate: `Beyond`, or `Removed` and not ignored.
     pub regression: bool,
 }
 
@@ -116,36 +116,6 @@ fn number_change(b: &Number, c: &Number) -> (bool, f64) {
     (bf == cf, cf - bf)
 }
 
-/// Path prefixes whose removal fails the gate: every target result, and the
-/// metric of each baseline target (`classes.zone.rto_s`, and for a target
-/// judged over the disruptive incidents `classes.zone.disruptive_rto_s`).
-fn targeted_prefixes(baseline: &Value) -> Vec<String> {
-    let mut prefixes = vec!["targets".to_string()];
-    for t in baseline
-        .get("targets")
-        .and_then(Value::as_array)
-        .into_iter()
-        .flatten()
-    {
-        if let (Some(class), Some(metric)) = (
-            t.get("class").and_then(Value::as_str),
-            t.get("metric").and_then(Value::as_str),
-        ) {
-            prefixes.push(format!("classes.{class}.{metric}_s"));
-            prefixes.push(format!("classes.{class}.{metric}"));
-            if t.get("basis").and_then(Value::as_str) == Some("disruptive") {
-                prefixes.push(format!("classes.{class}.disruptive_{metric}_s"));
-            }
-        }
-    }
-    prefixes
-}
-
-fn under(path: &str, prefix: &str) -> bool {
-    path.strip_prefix(prefix)
-        .is_some_and(|rest| rest.is_empty() || rest.starts_with('.') || rest.starts_with('['))
-}
-
 fn show_identity(v: Option<&Value>) -> String {
     v.map_or_else(|| "absent".to_string(), Value::to_string)
 }
@@ -180,7 +150,6 @@ pub(super) fn compare_labelled(
         .chain(cur_leaves.keys())
         .filter(|p| !skipped(p))
         .collect();
-    let targeted = targeted_prefixes(baseline);
 
     let mut rows = Vec::new();
     let mut compared_paths = Vec::new();
@@ -191,7 +160,7 @@ pub(super) fn compare_labelled(
             cur_leaves.get(steps).copied(),
         );
         let tolerance = tolerance_for(&path, &opts.rules);
-        if let Some(row) = compare_leaf(&path, b, c, tolerance, &targeted, &mut notes) {
+        if let Some(row) = compare_leaf(&path, b, c, tolerance, &mut notes) {
             compared_paths.push(path);
             rows.push(row);
         }
@@ -267,7 +236,6 @@ fn compare_leaf(
     b: Option<Leaf>,
     c: Option<Leaf>,
     tolerance: Tolerance,
-    targeted: &[String],
     notes: &mut Vec<String>,
 ) -> Option<Row> {
     let ignored = tolerance == Tolerance::Ignore;
@@ -307,8 +275,11 @@ fn compare_leaf(
             return None;
         }
         (Some(_), None) => {
+            // A metric the current summary no longer reports (a number gone,
+            // or an object turned into `null`) cannot be checked: a
+            // regression, unless its tolerance is `ignore`.
             row.status = Status::Removed;
-            row.regression = !ignored && targeted.iter().any(|p| under(path, p));
+            row.regression = !ignored;
         }
         (None, Some(_)) => row.status = Status::Added,
         (None, None) => return None,

@@ -38,12 +38,13 @@
 //!   ignored;
 //! * strings other than the identity fields (`architecture`,
 //!   `targets[*].class`): a change is a note;
-//! * a path in one file only is `added` or `removed` and does not fail the
-//!   gate (a newer drsim may add or rename metrics), except a removed metric
-//!   that had a target: anything under `targets[..]`, or under
-//!   `classes.<class>.<metric>_s` (and `classes.<class>.disruptive_<metric>_s`
-//!   for a target of `basis` `disruptive`) for a baseline target on that
-//!   class and metric.
+//! * a path only in the current file is `added` and passes (a newer drsim
+//!   may add metrics);
+//! * a path only in the baseline is `removed` and fails the gate unless its
+//!   tolerance is `ignore`: a summary that lost a metric (or had a section
+//!   such as `availability` turned into `null`) can no longer be checked
+//!   against it. A renamed metric therefore means refreshing the baseline,
+//!   or accepting the removal with `--tolerance PATH=ignore`.
 //!
 //! # Exit-code convention
 //!

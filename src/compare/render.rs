@@ -26,14 +26,14 @@ impl Comparison {
         }
         let removed = self.count(Status::Removed);
         if removed > 0 {
-            let targeted = self
+            let failing = self
                 .rows
                 .iter()
                 .filter(|r| r.status == Status::Removed && r.regression)
                 .count();
             line.push_str(&format!(", {removed} removed"));
-            if targeted > 0 {
-                line.push_str(&format!(" ({targeted} with a target)"));
+            if failing > 0 {
+                line.push_str(&format!(" ({failing} missing from the current summary)"));
             }
         }
         line
@@ -129,7 +129,7 @@ fn row_cells(r: &Row) -> [String; 6] {
         _ => absent(),
     };
     let status = match r.status {
-        Status::Removed if r.regression => "REMOVED (had a target)".to_string(),
+        Status::Removed if r.regression => "REMOVED".to_string(),
         s => s.to_string(),
     };
     [

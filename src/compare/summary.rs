@@ -2,6 +2,7 @@
 //! nothing here knows the summary's layout.
 
 use super::error::CompareError;
+use crate::input::{read_bounded_to_string, InputKind};
 use serde_json::{Number, Value};
 use std::collections::BTreeMap;
 use std::path::Path;
@@ -90,10 +91,11 @@ pub(super) fn flatten<'a>(v: &'a Value, prefix: &mut Vec<Step>, out: &mut Leaves
 }
 
 pub(super) fn read_summary(path: &Path) -> Result<Value, CompareError> {
-    let text = std::fs::read_to_string(path).map_err(|cause| CompareError::Io {
-        path: path.to_path_buf(),
-        cause,
-    })?;
+    let text =
+        read_bounded_to_string(path, InputKind::Summary).map_err(|cause| CompareError::Io {
+            path: path.to_path_buf(),
+            cause,
+        })?;
     serde_json::from_str(&text).map_err(|e| {
         let (line, column) = (e.line(), e.column());
         let full = e.to_string();

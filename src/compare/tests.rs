@@ -314,19 +314,16 @@ fn version_and_scenario_hash_changes_are_notes() {
 }
 
 #[test]
-fn added_and_removed_metrics_are_reported_without_failing() {
-    let mut cur = without("/downtime_s/mean");
+fn added_metrics_are_reported_without_failing() {
+    let mut cur = summary();
     cur["classes"]["region"] = json!({"incidents": 3, "rto_s": {"p99": 3600.0}});
     cur["events_per_run"] = json!(120.5);
     let c = run(&summary(), &cur, &[]);
     assert!(c.passed(), "{}", c.render(false));
-    let r = row(&c, "downtime_s.mean");
-    assert_eq!(r.status, Status::Removed);
-    assert_eq!((r.baseline, r.current), (Some(927.6), None));
     assert_eq!(row(&c, "classes.region.rto_s.p99").status, Status::Added);
     assert_eq!(row(&c, "events_per_run").current, Some(120.5));
     assert!(
-        c.summary_line().ends_with(", 3 added, 1 removed"),
+        c.summary_line().ends_with(", 3 added"),
         "{}",
         c.summary_line()
     );
@@ -335,38 +332,33 @@ fn added_and_removed_metrics_are_reported_without_failing() {
 }
 
 #[test]
-fn a_removed_metric_with_a_target_fails() {
-    let c = run(&summary(), &without("/classes/zone/rto_s/p99"), &[]);
-    let r = row(&c, "classes.zone.rto_s.p99");
-    assert_eq!(r.status, Status::Removed);
-    assert!(r.regression);
-    assert!(!c.passed());
-    assert!(c.render(false).contains("REMOVED (had a target)"));
-    assert!(c.summary_line().ends_with("1 removed (1 with a target)"));
-
-    // A target judged over the disruptive incidents guards their figures.
-    let mut base = summary();
-    base["targets"][1]["basis"] = json!("disruptive");
-    base["classes"]["zone"]["disruptive_rto_s"] = json!({"p99": 2913.0});
-    let mut cur = base.clone();
-    cur["classes"]["zone"]
-        .as_object_mut()
-        .unwrap()
-        .remove("disruptive_rto_s");
-    let c = run(&base, &cur, &[]);
-    assert!(row(&c, "classes.zone.disruptive_rto_s.p99").regression);
-    base["targets"][1]["basis"] = json!("all");
-    let c = run(&base, &cur, &[]);
-    assert!(!row(&c, "classes.zone.disruptive_rto_s.p99").regression);
+fn a_removed_metric_fails() {
+    // With a target on it or not: a metric gone cannot be checked.
+    for (pointer, path) in [
+        ("/classes/zone/rto_s/p99", "classes.zone.rto_s.p99"),
+        ("/downtime_s/mean", "downtime_s.mean"),
+        ("/classes/zone/lost_writes", "classes.zone.lost_writes"),
+    ] {
+        let c = run(&summary(), &without(pointer), &[]);
+        let r = row(&c, path);
+        assert_eq!(r.status, Status::Removed);
+        assert_eq!(r.current, None);
+        assert!(r.regression, "{path}");
+        assert!(!c.passed());
+        assert!(c.render(false).contains("REMOVED"));
+        assert!(
+            c.summary_line()
+                .ends_with("1 removed (1 missing from the current summary)"),
+            "{}",
+            c.summary_line()
+        );
+    }
 
     // A whole target result gone.
     let c = run(&summary(), &without("/targets/1"), &[]);
     assert!(!c.passed());
     assert!(row(&c, "targets[1].met").regression);
 
-    // No target on lost writes: a plain removal.
-    let c = run(&summary(), &without("/classes/zone/lost_writes"), &[]);
-    assert!(c.passed());
     // An explicit ignore accepts it.
     let c = run(
         &summary(),
@@ -374,6 +366,54 @@ fn a_removed_metric_with_a_target_fails() {
         &["classes.zone.rto_s.p99=ignore"],
     );
     assert!(c.passed());
+}
+
+#[test]
+fn a_summary_that_lost_its_metrics_fails() {
+    // Every metric but one removed: each one is listed as a regression.
+    let mut cur = summary();
+    let keep = [
+        "schema_version",
+        "drsim_version",
+        "scenario",
+        "scenario_hash",
+        "seed",
+        "runs",
+    ];
+    cur.as_object_mut()
+        .unwrap()
+        .retain(|k, _| keep.contains(&k.as_str()) || k == "horizon_s");
+    let c = run(&summary(), &cur, &[]);
+    assert!(!c.passed());
+    let removed = c
+        .rows
+        .iter()
+        .filter(|r| r.status == Status::Removed)
+        .count();
+    assert!(removed > 30, "{removed}");
+    // The ignored intervals (`ci95`) are the only removals that pass.
+    let failing = c.rows.iter().filter(|r| r.regression).count();
+    let ignored = c
+        .rows
+        .iter()
+        .filter(|r| r.status == Status::Removed && r.tolerance == "ignore")
+        .count();
+    assert_eq!(failing + ignored, removed);
+    assert_eq!(c.regressions, failing);
+
+    // `availability: null` where the baseline has numbers.
+    let c = run(&summary(), &with("/availability", Value::Null), &[]);
+    assert!(!c.passed());
+    let r = row(&c, "availability.mean");
+    assert_eq!(
+        (r.status, r.baseline, r.current),
+        (Status::Removed, Some(0.99997), None)
+    );
+    assert!(r.regression);
+    // A single number turned into null.
+    let c = run(&summary(), &with("/downtime_s/mean", Value::Null), &[]);
+    assert!(!c.passed());
+    assert!(row(&c, "downtime_s.mean").regression);
 }
 
 #[test]

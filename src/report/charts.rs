@@ -6,6 +6,7 @@
 //! replication (`drsim trace --plot`).
 
 use crate::incident::{Incident, IncidentClass};
+use crate::input::{open_bounded, read_bounded, InputKind};
 use crate::model::TraceEvent;
 use crate::plot::{
     self, Actors, Band, CdfSeries, PlotError, Provenance, RtoBreakdown, SweepPoint, SweepSeries,
@@ -21,6 +22,9 @@ use std::path::{Path, PathBuf};
 pub enum ChartError {
     #[error("cannot read {path}: {message}")]
     Read { path: String, message: String },
+    /// The folder's files are whole but hold nothing a chart can show.
+    #[error("{dir}: nothing to plot: {reason}")]
+    NothingToPlot { dir: String, reason: String },
     #[error(transparent)]
     Plot(#[from] PlotError),
 }
@@ -67,7 +71,8 @@ pub fn provenance(summary: &Value) -> Provenance {
 }
 
 fn read_csv(path: &Path) -> Result<(Vec<String>, Vec<Vec<String>>), ChartError> {
-    let mut r = csv::Reader::from_path(path).map_err(|e| read_err(path, e))?;
+    let file = open_bounded(path, InputKind::ChartCsv).map_err(|e| read_err(path, e))?;
+    let mut r = csv::Reader::from_reader(file);
     let header: Vec<String> = r
         .headers()
         .map_err(|e| read_err(path, e))?
@@ -93,13 +98,45 @@ fn column(header: &[String], name: &str, path: &Path) -> Result<usize, ChartErro
         .ok_or_else(|| read_err(path, format!("no column `{name}`")))
 }
 
+fn read_summary(dir: &Path) -> Result<Value, ChartError> {
+    let path = dir.join("summary.json");
+    let bytes = read_bounded(&path, InputKind::Summary).map_err(|e| read_err(&path, e))?;
+    serde_json::from_slice(&bytes).map_err(|e| read_err(&path, e))
+}
+
+/// `drsim plot DIR`: the charts of a results folder, or an error that says
+/// precisely why there is none.
+pub fn plot_folder(dir: &Path) -> Result<Vec<PathBuf>, ChartError> {
+    let nothing = |reason: String| ChartError::NothingToPlot {
+        dir: dir.display().to_string(),
+        reason,
+    };
+    if !dir.join("summary.json").exists() {
+        return Err(nothing(
+            "no summary.json here (expected a folder written by `drsim run` or `drsim merge`)"
+                .into(),
+        ));
+    }
+    let files = plot_results(dir)?;
+    if !files.is_empty() {
+        return Ok(files);
+    }
+    let summary = read_summary(dir)?;
+    Err(nothing(match summary["runs"].as_u64() {
+        Some(0) => format!(
+            "summary.json reports 0 of {} replications finished (the run was interrupted              before its first); run it again",
+            summary["requested_runs"]
+        ),
+        runs => format!(
+            "incidents.csv holds no incident from the {} replications, and there is no              timeline.csv or RTO breakdown to draw",
+            runs.map_or_else(|| "?".to_string(), |n| n.to_string())
+        ),
+    }))
+}
+
 /// Draws every chart the folder's files allow; returns the files written.
 pub fn plot_results(dir: &Path) -> Result<Vec<PathBuf>, ChartError> {
-    let summary_path = dir.join("summary.json");
-    let summary: Value = serde_json::from_slice(
-        &std::fs::read(&summary_path).map_err(|e| read_err(&summary_path, e))?,
-    )
-    .map_err(|e| read_err(&summary_path, e))?;
+    let summary = read_summary(dir)?;
     let prov = provenance(&summary);
     let mut written = Vec::new();
     let incidents_path = dir.join("incidents.csv");

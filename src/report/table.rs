@@ -57,12 +57,17 @@ fn render_header(out: &mut String, s: &Summary) {
 
 /// Availability and downtime per run, with the downtime charged to each class.
 fn render_availability(out: &mut String, s: &Summary) {
-    let ci = s
-        .availability
+    let (Some(availability), Some(downtime), Some(incidents)) =
+        (&s.availability, &s.downtime_s, &s.incidents_per_run)
+    else {
+        let _ = writeln!(out, "availability   undefined: no replication finished");
+        return;
+    };
+    let ci = availability
         .ci95
         .map(|[lo, hi]| format!(" (95% CI {} – {})", percent(lo), percent(hi)))
         .unwrap_or_default();
-    let _ = writeln!(out, "availability   {}{}", percent(s.availability.mean), ci);
+    let _ = writeln!(out, "availability   {}{}", percent(availability.mean), ci);
     let by_class: Vec<String> = s
         .classes
         .iter()
@@ -72,8 +77,8 @@ fn render_availability(out: &mut String, s: &Summary) {
     let _ = writeln!(
         out,
         "downtime/run   {} mean · incidents/run {:.2} mean",
-        format_seconds(s.downtime_s.mean),
-        s.incidents_per_run.mean
+        format_seconds(downtime.mean),
+        incidents.mean
     );
     // With one class the split would only repeat the total.
     if by_class.len() > 1 {
@@ -266,7 +271,7 @@ fn render_services(out: &mut String, s: &Summary) {
                 "{:<40} {:<26} {:>12}  {}",
                 svc.name,
                 svc.behaviour.name(),
-                percent(svc.availability),
+                svc.availability.map_or_else(|| "—".to_string(), percent),
                 per_class.join(" · ")
             );
         }

@@ -1,6 +1,7 @@
 //! Scenario diagnostics: every problem names the file, line and column, the
 //! key path, what was expected, and for a misspelt key the nearest valid one.
 
+use crate::quote::{escape_controls, picture_controls, shorten, shorten_quoted, MAX_QUOTED_CHARS};
 use std::fmt;
 use std::ops::Range;
 
@@ -95,24 +96,25 @@ pub struct Diagnostic {
 
 impl fmt::Display for Diagnostic {
     /// Rendered like a compiler diagnostic so editors and terminals can jump
-    /// to `file:line:column`.
+    /// to `file:line:column`. User text is shown as [`crate::quote`] says:
+    /// quoted names and keys cut to 80 characters, control characters
+    /// escaped (in the source line, replaced by their one-column pictures
+    /// so the caret still points at the right column).
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let file = escape_controls(&self.file);
+        let message = shown(&self.message);
         match &self.location {
-            Some(loc) => writeln!(
-                f,
-                "{}:{}:{}: {}",
-                self.file, loc.line, loc.column, self.message
-            )?,
-            None => writeln!(f, "{}: {}", self.file, self.message)?,
+            Some(loc) => writeln!(f, "{file}:{}:{}: {message}", loc.line, loc.column)?,
+            None => writeln!(f, "{file}: {message}")?,
         }
         if !self.key_path.is_empty() {
-            writeln!(f, "  key: {}", self.key_path)?;
+            writeln!(f, "  key: {}", shown_key_path(&self.key_path))?;
         }
         if let Some(loc) = &self.location {
             let gutter = loc.line.to_string().len();
             let (text, offset, width) = loc.excerpt();
             writeln!(f, "{:gutter$} |", "")?;
-            writeln!(f, "{} | {}", loc.line, text)?;
+            writeln!(f, "{} | {}", loc.line, picture_controls(&text))?;
             writeln!(
                 f,
                 "{:gutter$} | {}{}",
@@ -122,10 +124,25 @@ impl fmt::Display for Diagnostic {
             )?;
         }
         if let Some(help) = &self.help {
-            writeln!(f, "  help: {help}")?;
+            writeln!(f, "  help: {}", shown(help))?;
         }
         Ok(())
     }
+}
+
+/// A message as shown: quoted spans cut, control characters escaped.
+fn shown(message: &str) -> String {
+    escape_controls(&shorten_quoted(message)).into_owned()
+}
+
+/// A key path as shown: each dotted segment (a key, which may be any
+/// string a user typed) cut like a quoted name, control characters escaped.
+fn shown_key_path(path: &str) -> String {
+    let segments: Vec<_> = path
+        .split('.')
+        .map(|segment| shorten(segment, MAX_QUOTED_CHARS))
+        .collect();
+    escape_controls(&segments.join(".")).into_owned()
 }
 
 /// Why a scenario could not be loaded. The run cannot continue with it.
@@ -229,6 +246,25 @@ mod tests {
         assert!(text.chars().count() <= MAX_SHOWN_CHARS + 1);
         assert_eq!(text.chars().nth(offset), Some('k'));
         assert_eq!(width, 3);
+    }
+
+    #[test]
+    fn user_text_is_cut_and_escaped_when_shown() {
+        let big = "y".repeat(500_000);
+        let source = format!("region = \"{big}\"\nname = \"a\u{1b}[2J\"\n");
+        let d = Diagnostic {
+            file: "s.toml".into(),
+            location: Some(Location::from_span(&source, 9..source.len())),
+            key_path: format!("environment.{big}"),
+            message: format!("unknown region `{big}`: expected one of `r1`"),
+            help: Some("did you mean `a\u{1b}[2J`?".into()),
+        };
+        let text = d.to_string();
+        assert!(text.len() < 1_500, "{} bytes:\n{text}", text.len());
+        assert!(text.contains(&format!("`{}…`: expected one of `r1`", "y".repeat(79))));
+        assert!(text.contains(&format!("key: environment.{}…\n", "y".repeat(79))));
+        assert!(!text.contains('\u{1b}'), "{text:?}");
+        assert!(text.contains("did you mean `a\\u{1b}[2J`?"), "{text}");
     }
 
     #[test]

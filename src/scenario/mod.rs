@@ -18,7 +18,7 @@ pub use validate::{
 };
 
 use error::suggestion_for_serde_message;
-use std::io::Read;
+use std::io::ErrorKind;
 use std::path::Path;
 use validate::Checker;
 
@@ -28,9 +28,9 @@ pub const REFERENCE_SCENARIO: &str =
 /// The name under which the embedded reference scenario is reported.
 pub const REFERENCE_SCENARIO_FILE: &str = "scenarios/dynamics365-zone-redundant.toml";
 
-/// Largest scenario file accepted: a real one is a few kilobytes, and
-/// refusing huge inputs up front bounds the parser's memory.
-pub const MAX_SCENARIO_BYTES: usize = 1 << 20;
+/// Largest scenario file accepted (bytes): a real one is a few kilobytes,
+/// and refusing huge inputs up front bounds the parser's memory.
+pub const MAX_SCENARIO_BYTES: usize = crate::input::MAX_SCENARIO_BYTES as usize;
 
 /// A validated scenario plus the warnings found while checking it.
 #[derive(Debug, Clone)]
@@ -41,47 +41,33 @@ pub struct Loaded {
 
 /// Reads and validates a scenario file.
 pub fn load_file(path: &Path) -> Result<Loaded, ScenarioError> {
+    let text = read_file(path)?;
+    parse_str(&text, &path.display().to_string())
+}
+
+/// The text of a scenario file, read once and bounded (see
+/// [`crate::input`]): a 100 GB file, `/dev/zero` or a FIFO is refused
+/// without being read. What is wrong with the file itself (too large, not a
+/// regular file, not UTF-8) is a diagnostic of the file as a whole; what
+/// kept it from being read (missing, unreadable, a directory) is
+/// [`ScenarioError::Io`].
+pub fn read_file(path: &Path) -> Result<String, ScenarioError> {
     let file = path.display().to_string();
-    let io = |source| ScenarioError::Io {
-        file: file.clone(),
-        source,
-    };
-    // Read at most one byte past the limit: a 100 GB file (or an endless
-    // pipe) is refused without being read into memory.
-    let mut bytes = Vec::new();
-    std::fs::File::open(path)
-        .and_then(|f| {
-            f.take(MAX_SCENARIO_BYTES as u64 + 1)
-                .read_to_end(&mut bytes)
-        })
-        .map_err(io)?;
-    if bytes.len() > MAX_SCENARIO_BYTES {
-        return Err(ScenarioError::Invalid(vec![Diagnostic {
-            file,
-            location: None,
-            key_path: String::new(),
-            message: format!(
-                "the file is larger than the {MAX_SCENARIO_BYTES}-byte limit of scenario files"
-            ),
-            help: None,
-        }]));
-    }
-    let text = match String::from_utf8(bytes) {
-        Ok(t) => t,
-        Err(e) => {
-            return Err(ScenarioError::Invalid(vec![Diagnostic {
-                file,
-                location: None,
-                key_path: String::new(),
-                message: format!(
-                    "the file is not valid UTF-8 (invalid byte at offset {})",
-                    e.utf8_error().valid_up_to()
-                ),
-                help: Some("scenario files are UTF-8 TOML".into()),
-            }]))
-        }
-    };
-    parse_str(&text, &file)
+    crate::input::read_bounded_to_string(path, crate::input::InputKind::Scenario).map_err(
+        |source| match source.kind() {
+            ErrorKind::FileTooLarge | ErrorKind::InvalidInput | ErrorKind::InvalidData => {
+                let is_utf8 = source.kind() == ErrorKind::InvalidData;
+                ScenarioError::Invalid(vec![Diagnostic {
+                    file,
+                    location: None,
+                    key_path: String::new(),
+                    message: format!("the file {source}"),
+                    help: is_utf8.then(|| "scenario files are UTF-8 TOML".into()),
+                }])
+            }
+            _ => ScenarioError::Io { file, source },
+        },
+    )
 }
 
 /// Validates scenario text; `file` names it in diagnostics.
