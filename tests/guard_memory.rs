@@ -19,6 +19,9 @@ fn scratch(name: &str) -> PathBuf {
 }
 
 /// Runs `drsim run FILE ARGS` and returns its peak resident memory in bytes.
+/// The child is reaped by `wait4` (which also reports its usage), not by
+/// `Child::wait`.
+#[allow(clippy::zombie_processes)]
 fn peak_rss(file: &Path, args: &[&str], out: &Path) -> f64 {
     let _ = std::fs::remove_dir_all(out);
     let child = Command::new(env!("CARGO_BIN_EXE_drsim"))
