@@ -373,12 +373,15 @@ fn judge(sc: &Scenario, e: Estimate, limits: &Limits) -> Result<Estimate, GuardE
 const TRACE_EVENT_BYTES: f64 = 1024.0;
 
 /// [`check`] for `drsim trace`: one replication, every event of it kept
-/// (and rendered) at once.
+/// (and rendered) at once. The per-write events of exact fidelity run
+/// inside the link and are not traced.
 pub fn check_trace(sc: &Scenario, limits: &Limits) -> Result<Estimate, GuardError> {
     let mut one = sc.clone();
     one.simulation.runs = 1;
     let mut e = estimate(&one);
-    e.peak_memory_bytes += e.events_per_run * TRACE_EVENT_BYTES;
+    one.simulation.fidelity = Fidelity::Fast;
+    e.peak_memory_bytes += estimate(&one).events_per_run * TRACE_EVENT_BYTES;
+    one.simulation.fidelity = sc.simulation.fidelity;
     judge(&one, e, limits)
 }
 
@@ -766,6 +769,26 @@ mod tests {
         let msg = e.to_string();
         assert!(msg.contains("replication 700"), "{msg}");
         assert!(msg.contains("not reproducible"), "{msg}");
+    }
+
+    /// A trace keeps its replication's model events, not exact fidelity's
+    /// per-write events (which run inside the link): an exact hour at
+    /// 100,000 writes/s (7·10⁸ per-write events, 700 GiB at a trace event's
+    /// size) is traced within the limits; its events still count.
+    #[test]
+    fn a_trace_keeps_model_events_not_writes() {
+        let text = include_str!("../scenarios/dynamics365-self-service-dr.toml")
+            .replacen("horizon = \"1y\"", "horizon = \"1h\"", 1)
+            .replacen("write_rate = \"200/s\"", "write_rate = \"100000/s\"", 1)
+            .replacen("write_size = \"4KiB\"", "write_size = \"100B\"", 1)
+            .replacen("at = \"45d\"", "at = \"30m\"", 1);
+        let mut sc = crate::scenario::parse_str(&text, "t.toml")
+            .unwrap()
+            .scenario;
+        sc.simulation.fidelity = Fidelity::Exact;
+        let e = check_trace(&sc, &Limits::default()).unwrap();
+        assert!(e.events_per_run > 7e8, "{e:?}");
+        assert!(e.peak_memory_bytes < 1e9, "{e:?}");
     }
 
     #[test]
