@@ -50,6 +50,9 @@ pub enum Command {
         /// Write the table as Markdown to this file too.
         #[arg(long)]
         markdown: Option<PathBuf>,
+        /// Run even when the estimated events or memory exceed the guard's limits.
+        #[arg(long)]
+        allow_large: bool,
     },
     /// Merge shard folders (written by `run --shard I/N`) into the single-machine result.
     Merge(MergeArgs),
@@ -153,6 +156,10 @@ pub struct SweepArgs {
     pub force: bool,
     #[arg(long, short)]
     pub quiet: bool,
+    /// Run even when the estimated events or memory of the grid or of a
+    /// point exceed the guard's limits.
+    #[arg(long)]
+    pub allow_large: bool,
 }
 
 #[derive(Args, Debug)]
@@ -179,6 +186,9 @@ pub struct TraceArgs {
     /// incidents.csv).
     #[arg(long, requires = "plot")]
     pub incident: Option<u32>,
+    /// Trace even when the estimated events or memory exceed the guard's limits.
+    #[arg(long)]
+    pub allow_large: bool,
 }
 
 #[derive(Args, Debug)]

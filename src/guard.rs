@@ -17,7 +17,7 @@
 //! millisecond failure process, 10¹² runs, exact fidelity over a year at
 //! 10⁵ writes/s) are refused, with the estimate and the override.
 
-use crate::incident::Incident;
+use crate::incident::{Incident, IncidentClass};
 use crate::model::{exact_event_estimate, ReplicationOutcome};
 use crate::runner::{self, run_replication};
 use crate::scenario::{FailureProcess, Fidelity, OperationKind, Scenario};
@@ -47,11 +47,12 @@ const EVENTS_PER_LINK_INCIDENT: f64 = 2.0;
 const EVENTS_PER_SCHEDULED: f64 = 3.0;
 
 /// Memory of one incident record: the struct plus its heap (scope name),
-/// plus a quarter for vector growth. Calibrated: 2,000 runs of the reference
-/// scenario with zones failing every millisecond (7,970 incidents per
-/// replication) peaked at 1.05 GB resident; this estimates 1.3 GB.
+/// doubled for vector growth (capacity doubles) and the allocator.
+/// Calibrated by `tests/guard_memory.rs`: 100 replications of 30 days with
+/// zones failing every 10 minutes (about 11,000 incidents each) peak at
+/// about 900 MiB resident.
 fn incident_bytes() -> f64 {
-    1.25 * (std::mem::size_of::<Incident>() as f64 + 32.0)
+    2.0 * (std::mem::size_of::<Incident>() as f64 + 32.0)
 }
 
 /// Memory of a replication outcome apart from its incidents.
@@ -59,8 +60,9 @@ fn outcome_bytes() -> f64 {
     std::mem::size_of::<ReplicationOutcome>() as f64 + 2.0 * 32.0 * 8.0
 }
 
-/// Binary, histograms, CSV buffers, thread stacks: the floor of a run.
-const BASE_MEMORY_BYTES: f64 = 64.0 * 1024.0 * 1024.0;
+/// Binary, histograms, CSV buffers, thread stacks: the floor of a run
+/// (measured: 31 MiB resident for 20 replications on 2 threads).
+const BASE_MEMORY_BYTES: f64 = 32.0 * 1024.0 * 1024.0;
 
 /// Bytes per `runs.csv` row and per `incidents.csv` row (disk, not memory).
 const RUN_ROW_BYTES: f64 = 110.0;
@@ -237,34 +239,90 @@ fn exact_fidelity_events(sc: &Scenario) -> f64 {
     exact_event_estimate(sc)
 }
 
-/// Exact fidelity keeps every unapplied write (8 bytes): a partitioned link
-/// holds the writes of its longest partitions, an overloaded one grows its
-/// backlog over the whole horizon. Per replication in flight.
+/// Bytes the exact link costs per unapplied write at its high-water mark:
+/// the commit instant (8 bytes) in a `VecDeque` whose capacity doubles as it
+/// grows (up to 2 × 8), the old buffer while it grows (8), and the copy of
+/// the link that `caught_up_at` / `drained_at` look ahead on (8). Measured:
+/// 18 million writes held peaked at 540 MiB above the floor (30 bytes each).
+const EXACT_BYTES_PER_HELD_WRITE: f64 = 32.0;
+
+/// Bytes the exact link keeps per unapplied batch (its record, doubled for
+/// the same reason).
+const EXACT_BYTES_PER_HELD_BATCH: f64 = 2.0 * 40.0;
+
+/// Exact fidelity streams writes through send and apply
+/// (`model::exact`), so a replication holds the writes committed and not yet
+/// applied at the worst cut: the open batch (`T`), the send of a batch, the
+/// one-way delay and the apply delay's tail (its 1 − 10⁻⁶ quantile), plus
+/// the backlog of a link that stops (a long partition, three times the mean
+/// duration) or is offered more than its bandwidth (the excess over the
+/// horizon). Bytes per replication in flight.
 fn exact_backlog_bytes(sc: &Scenario) -> f64 {
+    let held_s = exact_backlog_seconds(sc);
+    let (Some(cr), Some(_)) = (sc.cross_region.as_ref(), sc.dr.as_ref()) else {
+        return 0.0;
+    };
+    let batches = held_s / cr.batch_interval.as_secs_f64().max(1e-9) + 2.0;
+    EXACT_BYTES_PER_HELD_WRITE * sc.workload.write_rate * held_s
+        + EXACT_BYTES_PER_HELD_BATCH * batches
+}
+
+/// Seconds of writes the exact link may hold at once (see
+/// [`exact_backlog_bytes`]); 0 without a link or DR.
+fn exact_backlog_seconds(sc: &Scenario) -> f64 {
     let (Some(cr), Some(_)) = (sc.cross_region.as_ref(), sc.dr.as_ref()) else {
         return 0.0;
     };
     let horizon_s = sc.simulation.horizon.as_secs_f64();
     let rate = sc.workload.write_rate;
-    let drained = cr.bandwidth / sc.workload.write_size.max(1) as f64;
+    let size = sc.workload.write_size.max(1) as f64;
+    let drained = cr.bandwidth / size;
     let overload_s = if rate > drained {
         horizon_s * (1.0 - drained / rate)
     } else {
         0.0
     };
-    // A long partition: a few times the mean (the tail of the durations).
-    let partition_s = sc
+    // Seconds of writes a span of `d` s at bandwidth factor `f` leaves
+    // unsent: all of them when partitioned, the excess over the reduced
+    // bandwidth when degraded.
+    let stalled = |d: f64, f: f64| {
+        if rate > drained * f {
+            d * (1.0 - drained * f / rate)
+        } else {
+            0.0
+        }
+    };
+    // A long random partition or degradation: a few times the mean (the
+    // tail of the durations); a scheduled one: its duration.
+    let random = sc
         .link_failures
-        .as_ref()
-        .map_or(0.0, |p| 3.0 * p.duration.mean_secs())
-        .min(horizon_s);
+        .iter()
+        .map(|p| stalled(3.0 * p.duration.mean_secs(), 0.0))
+        .chain(
+            sc.link_degradation
+                .iter()
+                .map(|d| stalled(3.0 * d.process.duration.mean_secs(), d.bandwidth_factor)),
+        );
+    let scheduled = sc
+        .scheduled
+        .iter()
+        .filter(|s| s.class == IncidentClass::Link)
+        .map(|s| stalled(s.duration.as_secs_f64(), s.bandwidth_factor));
+    let partition_s = random.chain(scheduled).fold(0.0, f64::max).min(horizon_s);
     let batch_s = cr.batch_interval.as_secs_f64();
-    8.0 * rate * (overload_s.max(partition_s) + 2.0 * batch_s)
+    let send_s = rate * batch_s * size / cr.bandwidth.max(1.0);
+    let apply_tail_s = cr.apply_delay.quantile(1.0 - 1e-6).as_secs_f64();
+    let in_flight_s = batch_s + send_s + cr.one_way.as_secs_f64() + apply_tail_s;
+    (overload_s.max(partition_s) + in_flight_s).min(horizon_s + in_flight_s)
 }
 
 /// Estimates `sc` and refuses it when it exceeds `limits`.
 pub fn check(sc: &Scenario, limits: &Limits) -> Result<Estimate, GuardError> {
-    let e = estimate(sc);
+    judge(sc, estimate(sc), limits)
+}
+
+/// Refuses the estimate `e` of running `sc` when it exceeds `limits`.
+fn judge(sc: &Scenario, e: Estimate, limits: &Limits) -> Result<Estimate, GuardError> {
     let mut reasons = Vec::new();
     if e.events.is_nan() || e.events > limits.max_events {
         reasons.push(format!(
@@ -307,6 +365,127 @@ pub fn check(sc: &Scenario, limits: &Limits) -> Result<Estimate, GuardError> {
             reasons,
         })
     }
+}
+
+/// Memory of one traced event while `drsim trace` writes it: the record
+/// with its scope name, its CSV row and its Chrome-trace JSON object (a
+/// `serde_json::Value` map, the largest part).
+const TRACE_EVENT_BYTES: f64 = 1024.0;
+
+/// [`check`] for `drsim trace`: one replication, every event of it kept
+/// (and rendered) at once. The per-write events of exact fidelity run
+/// inside the link and are not traced.
+pub fn check_trace(sc: &Scenario, limits: &Limits) -> Result<Estimate, GuardError> {
+    let mut one = sc.clone();
+    one.simulation.runs = 1;
+    let mut e = estimate(&one);
+    one.simulation.fidelity = Fidelity::Fast;
+    e.peak_memory_bytes += estimate(&one).events_per_run * TRACE_EVENT_BYTES;
+    one.simulation.fidelity = sc.simulation.fidelity;
+    judge(&one, e, limits)
+}
+
+/// Simulation passes `drsim analyze` makes over a scenario and its variants
+/// at most (zone laws, active-standby, detection, commit latency, DR
+/// measures and lags).
+pub const ANALYZE_PASSES: f64 = 6.0;
+
+/// [`check`] for `drsim analyze`: up to [`ANALYZE_PASSES`] runs of `runs`
+/// replications, one at a time.
+pub fn check_analyze(sc: &Scenario, runs: u64, limits: &Limits) -> Result<Estimate, GuardError> {
+    let mut sc = sc.clone();
+    sc.simulation.runs = runs;
+    let mut e = estimate(&sc);
+    e.events *= ANALYZE_PASSES;
+    judge(&sc, e, limits)
+}
+
+/// Memory a sweep holds per grid point for its whole run: the point's
+/// validated scenario and, once run, its summary (HDR histograms per class
+/// and metric) and metric rows. Calibrated on sweeps of the reference
+/// scenario at one replication per point: 1,000 points peaked at 172 MiB
+/// resident, 4,000 at 216 MiB (15 to 90 KiB per point, depending on how the
+/// allocator reuses the freed runs' memory).
+pub const SWEEP_POINT_BYTES: f64 = 64.0 * 1024.0;
+
+/// Memory of a sweep besides its points and runs: the chart (a bitmap and
+/// its font) and a thread pool per point running (measured: 82 MiB
+/// resident for 10 points of one replication).
+const SWEEP_BASE_BYTES: f64 = 48.0 * 1024.0 * 1024.0;
+
+/// Refuses a sweep grid of `points` points before any is built: their
+/// memory alone (see [`SWEEP_POINT_BYTES`]) and their events, each point
+/// costing what `base` costs.
+pub fn check_grid(base: &Scenario, points: u64, limits: &Limits) -> Result<(), GuardError> {
+    let one = estimate(base);
+    let grid = Estimate {
+        runs: one.runs.saturating_mul(points),
+        events: one.events * points as f64,
+        peak_memory_bytes: BASE_MEMORY_BYTES + SWEEP_BASE_BYTES + points as f64 * SWEEP_POINT_BYTES,
+        output_bytes: 0.0,
+        ..one
+    };
+    let mut reasons = Vec::new();
+    if grid.events.is_nan() || grid.events > limits.max_events {
+        reasons.push(format!(
+            "events: about {} ({points} points × {} runs × {} events per replication), over the limit of {}",
+            count(grid.events),
+            one.runs,
+            count(one.events_per_run + REPLICATION_OVERHEAD_EVENTS),
+            count(limits.max_events)
+        ));
+    }
+    if grid.peak_memory_bytes > limits.max_memory_bytes {
+        reasons.push(format!(
+            "memory: about {} for the grid alone ({points} points × {} for each point's scenario, summary and rows), over the limit of {}",
+            binary_bytes(grid.peak_memory_bytes),
+            binary_bytes(SWEEP_POINT_BYTES),
+            binary_bytes(limits.max_memory_bytes)
+        ));
+    }
+    if reasons.is_empty() {
+        return Ok(());
+    }
+    Err(GuardError {
+        scenario: base.name.clone(),
+        estimate: Box::new(grid),
+        limits: *limits,
+        reasons,
+    })
+}
+
+/// Refuses a sweep whose points, run `concurrent` at a time, would exceed
+/// `limits`: each point must pass [`check`] on its own; the events add up,
+/// and the memory is the grid's ([`SWEEP_POINT_BYTES`] per point) plus the
+/// largest `concurrent` points' run memory.
+pub fn check_sweep(
+    points: &[&Scenario],
+    concurrent: usize,
+    limits: &Limits,
+) -> Result<(), GuardError> {
+    let mut estimates = Vec::with_capacity(points.len());
+    for sc in points {
+        estimates.push(check(sc, limits)?);
+    }
+    let Some(first) = points.first() else {
+        return Ok(());
+    };
+    let mut run_memory: Vec<f64> = estimates
+        .iter()
+        .map(|e| e.peak_memory_bytes - BASE_MEMORY_BYTES)
+        .collect();
+    run_memory.sort_by(|a, b| b.total_cmp(a));
+    let total = Estimate {
+        runs: estimates.iter().map(|e| e.runs).sum(),
+        events: estimates.iter().map(|e| e.events).sum(),
+        peak_memory_bytes: BASE_MEMORY_BYTES
+            + SWEEP_BASE_BYTES
+            + points.len() as f64 * SWEEP_POINT_BYTES
+            + run_memory.iter().take(concurrent.max(1)).sum::<f64>(),
+        output_bytes: 0.0,
+        ..estimates[0].clone()
+    };
+    judge(first, total, limits).map(|_| ())
 }
 
 /// `1234` or `1.2e13`: exact below 10⁴, scientific above.
@@ -496,20 +675,21 @@ fn opener_kind(t: &str) -> Option<char> {
 /// run: the first Ctrl-C sets `stop`, which the runner polls between chunks
 /// of replications, so the run finishes the chunk in flight and writes a
 /// valid summary marked `partial` (with how many replications finished). A
-/// second Ctrl-C exits at once with status 130. That skips destructors, so
-/// the temporary files of the outputs being written stay behind — but they
-/// are dot-prefixed `.NAME.tmp-PID` files that were never renamed:
-/// outputs (`summary.json`, the CSVs, `shard.json`) are never half-written,
-/// they are either complete or absent. Call once per process.
+/// second Ctrl-C removes the output folder being written (the staged
+/// folder of [`report::folder`](crate::report::folder): the target keeps
+/// its earlier results, or stays absent) and exits at once with status 130.
+/// Call once per process.
 pub fn install_ctrlc(stop: Arc<AtomicBool>) -> Result<(), ctrlc::Error> {
     ctrlc::set_handler(move || {
         if stop.swap(true, Ordering::SeqCst) {
-            eprintln!("\ninterrupted again: exiting now (no summary written)");
-            std::process::exit(130);
+            crate::console::errln(
+                "\ninterrupted again: exiting now (nothing written; earlier results untouched)",
+            );
+            crate::report::folder::abandon_and_exit(130);
         }
-        eprintln!(
+        crate::console::errln(
             "\ninterrupted: finishing the replications in flight, then writing a partial summary \
-             (Ctrl-C again to quit at once)"
+             (Ctrl-C again to quit at once)",
         );
     })
 }
@@ -589,6 +769,26 @@ mod tests {
         let msg = e.to_string();
         assert!(msg.contains("replication 700"), "{msg}");
         assert!(msg.contains("not reproducible"), "{msg}");
+    }
+
+    /// A trace keeps its replication's model events, not exact fidelity's
+    /// per-write events (which run inside the link): an exact hour at
+    /// 100,000 writes/s (7·10⁸ per-write events, 700 GiB at a trace event's
+    /// size) is traced within the limits; its events still count.
+    #[test]
+    fn a_trace_keeps_model_events_not_writes() {
+        let text = include_str!("../scenarios/dynamics365-self-service-dr.toml")
+            .replacen("horizon = \"1y\"", "horizon = \"1h\"", 1)
+            .replacen("write_rate = \"200/s\"", "write_rate = \"100000/s\"", 1)
+            .replacen("write_size = \"4KiB\"", "write_size = \"100B\"", 1)
+            .replacen("at = \"45d\"", "at = \"30m\"", 1);
+        let mut sc = crate::scenario::parse_str(&text, "t.toml")
+            .unwrap()
+            .scenario;
+        sc.simulation.fidelity = Fidelity::Exact;
+        let e = check_trace(&sc, &Limits::default()).unwrap();
+        assert!(e.events_per_run > 7e8, "{e:?}");
+        assert!(e.peak_memory_bytes < 1e9, "{e:?}");
     }
 
     #[test]

@@ -9,7 +9,7 @@ use clap::Parser;
 use cli::{Cli, Command, CompareArgs, MergeArgs, RunArgs, SweepArgs, TraceArgs};
 use drsim::model::Replication;
 use drsim::report::default_dir::default_out_dir;
-use drsim::report::{self, charts};
+use drsim::report::{self, charts, folder};
 use drsim::runner::{self, OutcomeSink, RunOptions};
 use drsim::scenario::{self, Loaded, ScenarioError, MAX_RUNS};
 use drsim::{compare, console, sweep};
@@ -39,12 +39,12 @@ fn main() -> ExitCode {
             scenario,
             runs,
             markdown,
-        } => analyze(scenario.as_deref(), runs, markdown.as_deref()),
+            allow_large,
+        } => analyze(scenario.as_deref(), runs, markdown.as_deref(), allow_large),
         Command::Merge(args) => merge(args),
-        Command::Schema => {
-            print!("{}", scenario::schema_json());
-            Ok(ExitCode::SUCCESS)
-        }
+        Command::Schema => console::out(&scenario::schema_json())
+            .map(|()| ExitCode::SUCCESS)
+            .map_err(Into::into),
     };
     match result {
         Ok(code) => code,
@@ -234,10 +234,10 @@ fn run(args: RunArgs) -> Result<ExitCode> {
         .out
         .clone()
         .unwrap_or_else(|| default_out_dir(&sc.name, ""));
-    prepare_out_dir(&out, "summary.json", args.force)?;
+    let staged = folder::stage(&out, args.force)?;
+    let dir = staged.path();
 
-    let mut csv = report::csv::CsvSink::create(&out)
-        .with_context(|| format!("cannot write results into {}", out.display()))?;
+    let mut csv = report::csv::CsvSink::create(dir)?;
     let mut progress = Progress::new(sc.simulation.runs, args.quiet);
     let summary = {
         let mut sinks: Vec<&mut dyn OutcomeSink> = vec![&mut csv];
@@ -276,21 +276,23 @@ fn run(args: RunArgs) -> Result<ExitCode> {
         p.0.finish_and_clear();
     }
     csv.commit()?;
-    report::write_summary_json(&out, &summary)?;
+    report::write_summary_json(dir, &summary)?;
     report::provenance::write(
-        &out,
+        dir,
         sc,
         summary.runs,
         "run",
         &["summary.json", "incidents.csv", "runs.csv"],
     )?;
+    let mut charted = None;
     if args.plot {
         let (_, trace) = Replication::new(sc, 0).traced().run_traced();
-        report::trace::write_csv(&out.join("timeline.csv"), &trace)?;
-        let files = charts::plot_results(&out)?;
-        if !args.quiet {
-            console::outln(&format!("charts: {}", names(&files)))?;
-        }
+        report::trace::write_csv(&dir.join("timeline.csv"), &trace)?;
+        charted = Some(names(&charts::plot_results(dir)?));
+    }
+    let out = staged.publish()?;
+    if let (Some(files), false) = (charted, args.quiet) {
+        console::outln(&format!("charts: {files}"))?;
     }
     if !args.quiet {
         console::out(&report::table::render(&summary))?;
@@ -325,15 +327,16 @@ fn run_shard(
             &format!("-shard-{}-of-{}", spec.index, spec.count),
         )
     });
-    prepare_out_dir(&out, drsim::shard::SHARD_FILE, args.force)?;
+    let staged = folder::stage(&out, args.force)?;
     let range = spec.range(sc.simulation.runs);
     let mut progress = Progress::new(range.end - range.start, args.quiet);
     let mut sinks: Vec<&mut dyn OutcomeSink> = Vec::new();
     if let Some(p) = progress.as_mut() {
         sinks.push(p);
     }
-    let r = drsim::shard::run_shard(source, sc, spec, options, &out, &mut sinks, stop)?;
+    let r = drsim::shard::run_shard(source, sc, spec, options, staged.path(), &mut sinks, stop)?;
     drop(sinks);
+    let out = staged.publish()?;
     if let Some(p) = progress {
         p.0.finish_and_clear();
     }
@@ -362,15 +365,16 @@ fn merge(args: MergeArgs) -> Result<ExitCode> {
     let out = args
         .out
         .unwrap_or_else(|| default_out_dir(&merged.scenario.name, ""));
-    prepare_out_dir(&out, "summary.json", args.force)?;
-    merged.write(&out)?;
+    let staged = folder::stage_apart_from(&out, args.force, &args.dirs)?;
+    merged.write(staged.path())?;
     report::provenance::write(
-        &out,
+        staged.path(),
         &merged.scenario,
         merged.summary.runs,
         "merge",
         &["summary.json", "incidents.csv", "runs.csv"],
     )?;
+    let out = staged.publish()?;
     if !args.quiet {
         console::out(&report::table::render(&merged.summary))?;
         console::outln(&format!(
@@ -402,13 +406,20 @@ fn run_sweep(args: SweepArgs) -> Result<ExitCode> {
     let spec = sweep::resolve_spec(&text, &sets, args.metric.as_deref())?;
     let runs = check_runs(args.runs)?;
     let threads = runner::check_threads(args.threads)?;
+    let limits = if args.allow_large {
+        drsim::guard::Limits::unlimited()
+    } else {
+        drsim::guard::Limits::default()
+    };
+    let plan = sweep::plan_sweep(&text, &file, &spec, runs, threads, &limits)?;
     let out = args
         .out
         .clone()
         .unwrap_or_else(|| default_out_dir(&loaded.scenario.name, "-sweep"));
-    prepare_out_dir(&out, "sweep.csv", args.force)?;
-    let stop = AtomicBool::new(false);
-    let points = spec.points().len() as u64;
+    let staged = folder::stage(&out, args.force)?;
+    let stop = Arc::new(AtomicBool::new(false));
+    drsim::guard::install_ctrlc(Arc::clone(&stop)).context("cannot install the Ctrl-C handler")?;
+    let points = plan.len() as u64;
     let per_point = runs.unwrap_or(loaded.scenario.simulation.runs);
     let progress = Progress::new(points.saturating_mul(per_point), args.quiet);
     let tick = || {
@@ -416,7 +427,7 @@ fn run_sweep(args: SweepArgs) -> Result<ExitCode> {
             p.0.inc(1);
         }
     };
-    let result = sweep::run_sweep_observed(&text, &file, &spec, runs, threads, &stop, &tick)?;
+    let result = sweep::run_plan(plan, &stop, &tick)?;
     if let Some(p) = &progress {
         p.0.finish_and_clear();
     }
@@ -426,10 +437,10 @@ fn run_sweep(args: SweepArgs) -> Result<ExitCode> {
             console::err(&format!("warning: {w}"));
         }
     }
-    let csv_path = out.join("sweep.csv");
+    let csv_path = staged.path().join("sweep.csv");
     sweep::write_csv(&result, &csv_path)?;
     report::provenance::write(
-        &out,
+        staged.path(),
         &loaded.scenario,
         result.points[0].summary.runs,
         "sweep",
@@ -437,7 +448,8 @@ fn run_sweep(args: SweepArgs) -> Result<ExitCode> {
     )?;
     let prov = charts::provenance(&serde_json::to_value(&result.points[0].summary)?);
     let selector = sweep::parse_metric(&spec.metric)?;
-    let files = charts::sweep_chart_from_csv(&csv_path, &out, &selector.metric, &prov)?;
+    let files = charts::sweep_chart_from_csv(&csv_path, staged.path(), &selector.metric, &prov)?;
+    let out = staged.publish()?;
     if !args.quiet {
         console::outln(&format!(
             "{} points × {} replications; metric {}:",
@@ -460,6 +472,14 @@ fn run_sweep(args: SweepArgs) -> Result<ExitCode> {
         }
         console::outln(&format!("results in {} ({})", out.display(), names(&files)))?;
     }
+    if result.partial {
+        let done: u64 = result.points.iter().map(|p| p.summary.runs).sum();
+        console::errln(&format!(
+            "interrupted: {done} of {} replications finished; sweep.csv holds what finished (its runs column counts them per point)",
+            points.saturating_mul(per_point)
+        ));
+        return Ok(ExitCode::from(130));
+    }
     Ok(ExitCode::SUCCESS)
 }
 
@@ -473,10 +493,14 @@ fn trace(args: TraceArgs) -> Result<ExitCode> {
         .out
         .clone()
         .unwrap_or_else(|| default_out_dir(&sc.name, &format!("-trace-{}", args.run)));
-    prepare_out_dir(&out, "trace.csv", args.force)?;
+    if !args.allow_large {
+        drsim::guard::check_trace(sc, &drsim::guard::Limits::default())?;
+    }
+    let staged = folder::stage(&out, args.force)?;
+    let dir = staged.path();
     let (outcome, trace) = Replication::new(sc, args.run).traced().run_traced();
-    report::trace::write_csv(&out.join("trace.csv"), &trace)?;
-    let mut incidents = report::csv::CsvSink::create(&out)?;
+    report::trace::write_csv(&dir.join("trace.csv"), &trace)?;
+    let mut incidents = report::csv::CsvSink::create(dir)?;
     runner::feed(&mut incidents, &outcome)?;
     incidents.commit()?;
     let provenance = serde_json::json!({
@@ -484,7 +508,7 @@ fn trace(args: TraceArgs) -> Result<ExitCode> {
         "seed": sc.simulation.seed, "run": args.run,
     });
     report::trace::write_chrome_json(
-        &out.join("trace.json"),
+        &dir.join("trace.json"),
         &trace,
         &outcome.incidents,
         outcome.horizon_ns,
@@ -492,8 +516,9 @@ fn trace(args: TraceArgs) -> Result<ExitCode> {
     )?;
     let mut drawn = String::new();
     if args.plot {
-        drawn = trace_chart(&out, sc, &trace, &outcome, args.incident)?;
+        drawn = trace_chart(dir, sc, &trace, &outcome, args.incident)?;
     }
+    let out = staged.publish()?;
     console::outln(&format!(
         "replication {}: {} events, {} incidents, availability {:.6}%\nwrote trace.csv, trace.json (Perfetto / chrome://tracing), incidents.csv, runs.csv{drawn} in {}",
         args.run,
@@ -574,9 +599,18 @@ fn compare(args: CompareArgs) -> Result<ExitCode> {
     })
 }
 
-fn analyze(path: Option<&Path>, runs: Option<u64>, markdown: Option<&Path>) -> Result<ExitCode> {
+fn analyze(
+    path: Option<&Path>,
+    runs: Option<u64>,
+    markdown: Option<&Path>,
+    allow_large: bool,
+) -> Result<ExitCode> {
     let loaded = load(path)?;
     let runs = check_runs(runs)?;
+    if !allow_large {
+        let runs = runs.unwrap_or(loaded.scenario.simulation.runs);
+        drsim::guard::check_analyze(&loaded.scenario, runs, &drsim::guard::Limits::default())?;
+    }
     let stop = AtomicBool::new(false);
     let analysis = drsim::analyze::analyze(&loaded.scenario, runs, &stop)?;
     console::out(&analysis.render_table())?;
@@ -589,16 +623,4 @@ fn analyze(path: Option<&Path>, runs: Option<u64>, markdown: Option<&Path>) -> R
     } else {
         ExitCode::SUCCESS
     })
-}
-
-/// Creates the output folder; refuses to replace earlier results (marked by
-/// `marker`) unless forced.
-fn prepare_out_dir(out: &Path, marker: &str, force: bool) -> Result<()> {
-    if out.join(marker).exists() && !force {
-        bail!(
-            "{} already holds results ({marker}); pass --force to replace them or choose another --out",
-            out.display()
-        );
-    }
-    std::fs::create_dir_all(out).with_context(|| format!("cannot create {}", out.display()))
 }

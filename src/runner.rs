@@ -101,7 +101,9 @@ pub enum RunError {
         threads: usize,
         source: rayon::ThreadPoolBuildError,
     },
-    #[error("writing results: {0}")]
+    /// Already names the file ("cannot write out/x/runs.csv: ..."), so
+    /// it is shown as it is: its cause printed once.
+    #[error(transparent)]
     Sink(#[from] std::io::Error),
 }
 

@@ -238,7 +238,8 @@ pub enum ShardError {
     },
     #[error(transparent)]
     Run(#[from] RunError),
-    #[error("writing the shard into {dir}: {source}")]
+    /// The source names the file (and is shown after this by `{:#}`).
+    #[error("cannot write the shard")]
     Io { dir: PathBuf, source: io::Error },
 }
 

@@ -45,6 +45,7 @@
 //! points on top of the blocked one and oversubscribe the cores. Results are
 //! stored by point index, so the output never depends on scheduling.
 
+use crate::guard::{self, GuardError, Limits};
 use crate::incident::IncidentClass;
 use crate::metrics::Summary;
 use crate::model::ReplicationOutcome;
@@ -112,11 +113,19 @@ pub enum SweepError {
     /// The scenario text is not TOML.
     #[error("scenario is not valid TOML: {0}")]
     Syntax(String),
-    #[error("sweep point {point}: {source}")]
+    /// The cause is the source (shown after it by `{:#}`), not repeated here.
+    #[error("sweep point {point}")]
     Run {
         point: String,
         #[source]
         source: RunError,
+    },
+    /// The grid, or one point, would not finish or not fit in memory.
+    #[error("{}{source}", point.as_ref().map(|p| format!("sweep point {p}: ")).unwrap_or_default())]
+    Refused {
+        /// The point refused on its own; `None` for the whole grid.
+        point: Option<String>,
+        source: Box<GuardError>,
     },
 }
 
@@ -174,6 +183,13 @@ impl SweepSpec {
         }
         parse_metric(&metric)?;
         Ok(SweepSpec { parameters, metric })
+    }
+
+    /// Number of grid points, without building them (saturating).
+    pub fn point_count(&self) -> u64 {
+        self.parameters
+            .iter()
+            .fold(1u64, |n, p| n.saturating_mul(p.values.len() as u64))
     }
 
     /// Every point as (key, value) pairs: the cartesian product of the
@@ -1097,7 +1113,8 @@ pub fn run_sweep_with_threads(
 
 /// [`run_sweep_with_threads`], calling `on_replication` after every
 /// replication of every point (from the worker threads), e.g. to drive a
-/// progress bar over points × runs replications.
+/// progress bar over points × runs replications. Not guarded: see
+/// [`plan_sweep`] and [`run_plan`].
 pub fn run_sweep_observed(
     text: &str,
     file: &str,
@@ -1107,15 +1124,103 @@ pub fn run_sweep_observed(
     stop: &AtomicBool,
     on_replication: &(dyn Fn() + Sync),
 ) -> Result<SweepResult, SweepError> {
+    let plan = plan_sweep(
+        text,
+        file,
+        spec,
+        runs_override,
+        threads,
+        &Limits::unlimited(),
+    )?;
+    run_plan(plan, stop, on_replication)
+}
+
+/// A sweep built, validated and guarded, ready to run.
+pub struct SweepPlan {
+    spec: SweepSpec,
+    prepared: Vec<Prepared>,
+    /// Points run at once, and worker threads per point.
+    outer: usize,
+    options: RunOptions,
+}
+
+impl SweepPlan {
+    /// Number of grid points.
+    pub fn len(&self) -> usize {
+        self.prepared.len()
+    }
+
+    /// `true` for a plan without points (never built: a spec has values).
+    pub fn is_empty(&self) -> bool {
+        self.prepared.is_empty()
+    }
+
+    /// The first point's scenario (the base with the first values).
+    pub fn first_scenario(&self) -> Option<&scenario::Scenario> {
+        self.prepared.first().map(|p| &p.loaded.scenario)
+    }
+}
+
+/// Builds and validates every point of `spec` (see [`run_sweep_with_threads`]
+/// for the arguments) and refuses the sweep when it exceeds `limits`: the
+/// grid before any point is built ([`guard::check_grid`], so a 1000 × 1000
+/// grid is refused at once), then each point as a run of its own and the
+/// points together ([`guard::check_sweep`]).
+pub fn plan_sweep(
+    text: &str,
+    file: &str,
+    spec: &SweepSpec,
+    runs_override: Option<u64>,
+    threads: Option<usize>,
+    limits: &Limits,
+) -> Result<SweepPlan, SweepError> {
     let spec = SweepSpec::new(spec.parameters.clone(), spec.metric.clone())?;
+    let mut base = scenario::parse_str(text, file)
+        .map_err(SweepError::Scenario)?
+        .scenario;
+    if let Some(runs) = runs_override {
+        base.simulation.runs = runs;
+    }
+    let refused = |point: Option<String>| {
+        move |e: GuardError| SweepError::Refused {
+            point,
+            source: Box::new(e),
+        }
+    };
+    guard::check_grid(&base, spec.point_count(), limits).map_err(refused(None))?;
     let prepared = prepare(text, file, &spec, runs_override)?;
+    for p in &prepared {
+        guard::check(&p.loaded.scenario, limits).map_err(refused(Some(point_name(&p.values))))?;
+    }
     let total = threads
         .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()))
         .max(1);
     let outer = total.min(prepared.len()).max(1);
-    let options = RunOptions {
-        threads: Some((total / outer).max(1)),
-    };
+    let scenarios: Vec<&scenario::Scenario> = prepared.iter().map(|p| &p.loaded.scenario).collect();
+    guard::check_sweep(&scenarios, outer, limits).map_err(refused(None))?;
+    Ok(SweepPlan {
+        spec,
+        prepared,
+        outer,
+        options: RunOptions {
+            threads: Some((total / outer).max(1)),
+        },
+    })
+}
+
+/// Runs every point of `plan` and tabulates its metrics (see
+/// [`run_sweep_with_threads`]).
+pub fn run_plan(
+    plan: SweepPlan,
+    stop: &AtomicBool,
+    on_replication: &(dyn Fn() + Sync),
+) -> Result<SweepResult, SweepError> {
+    let SweepPlan {
+        spec,
+        prepared,
+        outer,
+        options,
+    } = plan;
     let next = AtomicUsize::new(0);
     let mut done: Vec<(usize, PointRun)> = std::thread::scope(|s| {
         let workers: Vec<_> = (0..outer)

@@ -46,8 +46,10 @@ fn ctrl_c_writes_a_complete_partial_result() {
         .unwrap();
     let pid = child.id();
 
-    // Started: the runs.csv being written has rows in it.
-    let tmp = out.join(format!(".runs.csv.tmp-{pid}"));
+    // Started: the runs.csv being written (in the staged folder next to the
+    // target, see report::folder) has rows in it.
+    let staged = out.with_file_name(format!(".interrupt.tmp-{pid}-0"));
+    let tmp = staged.join(format!(".runs.csv.tmp-{pid}"));
     let started = Instant::now();
     while std::fs::metadata(&tmp).map_or(true, |m| m.len() < 100_000) {
         assert!(
@@ -111,4 +113,5 @@ fn ctrl_c_writes_a_complete_partial_result() {
 
     // Nothing half-written is left behind.
     assert_eq!(temp_files(&out), Vec::<String>::new());
+    assert!(!staged.exists(), "the staged folder was renamed into place");
 }

@@ -83,9 +83,14 @@
 //! unapplied batch), so it needs no priority queue; a write costs an
 //! exponential draw, a comparison and an append, and later its removal when
 //! its batch is applied. Only unapplied writes are kept (their commit
-//! instants, 8 bytes each), plus one record per unapplied batch: a link
-//! partitioned for hours, or offered more than its bandwidth, holds its whole
-//! backlog.
+//! instants, 8 bytes each), plus one record per unapplied batch, and writes
+//! stream: at every cut, what is due is sent and applied before the writes
+//! after the cut are committed, however long the step between two questions
+//! (a month without an event is one step). So the memory of a link is its
+//! backlog at the worst cut — a batch interval of writes, plus those sent and
+//! not yet applied, plus, on a link partitioned for hours or offered more
+//! than its bandwidth, the whole backlog — never writes × horizon
+//! (`guard::exact_backlog_writes` estimates it).
 
 use super::apply_delays::ApplyDelays;
 use super::link::AsyncLink;
@@ -441,6 +446,7 @@ impl ExactLink {
                     break;
                 }
                 self.cut(log);
+                self.stream_until(cut_t);
             }
         } else {
             // Serving changed between steps without a reanchor (defensive):
@@ -448,7 +454,9 @@ impl ExactLink {
             while (self.next_pos as u64) < p_end {
                 let w = log.wall_at(self.next_pos as u64).0;
                 while w >= self.open_index.saturating_mul(self.interval) {
+                    let cut_t = self.open_index.saturating_mul(self.interval);
                     self.cut(log);
+                    self.stream_until(cut_t);
                 }
                 self.commits.push_back(w);
                 self.open_count += 1;
@@ -465,6 +473,19 @@ impl ExactLink {
             }
             self.cut(log);
         }
+    }
+
+    /// Sends and applies what is due by the cut at `cut_t` (at most the
+    /// instant being advanced to) before the writes after the cut are
+    /// committed, so that the log holds the backlog at each cut instead of
+    /// every write since the previous question: a replication asked nothing
+    /// for a month would otherwise hold a month of writes at once. Sending
+    /// and applying depend only on the batches and the rate, not on when
+    /// they are asked (see [`ExactLink::send_until`]), so the results are
+    /// those of one call at the end.
+    fn stream_until(&mut self, cut_t: u64) {
+        self.send_until(cut_t);
+        self.apply_until(cut_t);
     }
 
     /// The hot loop: commits every write at a served position below
@@ -675,6 +696,32 @@ mod tests {
         assert!((n - 1e5).abs() < 5.0 * 1e5f64.sqrt(), "{n}");
         // Everything served before the stop is applied by 200 s.
         assert_eq!(l.commits.len(), 0);
+    }
+
+    /// One question after an hour of 1,000 writes/s holds the backlog of a
+    /// cut (about a second of writes), not the hour's 3.6 million writes, and
+    /// answers what a link asked every 7 s answers.
+    #[test]
+    fn writes_stream_through_a_long_step() {
+        let mut log = ServiceLog::default();
+        log.start(SimTime::ZERO);
+        let apply = Dist::Exponential { mean: 2e8 };
+        let mut once = link(&log, 1000.0, 1e12, apply.clone());
+        let mut often = link(&log, 1000.0, 1e12, apply);
+        let end = SimTime(3_600_000_000_123);
+        for k in 1..(3600 / 7) {
+            often.last_sync(&log, SimTime(k * 7_000_000_000));
+        }
+        let sync = once.last_sync(&log, end);
+        assert_eq!(sync, often.last_sync(&log, end));
+        assert_eq!(
+            once.lost_between(&log, sync, end),
+            often.lost_between(&log, sync, end)
+        );
+        assert_eq!(once.events(), often.events());
+        assert!(once.writes() > 3_500_000, "{}", once.writes());
+        let peak = once.commits.capacity();
+        assert!(peak < 20_000, "the log held {peak} writes at once");
     }
 
     /// Constant apply delay on a fast link: a write committed in

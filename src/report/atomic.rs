@@ -1,10 +1,18 @@
 //! Files appear whole or not at all: everything is written to a temporary
 //! file in the destination folder and renamed over the final name, so an
 //! interrupted run never leaves a half-written output.
+//!
+//! Every error says which file could not be written, by the name the user
+//! knows it under (inside a staged output folder, its final place: see
+//! [`folder::public_path`]): "cannot write out/x/runs.csv: No space left
+//! on device". The temporary file is removed on every error, the failed
+//! commit included.
 
 use std::fs::File;
 use std::io::{self, BufWriter, Write};
 use std::path::{Path, PathBuf};
+
+use super::folder;
 
 /// Bytes gathered before a write system call: a run's CSVs reach tens of
 /// megabytes, and at the default 8 KiB their thousands of calls were a
@@ -25,6 +33,10 @@ const WRITEBACK_EVERY: u64 = 16 << 20;
 pub struct AtomicFile {
     tmp: PathBuf,
     dest: PathBuf,
+    /// `dest` as messages name it.
+    public: PathBuf,
+    /// Renamed into place: the temporary file is gone.
+    committed: bool,
     writer: Option<BufWriter<File>>,
     /// Bytes written since the last writeback started.
     unsynced: u64,
@@ -33,18 +45,27 @@ pub struct AtomicFile {
 
 impl AtomicFile {
     pub fn create(dest: &Path) -> io::Result<AtomicFile> {
+        let public = folder::public_path(dest);
         let name = dest.file_name().ok_or_else(|| {
-            io::Error::new(io::ErrorKind::InvalidInput, "output path has no file name")
+            io::Error::new(
+                io::ErrorKind::InvalidInput,
+                format!(
+                    "cannot write {}: the path has no file name",
+                    public.display()
+                ),
+            )
         })?;
         let tmp = dest.with_file_name(format!(
             ".{}.tmp-{}",
             name.to_string_lossy(),
             std::process::id()
         ));
-        let file = File::create(&tmp)?;
+        let file = File::create(&tmp).map_err(|e| naming(&public, e))?;
         Ok(AtomicFile {
             tmp,
             dest: dest.to_path_buf(),
+            public,
+            committed: false,
             writer: Some(BufWriter::with_capacity(WRITE_BUFFER, file)),
             unsynced: 0,
             writeback: None,
@@ -83,20 +104,35 @@ impl AtomicFile {
         }
     }
 
-    /// Flushes, syncs and renames into place.
+    /// Flushes, syncs and renames into place. On an error the temporary
+    /// file is removed (when `self` drops).
     pub fn commit(mut self) -> io::Result<PathBuf> {
-        self.finish_writeback()?;
+        self.finish_writeback()
+            .map_err(|e| naming(&self.public, e))?;
         let writer = self.writer.take().expect("commit is called once");
-        let file = writer.into_inner().map_err(|e| e.into_error())?;
-        file.sync_all()?;
-        std::fs::rename(&self.tmp, &self.dest)?;
+        let file = writer
+            .into_inner()
+            .map_err(|e| naming(&self.public, e.into_error()))?;
+        file.sync_all().map_err(|e| naming(&self.public, e))?;
+        std::fs::rename(&self.tmp, &self.dest).map_err(|e| naming(&self.public, e))?;
+        self.committed = true;
         Ok(self.dest.clone())
     }
 }
 
+/// `e`, saying which file it is about (once: an error already naming it is
+/// passed on as it is).
+fn naming(public: &Path, e: io::Error) -> io::Error {
+    let prefix = format!("cannot write {}: ", public.display());
+    if e.to_string().starts_with(&prefix) {
+        return e;
+    }
+    io::Error::new(e.kind(), format!("{prefix}{}", folder::bare(&e)))
+}
+
 impl Drop for AtomicFile {
     fn drop(&mut self) {
-        if self.writer.is_some() {
+        if !self.committed {
             // Best effort: the file is being discarded either way.
             if let Some(running) = self.writeback.take() {
                 let _ = running.join();
@@ -109,22 +145,26 @@ impl Drop for AtomicFile {
 /// Lets a streaming writer (the CSV exporters) write into the temporary file.
 impl io::Write for AtomicFile {
     fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
-        let n = self.writer().write(buf)?;
+        let n = self
+            .writer()
+            .write(buf)
+            .map_err(|e| naming(&self.public, e))?;
         self.unsynced += n as u64;
         if self.unsynced >= WRITEBACK_EVERY {
-            self.start_writeback()?;
+            self.start_writeback()
+                .map_err(|e| naming(&self.public, e))?;
         }
         Ok(n)
     }
     fn flush(&mut self) -> io::Result<()> {
-        self.writer().flush()
+        self.writer().flush().map_err(|e| naming(&self.public, e))
     }
 }
 
 /// Writes `bytes` to `dest` atomically.
 pub fn write_atomic(dest: &Path, bytes: &[u8]) -> io::Result<PathBuf> {
     let mut f = AtomicFile::create(dest)?;
-    f.writer().write_all(bytes)?;
+    f.write_all(bytes)?;
     f.commit()
 }
 

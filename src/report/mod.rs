@@ -5,6 +5,7 @@ pub mod atomic;
 pub mod charts;
 pub mod csv;
 pub mod default_dir;
+pub mod folder;
 pub mod provenance;
 pub mod table;
 pub mod trace;
