@@ -26,6 +26,7 @@ mod invariants;
 mod moments;
 mod state;
 
+pub(crate) use state::quoted;
 pub use state::{
     AggregatorState, ClassState, ComponentsState, MomentsState, RealisedState, StateError,
 };
@@ -1327,7 +1328,8 @@ pub(crate) mod tests {
             let e = Aggregator::new(&sc).absorb(&bad).unwrap_err().0;
             assert!(e.starts_with(needle), "expected `{needle}…`, got: {e}");
         };
-        let cases: Vec<(Box<dyn Fn(&mut AggregatorState)>, &str)> = vec![
+        type Edit = Box<dyn Fn(&mut AggregatorState)>;
+        let cases: Vec<(Edit, &str)> = vec![
             (
                 Box::new(|s| s.classes.get_mut("zone").unwrap().incidents = u64::MAX),
                 "state.classes.zone.all.rpo_ns: the histogram holds 3 values, but the state counts 18446744073709551615",

@@ -604,7 +604,7 @@ pub(super) fn parse_u128(what: &str, text: &str) -> Result<u128, StateError> {
 
 /// `text` for an error message: at most 80 characters (with an ellipsis)
 /// and control characters escaped, whatever a damaged file holds.
-pub(super) fn quoted(text: &str) -> String {
+pub(crate) fn quoted(text: &str) -> String {
     let mut out: String = text
         .chars()
         .take(80)
