@@ -481,8 +481,10 @@ pub enum MergeError {
         requested_runs: u64,
         problems: Vec<CoverageProblem>,
     },
-    #[error("{}: {SHARD_FILE}: {source}", dir.display())]
-    State { dir: PathBuf, source: StateError },
+    /// (`problem`, not `source`: the message already holds it, and a
+    /// source would be printed a second time as its cause.)
+    #[error("{}: {SHARD_FILE}: {problem}", dir.display())]
+    State { dir: PathBuf, problem: StateError },
     #[error("{}: {message}", path.display())]
     Csv { path: PathBuf, message: String },
     #[error("{}: {source}", path.display())]
@@ -693,9 +695,9 @@ pub fn merge(dirs: &[PathBuf]) -> Result<Merged, MergeError> {
             )?;
         }
         agg.absorb(&file.state)
-            .map_err(|source| MergeError::State {
+            .map_err(|problem| MergeError::State {
                 dir: dir.clone(),
-                source,
+                problem,
             })?;
         // Keep only the slice: the state is absorbed.
         shards.push((
