@@ -646,6 +646,43 @@ fn merge_verifies_what_it_reads() {
     );
 }
 
+/// The laws `merge` checks hold for real aggregates: every shipped scenario
+/// and every scenario of the test suite, in both fidelities where the
+/// scenario is small enough, absorbs its own state (a law that a real run
+/// can break would refuse honest shards).
+#[test]
+fn real_aggregates_obey_the_merge_laws() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let mut checked = 0;
+    for d in ["scenarios", "tests/scenarios"] {
+        let mut files: Vec<PathBuf> = std::fs::read_dir(root.join(d))
+            .unwrap()
+            .map(|e| e.unwrap().path())
+            .filter(|p| p.extension().is_some_and(|e| e == "toml"))
+            .collect();
+        files.sort();
+        for path in files {
+            let text = std::fs::read_to_string(&path).unwrap();
+            let mut sc = load(&text, &path.display().to_string(), 40, None);
+            sc.simulation.runs = 40;
+            let stop = AtomicBool::new(false);
+            let agg =
+                runner::run_range(&sc, &RunOptions::default(), 0..40, &mut [], &stop).unwrap();
+            let mut again = drsim::metrics::Aggregator::new(&sc);
+            again
+                .absorb(&agg.to_state())
+                .unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+            assert!(
+                runner::summarise(&sc, &again) == runner::summarise(&sc, &agg),
+                "{}: the absorbed state summarises differently",
+                path.display()
+            );
+            checked += 1;
+        }
+    }
+    assert!(checked >= 5, "{checked} scenarios");
+}
+
 #[test]
 fn shard_specs_parse_and_tile() {
     assert_eq!(
