@@ -34,6 +34,19 @@
 //! written last and atomically, like every output: a folder with one is a
 //! finished (or cleanly interrupted, `partial`) shard.
 //!
+//! # Verified merge
+//!
+//! A merge reads files that travelled between machines, so it trusts none
+//! of them. `shard.json` is sealed ([`ShardSeal`]): the SHA-256 of its own
+//! content and of each CSV as written. The merge checks the seal, then the
+//! state's structure and the laws every real aggregate obeys (see
+//! `crate::metrics`), adds with checked arithmetic, and checks each CSV's
+//! digest while it copies it; any failure refuses the merge, naming the
+//! shard folder and the field, and leaves no output. The seal catches
+//! accidents (a flipped bit, an edited number); the laws also catch a state
+//! resealed after editing, or written by a broken drsim, whenever the edit
+//! makes it one no run could produce.
+//!
 //! # Running shards
 //!
 //! Slurm job array: `shards.sbatch` runs one shard per array task,
@@ -67,7 +80,10 @@ use crate::report::csv::CsvSink;
 use crate::runner::{self, OutcomeSink, RunError, RunOptions};
 use crate::scenario::{self, fnv1a_hex, Fidelity, Scenario};
 use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
+use std::collections::BTreeMap;
 use std::fmt;
+use std::fs::File;
 use std::io::{self, BufRead, BufReader, Write};
 use std::ops::Range;
 use std::path::{Path, PathBuf};
@@ -79,7 +95,8 @@ pub const SHARD_FILE: &str = "shard.json";
 /// `format` of a [`ShardFile`].
 pub const FORMAT: &str = "drsim-shard";
 /// Bump when the layout of [`ShardFile`] or [`AggregatorState`] changes.
-pub const FORMAT_VERSION: u32 = 3;
+/// Version 4 added the SHA-256 seal ([`ShardSeal`]); older shards are refused.
+pub const FORMAT_VERSION: u32 = 4;
 /// The per-replication CSVs a shard writes and a merge concatenates.
 pub const CSV_FILES: [&str; 2] = ["incidents.csv", "runs.csv"];
 
@@ -200,6 +217,81 @@ pub struct ShardFile {
     /// `true` when interrupted before `end`.
     pub partial: bool,
     pub state: AggregatorState,
+    /// Digests of this file's content and of the CSVs; see [`ShardFile::seal`].
+    pub sha256: ShardSeal,
+}
+
+/// The SHA-256 digests (64 lowercase hex digits) that seal a shard.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ShardSeal {
+    /// Of the compact JSON of the whole [`ShardFile`] with this field empty
+    /// (so it covers the state, the slice, the scenario and `csv`).
+    pub content: String,
+    /// Of each CSV of [`CSV_FILES`] as written, by file name.
+    pub csv: BTreeMap<String, String>,
+}
+
+impl ShardFile {
+    /// Sets `sha256.content` to the digest of everything else (the CSV
+    /// digests must be in place).
+    pub fn seal(&mut self) {
+        self.sha256.content = self.content_digest();
+    }
+
+    /// The digest `sha256.content` must hold.
+    fn content_digest(&self) -> String {
+        let mut unsealed = self.clone();
+        unsealed.sha256.content.clear();
+        let json = serde_json::to_vec(&unsealed).expect("a shard file always serialises");
+        hex(&Sha256::digest(json))
+    }
+
+    /// Checks the seal's shape and its content digest.
+    fn check_seal(&self) -> Result<(), String> {
+        let well_formed = |d: &String| {
+            d.len() == 64
+                && d.bytes()
+                    .all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b))
+        };
+        let names: Vec<&str> = self.sha256.csv.keys().map(String::as_str).collect();
+        if names != CSV_FILES {
+            return Err(format!(
+                "sha256.csv seals {names:?}, expected exactly {CSV_FILES:?}"
+            ));
+        }
+        if !well_formed(&self.sha256.content) || !self.sha256.csv.values().all(well_formed) {
+            return Err("sha256: a digest is not 64 lowercase hex digits".into());
+        }
+        if self.content_digest() != self.sha256.content {
+            return Err(
+                "its content does not match its SHA-256 (sha256.content): it was changed or \
+                 damaged after the shard wrote it"
+                    .into(),
+            );
+        }
+        Ok(())
+    }
+}
+
+/// Lowercase hex of a digest.
+fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// SHA-256 of a file, streamed (flat memory whatever its size).
+fn file_digest(path: &Path) -> io::Result<String> {
+    let mut hasher = Sha256::new();
+    let mut file = File::open(path)?;
+    let mut buf = vec![0u8; 1 << 16];
+    loop {
+        match io::Read::read(&mut file, &mut buf) {
+            Ok(0) => return Ok(hex(&hasher.finalize())),
+            Ok(n) => hasher.update(&buf[..n]),
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+            Err(e) => return Err(e),
+        }
+    }
 }
 
 /// The scenario text a scenario was parsed from (shards carry it).
@@ -281,7 +373,12 @@ pub fn run_shard(
     };
     let mut files = csv.commit().map_err(io_err)?;
     let completed = agg.runs();
-    let file = ShardFile {
+    let csv_digests = CSV_FILES
+        .iter()
+        .map(|name| Ok((name.to_string(), file_digest(&out.join(name))?)))
+        .collect::<io::Result<_>>()
+        .map_err(io_err)?;
+    let mut file = ShardFile {
         format: FORMAT.to_string(),
         format_version: FORMAT_VERSION,
         drsim_version: env!("CARGO_PKG_VERSION").to_string(),
@@ -298,7 +395,12 @@ pub fn run_shard(
         completed,
         partial: completed < range.end - range.start,
         state: agg.to_state(),
+        sha256: ShardSeal {
+            content: String::new(),
+            csv: csv_digests,
+        },
     };
+    file.seal();
     let mut json = serde_json::to_string_pretty(&file).map_err(|e| io_err(io::Error::other(e)))?;
     json.push('\n');
     files.push(write_atomic(&out.join(SHARD_FILE), json.as_bytes()).map_err(io_err)?);
@@ -326,6 +428,8 @@ pub struct MergedShard {
     pub spec: ShardSpec,
     /// Replications it holds.
     pub range: Range<u64>,
+    /// SHA-256 of each CSV, by file name, as its `shard.json` seals them.
+    pub csv_sha256: BTreeMap<String, String>,
 }
 
 /// The merged result; [`Merged::write`] publishes it.
@@ -349,6 +453,17 @@ pub enum MergeError {
     #[error("{}: {SHARD_FILE} is not a drsim shard file: {message}", dir.display())]
     Malformed { dir: PathBuf, message: String },
     #[error(
+        "{}: {SHARD_FILE} is shard format version {found}, written by {} drsim; this drsim \
+         ({}) reads version {FORMAT_VERSION} only (sealed with SHA-256): run that shard again \
+         with this drsim",
+        dir.display(),
+        if *found < FORMAT_VERSION { "an older" } else { "a newer" },
+        env!("CARGO_PKG_VERSION")
+    )]
+    Version { dir: PathBuf, found: u32 },
+    #[error("{}: {SHARD_FILE} fails its integrity check: {message}; run that shard again", dir.display())]
+    Tampered { dir: PathBuf, message: String },
+    #[error(
         "{}: {what} is {found}, but {} has {expected}: these shards are not from the same run",
         dir.display(),
         first.display()
@@ -367,8 +482,10 @@ pub enum MergeError {
         requested_runs: u64,
         problems: Vec<CoverageProblem>,
     },
-    #[error("{}: {source}", dir.display())]
-    State { dir: PathBuf, source: StateError },
+    /// (`problem`, not `source`: the message already holds it, and a
+    /// source would be printed a second time as its cause.)
+    #[error("{}: {SHARD_FILE}: {problem}", dir.display())]
+    State { dir: PathBuf, problem: StateError },
     #[error("{}: {message}", path.display())]
     Csv { path: PathBuf, message: String },
     #[error("{}: {source}", path.display())]
@@ -435,7 +552,7 @@ fn coverage_lines(problems: &[CoverageProblem]) -> String {
     s
 }
 
-/// Reads and checks `dir/shard.json`.
+/// Reads and checks `dir/shard.json` (see [`decode_shard`]).
 pub fn read_shard(dir: &Path) -> Result<ShardFile, MergeError> {
     let bytes =
         crate::input::read_bounded(&dir.join(SHARD_FILE), crate::input::InputKind::ShardState)
@@ -443,17 +560,42 @@ pub fn read_shard(dir: &Path) -> Result<ShardFile, MergeError> {
                 dir: dir.to_path_buf(),
                 source,
             })?;
+    decode_shard(dir, &bytes)
+}
+
+/// Decodes the bytes of `dir/shard.json`: its format and version first
+/// (an older shard is named as such, not as a missing field), then the
+/// whole file, its seal and its slice. The state's laws are checked when a
+/// merge absorbs it. Never panics, whatever the bytes.
+pub fn decode_shard(dir: &Path, bytes: &[u8]) -> Result<ShardFile, MergeError> {
     let malformed = |message: String| MergeError::Malformed {
         dir: dir.to_path_buf(),
         message,
     };
-    let file: ShardFile = serde_json::from_slice(&bytes).map_err(|e| malformed(e.to_string()))?;
-    if file.format != FORMAT || file.format_version != FORMAT_VERSION {
+    /// Just the format, read before anything else.
+    #[derive(Deserialize)]
+    struct Head {
+        format: String,
+        format_version: u32,
+    }
+    let head: Head = serde_json::from_slice(bytes).map_err(|e| malformed(e.to_string()))?;
+    if head.format != FORMAT {
         return Err(malformed(format!(
-            "format {} version {}, this drsim reads {FORMAT} version {FORMAT_VERSION}",
-            file.format, file.format_version
+            "format `{}`, expected `{FORMAT}`",
+            crate::metrics::quoted(&head.format)
         )));
     }
+    if head.format_version != FORMAT_VERSION {
+        return Err(MergeError::Version {
+            dir: dir.to_path_buf(),
+            found: head.format_version,
+        });
+    }
+    let file: ShardFile = serde_json::from_slice(bytes).map_err(|e| malformed(e.to_string()))?;
+    file.check_seal().map_err(|message| MergeError::Tampered {
+        dir: dir.to_path_buf(),
+        message,
+    })?;
     let expected = file.shard.range(file.requested_runs);
     if ShardSpec::new(file.shard.index, file.shard.count).is_err()
         || expected != (file.start..file.end)
@@ -556,9 +698,9 @@ pub fn merge(dirs: &[PathBuf]) -> Result<Merged, MergeError> {
             )?;
         }
         agg.absorb(&file.state)
-            .map_err(|source| MergeError::State {
+            .map_err(|problem| MergeError::State {
                 dir: dir.clone(),
-                source,
+                problem,
             })?;
         // Keep only the slice: the state is absorbed.
         shards.push((
@@ -566,6 +708,7 @@ pub fn merge(dirs: &[PathBuf]) -> Result<Merged, MergeError> {
                 dir: dir.clone(),
                 spec: file.shard,
                 range: file.start..file.start + file.completed,
+                csv_sha256: file.sha256.csv.clone(),
             },
             Slice {
                 spec: file.shard,
@@ -668,8 +811,10 @@ impl Merged {
     /// Writes `incidents.csv` and `runs.csv` (the shards' CSVs concatenated
     /// in replication order, header once) and then `summary.json` into the
     /// existing folder `out`, each atomically. Streams: memory stays flat
-    /// whatever the size of the CSVs. Checks every shard's CSV headers agree
-    /// and that its `runs.csv` has one row per replication it holds.
+    /// whatever the size of the CSVs. Checks each shard's CSVs against the
+    /// SHA-256 its `shard.json` seals, that their headers agree and that
+    /// each `runs.csv` has one row per replication it holds; nothing is
+    /// renamed into `out` until every CSV passed.
     pub fn write(&self, out: &Path) -> Result<Vec<PathBuf>, MergeError> {
         let out_canon = out.canonicalize().ok();
         for s in &self.shards {
@@ -677,9 +822,17 @@ impl Merged {
                 return Err(MergeError::OutputIsInput { dir: s.dir.clone() });
             }
         }
+        let concatenated = CSV_FILES
+            .iter()
+            .map(|name| Ok((out.join(name), self.concatenate(name, &out.join(name))?)))
+            .collect::<Result<Vec<_>, MergeError>>()?;
         let mut files = Vec::new();
-        for name in CSV_FILES {
-            files.push(self.concatenate(name, &out.join(name))?);
+        for (dest, target) in concatenated {
+            files.push(
+                target
+                    .commit()
+                    .map_err(|source| MergeError::Io { path: dest, source })?,
+            );
         }
         let summary = crate::report::write_summary_json(out, &self.summary).map_err(|source| {
             MergeError::Io {
@@ -691,7 +844,9 @@ impl Merged {
         Ok(files)
     }
 
-    fn concatenate(&self, name: &str, dest: &Path) -> Result<PathBuf, MergeError> {
+    /// The shards' `name` CSVs concatenated into a temporary file for
+    /// `dest`, not yet committed.
+    fn concatenate(&self, name: &str, dest: &Path) -> Result<AtomicFile, MergeError> {
         let io_err = |path: &Path| {
             let path = path.to_path_buf();
             move |source| MergeError::Io { path, source }
@@ -705,6 +860,8 @@ impl Merged {
             let mut reader = BufReader::new(file);
             let mut head = Vec::new();
             reader.read_until(b'\n', &mut head).map_err(io_err(&path))?;
+            let mut digest = Sha256::new();
+            digest.update(&head);
             if !head.ends_with(b"\n") {
                 return Err(MergeError::Csv {
                     path,
@@ -721,8 +878,8 @@ impl Merged {
                         path,
                         message: format!(
                             "its header differs from the first shard's: `{}` vs `{}`",
-                            String::from_utf8_lossy(&head).trim_end(),
-                            String::from_utf8_lossy(h).trim_end()
+                            crate::metrics::quoted(String::from_utf8_lossy(&head).trim_end()),
+                            crate::metrics::quoted(String::from_utf8_lossy(h).trim_end())
                         ),
                     })
                 }
@@ -730,42 +887,54 @@ impl Merged {
             }
             let mut counter = LineCounter {
                 inner: target.writer(),
+                digest: &mut digest,
                 lines: 0,
                 last: b'\n',
             };
             io::copy(&mut reader, &mut counter).map_err(io_err(&path))?;
-            if counter.last != b'\n' {
+            let (lines, last) = (counter.lines, counter.last);
+            let found = hex(&digest.finalize());
+            let sealed = s.csv_sha256.get(name).map_or("", String::as_str);
+            if found != sealed {
+                return Err(MergeError::Csv {
+                    path,
+                    message: format!(
+                        "its SHA-256 is {found}, but its {SHARD_FILE} seals {sealed}: the file \
+                         was changed or damaged after the shard wrote it; run that shard again"
+                    ),
+                });
+            }
+            if last != b'\n' {
                 return Err(MergeError::Csv {
                     path,
                     message: "the last row is not terminated".into(),
                 });
             }
             let rows = s.range.end - s.range.start;
-            if name == "runs.csv" && counter.lines != rows {
+            if name == "runs.csv" && lines != rows {
                 return Err(MergeError::Csv {
                     path,
-                    message: format!(
-                        "{} data rows, but the shard holds {rows} replications",
-                        counter.lines
-                    ),
+                    message: format!("{lines} data rows, but the shard holds {rows} replications"),
                 });
             }
         }
-        target.commit().map_err(io_err(dest))
+        Ok(target)
     }
 }
 
 /// Counts the newlines passing through (runs.csv fields are numbers: one
-/// newline per row).
-struct LineCounter<W> {
+/// newline per row) and hashes the bytes.
+struct LineCounter<'d, W> {
     inner: W,
+    digest: &'d mut Sha256,
     lines: u64,
     last: u8,
 }
 
-impl<W: Write> Write for LineCounter<W> {
+impl<W: Write> Write for LineCounter<'_, W> {
     fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
         let n = self.inner.write(buf)?;
+        self.digest.update(&buf[..n]);
         self.lines += buf[..n].iter().filter(|&&b| b == b'\n').count() as u64;
         if n > 0 {
             self.last = buf[n - 1];

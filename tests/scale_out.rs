@@ -395,13 +395,20 @@ fn merge_refuses_missing_duplicated_partial_and_foreign_shards() {
         std::fs::copy(shards[3].join(name), damaged.join(name)).unwrap();
     }
     let text = std::fs::read_to_string(damaged.join("shard.json")).unwrap();
-    std::fs::write(
-        damaged.join("shard.json"),
-        text.replace("\"completed\": 500", "\"completed\": 499"),
-    )
-    .unwrap();
+    let edited = text.replace("\"completed\": 500", "\"completed\": 499");
+    std::fs::write(damaged.join("shard.json"), &edited).unwrap();
     let mut mixed = shards.clone();
     mixed[3] = damaged.clone();
+    let msg = shard::merge(&mixed).unwrap_err().to_string();
+    assert!(msg.contains("fails its integrity check"), "{msg}");
+    // Resealed after the edit, the slice itself is inconsistent.
+    let mut file: shard::ShardFile = serde_json::from_str(&edited).unwrap();
+    file.seal();
+    std::fs::write(
+        damaged.join("shard.json"),
+        serde_json::to_string(&file).unwrap(),
+    )
+    .unwrap();
     let msg = shard::merge(&mixed).unwrap_err().to_string();
     assert!(msg.contains("inconsistent slice"), "{msg}");
     // A runs.csv that does not match its shard is caught while writing.
@@ -412,8 +419,24 @@ fn merge_refuses_missing_duplicated_partial_and_foreign_shards() {
         .take(100)
         .map(|l| format!("{l}\n"))
         .collect();
-    std::fs::write(damaged.join("runs.csv"), truncated).unwrap();
+    std::fs::write(damaged.join("runs.csv"), &truncated).unwrap();
     let out = dir(t, "damaged-out");
+    let msg = shard::merge_into(&mixed, &out).unwrap_err().to_string();
+    assert!(
+        msg.contains("runs.csv: its SHA-256 is") && msg.contains("but its shard.json seals"),
+        "{msg}"
+    );
+    // Resealed with the truncated file's digest, the rows are counted.
+    let mut file: shard::ShardFile = serde_json::from_str(&text).unwrap();
+    file.sha256
+        .csv
+        .insert("runs.csv".into(), sha256_hex(truncated.as_bytes()));
+    file.seal();
+    std::fs::write(
+        damaged.join("shard.json"),
+        serde_json::to_string(&file).unwrap(),
+    )
+    .unwrap();
     let msg = shard::merge_into(&mixed, &out).unwrap_err().to_string();
     assert!(
         msg.contains("99 data rows, but the shard holds 500"),
@@ -423,6 +446,241 @@ fn merge_refuses_missing_duplicated_partial_and_foreign_shards() {
         !out.join("summary.json").exists(),
         "no summary from a failed merge"
     );
+}
+
+fn sha256_hex(bytes: &[u8]) -> String {
+    use sha2::Digest;
+    sha2::Sha256::digest(bytes)
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
+}
+
+/// A copy of shard folder `from` whose `shard.json` went through `edit`,
+/// resealed or not.
+fn tampered(
+    from: &Path,
+    label: &str,
+    reseal: bool,
+    edit: impl FnOnce(&mut shard::ShardFile),
+) -> PathBuf {
+    let d = dir("verified", label);
+    for name in ["runs.csv", "incidents.csv"] {
+        std::fs::copy(from.join(name), d.join(name)).unwrap();
+    }
+    let mut file = shard::read_shard(from).unwrap();
+    edit(&mut file);
+    if reseal {
+        file.seal();
+    }
+    std::fs::write(
+        d.join("shard.json"),
+        serde_json::to_string_pretty(&file).unwrap(),
+    )
+    .unwrap();
+    d
+}
+
+fn zone(f: &mut shard::ShardFile) -> &mut drsim::metrics::ClassState {
+    f.state.classes.get_mut("zone").unwrap()
+}
+
+fn b64_bytes(text: &str) -> Vec<u8> {
+    use base64::Engine as _;
+    base64::engine::general_purpose::STANDARD
+        .decode(text)
+        .unwrap()
+}
+
+fn b64_text(bytes: &[u8]) -> String {
+    use base64::Engine as _;
+    base64::engine::general_purpose::STANDARD.encode(bytes)
+}
+
+/// `text` (a V2 histogram) padded with counts at 0 and 1 so that it holds
+/// 2^64 − 1 values: what an incident count of 2^64 − 1 needs to agree with
+/// its histograms (the V2 encoding caps one counter at 2^63 − 1).
+fn padded_to_u64_max(text: &str) -> String {
+    use hdrhistogram::serialization::{Deserializer, Serializer, V2Serializer};
+    let mut h: hdrhistogram::Histogram<u64> = Deserializer::new()
+        .deserialize(&mut b64_bytes(text).as_slice())
+        .unwrap();
+    let mut rest = u64::MAX - h.len();
+    for value in 0..3 {
+        let room = (i64::MAX as u64 - h.count_at(value)).min(rest);
+        h.record_n(value, room).unwrap();
+        rest -= room;
+    }
+    assert_eq!(h.len(), u64::MAX);
+    let mut bytes = Vec::new();
+    V2Serializer::new().serialize(&h, &mut bytes).unwrap();
+    b64_text(&bytes)
+}
+
+/// Issue 14, case 5: `merge` trusted `shard.json`. Each edit below merged
+/// with exit 0 before (into fewer incidents than the truth, a standard
+/// deviation of 1e35, a share met of 32,958, a changed p99, a 2.9 GB
+/// allocation); now the seal refuses the edited file, and the laws of a
+/// real aggregate refuse it even resealed, naming the shard and the field.
+#[test]
+fn merge_verifies_what_it_reads() {
+    let runs = 600;
+    let sc = load(REFERENCE_SCENARIO, REFERENCE_SCENARIO_FILE, runs, None);
+    assert!(!sc.targets.is_empty());
+    let shards: Vec<PathBuf> = (0..2)
+        .map(|i| {
+            let d = dir("verified", &format!("shard{i}"));
+            shard_run(
+                REFERENCE_SCENARIO,
+                REFERENCE_SCENARIO_FILE,
+                &sc,
+                ShardSpec::new(i, 2).unwrap(),
+                &d,
+            );
+            d
+        })
+        .collect();
+    shard::merge(&shards).unwrap();
+    type Edit = Box<dyn Fn(&mut shard::ShardFile)>;
+    let cases: Vec<(&str, Edit, &str)> = vec![
+        (
+            "incidents-2^64-1",
+            Box::new(|f| {
+                let z = zone(f);
+                z.incidents = u64::MAX;
+                z.all.rpo_ns = padded_to_u64_max(&z.all.rpo_ns);
+                z.all.rto_ns = padded_to_u64_max(&z.all.rto_ns);
+            }),
+            "state.classes.zone.",
+        ),
+        (
+            "halved-sum-sq",
+            Box::new(|f| {
+                let sq = &mut f.state.served_ns.sum_sq;
+                // Halve the hexadecimal 256-bit number digit by digit.
+                let digits: Vec<u32> = sq[2..].chars().map(|c| c.to_digit(16).unwrap()).collect();
+                let (mut carry, mut out) = (0, String::from("0x"));
+                for d in digits {
+                    let v = carry * 16 + d;
+                    out.push(char::from_digit(v / 2, 16).unwrap());
+                    carry = v % 2;
+                }
+                *sq = out;
+            }),
+            "state.served_ns: n = 300, ",
+        ),
+        (
+            "targets-met-10^9",
+            Box::new(|f| f.state.targets_met[0] = 1_000_000_000),
+            "state.targets_met[0]: 1000000000 incidents meet the zone rpo target",
+        ),
+        (
+            "flipped-histogram-byte",
+            Box::new(|f| {
+                let z = zone(f);
+                let mut bytes = b64_bytes(&z.all.rto_ns);
+                let last = bytes.len() - 1;
+                bytes[last] ^= 0x02;
+                z.all.rto_ns = b64_text(&bytes);
+            }),
+            "state.classes.zone.all.rto",
+        ),
+        (
+            "base64-header-char",
+            Box::new(|f| {
+                let text = &mut f.state.histograms.get_mut("lag_ns").unwrap();
+                let mut chars = text.clone().into_bytes();
+                chars[6] = if chars[6] == b'A' { b'B' } else { b'A' };
+                **text = String::from_utf8(chars).unwrap();
+            }),
+            "state.histograms.lag_ns: the header announces a",
+        ),
+    ];
+    for (label, edit, needle) in &cases {
+        for reseal in [false, true] {
+            let d = tampered(&shards[1], &format!("{label}-{reseal}"), reseal, edit);
+            let msg = shard::merge(&[shards[0].clone(), d.clone()])
+                .unwrap_err()
+                .to_string();
+            let expected = if reseal {
+                format!("{}: shard.json: {needle}", d.display())
+            } else {
+                format!(
+                    "{}: shard.json fails its integrity check: its content does not match",
+                    d.display()
+                )
+            };
+            assert!(msg.starts_with(&expected), "{label}: {msg}");
+        }
+    }
+
+    // A changed CSV: refused while copying, and nothing is left in the output.
+    let d = tampered(&shards[1], "changed-csv", false, |_| {});
+    let text = std::fs::read_to_string(d.join("incidents.csv")).unwrap();
+    let at = text.find(",zone,").expect("a zone incident row");
+    let changed = format!("{},zonf,{}", &text[..at], &text[at + 6..]);
+    std::fs::write(d.join("incidents.csv"), changed).unwrap();
+    let out = dir("verified", "changed-csv-out");
+    let msg = shard::merge_into(&[shards[0].clone(), d.clone()], &out)
+        .unwrap_err()
+        .to_string();
+    assert!(
+        msg.starts_with(&format!(
+            "{}: its SHA-256 is",
+            d.join("incidents.csv").display()
+        )),
+        "{msg}"
+    );
+    let left: Vec<_> = std::fs::read_dir(&out).unwrap().collect();
+    assert!(left.is_empty(), "a refused merge left {left:?}");
+
+    // A shard of the previous format is named as such.
+    let d = tampered(&shards[1], "old-format", true, |f| f.format_version = 3);
+    let msg = shard::merge(&[shards[0].clone(), d])
+        .unwrap_err()
+        .to_string();
+    assert!(
+        msg.contains("shard.json is shard format version 3, written by an older drsim")
+            && msg.contains("reads version 4 only"),
+        "{msg}"
+    );
+}
+
+/// The laws `merge` checks hold for real aggregates: every shipped scenario
+/// and every scenario of the test suite, in both fidelities where the
+/// scenario is small enough, absorbs its own state (a law that a real run
+/// can break would refuse honest shards).
+#[test]
+fn real_aggregates_obey_the_merge_laws() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let mut checked = 0;
+    for d in ["scenarios", "tests/scenarios"] {
+        let mut files: Vec<PathBuf> = std::fs::read_dir(root.join(d))
+            .unwrap()
+            .map(|e| e.unwrap().path())
+            .filter(|p| p.extension().is_some_and(|e| e == "toml"))
+            .collect();
+        files.sort();
+        for path in files {
+            let text = std::fs::read_to_string(&path).unwrap();
+            let mut sc = load(&text, &path.display().to_string(), 40, None);
+            sc.simulation.runs = 40;
+            let stop = AtomicBool::new(false);
+            let agg =
+                runner::run_range(&sc, &RunOptions::default(), 0..40, &mut [], &stop).unwrap();
+            let mut again = drsim::metrics::Aggregator::new(&sc);
+            again
+                .absorb(&agg.to_state())
+                .unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+            assert!(
+                runner::summarise(&sc, &again) == runner::summarise(&sc, &agg),
+                "{}: the absorbed state summarises differently",
+                path.display()
+            );
+            checked += 1;
+        }
+    }
+    assert!(checked >= 5, "{checked} scenarios");
 }
 
 #[test]

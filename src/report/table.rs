@@ -382,7 +382,7 @@ mod tests {
         );
         for expected in [
             "downtime/run   55.00s mean · incidents/run 2.50 mean",
-            "  charged to   drill-return 7.50s · region 30.00s · zone 12.50s",
+            "  charged to   drill-return 7.50s · region 35.00s · zone 12.50s",
             "resync back    drill-return mean 1m 17s · p99 1m 17s · max 1m 17s",
             "refused operations  1 · drill 1 (seeding 1)",
             "  zone RTO ≤ 10.00s   for  50.0% of 2 disruptive incidents: met by  50.000% (p50 observed 5.00s   ) MET",
