@@ -114,6 +114,9 @@ pub struct RawEnvironment {
     /// (the only copy of a region's data without self-service DR).
     #[serde(default)]
     pub backup_interval: Option<Spanned<SimDuration>>,
+    /// Rate at which a backup is restored into the region (bytes per second).
+    #[serde(default)]
+    pub restore_bandwidth: Option<Spanned<Bandwidth>>,
 }
 
 #[derive(Deserialize, Debug)]
@@ -126,6 +129,9 @@ pub struct RawWorkload {
 #[derive(Deserialize, Debug, Default)]
 #[serde(deny_unknown_fields)]
 pub struct RawReplication {
+    /// `"quorum"` (default) or `"all-in-sync"`.
+    #[serde(default)]
+    pub mode: Option<Spanned<String>>,
     #[serde(default)]
     pub quorum: Option<Spanned<i64>>,
     /// Zone-to-zone round trip; when absent it is derived from the distance.
@@ -185,6 +191,10 @@ pub struct RawRegionFailures {
     /// Share of region outages that destroy the primary's data.
     #[serde(default)]
     pub destroy_probability: Option<Spanned<f64>>,
+    /// Share of those destroying outages that also destroy the backups kept
+    /// in the region.
+    #[serde(default)]
+    pub backup_loss_probability: Option<Spanned<f64>>,
     /// Rare-event mode: exactly one outage per replication, at a uniformly
     /// random time after `warmup`.
     #[serde(default)]
@@ -234,6 +244,10 @@ pub struct RawIncident {
     /// For `kind = "region"`: the outage destroys the primary's data.
     #[serde(default)]
     pub destroys_data: Option<bool>,
+    /// For `kind = "region"` with `destroys_data`: the backups kept in the
+    /// region are destroyed too.
+    #[serde(default)]
+    pub destroys_backups: Option<bool>,
     /// For `kind = "link_degradation"`: fraction of the bandwidth left.
     #[serde(default)]
     pub bandwidth_factor: Option<Spanned<f64>>,
@@ -291,6 +305,10 @@ pub struct RawCrossRegion {
     /// Delay between a batch's arrival and its application at the secondary.
     #[serde(default)]
     pub apply_delay: Option<Dist>,
+    /// When a replicated write survives a forced failover: `"arrival"`
+    /// (default) or `"apply"`.
+    #[serde(default)]
+    pub durable_at: Option<Spanned<String>>,
 }
 
 /// Self-service disaster recovery.
