@@ -1017,7 +1017,7 @@ impl Replication<'_> {
             .expect("switching back implies a link");
         let in_flight = cr
             .one_way
-            .saturating_add(cr.sync_delay().sample(&mut self.rng.operator));
+            .saturating_add(cr.durable_after(cr.apply_delay.sample(&mut self.rng.operator)));
         let switch = self.dr_settings().switch_time.clone();
         let switch = switch.sample(&mut self.rng.operator);
         self.dr.switch_executes_from = Some(now.after(in_flight));

@@ -108,6 +108,16 @@ impl CrossRegion {
             Durability::Apply => self.apply_delay.clone(),
         }
     }
+
+    /// [`CrossRegion::sync_delay`] of a batch whose apply delay is `apply`
+    /// (drawn whatever the durability point, so that both points see the
+    /// same draws of the stream it comes from).
+    pub fn durable_after(&self, apply: SimDuration) -> SimDuration {
+        match self.durable_at {
+            Durability::Arrival => SimDuration::ZERO,
+            Durability::Apply => apply,
+        }
+    }
 }
 
 /// Where a write shipped to the paired region becomes durable, i.e. survives
