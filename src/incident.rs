@@ -120,7 +120,7 @@ pub struct Incident {
     pub lost_bytes: u64,
     /// How recovery happened: `"none-needed"`, `"quorum"`,
     /// `"zone-failover"`, `"zone-repair"`, `"support-ticket"`,
-    /// `"region-repair"`, `"backup-restore"`, `"dr-failover"`, `"planned-switch"`,
+    /// `"region-repair"`, `"backup-restore"`, `"data-lost"`, `"dr-failover"`, `"planned-switch"`,
     /// `"drill-aborted"`, `"switch-back-cancelled"`, `"unresolved"`.
     pub recovery: &'static str,
     /// Cross-region last sync time at the failure (ns), when DR was protecting.
@@ -146,12 +146,16 @@ pub struct Incident {
     pub detection_ns: u64,
     /// The operator deciding on the emergency response.
     pub decision_ns: u64,
-    /// Election and reroute, a failover or a planned switch executing.
+    /// Election and reroute, a failover, a planned switch or a restore from
+    /// backup executing.
     pub execution_ns: u64,
     /// A drill's drain, or the last batch in flight before a switch back.
     pub drain_ns: u64,
-    /// Waiting for a zone, a quorum or the region to return, or for a restore.
+    /// Waiting for a zone, a quorum or the region to return.
     pub wait_ns: u64,
+    /// The region and the backups kept in it were destroyed: the
+    /// environment's data was lost entirely (recovery `data-lost`).
+    pub total_loss: bool,
 }
 
 impl Incident {
@@ -191,6 +195,7 @@ impl Incident {
             execution_ns: 0,
             drain_ns: 0,
             wait_ns: 0,
+            total_loss: false,
         }
     }
 

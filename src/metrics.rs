@@ -154,6 +154,8 @@ struct ClassTotals {
     lost_writes: u64,
     lost_bytes: u64,
     with_loss: u64,
+    /// Incidents that lost the environment's data entirely (`Incident::total_loss`).
+    total_losses: u64,
     /// Over every incident of the class.
     all: Realised,
     /// Over the disruptive incidents only.
@@ -178,6 +180,7 @@ impl ClassTotals {
             lost_writes: 0,
             lost_bytes: 0,
             with_loss: 0,
+            total_losses: 0,
             all: Realised::new(),
             disrupted: Realised::new(),
             components: Components::new(),
@@ -197,6 +200,7 @@ impl ClassTotals {
         self.lost_writes = self.lost_writes.saturating_add(inc.lost_writes);
         self.lost_bytes = self.lost_bytes.saturating_add(inc.lost_bytes);
         self.with_loss += u64::from(inc.lost_writes > 0);
+        self.total_losses += u64::from(inc.total_loss);
         self.all.add(inc);
         if inc.disruptive() {
             self.disruptive += 1;
@@ -228,6 +232,7 @@ impl ClassTotals {
             rto_zero: self.rto_zero,
             unresolved_at_horizon: self.unresolved,
             with_loss: self.with_loss,
+            total_losses: self.total_losses,
             lost_writes: self.lost_writes,
             lost_bytes: self.lost_bytes,
             rpo_s,
@@ -834,6 +839,10 @@ pub struct ClassSummary {
     pub unresolved_at_horizon: u64,
     /// Incidents that lost at least one acknowledged write.
     pub with_loss: u64,
+    /// Incidents that lost the environment's data entirely: a region outage
+    /// destroyed the data and the backups kept in the region (their RPO
+    /// reaches back to the start of the replication).
+    pub total_losses: u64,
     pub lost_writes: u64,
     pub lost_bytes: u64,
     /// Realised RPO per incident (seconds), over every incident.

@@ -320,6 +320,13 @@ pub fn describe_architecture(sc: &Scenario) -> String {
     use crate::scenario::Architecture::*;
     let region = sc.home_region();
     match sc.architecture() {
+        ZoneRedundant if sc.replication.mode == crate::scenario::ReplicationMode::AllInSync => {
+            format!(
+                "zone-redundant: all-in-sync replication across the {} zones of {} (a failed zone leaves the in-sync set; only an in-sync zone is elected)",
+                region.zones.len(),
+                region.name
+            )
+        }
         ZoneRedundant => format!(
             "zone-redundant: {}-of-{} synchronous quorum across the zones of {}",
             sc.replication.quorum,

@@ -158,6 +158,26 @@ pub fn k_of_n_availability(n: u32, k: u32, mttf: f64, mttr: f64) -> Result<f64, 
     Ok(binomial_sum(n, k..=n, a, b).min(1.0))
 }
 
+/// Availability of two zones replicating in mode `all-in-sync` with instant failover and
+/// resync: writes are served while a zone of the in-sync set is up, and a zone that failed while
+/// the other was serving (it left the set) may not serve until it has caught up from that
+/// other zone. Both zones fail at rate λ = 1/MTTF and are repaired at rate μ = 1/MTTR
+/// (exponential laws). The chain: both up (served) → one up, in sync (served) → both down →
+/// either the in-sync zone returns first (served again) or the stale one does (still down until
+/// the in-sync zone returns). Its stationary law gives, with r = λ/μ = MTTR/MTTF,
+///
+/// A = (r² + 3r + 1)/(r + 1)³,  1 − A = r²(r + 2)/(r + 1)³,
+///
+/// against 1 − A = r²/(r + 1)² for a 1-of-2 quorum that may elect the stale zone: about twice
+/// the unavailability for small r (the time the stale zone is back alone does not count).
+///
+/// `mttf`, `mttr`: seconds, finite and > 0.
+pub fn all_in_sync_pair_availability(mttf: f64, mttr: f64) -> Result<f64, TheoryError> {
+    up_down(mttf, mttr)?;
+    let r = mttr / mttf;
+    Ok((r * r + 3.0 * r + 1.0) / (r + 1.0).powi(3))
+}
+
 /// Unavailability 1 − A = P(#up < k) = Σ_{j=0}^{k−1} C(n,j) aʲ(1−a)ⁿ⁻ʲ of a k-of-n system,
 /// summed directly so that "many nines" keep their relative precision (1 − A computed by
 /// subtraction would round to 0 below ~1e-16). Same model, units and domain as
@@ -765,6 +785,28 @@ mod tests {
     use crate::dist::Dist;
     use rand::rngs::ChaCha8Rng;
     use rand::SeedableRng;
+
+    /// The closed form is the stationary law of the four-state chain it describes, solved
+    /// numerically; and it is not the 1-of-2 quorum's (the stale zone back alone is down).
+    #[test]
+    fn all_in_sync_pair_availability_is_its_chains_stationary_law() {
+        for (mttf, mttr) in [(10.0, 1.0), (120.0, 2.0 / 24.0), (3.0, 5.0)] {
+            let (l, m) = (1.0 / mttf, 1.0 / mttr);
+            // 0 both up, 1 one up in sync, 2 both down, 3 stale up and in-sync down.
+            let q = vec![
+                vec![-2.0 * l, 2.0 * l, 0.0, 0.0],
+                vec![m, -(l + m), l, 0.0],
+                vec![0.0, m, -2.0 * m, m],
+                vec![m, 0.0, l, -(l + m)],
+            ];
+            let pi = ctmc_stationary(&q).unwrap();
+            let got = all_in_sync_pair_availability(mttf, mttr).unwrap();
+            assert!((got - (pi[0] + pi[1])).abs() < 1e-12, "{got} vs {pi:?}");
+            let one_of_two = k_of_n_availability(2, 1, mttf, mttr).unwrap();
+            assert!(got < one_of_two, "{got} vs {one_of_two}");
+        }
+        assert!(all_in_sync_pair_availability(0.0, 1.0).is_err());
+    }
 
     #[test]
     fn latest_completion_of_shifted_exponentials_has_its_closed_form() {

@@ -82,7 +82,8 @@ fn drills_and_failbacks_never_lose_a_write() {
 }
 
 /// Emergency failover with periodic batches: batches cut every T, shipped
-/// over a fast link, arriving after the one-way delay p and applied after a
+/// over a fast link, arriving after the one-way delay p and applied (durable
+/// on apply) after a
 /// constant delay a. At a failure at a uniformly random instant the loss
 /// window (failure − last sync) is uniform on [d, d + T] with d = p + a (+
 /// a negligible transmission time), and the lost writes are Poisson given
@@ -98,7 +99,7 @@ fn emergency_loss_window_is_uniform_over_one_batch_past_the_fixed_delay() {
     text = with(
         &text,
         "apply_delay = { dist = \"lognormal\", median = \"2s\", sigma = 0.5 }",
-        "apply_delay = \"3s\"",
+        "apply_delay = \"3s\"\ndurable_at = \"apply\"",
     );
     text = with(&text, "rtt_overhead = \"4ms\"", "rtt_overhead = \"0s\"");
     text = with(&text, "mean = \"5y\"", "mean = \"20d\"");
@@ -278,6 +279,12 @@ fn without_dr_a_destroyed_region_loses_everything_since_the_last_backup() {
         include_str!("../scenarios/dynamics365-no-dr.toml"),
         "destroy_probability = 0.05",
         "destroy_probability = 1.0",
+    );
+    // The backups survive (see tests/restore.rs for the ones that do not).
+    let text = with(
+        &text,
+        "backup_loss_probability = 0.25",
+        "backup_loss_probability = 0.0",
     );
     let sc = scenario(&text);
     let regions: Vec<_> = incidents(&sc, 100)
@@ -558,7 +565,7 @@ fn an_apply_tail_beyond_a_million_batches_is_refused() {
     let tail = with(
         BASE,
         "apply_delay = { dist = \"lognormal\", median = \"2s\", sigma = 0.5 }",
-        "apply_delay = { dist = \"lognormal\", median = \"1d\", sigma = 1.0 }",
+        "apply_delay = { dist = \"lognormal\", median = \"1d\", sigma = 1.0 }\ndurable_at = \"apply\"",
     );
     let e = errors(&tail);
     assert!(
@@ -568,4 +575,44 @@ fn an_apply_tail_beyond_a_million_batches_is_refused() {
     // The same tail over 1 h batches spans fewer than a million: accepted.
     let longer = with(&tail, "batch_interval = \"5s\"", "batch_interval = \"1h\"");
     assert!(parse_str(&longer, "ok.toml").is_ok());
+}
+
+/// `cross_region.durable_at` takes `arrival` (the default) or `apply`; a
+/// near miss is an error with the suggestion. Durable on arrival, no write
+/// waits for its apply delay, so a tail the fast model could not walk is
+/// accepted there (the tail check guards `apply` only).
+#[test]
+fn durable_at_is_arrival_or_apply() {
+    use drsim::scenario::Durability;
+    let at = |v: &str| {
+        with(
+            BASE,
+            "batch_interval = \"5s\"",
+            &format!("batch_interval = \"5s\"\ndurable_at = \"{v}\""),
+        )
+    };
+    let durability = |text: &str| {
+        parse_str(text, "ok.toml")
+            .unwrap()
+            .scenario
+            .cross_region
+            .unwrap()
+            .durable_at
+    };
+    assert_eq!(durability(BASE), Durability::Arrival);
+    assert_eq!(durability(&at("apply")), Durability::Apply);
+    assert_eq!(durability(&at("arrival")), Durability::Arrival);
+    let e = errors(&at("aply"));
+    assert!(
+        e.contains("key: cross_region.durable_at")
+            && e.contains("expected one of `arrival`, `apply`")
+            && e.contains("did you mean `apply`?"),
+        "{e}"
+    );
+    let tail = with(
+        &at("arrival"),
+        "apply_delay = { dist = \"lognormal\", median = \"2s\", sigma = 0.5 }",
+        "apply_delay = { dist = \"lognormal\", median = \"1d\", sigma = 1.0 }",
+    );
+    assert!(parse_str(&tail, "ok.toml").is_ok());
 }

@@ -45,7 +45,7 @@ fn load(file: &str) -> Scenario {
 
 /// Each suite scenario is analysed once and shared by its tests (the harness runs them on
 /// several threads; `OnceLock` makes the others wait for the first).
-static ANALYSES: [OnceLock<Analysis>; 6] = [const { OnceLock::new() }; 6];
+static ANALYSES: [OnceLock<Analysis>; 7] = [const { OnceLock::new() }; 7];
 
 fn analysis(file: &str) -> &'static Analysis {
     let i = VALIDATION_SUITE
@@ -91,6 +91,7 @@ fn assert_rel(actual: f64, expected: f64, tol: f64, what: &str) {
 const KOFN: &str = "tests/scenarios/kofn.toml";
 const STANDBY: &str = "tests/scenarios/active-standby.toml";
 const DETECTION: &str = "tests/scenarios/detection.toml";
+const ALL_IN_SYNC: &str = "tests/scenarios/all-in-sync.toml";
 const LATENCY: &str = "tests/scenarios/commit-latency.toml";
 const EMERGENCY: &str = "tests/scenarios/emergency.toml";
 const DRILL: &str = "tests/scenarios/drill.toml";
@@ -108,6 +109,21 @@ fn kofn_hand() -> (f64, f64, f64) {
     let freq_per_h = 10.0 * a.powi(3) * b * b * 3.0 / 9.0;
     let dur_h = (1.0 - avail) / freq_per_h;
     (avail, freq_per_h * 24.0, dur_h * 3600.0)
+}
+
+/// Two zones, all-in-sync, r = MTTR/MTTF = 0.2: A = (r² + 3r + 1)/(r + 1)³, about twice the
+/// unavailability of a 1-of-2 quorum (which may elect the stale zone).
+#[test]
+fn all_in_sync_pair_availability_is_the_chains() {
+    let c = agreeing(ALL_IN_SYNC, "all-in-sync-pair-availability");
+    let r: f64 = 0.2;
+    assert_rel(
+        c.theory,
+        (r * r + 3.0 * r + 1.0) / (r + 1.0).powi(3),
+        1e-12,
+        "A",
+    );
+    assert!((mean_of(c) - (1.0 - (r / (1.0 + r)).powi(2))).abs() > 0.02);
 }
 
 #[test]
@@ -255,9 +271,17 @@ fn commit_latency_mean_is_the_order_statistic_mean() {
 }
 
 // ---------------------------------------------------------------------------------------------
-// Emergency failover: T = 10 s, ρ = 0.25, one way 3.75 ms, apply 3 s ⇒ d = 5.50375 s; 200 w/s.
+// Emergency failover: T = 10 s, ρ = 0.25, one way 3.75 ms, durable on arrival (the 3 s apply
+// delay is not waited for) ⇒ d = 2.50375 s; 200 w/s.
 
-const D: f64 = 0.25 * 10.0 + 0.00375 + 3.0;
+const D: f64 = 0.25 * 10.0 + 0.00375;
+
+/// The loss-window check states the durability point its `d` assumes.
+#[test]
+fn the_loss_window_check_is_for_durability_on_arrival() {
+    let c = agreeing(EMERGENCY, "emergency-loss-window");
+    assert!(c.formula.contains("durable_at = arrival"), "{}", c.formula);
+}
 
 #[test]
 fn emergency_lost_writes_are_lambda_times_the_mean_window() {

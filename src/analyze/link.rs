@@ -3,7 +3,7 @@
 use super::facts::is_constant;
 use super::PENDING_TAIL;
 use crate::dist::Dist;
-use crate::scenario::Scenario;
+use crate::scenario::{Durability, Scenario};
 use crate::theory::{self, TheoryError};
 use std::collections::BTreeMap;
 use std::sync::Mutex;
@@ -14,7 +14,11 @@ pub(super) struct LinkFacts {
     pub(super) t: f64,
     pub(super) t_ns: u64,
     pub(super) one_way: f64,
+    /// Delay from arrival to durability ([`CrossRegion::sync_delay`](crate::scenario::CrossRegion::sync_delay)):
+    /// zero with `durable_at = "arrival"`, the apply delay with `"apply"`.
     pub(super) apply: Dist,
+    /// Where a write becomes durable (`cross_region.durable_at`).
+    pub(super) durable_at: Durability,
     pub(super) apply_mean: f64,
     pub(super) apply_constant: bool,
     /// The apply delay's 1 − [`PENDING_TAIL`] quantile (s): how long a batch can stay pending.
@@ -24,7 +28,8 @@ pub(super) struct LinkFacts {
     pub(super) c: f64,
     pub(super) rho: f64,
     pub(super) write_rate: f64,
-    /// Durability delay d = ρT + one-way + apply of a batch after its cut (constant apply).
+    /// Durability delay d = ρT + one-way + sync of a batch after its cut (constant sync delay:
+    /// 0 when durable on arrival, the apply delay when durable on apply).
     pub(super) d: f64,
 }
 
@@ -35,15 +40,19 @@ pub(super) fn link_facts(sc: &Scenario) -> Option<LinkFacts> {
     let c = cr.bandwidth;
     let rho = r / c;
     let one_way = cr.one_way.as_secs_f64();
-    let apply_mean = cr.apply_delay.mean_secs();
+    // What a write waits for after arrival before it counts as replicated:
+    // nothing with durability on arrival, the apply delay on apply.
+    let sync = cr.sync_delay();
+    let apply_mean = sync.mean_secs();
     Some(LinkFacts {
         t,
         t_ns: cr.batch_interval.0.max(1),
         one_way,
-        apply: cr.apply_delay.clone(),
+        apply_constant: is_constant(&sync),
+        pending: sync.quantile(1.0 - PENDING_TAIL).as_secs_f64(),
+        apply: sync,
+        durable_at: cr.durable_at,
         apply_mean,
-        apply_constant: is_constant(&cr.apply_delay),
-        pending: cr.apply_delay.quantile(1.0 - PENDING_TAIL).as_secs_f64(),
         r,
         c,
         rho,

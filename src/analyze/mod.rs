@@ -39,6 +39,7 @@ mod detection;
 mod dr;
 mod estimate;
 mod facts;
+mod in_sync;
 mod latency;
 mod link;
 mod markdown;
@@ -60,6 +61,7 @@ use crate::scenario::Scenario;
 use crate::theory::TheoryError;
 use detection::detection_checks;
 use dr::dr_checks;
+use in_sync::all_in_sync_checks;
 use latency::commit_latency_check;
 use simulate::Ctx;
 use standby::active_standby_checks;
@@ -103,6 +105,10 @@ pub const VALIDATION_SUITE: &[(&str, &[&str])] = &[
     (
         "tests/scenarios/active-standby.toml",
         &["active-standby-availability", "active-standby-drsim-chain"],
+    ),
+    (
+        "tests/scenarios/all-in-sync.toml",
+        &["all-in-sync-pair-availability"],
     ),
     (
         "tests/scenarios/detection.toml",
@@ -181,6 +187,7 @@ pub fn analyze(
     };
     let mut checks = Vec::new();
     checks.extend(zone_law_checks(sc, &mut ctx)?);
+    checks.extend(all_in_sync_checks(sc, &mut ctx)?);
     checks.extend(active_standby_checks(sc, &mut ctx)?);
     checks.extend(detection_checks(sc, &mut ctx)?);
     checks.push(commit_latency_check(sc, &mut ctx)?);

@@ -175,6 +175,7 @@ pub(super) fn drill_link(t: f64, apply: Dist) -> LinkFacts {
         apply_constant: is_constant(&apply),
         pending: apply.quantile(1.0 - PENDING_TAIL).as_secs_f64(),
         apply,
+        durable_at: crate::scenario::Durability::Apply,
         r,
         c,
         rho: r / c,

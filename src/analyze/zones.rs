@@ -47,7 +47,7 @@ fn binom(n: u32, j: i64, p: f64) -> f64 {
 
 /// The zone-law variant: failover instantaneous and resync instant, so that quorum loss is
 /// the only cause of outage.
-fn zone_law_variant(sc: &Scenario) -> Scenario {
+pub(super) fn zone_law_variant(sc: &Scenario) -> Scenario {
     let mut v = without_one_offs(sc);
     v.failover.heartbeat_interval = SimDuration(1);
     v.failover.missed_heartbeats = 1;
@@ -82,6 +82,14 @@ const MEAN_OUTAGE_DURATION: Spec = Spec {
 fn zone_law_assumptions(sc: &Scenario) -> (Option<&FailureProcess>, Vec<Assumption>) {
     let (process, mut assumptions) = identical_zones(sc);
     assumptions.insert(0, architecture_assumption(sc));
+    assumptions.insert(
+        1,
+        Assumption::check(
+            "replication mode quorum (a fixed k of the n zones)",
+            sc.replication.mode == crate::scenario::ReplicationMode::Quorum,
+            || "replication mode all-in-sync: see all-in-sync-pair-availability".into(),
+        ),
+    );
     assumptions.push(independence_assumption(sc));
     assumptions.push(no_region_outages(sc));
     let detect = detection_mean_s(sc);

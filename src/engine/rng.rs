@@ -36,6 +36,9 @@ pub enum Stream {
     /// Write arrivals of the exact (per-write) fidelity; each cross-region
     /// link of a replication starts at its own position (`model::exact`).
     ExactWrites,
+    /// Whether a region outage that destroys the data takes the in-region
+    /// backups with it.
+    BackupLoss,
 }
 
 impl Stream {
@@ -53,6 +56,7 @@ impl Stream {
             Stream::Operator => 9,
             Stream::ApplyDelay => 10,
             Stream::ExactWrites => 11,
+            Stream::BackupLoss => 12,
         }
     }
 }

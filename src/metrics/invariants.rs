@@ -114,6 +114,7 @@ fn check_class(what: &str, c: &ClassTotals, runs: u64, horizon_ns: u64) -> Resul
         ("rto_zero", c.rto_zero),
         ("unresolved", c.unresolved),
         ("with_loss", c.with_loss),
+        ("total_losses", c.total_losses),
     ] {
         at_most(&field(name), n, "incidents", c.incidents)?;
     }

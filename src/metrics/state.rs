@@ -73,6 +73,8 @@ pub struct ClassState {
     pub lost_writes: u64,
     pub lost_bytes: u64,
     pub with_loss: u64,
+    /// Incidents that lost the environment's data entirely.
+    pub total_losses: u64,
     /// RPO and RTO over every incident of the class.
     pub all: RealisedState,
     /// RPO and RTO over the disruptive incidents.
@@ -471,6 +473,7 @@ impl ClassTotals {
             lost_writes: self.lost_writes,
             lost_bytes: self.lost_bytes,
             with_loss: self.with_loss,
+            total_losses: self.total_losses,
             all: self.all.to_state(),
             disruptive_only: self.disrupted.to_state(),
             downtime_ns: self.downtime_ns.to_string(),
@@ -490,6 +493,7 @@ impl ClassTotals {
             lost_writes: cs.lost_writes,
             lost_bytes: cs.lost_bytes,
             with_loss: cs.with_loss,
+            total_losses: cs.total_losses,
             all: Realised::from_state(&format!("{what}.all"), &cs.all)?,
             disrupted: Realised::from_state(
                 &format!("{what}.disruptive_only"),
@@ -513,6 +517,7 @@ impl ClassTotals {
             ("rto_zero", &mut self.rto_zero, o.rto_zero),
             ("unresolved", &mut self.unresolved, o.unresolved),
             ("with_loss", &mut self.with_loss, o.with_loss),
+            ("total_losses", &mut self.total_losses, o.total_losses),
         ] {
             add_u64(&format!("{what}.{field}"), mine, theirs)?;
         }

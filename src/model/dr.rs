@@ -840,10 +840,10 @@ impl Replication<'_> {
     /// No copy elsewhere: the region is rebuilt from its last backup.
     fn restore_from_region_backup(&mut self, now: SimTime) {
         let incident = self.dr.destroyed_by.take().unwrap_or(self.current_cause());
-        self.lose_since_backup(now, self.sc.environment.backup_interval, incident);
+        let how = self.rebuild_region(now, incident);
         self.dr.destroyed = false;
         self.zones_in_sync();
-        self.resume_label = Some("backup-restore");
+        self.resume_label = Some(how);
     }
 
     // ── drills ──────────────────────────────────────────────────────────
@@ -1017,7 +1017,7 @@ impl Replication<'_> {
             .expect("switching back implies a link");
         let in_flight = cr
             .one_way
-            .saturating_add(cr.apply_delay.sample(&mut self.rng.operator));
+            .saturating_add(cr.durable_after(cr.apply_delay.sample(&mut self.rng.operator)));
         let switch = self.dr_settings().switch_time.clone();
         let switch = switch.sample(&mut self.rng.operator);
         self.dr.switch_executes_from = Some(now.after(in_flight));
@@ -1118,7 +1118,7 @@ impl Replication<'_> {
                 cr.bandwidth,
                 self.sc.workload.write_rate,
                 self.sc.workload.write_size,
-                cr.apply_delay.clone(),
+                cr.sync_delay(),
                 stream_rng(seed, run, Stream::ApplyDelay),
                 stream_rng(seed, run, Stream::ExactWrites),
                 paused,
@@ -1131,7 +1131,7 @@ impl Replication<'_> {
             cr.one_way,
             cr.bandwidth,
             self.sc.workload.bytes_per_sec(),
-            cr.apply_delay.clone(),
+            cr.sync_delay(),
             stream_rng(seed, run, Stream::ApplyDelay),
             paused,
         )))
@@ -1161,6 +1161,11 @@ impl Replication<'_> {
         let destroys = rf.destroy_probability > 0.0
             && self.rng.region.random::<f64>() < rf.destroy_probability;
         let renew = rf.conditioned.is_none();
+        if destroys {
+            // `region_outage` opens the incident first.
+            let incident = self.incidents.len();
+            self.note_destruction(incident, None);
+        }
         self.region_outage(now, duration, destroys, false, renew);
     }
 

@@ -105,6 +105,9 @@ fn scenario(enabled: bool, events: &[(u64, u64, Injected)], destroy_share: u8) -
             at,
             duration,
             destroys_data,
+            // Every other destroying outage (by start minute) takes the
+            // in-region backups too: a total loss.
+            destroys_backups: destroys_data && (at.0 / MINUTE).is_multiple_of(2),
             bandwidth_factor,
         };
         match what {

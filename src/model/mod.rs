@@ -3,19 +3,23 @@
 //! changes only; writes are never events (see `loss`, `service`, `link`).
 //!
 //! The rules are split by concern: `zones` holds the in-region synchronous
-//! quorum and automatic zone failover, `dr` the region outages, the
-//! cross-region link and the self-service DR lifecycle. This file owns the
+//! quorum and automatic zone failover (`in_sync` the all-in-sync mode),
+//! `dr` the region outages, the cross-region link and the self-service DR
+//! lifecycle, `restore` the rebuild of a destroyed region from its
+//! in-region backups. This file owns the
 //! clock, the dispatch of events, the incident records and the decision of
 //! whether writes are being served.
 
 mod apply_delays;
 mod dr;
 mod exact;
+mod in_sync;
 #[cfg(test)]
 mod lifecycle_props;
 mod link;
 mod loss;
 mod recovery;
+mod restore;
 mod service;
 mod trace;
 mod zones;
@@ -82,6 +86,8 @@ enum Event {
     /// The DR work planned in generation `plan` (copy, catch-up, drain,
     /// resync) completes, if the rates have not changed since.
     DrWorkDone { plan: u64 },
+    /// A restore from backup started in generation `epoch` has copied the data.
+    RestoreDone { epoch: u64 },
 }
 
 struct OpenIncident {
@@ -157,6 +163,7 @@ struct Rngs {
     region: ChaCha8Rng,
     link: ChaCha8Rng,
     operator: ChaCha8Rng,
+    backups: ChaCha8Rng,
 }
 
 /// One replication in progress. Drive it with [`Replication::step`] or
@@ -184,6 +191,8 @@ pub struct Replication<'s> {
     ticket_pending: bool,
     /// Region, link and DR lifecycle state.
     dr: dr::DrState,
+    /// Restores from in-region backups and backups lost (`restore.rs`).
+    restores: restore::Restores,
     service: ServiceLog,
     outage: Option<Outage>,
     interruptions: u32,
@@ -221,6 +230,7 @@ impl<'s> Replication<'s> {
             region: stream_rng(seed, run, Stream::RegionFailures),
             link: stream_rng(seed, run, Stream::LinkFailures),
             operator: stream_rng(seed, run, Stream::Operator),
+            backups: stream_rng(seed, run, Stream::BackupLoss),
         };
         let horizon = SimTime(sc.simulation.horizon.0);
         let mut r = Replication {
@@ -240,6 +250,7 @@ impl<'s> Replication<'s> {
             ticket_epoch: 0,
             ticket_pending: false,
             dr: dr::DrState::default(),
+            restores: restore::Restores::default(),
             service: ServiceLog::default(),
             outage: None,
             interruptions: 0,
@@ -395,6 +406,7 @@ impl<'s> Replication<'s> {
                 };
                 (kind, region(), None)
             }
+            Event::RestoreDone { .. } => ("restore-done", region(), None),
         };
         // Scheduled incidents and random failures open the newest incident.
         let incident = match event {
@@ -484,6 +496,7 @@ impl<'s> Replication<'s> {
             Event::Operation { index, occurrence } => self.operation(now, index, occurrence),
             Event::DrTimer { timer, epoch } => self.timer_fired(now, timer, epoch),
             Event::DrWorkDone { plan } => self.work_done(now, plan),
+            Event::RestoreDone { epoch } => self.restore_done(now, epoch),
         }
     }
 
@@ -506,6 +519,10 @@ impl<'s> Replication<'s> {
                 self.fail_zones(now, &zones, incident);
             }
             IncidentClass::Region => {
+                if s.destroys_data {
+                    let incident = self.incidents.len();
+                    self.note_destruction(incident, Some(s.destroys_backups));
+                }
                 self.region_outage(now, s.duration, s.destroys_data, true, false)
             }
             _ => self.link_incident(now, s.duration, s.bandwidth_factor, true, None),
@@ -570,7 +587,10 @@ impl<'s> Replication<'s> {
             );
         }
         let serving = match self.dr.serving_site() {
-            dr::Site::Primary => in_primary && !self.dr.primary_blocked(),
+            dr::Site::Primary => {
+                let restoring = self.restore_blocks();
+                in_primary && !self.dr.primary_blocked() && !restoring
+            }
             dr::Site::Secondary => true,
             dr::Site::None => false,
         };

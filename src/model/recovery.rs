@@ -16,7 +16,8 @@ pub(super) enum Component {
     Detection,
     /// The operator deciding on the emergency response.
     Decision,
-    /// Election and reroute, a failover or a planned switch executing.
+    /// Election and reroute, a failover, a planned switch or a restore from
+    /// backup executing.
     Execution,
     /// A drill's drain, or the last batch in flight before a switch back.
     Drain,
@@ -119,6 +120,8 @@ impl Replication<'_> {
                     (Component::Wait, None)
                 }
             }
+            // Copying the backup back (`restore.rs`).
+            Site::Primary if self.restore_running() => (Component::Execution, None),
             Site::Primary => self.zone_component(now),
         }
     }

@@ -21,7 +21,7 @@
 
 use super::{sample_loss, Event, Replication};
 use crate::incident::IncidentClass;
-use crate::scenario::Architecture;
+use crate::scenario::{Architecture, ReplicationMode};
 use crate::time::{SimDuration, SimTime};
 use rand::RngExt;
 
@@ -50,6 +50,9 @@ pub(super) struct Zone {
     /// Number of active outages holding the zone down (they may overlap).
     pub(super) down: u32,
     pub(super) data: Data,
+    /// Member of the in-sync set (mode `all-in-sync` only, see `in_sync.rs`):
+    /// commits wait for this zone's acknowledgement.
+    pub(super) in_sync: bool,
 }
 
 impl Default for Zone {
@@ -57,6 +60,7 @@ impl Default for Zone {
         Zone {
             down: 0,
             data: Data::Tracking,
+            in_sync: true,
         }
     }
 }
@@ -118,7 +122,10 @@ impl Replication<'_> {
             }
             zone.down += 1;
         }
+        // All-in-sync commits only what every member holds: nothing is in
+        // flight to a survivor.
         if self.arch == Architecture::ZoneRedundant
+            && self.sc.replication.mode == ReplicationMode::Quorum
             && leader_fails
             && tracking_failing >= self.sc.replication.quorum
             && self.service.is_serving()
@@ -159,7 +166,7 @@ impl Replication<'_> {
     }
 
     /// A zone that is up but behind catches up from the leader.
-    fn start_resync(&mut self, now: SimTime, zone: usize) {
+    pub(super) fn start_resync(&mut self, now: SimTime, zone: usize) {
         let frontier = self.service.frontier(now);
         let holds = self.zones[zone].data.holds(frontier);
         if holds >= frontier {
@@ -204,6 +211,11 @@ impl Replication<'_> {
     /// starting the recovery action the architecture prescribes.
     pub(super) fn zone_rules_serving(&mut self, now: SimTime) -> bool {
         match self.arch {
+            Architecture::ZoneRedundant
+                if self.sc.replication.mode == ReplicationMode::AllInSync =>
+            {
+                self.all_in_sync_serving(now)
+            }
             Architecture::ZoneRedundant => {
                 if let Some(l) = self.leader {
                     if !self.zones[l].is_up() {
@@ -261,7 +273,7 @@ impl Replication<'_> {
         }
     }
 
-    fn begin_election(&mut self, at: SimTime) {
+    pub(super) fn begin_election(&mut self, at: SimTime) {
         self.election_pending = true;
         self.election_epoch += 1;
         let reroute = self.sc.failover.reroute.sample(&mut self.rng.failover);
@@ -277,7 +289,7 @@ impl Replication<'_> {
     /// failure at `t` misses every beat from the first tick at or after `t`
     /// and is declared at the `missed_heartbeats`-th missed tick. The delay
     /// is therefore uniform on `[(k-1)h, kh)` for a failure at a random phase.
-    fn detection_delay(&self, failed_at: SimTime) -> SimDuration {
+    pub(super) fn detection_delay(&self, failed_at: SimTime) -> SimDuration {
         let h = self.sc.failover.heartbeat_interval.0;
         let k = u64::from(self.sc.failover.missed_heartbeats);
         let first_missed = failed_at.0.div_ceil(h).saturating_mul(h);
@@ -299,6 +311,9 @@ impl Replication<'_> {
     /// Picks the most up-to-date zone among those up; writes it lacks are
     /// lost (while the environment runs in the primary region).
     pub(super) fn elect(&mut self, now: SimTime) {
+        if self.sc.replication.mode == ReplicationMode::AllInSync {
+            return self.reconfigure_in_sync(now);
+        }
         self.election_pending = false;
         self.last_election_at = Some(now);
         if self.up_zones() < self.sc.replication.quorum {
@@ -389,7 +404,8 @@ impl Replication<'_> {
 
     /// The leader acknowledges locally; a commit needs `quorum - 1` more
     /// acknowledgements, so its latency is the (quorum-1)-th smallest round
-    /// trip to the in-sync followers (an order statistic). In the paired
+    /// trip to the in-sync followers (an order statistic); in all-in-sync
+    /// mode every in-sync follower's, so the largest. In the paired
     /// region every zone is assumed healthy.
     pub(super) fn quorum_latency(&mut self) -> SimDuration {
         let q = self.sc.replication.quorum;
@@ -403,7 +419,9 @@ impl Replication<'_> {
                 everywhere
                     || (Some(z) != leader
                         && self.zones[z].is_up()
-                        && self.zones[z].data == Data::Tracking)
+                        && self.zones[z].data == Data::Tracking
+                        && (self.zones[z].in_sync
+                            || self.sc.replication.mode == ReplicationMode::Quorum))
             })
             .take(if everywhere {
                 self.zones.len() - 1
@@ -413,6 +431,17 @@ impl Replication<'_> {
             .map(|_| self.sc.replication.zone_rtt.sample(&mut self.rng.latency).0)
             .collect();
         rtts.sort_unstable();
-        SimDuration(rtts.get(q - 2).copied().unwrap_or(0))
+        // All-in-sync waits for every in-sync follower: the slowest.
+        let needed = match self.sc.replication.mode {
+            ReplicationMode::Quorum => q - 1,
+            ReplicationMode::AllInSync => rtts.len(),
+        };
+        SimDuration(
+            needed
+                .checked_sub(1)
+                .and_then(|i| rtts.get(i))
+                .copied()
+                .unwrap_or(0),
+        )
     }
 }

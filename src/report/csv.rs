@@ -95,7 +95,7 @@ fn header(columns: &[&str]) -> String {
 }
 
 /// Columns of `incidents.csv`.
-pub const INCIDENT_COLUMNS: [&str; 28] = [
+pub const INCIDENT_COLUMNS: [&str; 29] = [
     "run",
     "seq",
     "class",
@@ -124,6 +124,7 @@ pub const INCIDENT_COLUMNS: [&str; 28] = [
     "execution_s",
     "drain_s",
     "wait_s",
+    "total_loss",
 ];
 
 /// Columns of `runs.csv`.
@@ -182,6 +183,7 @@ fn incident_row(out: &mut String, i: &Incident) {
     ] {
         row.secs(ns);
     }
+    row.text(if i.total_loss { "true" } else { "false" });
     row.end();
 }
 

@@ -125,6 +125,13 @@ fn render_classes(out: &mut String, s: &Summary) {
                 format_bytes(c.lost_bytes as f64)
             );
         }
+        if c.total_losses > 0 {
+            let _ = writeln!(
+                out,
+                "{:<12} {} lost the environment's data entirely (region and its backups destroyed)",
+                "", c.total_losses
+            );
+        }
     }
     if s.classes.is_empty() {
         let _ = writeln!(out, "(no incidents in any replication)");

@@ -52,6 +52,9 @@ pub struct RegionFailures {
     pub process: FailureProcess,
     /// Probability (in [0, 1]) that an outage destroys the primary's data.
     pub destroy_probability: f64,
+    /// Probability (in [0, 1]) that an outage destroying the data also
+    /// destroys the backups kept in the region: the data is then lost entirely.
+    pub backup_loss_probability: f64,
     /// Rare-event mode: instead of the renewal process, exactly one outage
     /// per replication at a uniformly random time in `[warmup, horizon)`,
     /// so every replication estimates the per-outage RPO/RTO; annual
@@ -90,7 +93,63 @@ pub struct CrossRegion {
     /// Batches are cut at multiples of this (the configured interval, or
     /// shorter when `batch_size` fills first at the offered write rate).
     pub batch_interval: SimDuration,
+    /// Delay between a batch's arrival and its application (as configured).
     pub apply_delay: Dist,
+    /// The point at which a replicated write is durable in the paired region.
+    pub durable_at: Durability,
+}
+
+impl CrossRegion {
+    /// Delay from a batch's arrival to the moment its writes are durable in
+    /// the paired region: zero on arrival, the apply delay on apply. Every
+    /// "is it replicated?" question of the model (last sync time, loss
+    /// window, lag, a drill's drain, the last batch before a switch back)
+    /// waits for this delay, never for the apply delay itself.
+    pub fn sync_delay(&self) -> Dist {
+        match self.durable_at {
+            Durability::Arrival => Dist::Constant(SimDuration::ZERO),
+            Durability::Apply => self.apply_delay.clone(),
+        }
+    }
+
+    /// [`CrossRegion::sync_delay`] of a batch whose apply delay is `apply`
+    /// (drawn whatever the durability point, so that both points see the
+    /// same draws of the stream it comes from).
+    pub fn durable_after(&self, apply: SimDuration) -> SimDuration {
+        match self.durable_at {
+            Durability::Arrival => SimDuration::ZERO,
+            Durability::Apply => apply,
+        }
+    }
+}
+
+/// Where a write shipped to the paired region becomes durable, i.e. survives
+/// a forced failover.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum Durability {
+    /// Received and durably logged: the forced failover replays what has
+    /// arrived ("doesn't copy any more data except what's already replicated
+    /// before the outage"). The document's wording, hence the default.
+    #[default]
+    Arrival,
+    /// Only once applied: what has arrived but awaits its apply delay is lost.
+    Apply,
+}
+
+impl Durability {
+    pub const NAMES: [&'static str; 2] = ["arrival", "apply"];
+
+    pub fn from_name(s: &str) -> Option<Durability> {
+        Some(match s {
+            "arrival" => Durability::Arrival,
+            "apply" => Durability::Apply,
+            _ => return None,
+        })
+    }
+
+    pub fn name(self) -> &'static str {
+        Self::NAMES[self as usize]
+    }
 }
 
 /// Self-service DR settings.
@@ -297,6 +356,9 @@ pub struct Environment {
     pub data_size: u64,
     /// Without DR: interval of the backups kept in the primary region.
     pub backup_interval: SimDuration,
+    /// Bytes per second at which a backup of `data_size` is restored into
+    /// the region; `None`: instantly.
+    pub restore_bandwidth: Option<f64>,
 }
 
 /// How the environment survives a zone failure, derived from its type and region.
@@ -328,11 +390,48 @@ impl Workload {
 /// In-region synchronous replication across the zones.
 #[derive(Clone, Debug)]
 pub struct ZoneReplication {
+    pub mode: ReplicationMode,
     /// Zone replicas (leader included) that must hold a write to commit it.
+    /// In [`ReplicationMode::AllInSync`] the region's zone count: a commit
+    /// waits for every zone of the in-sync set, all of them when all are up.
     pub quorum: usize,
     pub zone_rtt: ZoneRtt,
     /// Bytes per second a returning zone uses to catch up; `None`: instant.
     pub resync_bandwidth: Option<f64>,
+}
+
+/// How a write commits across the zones of the home region.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum ReplicationMode {
+    /// A fixed number of replicas (`quorum`) must hold a write; any zone
+    /// that is up may be elected, the most up-to-date winning. Writes stop
+    /// whenever fewer than `quorum` zones are up and in sync.
+    #[default]
+    Quorum,
+    /// Every zone of the in-sync set must hold a write. A failed zone stalls
+    /// commits until its failure is declared (detection) and the set is
+    /// reconfigured without it (`reroute`); the survivors carry on, down to
+    /// one. Only an in-sync zone may be elected, so nothing acknowledged is
+    /// ever lost; a returning zone catches up and rejoins the set. The cost:
+    /// when the last in-sync zone fails, writes wait for that very zone,
+    /// even if a stale one is back.
+    AllInSync,
+}
+
+impl ReplicationMode {
+    pub const NAMES: [&'static str; 2] = ["quorum", "all-in-sync"];
+
+    pub fn from_name(s: &str) -> Option<ReplicationMode> {
+        Some(match s {
+            "quorum" => ReplicationMode::Quorum,
+            "all-in-sync" => ReplicationMode::AllInSync,
+            _ => return None,
+        })
+    }
+
+    pub fn name(self) -> &'static str {
+        Self::NAMES[self as usize]
+    }
 }
 
 /// Round-trip time between two zones.
@@ -385,6 +484,8 @@ pub struct ScheduledIncident {
     pub duration: SimDuration,
     /// Region incident: destroys the primary's data.
     pub destroys_data: bool,
+    /// Region incident destroying the data: the in-region backups too.
+    pub destroys_backups: bool,
     /// Link degradation: fraction of the bandwidth left.
     pub bandwidth_factor: f64,
 }

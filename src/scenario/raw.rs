@@ -154,6 +154,9 @@ pub struct RawEnvironment {
     /// Interval of the backups kept in the primary region, the only copy of a region's data without self-service DR (a duration). Default: `"1d"`.
     #[serde(default)]
     pub backup_interval: Option<Spanned<SimDuration>>,
+    /// Rate at which a backup is restored into the region (a bandwidth): a restore of `data_size` keeps writes stopped for data_size / bandwidth. Default: instant restore.
+    #[serde(default)]
+    pub restore_bandwidth: Option<Spanned<Bandwidth>>,
 }
 
 /// The committed writes.
@@ -172,7 +175,10 @@ pub struct RawWorkload {
 #[serde(deny_unknown_fields, remote = "Self")]
 #[schemars(!remote)]
 pub struct RawReplication {
-    /// Zone replicas (leader included) that must hold a write to commit it, 1 … zones; a warning when not a majority. Default: a majority of the zones.
+    /// `"quorum"` (a write commits on `quorum` zones) or `"all-in-sync"` (a write commits on every in-sync zone; a failed zone leaves the set after detection, only an in-sync zone is elected). Default: `"quorum"`.
+    #[serde(default)]
+    pub mode: Option<Spanned<String>>,
+    /// Zone replicas (leader included) that must hold a write to commit it, 1 … zones; a warning when not a majority; not with `mode = "all-in-sync"`. Default: a majority of the zones.
     #[serde(default)]
     pub quorum: Option<Spanned<i64>>,
     /// Random zone-to-zone round trip; overrides the derivation from `zone_distance_km`. Default: derived (2 × 5 µs/km × distance + `rtt_overhead`).
@@ -247,6 +253,9 @@ pub struct RawRegionFailures {
     /// Share of region outages that destroy the primary's data, in [0, 1]. Default: 0.
     #[serde(default)]
     pub destroy_probability: Option<Spanned<f64>>,
+    /// Share of those destroying outages that also destroy the backups kept in the region, in [0, 1]: the environment's data is then lost entirely. Default: 0.
+    #[serde(default)]
+    pub backup_loss_probability: Option<Spanned<f64>>,
     /// Rare-event mode: exactly one region outage per replication, uniform in [warmup, horizon); the report multiplies by the outage rate for annual figures. Default: `false`.
     #[serde(default)]
     pub conditioned: Option<bool>,
@@ -314,6 +323,9 @@ pub struct RawIncident {
     /// For `kind = "region"`: the outage destroys the primary's data. Default: `false`.
     #[serde(default)]
     pub destroys_data: Option<bool>,
+    /// For `kind = "region"` with `destroys_data`: the backups kept in the region are destroyed too (the environment's data is lost entirely). Default: `false`.
+    #[serde(default)]
+    pub destroys_backups: Option<bool>,
     /// For `kind = "link_degradation"` (and required there): fraction of the bandwidth left, in (0, 1). Default: none.
     #[serde(default)]
     pub bandwidth_factor: Option<Spanned<f64>>,
@@ -385,6 +397,9 @@ pub struct RawCrossRegion {
     /// Random delay between a batch's arrival and its application at the secondary, in order. Default: `"0s"`.
     #[serde(default)]
     pub apply_delay: Option<Dist>,
+    /// When a replicated write survives a forced failover: `"arrival"` (received and durably logged in the paired region, replayed at failover) or `"apply"`. Default: `"arrival"`.
+    #[serde(default)]
+    pub durable_at: Option<Spanned<String>>,
 }
 
 /// Self-service disaster recovery.

@@ -7,7 +7,7 @@ use super::super::facts::{fsec, secs};
 use super::super::link::LinkFacts;
 use super::replication::DrRun;
 use super::LinkAssumptions;
-use crate::scenario::Scenario;
+use crate::scenario::{Durability, Scenario};
 use crate::theory;
 
 pub(super) const LOST_WRITES: Spec = Spec {
@@ -75,30 +75,44 @@ pub(super) fn assumptions(
         Status::Holds,
     ));
     window_a.push(Assumption::new(
-        "last sync = cut time of the newest durable batch; a batch is durable ρT + one-way + apply after its cut",
+        "last sync = cut time of the newest durable batch; a batch is durable ρT + one-way + sync after its cut (sync = 0 on arrival, the apply delay on apply)",
         Status::Holds,
     ));
     (window_a, lost_a)
 }
 
+/// How the durability point enters `d`, for the formulas.
+fn sync_term(facts: Option<&LinkFacts>) -> String {
+    match facts.map(|l| l.durable_at) {
+        Some(Durability::Arrival) => {
+            "sync = 0 (durable_at = arrival: a batch counts once it has arrived)".into()
+        }
+        Some(Durability::Apply) => format!(
+            "sync = apply = {} (durable_at = apply)",
+            fsec(facts.map_or(f64::NAN, |l| l.apply_mean))
+        ),
+        None => "sync = —".into(),
+    }
+}
+
 pub(super) fn lost_writes_formula(facts: Option<&LinkFacts>) -> String {
-    let (lambda, t, rho, one_way, apply_mean) = facts
-        .map_or((f64::NAN, f64::NAN, f64::NAN, f64::NAN, f64::NAN), |l| {
-            (l.write_rate, l.t, l.rho, l.one_way, l.apply_mean)
-        });
+    let (lambda, t, rho, one_way) = facts.map_or((f64::NAN, f64::NAN, f64::NAN, f64::NAN), |l| {
+        (l.write_rate, l.t, l.rho, l.one_way)
+    });
     format!(
-        "E[N] = λ·E[W] = λ(d + T/2), d = ρT + one-way + apply; λ = {lambda}/s, T = {}, ρ = {rho:.4}, one-way = {}, apply = {}",
+        "E[N] = λ·E[W] = λ(d + T/2), d = ρT + one-way + sync; λ = {lambda}/s, T = {}, ρ = {rho:.4}, one-way = {}, {}",
         fsec(t),
         fsec(one_way),
-        fsec(apply_mean)
+        sync_term(facts)
     )
 }
 
-pub(super) fn loss_window_formula(t: f64, d: f64) -> String {
+pub(super) fn loss_window_formula(facts: Option<&LinkFacts>, t: f64, d: f64) -> String {
     format!(
-        "P(W ≤ w) = clamp((w − d)/T, 0, 1); d = {}, T = {}",
+        "P(W ≤ w) = clamp((w − d)/T, 0, 1); d = ρT + one-way + sync = {}, T = {}, {}",
         fsec(d),
-        fsec(t)
+        fsec(t),
+        sync_term(facts)
     )
 }
 

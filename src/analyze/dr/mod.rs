@@ -65,14 +65,14 @@ fn link_assumptions(sc: &Scenario, facts: Option<&LinkFacts>) -> LinkAssumptions
             },
         ),
         apply_constant: Assumption::check(
-            "constant apply delay",
+            "constant delay from arrival to durability (none with durable_at = arrival)",
             facts.is_some_and(|l| l.apply_constant),
             || {
                 format!(
-                    "apply delay is {}: with in-order apply, a random delay makes the window a maximum over batches, not d + Uniform(0, T)",
+                    "durable on apply with an apply delay {}: with in-order apply, a random delay makes the window a maximum over batches, not d + Uniform(0, T)",
                     sc.cross_region
                         .as_ref()
-                        .map_or("absent".into(), |c| dist_name(&c.apply_delay))
+                        .map_or("absent".into(), |c| dist_name(&c.sync_delay()))
                 )
             },
         ),
@@ -129,7 +129,7 @@ pub(super) fn dr_checks(sc: &Scenario, ctx: &mut Ctx) -> Result<Vec<Check>, Anal
     };
     let window = Planned {
         spec: emergency::LOSS_WINDOW,
-        formula: emergency::loss_window_formula(t, d),
+        formula: emergency::loss_window_formula(facts.as_ref(), t, d),
         assumptions: window_a,
         theory: window_mean,
     };

@@ -152,6 +152,17 @@ fn region_failures(
         }
         v
     });
+    let backup_loss_probability = rf.backup_loss_probability.as_ref().map_or(0.0, |p| {
+        let v = *p.get_ref();
+        if !(0.0..=1.0).contains(&v) {
+            c.error(
+                Some(p.span()),
+                "failures.regions.backup_loss_probability",
+                format!("expected a probability in [0, 1], found {v}"),
+            );
+        }
+        v
+    });
     let conditioned = match (rf.conditioned, &rf.warmup) {
         (Some(true), w) => {
             let warmup = w
@@ -182,6 +193,7 @@ fn region_failures(
             duration: rf.duration.clone(),
         },
         destroy_probability,
+        backup_loss_probability,
         conditioned,
     }
 }

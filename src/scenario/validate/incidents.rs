@@ -105,6 +105,13 @@ fn incident(
             "`destroys_data` applies only to region incidents",
         );
     }
+    if inc_ref.destroys_backups == Some(true) && inc_ref.destroys_data != Some(true) {
+        c.error(
+            Some(inc.span()),
+            &format!("{path}.destroys_backups"),
+            "`destroys_backups` needs `destroys_data = true`: backups are lost only with the data",
+        );
+    }
     let bandwidth_factor = bandwidth_factor(c, path, inc, kind);
     Some(ScheduledIncident {
         class,
@@ -112,6 +119,7 @@ fn incident(
         at: SimTime(at.0),
         duration: *inc_ref.duration.get_ref(),
         destroys_data: inc_ref.destroys_data.unwrap_or(false),
+        destroys_backups: inc_ref.destroys_backups.unwrap_or(false),
         bandwidth_factor,
     })
 }

@@ -1,6 +1,6 @@
 //! `[cross_region]`: the asynchronous link from the home region to its pair.
 
-use super::super::model::{CrossRegion, FIBER_NS_PER_KM};
+use super::super::model::{CrossRegion, Durability, FIBER_NS_PER_KM};
 use super::super::raw::{RawCrossRegion, RawScenario};
 use super::topology::MAX_DISTANCE_KM;
 use super::{positive, Checker};
@@ -85,13 +85,26 @@ fn link(
         .apply_delay
         .clone()
         .unwrap_or(Dist::Constant(SimDuration::ZERO));
-    check_apply_tail(c, crr, &apply_delay, batch_interval);
+    let durable_at = crr
+        .durable_at
+        .as_ref()
+        .map_or(Some(Durability::Arrival), |d| {
+            let names: Vec<String> = Durability::NAMES.iter().map(|s| s.to_string()).collect();
+            c.resolve(d, &names, "durability point", "cross_region.durable_at")
+                .and_then(|i| Durability::from_name(&names[i]))
+        });
+    let durable_at = durable_at.unwrap_or_default();
+    // The fast model walks the apply delays only when a write waits for them.
+    if durable_at == Durability::Apply {
+        check_apply_tail(c, crr, &apply_delay, batch_interval);
+    }
     CrossRegion {
         paired_region,
         bandwidth: bw,
         one_way,
         batch_interval,
         apply_delay,
+        durable_at,
     }
 }
 

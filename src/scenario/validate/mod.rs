@@ -82,6 +82,7 @@ pub(crate) fn validate(raw: RawScenario, c: &mut Checker) -> Option<Scenario> {
         );
     }
     let backup_interval = topology::backup_interval(c, &raw.environment);
+    let restore_bandwidth = topology::restore_bandwidth(c, &raw.environment);
 
     let random =
         failures::region_and_link_failures(c, &raw.failures, horizon, cross_region.is_some());
@@ -111,6 +112,7 @@ pub(crate) fn validate(raw: RawScenario, c: &mut Checker) -> Option<Scenario> {
         home_zone: home.zone,
         data_size: env.data_size.0,
         backup_interval,
+        restore_bandwidth,
     };
     Some(Scenario {
         name: raw.name.into_inner(),

@@ -234,6 +234,21 @@ pub(super) fn check_pair_distances(c: &mut Checker, raw: &[RawRegion]) {
     }
 }
 
+/// `environment.restore_bandwidth`: positive when given.
+pub(super) fn restore_bandwidth(c: &mut Checker, env: &RawEnvironment) -> Option<f64> {
+    env.restore_bandwidth.as_ref().map(|b| {
+        let v = b.get_ref().0;
+        if !super::positive(v) {
+            c.error(
+                Some(b.span()),
+                "environment.restore_bandwidth",
+                "the restore bandwidth must be positive",
+            );
+        }
+        v
+    })
+}
+
 /// Part of `[environment]`, but checked after the DR lifecycle: the
 /// diagnostics' order is part of the output users and tests compare.
 pub(super) fn backup_interval(c: &mut Checker, env: &RawEnvironment) -> SimDuration {

@@ -1,7 +1,9 @@
 //! `[replication]` and `[failover]`: the synchronous quorum across the zones
 //! of the home region and how a failed leader zone is replaced.
 
-use super::super::model::{Region, ZoneFailover, ZoneReplication, ZoneRtt, FIBER_NS_PER_KM};
+use super::super::model::{
+    Region, ReplicationMode, ZoneFailover, ZoneReplication, ZoneRtt, FIBER_NS_PER_KM,
+};
 use super::super::raw::{RawFailover, RawReplication};
 use super::topology::DEFAULT_ZONE_DISTANCE_KM;
 use super::{positive, Checker};
@@ -31,25 +33,29 @@ pub(super) fn replication(
 ) -> ZoneReplication {
     let zone_count = home.map_or(0, |r| r.zones.len());
     let majority = zone_count / 2 + 1;
-    let quorum = match &raw.quorum {
-        Some(q) => {
-            let v = *q.get_ref();
-            if v < 1 || (zone_count >= 2 && v as usize > zone_count) {
-                c.error(
-                    Some(q.span()),
-                    "replication.quorum",
-                    format!("expected a quorum between 1 and the {zone_count} zones of the home region, found {v}"),
-                );
-            } else if (v as usize) < majority {
-                c.warn(
-                    Some(q.span()),
-                    "replication.quorum",
-                    format!("quorum {v} of {zone_count} is not a majority: commit quorums need not intersect, so overlapping zone failures can lose acknowledged writes"),
-                );
-            }
-            v.clamp(1, zone_count.max(1) as i64) as usize
+    let mode = raw
+        .mode
+        .as_ref()
+        .map_or(Some(ReplicationMode::Quorum), |m| {
+            let names: Vec<String> = ReplicationMode::NAMES
+                .iter()
+                .map(|s| s.to_string())
+                .collect();
+            c.resolve(m, &names, "replication mode", "replication.mode")
+                .and_then(|i| ReplicationMode::from_name(&names[i]))
+        });
+    let mode = mode.unwrap_or_default();
+    let quorum = match (&raw.quorum, mode) {
+        (Some(q), ReplicationMode::AllInSync) => {
+            c.error(
+                Some(q.span()),
+                "replication.quorum",
+                "`quorum` applies to mode = \"quorum\" only: mode = \"all-in-sync\" commits on every in-sync zone; remove `quorum` or the mode",
+            );
+            zone_count.max(1)
         }
-        None => majority,
+        (None, ReplicationMode::AllInSync) => zone_count.max(1),
+        (q, ReplicationMode::Quorum) => quorum_of(c, q.as_ref(), zone_count, majority),
     };
     let zone_distance = home.map_or(DEFAULT_ZONE_DISTANCE_KM, |r| r.zone_distance_km);
     let zone_rtt = match &raw.zone_rtt {
@@ -74,9 +80,39 @@ pub(super) fn replication(
         v
     });
     ZoneReplication {
+        mode,
         quorum,
         zone_rtt,
         resync_bandwidth,
+    }
+}
+
+/// The quorum of mode `quorum`: 1 … zones, warning when not a majority.
+fn quorum_of(
+    c: &mut Checker,
+    raw: Option<&super::super::spanned::Spanned<i64>>,
+    zone_count: usize,
+    majority: usize,
+) -> usize {
+    match raw {
+        Some(q) => {
+            let v = *q.get_ref();
+            if v < 1 || (zone_count >= 2 && v as usize > zone_count) {
+                c.error(
+                    Some(q.span()),
+                    "replication.quorum",
+                    format!("expected a quorum between 1 and the {zone_count} zones of the home region, found {v}"),
+                );
+            } else if (v as usize) < majority {
+                c.warn(
+                    Some(q.span()),
+                    "replication.quorum",
+                    format!("quorum {v} of {zone_count} is not a majority: commit quorums need not intersect, so overlapping zone failures can lose acknowledged writes"),
+                );
+            }
+            v.clamp(1, zone_count.max(1) as i64) as usize
+        }
+        None => majority,
     }
 }
 
