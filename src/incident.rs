@@ -133,7 +133,9 @@ pub struct Incident {
     /// `"wait-policy"`, `"wait-no-dr"`, `"wait-seeding"`,
     /// `"failover-failed-no-vnet-pair"`, `"region-returned-first"`,
     /// `"joined-emergency"`, `"already-failing-over"`, `"serving-in-paired-region"`,
-    /// `"switch-back-cancelled"`. Drill: `"failover"`,
+    /// `"switch-back-cancelled"`. Zone (a long quorum loss under
+    /// `dr.emergency_after_quorum_loss`): `"failover"`, `"wait-policy"`,
+    /// `"failover-failed-no-vnet-pair"`, `"quorum-returned-first"`. Drill: `"failover"`,
     /// `"aborted-drain-timeout"`, `"interrupted-region-outage"`. Failback:
     /// `"cancelled-region-outage"`.
     pub decision: Option<&'static str>,

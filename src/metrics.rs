@@ -474,7 +474,9 @@ impl Aggregator {
     }
 
     fn add_incident(&mut self, inc: &Incident) {
-        if inc.class == IncidentClass::Region {
+        // Zone incidents carry a decision only when a long quorum loss
+        // started the emergency response (`dr.emergency_after_quorum_loss`).
+        if matches!(inc.class, IncidentClass::Region | IncidentClass::Zone) {
             if let Some(d) = inc.decision {
                 match self.decisions.get_mut(d) {
                     Some(n) => *n += 1,

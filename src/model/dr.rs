@@ -86,6 +86,10 @@ pub(super) enum Timer {
     FailbackDue,
     /// The switch back of `incident` completes.
     SwitchDone { incident: usize },
+    /// Writes have been stopped by the zone quorum lost at `since` for
+    /// `dr.emergency_after_quorum_loss`: the emergency response starts if
+    /// that loss still holds.
+    QuorumLossLong { since: SimTime },
 }
 
 impl Timer {
@@ -98,6 +102,7 @@ impl Timer {
             Timer::StayOver => "drill-stay-over",
             Timer::FailbackDue => "failback-start",
             Timer::SwitchDone { .. } => "switch-back-done",
+            Timer::QuorumLossLong { .. } => "quorum-loss-emergency",
         }
     }
 
@@ -107,7 +112,10 @@ impl Timer {
             | Timer::FailoverExecuted { incident }
             | Timer::DrainTimeout { incident }
             | Timer::SwitchDone { incident } => Some(incident),
-            Timer::SetupDone | Timer::StayOver | Timer::FailbackDue => None,
+            Timer::SetupDone
+            | Timer::StayOver
+            | Timer::FailbackDue
+            | Timer::QuorumLossLong { .. } => None,
         }
     }
 }
@@ -198,6 +206,9 @@ struct Emergency {
     stopped: SimTime,
     /// The operator has decided (whatever the decision).
     decided: bool,
+    /// Started by a long zone-quorum loss rather than a region outage: it
+    /// ends when the quorum returns.
+    from_quorum: bool,
 }
 
 /// Where writes can be served.
@@ -260,6 +271,9 @@ pub(super) struct DrState {
     seeding_started: Option<SimTime>,
     seeding_ns: Option<u64>,
     refused: Vec<RefusedOperation>,
+    /// Since when the zone quorum of the home region has stopped writes
+    /// while protected (`None`: it has not, or DR was not protecting).
+    quorum_lost_at: Option<SimTime>,
     /// The first "cannot happen" cell reached (see `Replication::cannot_happen`).
     pub(super) impossible: Option<String>,
 }
@@ -444,21 +458,25 @@ impl Replication<'_> {
 
             // ── the zone quorum is lost or regained ─────────────────────
             // The zone rules decide serving in the primary; the lifecycle
-            // only re-plans (the log stops growing while writes are stopped).
-            // Losing the quorum does not call the emergency response: the
-            // document reserves it for a region outage.
+            // re-plans (the log stops growing while writes are stopped).
+            // Protected, a long loss may start the emergency response
+            // (`dr.emergency_after_quorum_loss`, off by default: the
+            // document names region outages).
+            (P::Protected, T::Quorum { serving: false }) => self.quorum_lost(now),
+            (P::Protected, T::Quorum { serving: true }) => self.quorum_back(now),
+            // A switch back waits for a primary that can take writes.
+            (P::FailedOver, T::Quorum { serving: true }) => self.home_back_while_failed_over(now),
             (
                 P::Off
                 | P::Seeding
                 | P::CatchingUp
-                | P::Protected
                 | P::Draining
                 | P::FailingOver
-                | P::FailedOver
                 | P::ResyncingBack
                 | P::SwitchingBack,
                 T::Quorum { .. },
-            ) => {}
+            )
+            | (P::FailedOver, T::Quorum { serving: false }) => {}
 
             // ── operation due: enable ───────────────────────────────────
             (P::Off, T::Enable) => self.start_seeding(now),
@@ -514,6 +532,9 @@ impl Replication<'_> {
             (P::Seeding, T::Timer(Timer::SetupDone)) => self.start_copy(now),
             (P::Protected, T::Timer(Timer::Decision { incident })) => {
                 self.emergency_decision(now, incident)
+            }
+            (P::Protected, T::Timer(Timer::QuorumLossLong { since })) => {
+                self.quorum_loss_emergency(now, since)
             }
             (P::Draining, T::Timer(Timer::DrainTimeout { incident })) => {
                 self.abort_drill(now, incident)
@@ -751,6 +772,51 @@ impl Replication<'_> {
         self.set_timer(delay, Timer::Decision { incident });
     }
 
+    /// The zone quorum stopped writes while protected: with
+    /// `emergency_after_quorum_loss` set, the emergency response starts if
+    /// the loss lasts that long (and no region outage has started one).
+    fn quorum_lost(&mut self, now: SimTime) {
+        self.dr.quorum_lost_at = Some(now);
+        if let Some(after) = self.dr_settings().emergency_after_quorum_loss {
+            self.set_timer(after, Timer::QuorumLossLong { since: now });
+        }
+    }
+
+    /// The zone quorum serves again: an emergency it started is over (if
+    /// the operator had not decided yet, the quorum returned first).
+    fn quorum_back(&mut self, _now: SimTime) {
+        self.dr.quorum_lost_at = None;
+        if let Some(e) = self.dr.emergency.filter(|e| e.from_quorum) {
+            if self.incidents[e.incident].record.decision.is_none() {
+                self.decide(e.incident, "quorum-returned-first");
+            }
+            self.dr.emergency = None;
+            // Voids the pending decision timer.
+            self.enter(Phase::Protected);
+        }
+    }
+
+    /// The quorum lost at `since` has stopped writes for the threshold: the
+    /// incident that stopped them (a zone incident) gets the emergency
+    /// response of a region outage, loss shown and policy included. A
+    /// timer of an earlier loss, since regained, does nothing.
+    fn quorum_loss_emergency(&mut self, now: SimTime, since: SimTime) {
+        if self.dr.quorum_lost_at != Some(since)
+            || self.dr.emergency.is_some()
+            || self.dr.region_down > 0
+        {
+            return;
+        }
+        let incident = self.current_cause();
+        self.record_emergency(now, incident);
+        if let Some(e) = self.dr.emergency.as_mut() {
+            e.from_quorum = true;
+        }
+        let delay = self.dr_settings().operator_decision.clone();
+        let delay = delay.sample(&mut self.rng.operator);
+        self.set_timer(delay, Timer::Decision { incident });
+    }
+
     /// The loss a failover for `incident` would cause: the writes committed
     /// between the last sync and the moment the primary stopped taking writes.
     fn record_emergency(&mut self, now: SimTime, incident: usize) {
@@ -770,6 +836,7 @@ impl Replication<'_> {
             last_sync,
             stopped,
             decided: false,
+            from_quorum: false,
         });
     }
 
@@ -937,7 +1004,7 @@ impl Replication<'_> {
         self.reconcile(now, None, Some(how));
         match self.dr.drill_stay {
             Some(stay) => self.set_timer(stay, Timer::StayOver),
-            None if self.dr.region_down == 0 => self.schedule_failback(),
+            None if self.primary_can_take_writes() => self.schedule_failback(),
             None => self.dr.failback_wanted = true,
         }
     }
@@ -950,8 +1017,15 @@ impl Replication<'_> {
         self.set_timer(delay, Timer::FailbackDue);
     }
 
+    /// The home region is up with enough zones for its quorum: a switch
+    /// back can land (it elects a leader among them).
+    fn primary_can_take_writes(&self) -> bool {
+        let up = self.zones.iter().filter(|z| z.is_up()).count();
+        self.dr.region_down == 0 && up >= self.sc.replication.quorum
+    }
+
     fn home_back_while_failed_over(&mut self, _now: SimTime) {
-        if self.dr.failback_wanted {
+        if self.dr.failback_wanted && self.primary_can_take_writes() {
             self.dr.failback_wanted = false;
             self.schedule_failback();
         }
@@ -959,10 +1033,10 @@ impl Replication<'_> {
 
     /// The switch back starts with the reverse resynchronisation of what
     /// changed (everything, if the primary's data was destroyed) while
-    /// writes continue in the paired region; with the home region down it
-    /// waits for the region's return.
+    /// writes continue in the paired region; with the home region down (or
+    /// its zone quorum lost) it waits for the region's (the quorum's) return.
     fn start_switch_back(&mut self, now: SimTime) {
-        if self.dr.region_down > 0 {
+        if !self.primary_can_take_writes() {
             self.dr.failback_wanted = true;
             return;
         }

@@ -112,7 +112,7 @@ impl Replication<'_> {
             // Writes always flow in the paired region; a stop there is a
             // transition within this event.
             Site::Secondary => (Component::Execution, None),
-            Site::Primary if self.dr.region_down > 0 => {
+            Site::Primary if self.dr.region_down > 0 || self.dr.awaiting_decision() => {
                 if self.dr.awaiting_decision() {
                     (Component::Decision, None)
                 } else {

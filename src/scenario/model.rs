@@ -109,6 +109,9 @@ pub struct Dr {
     pub secondary_capacity: f64,
     /// The environment is in a VNet without a VNet pair: failovers fail.
     pub vnet_unpaired: bool,
+    /// Start the emergency response once writes have been stopped by a lost
+    /// zone quorum (region up) for this long; `None`: only region outages do.
+    pub emergency_after_quorum_loss: Option<SimDuration>,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

@@ -327,6 +327,10 @@ pub struct RawDr {
     /// Share of the primary's capacity available in the paired region, in (0, 1].
     #[serde(default)]
     pub secondary_capacity: Option<Spanned<f64>>,
+    /// Start the emergency response once writes have been stopped by a lost
+    /// zone quorum for this long (absent: a quorum loss never does).
+    #[serde(default)]
+    pub emergency_after_quorum_loss: Option<Spanned<SimDuration>>,
 }
 
 /// A scheduled lifecycle operation.
