@@ -154,6 +154,9 @@ pub struct Incident {
     pub drain_ns: u64,
     /// Waiting for a zone, a quorum or the region to return, or for a restore.
     pub wait_ns: u64,
+    /// A region incident that began as zone incident `escalated_from` (its
+    /// sequence number) and grew into an outage of the whole region.
+    pub escalated_from: Option<u32>,
 }
 
 impl Incident {
@@ -193,6 +196,7 @@ impl Incident {
             execution_ns: 0,
             drain_ns: 0,
             wait_ns: 0,
+            escalated_from: None,
         }
     }
 

@@ -203,6 +203,8 @@ struct ClassTotals {
     lost_writes: u64,
     lost_bytes: u64,
     with_loss: u64,
+    /// Incidents that began as a zone incident (escalated region outages).
+    escalated: u64,
     /// Over every incident of the class.
     all: Realised,
     /// Over the disruptive incidents only.
@@ -227,6 +229,7 @@ impl ClassTotals {
             lost_writes: 0,
             lost_bytes: 0,
             with_loss: 0,
+            escalated: 0,
             all: Realised::new(),
             disrupted: Realised::new(),
             components: Components::new(),
@@ -246,6 +249,7 @@ impl ClassTotals {
         self.lost_writes = self.lost_writes.saturating_add(inc.lost_writes);
         self.lost_bytes = self.lost_bytes.saturating_add(inc.lost_bytes);
         self.with_loss += u64::from(inc.lost_writes > 0);
+        self.escalated += u64::from(inc.escalated_from.is_some());
         self.all.add(inc);
         if inc.disruptive() {
             self.disruptive += 1;
@@ -277,6 +281,7 @@ impl ClassTotals {
             rto_zero: self.rto_zero,
             unresolved_at_horizon: self.unresolved,
             with_loss: self.with_loss,
+            escalated: self.escalated,
             lost_writes: self.lost_writes,
             lost_bytes: self.lost_bytes,
             rpo_s,
@@ -300,6 +305,7 @@ impl ClassTotals {
             lost_writes: self.lost_writes,
             lost_bytes: self.lost_bytes,
             with_loss: self.with_loss,
+            escalated: self.escalated,
             all: self.all.to_state(),
             disruptive_only: self.disrupted.to_state(),
             downtime_ns: self.downtime_ns.to_string(),
@@ -326,6 +332,7 @@ impl ClassTotals {
         self.lost_writes = self.lost_writes.saturating_add(cs.lost_writes);
         self.lost_bytes = self.lost_bytes.saturating_add(cs.lost_bytes);
         self.with_loss += cs.with_loss;
+        self.escalated += cs.escalated;
         self.all
             .absorb(&format!("{name}.all"), &cs.all, cs.incidents)?;
         self.disrupted.absorb(
@@ -860,6 +867,9 @@ pub struct ClassState {
     pub lost_writes: u64,
     pub lost_bytes: u64,
     pub with_loss: u64,
+    /// Absent in shards written before escalations existed: 0.
+    #[serde(default)]
+    pub escalated: u64,
     /// RPO and RTO over every incident of the class.
     pub all: RealisedState,
     /// RPO and RTO over the disruptive incidents.
@@ -1373,6 +1383,9 @@ pub struct ClassSummary {
     pub unresolved_at_horizon: u64,
     /// Incidents that lost at least one acknowledged write.
     pub with_loss: u64,
+    /// Incidents that began as a zone incident and grew into an outage of
+    /// the whole region (`failures.zones.escalation_probability`).
+    pub escalated: u64,
     pub lost_writes: u64,
     pub lost_bytes: u64,
     /// Realised RPO per incident (seconds), over every incident.

@@ -273,3 +273,53 @@ fn garbage_never_panics() {
         assert!(parse_str(text, "g.toml").is_err());
     }
 }
+
+#[test]
+fn escalation_needs_a_delay_and_a_probability_in_range() {
+    let with = |extra: &str| format!("correlated_probability = 0.005\n{extra}");
+    assert_error(
+        "correlated_probability = 0.005",
+        &with("escalation_probability = 0.1"),
+        "failures.zones.escalation_delay",
+        "delay from the zone outage to the region outage",
+    );
+    assert_error(
+        "correlated_probability = 0.005",
+        &with("escalation_probability = 1.5\nescalation_delay = \"10m\""),
+        "failures.zones.escalation_probability",
+        "[0, 1]",
+    );
+    // The reference scenario has no [failures.regions] to lend its duration.
+    assert_error(
+        "correlated_probability = 0.005",
+        &with("escalation_probability = 0.1\nescalation_delay = \"10m\""),
+        "failures.zones.escalation_duration",
+        "needs a duration",
+    );
+    let e = error_for(
+        "correlated_probability = 0.005",
+        &with("escalation_delay = \"10m\""),
+    );
+    assert!(
+        e.contains("applies only with `escalation_probability`"),
+        "{e}"
+    );
+    let e = error_for(
+        "correlated_probability = 0.005",
+        &with("escalation_probabilty = 0.1"),
+    );
+    assert!(e.contains("did you mean `escalation_probability`?"), "{e}");
+}
+
+#[test]
+fn emergency_after_quorum_loss_must_be_positive() {
+    let dr = include_str!("../scenarios/dynamics365-self-service-dr.toml");
+    let text = dr.replacen("[dr]\n", "[dr]\nemergency_after_quorum_loss = \"0s\"\n", 1);
+    let e = match parse_str(&text, "bad.toml") {
+        Ok(_) => panic!("a zero threshold was accepted"),
+        Err(e) => e.to_string(),
+    };
+    assert!(e.contains("key: dr.emergency_after_quorum_loss"), "{e}");
+    assert!(e.contains("bad.toml:"), "{e}");
+    assert!(e.contains("expected a positive duration"), "{e}");
+}

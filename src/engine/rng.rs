@@ -36,6 +36,9 @@ pub enum Stream {
     /// Write arrivals of the exact (per-write) fidelity; each cross-region
     /// link of a replication starts at its own position (`model::exact`).
     ExactWrites,
+    /// Whether a zone outage escalates to its region, the delay and the
+    /// region outage's duration.
+    Escalation,
 }
 
 impl Stream {
@@ -53,6 +56,7 @@ impl Stream {
             Stream::Operator => 9,
             Stream::ApplyDelay => 10,
             Stream::ExactWrites => 11,
+            Stream::Escalation => 12,
         }
     }
 }

@@ -1239,6 +1239,7 @@ impl Replication<'_> {
     }
 
     /// Every zone of the home region fails; the lifecycle decides the rest.
+    /// Returns the region incident.
     pub(super) fn region_outage(
         &mut self,
         now: SimTime,
@@ -1246,7 +1247,7 @@ impl Replication<'_> {
         destroys: bool,
         scheduled: bool,
         renew: bool,
-    ) {
+    ) -> usize {
         let incident = self.open_incident(now, IncidentClass::Region, &[], scheduled);
         // The lifecycle sees the region fail before its zones' state changes,
         // so a drain cut short knows what had reached the paired region.
@@ -1265,6 +1266,7 @@ impl Replication<'_> {
         if self.dr.in_primary() {
             self.charge_outage_to(now, incident);
         }
+        incident
     }
 
     pub(super) fn region_repair(&mut self, now: SimTime, incident: usize, renew: bool) {

@@ -10,6 +10,7 @@
 
 mod apply_delays;
 mod dr;
+mod escalation;
 mod exact;
 #[cfg(test)]
 mod lifecycle_props;
@@ -82,6 +83,9 @@ enum Event {
     /// The DR work planned in generation `plan` (copy, catch-up, drain,
     /// resync) completes, if the rates have not changed since.
     DrWorkDone { plan: u64 },
+    /// Random zone outage `zone_incident` grows into a region outage, if
+    /// its zone is still down.
+    Escalation { zone_incident: usize },
 }
 
 struct OpenIncident {
@@ -157,6 +161,7 @@ struct Rngs {
     region: ChaCha8Rng,
     link: ChaCha8Rng,
     operator: ChaCha8Rng,
+    escalation: ChaCha8Rng,
 }
 
 /// One replication in progress. Drive it with [`Replication::step`] or
@@ -221,6 +226,7 @@ impl<'s> Replication<'s> {
             region: stream_rng(seed, run, Stream::RegionFailures),
             link: stream_rng(seed, run, Stream::LinkFailures),
             operator: stream_rng(seed, run, Stream::Operator),
+            escalation: stream_rng(seed, run, Stream::Escalation),
         };
         let horizon = SimTime(sc.simulation.horizon.0);
         let mut r = Replication {
@@ -395,6 +401,9 @@ impl<'s> Replication<'s> {
                 };
                 (kind, region(), None)
             }
+            Event::Escalation { zone_incident } => {
+                ("zone-escalation", region(), Some(zone_incident))
+            }
         };
         // Scheduled incidents and random failures open the newest incident.
         let incident = match event {
@@ -402,6 +411,11 @@ impl<'s> Replication<'s> {
             | Event::RandomZoneFailure { .. }
             | Event::RandomRegionOutage
             | Event::RandomLinkIncident { .. } => self.incidents.len().checked_sub(1),
+            Event::Escalation { zone_incident }
+                if self.incidents[zone_incident].record.end_ns.is_none() =>
+            {
+                self.incidents.len().checked_sub(1)
+            }
             _ => incident,
         };
         let lag_ns = self.lag_at(now).map(|d| d.0);
@@ -484,6 +498,7 @@ impl<'s> Replication<'s> {
             Event::Operation { index, occurrence } => self.operation(now, index, occurrence),
             Event::DrTimer { timer, epoch } => self.timer_fired(now, timer, epoch),
             Event::DrWorkDone { plan } => self.work_done(now, plan),
+            Event::Escalation { zone_incident } => self.escalate(now, zone_incident),
         }
     }
 
@@ -506,7 +521,7 @@ impl<'s> Replication<'s> {
                 self.fail_zones(now, &zones, incident);
             }
             IncidentClass::Region => {
-                self.region_outage(now, s.duration, s.destroys_data, true, false)
+                self.region_outage(now, s.duration, s.destroys_data, true, false);
             }
             _ => self.link_incident(now, s.duration, s.bandwidth_factor, true, None),
         }

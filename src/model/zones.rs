@@ -91,6 +91,7 @@ impl Replication<'_> {
             );
         }
         self.fail_zones(now, &failed, incident);
+        self.maybe_escalate(incident);
     }
 
     /// Takes zones down at one instant. If the leader and at least

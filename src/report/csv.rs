@@ -95,7 +95,7 @@ fn header(columns: &[&str]) -> String {
 }
 
 /// Columns of `incidents.csv`.
-pub const INCIDENT_COLUMNS: [&str; 28] = [
+pub const INCIDENT_COLUMNS: [&str; 29] = [
     "run",
     "seq",
     "class",
@@ -124,6 +124,7 @@ pub const INCIDENT_COLUMNS: [&str; 28] = [
     "execution_s",
     "drain_s",
     "wait_s",
+    "escalated_from",
 ];
 
 /// Columns of `runs.csv`.
@@ -181,6 +182,10 @@ fn incident_row(out: &mut String, i: &Incident) {
         i.wait_ns,
     ] {
         row.secs(ns);
+    }
+    match i.escalated_from {
+        Some(seq) => row.int(seq),
+        None => row.text(""),
     }
     row.end();
 }

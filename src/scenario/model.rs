@@ -26,6 +26,8 @@ pub struct Scenario {
     /// Probability (in [0, 1]) that a random zone outage also takes one other
     /// zone of the region down at the same instant.
     pub correlated_zone_probability: f64,
+    /// Random zone outages that grow into outages of their whole region.
+    pub zone_escalation: Option<ZoneEscalation>,
     pub scheduled: Vec<ScheduledIncident>,
     pub targets: Vec<Target>,
     /// Random outages of the whole home region.
@@ -66,6 +68,19 @@ impl RegionFailures {
             0.0
         }
     }
+}
+
+/// A zone outage that grows into an outage of its whole region, as several
+/// real regional incidents did.
+#[derive(Clone, Debug)]
+pub struct ZoneEscalation {
+    /// Probability (in [0, 1]) that a random zone outage escalates.
+    pub probability: f64,
+    /// Random delay from the zone outage's start to the region outage; a
+    /// zone already repaired by then does not escalate.
+    pub delay: Dist,
+    /// Random duration of the region outage (it destroys no data).
+    pub duration: Dist,
 }
 
 #[derive(Clone, Debug)]

@@ -210,6 +210,16 @@ pub struct RawZoneFailures {
     /// Probability that a zone outage also takes down one other zone.
     #[serde(default)]
     pub correlated_probability: Option<Spanned<f64>>,
+    /// Probability that a random zone outage grows into an outage of its
+    /// whole region.
+    #[serde(default)]
+    pub escalation_probability: Option<Spanned<f64>>,
+    /// Delay from the zone outage's start to the region outage.
+    #[serde(default)]
+    pub escalation_delay: Option<Dist>,
+    /// Duration of an escalated region outage (default: `failures.regions.duration`).
+    #[serde(default)]
+    pub escalation_duration: Option<Dist>,
 }
 
 #[derive(Deserialize, Debug)]

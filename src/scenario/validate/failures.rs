@@ -1,8 +1,10 @@
 //! `[failures]`: the random failure processes of zones, the home region and
 //! the cross-region link.
 
-use super::super::model::{Degradation, FailureProcess, Region, RegionFailures};
-use super::super::raw::{RawDegradation, RawFailures, RawProcess, RawRegionFailures};
+use super::super::model::{Degradation, FailureProcess, Region, RegionFailures, ZoneEscalation};
+use super::super::raw::{
+    RawDegradation, RawFailures, RawProcess, RawRegionFailures, RawZoneFailures,
+};
 use super::{positive, Checker};
 use crate::dist::Dist;
 use crate::time::SimDuration;
@@ -22,6 +24,7 @@ const MAX_INCIDENTS_PER_RUN: f64 = 1e6;
 pub(super) struct ZoneFailures {
     pub processes: Vec<Option<FailureProcess>>,
     pub correlated_probability: f64,
+    pub escalation: Option<ZoneEscalation>,
 }
 
 /// `[failures.zones]` sets every zone's process; each `[[failures.zone]]`
@@ -35,7 +38,9 @@ pub(super) fn zone_failures(
     let zone_count = home.map_or(0, |r| r.zones.len());
     let mut zone_failures: Vec<Option<FailureProcess>> = vec![None; zone_count];
     let mut correlated = 0.0;
+    let mut escalation = None;
     if let Some(zf) = &raw.zones {
+        escalation = zone_escalation(c, zf, raw.regions.as_ref());
         check_process(
             c,
             &zf.time_between,
@@ -89,7 +94,75 @@ pub(super) fn zone_failures(
     ZoneFailures {
         processes: zone_failures,
         correlated_probability: correlated,
+        escalation,
     }
+}
+
+/// `escalation_probability` with its delay and the duration of the region
+/// outage (by default the law of `[failures.regions]`). `None` when no
+/// zone outage can escalate.
+fn zone_escalation(
+    c: &mut Checker,
+    zf: &RawZoneFailures,
+    regions: Option<&RawRegionFailures>,
+) -> Option<ZoneEscalation> {
+    const PATH: &str = "failures.zones.escalation_probability";
+    let Some(p) = &zf.escalation_probability else {
+        for (given, key) in [
+            (zf.escalation_delay.is_some(), "escalation_delay"),
+            (zf.escalation_duration.is_some(), "escalation_duration"),
+        ] {
+            if given {
+                c.error(
+                    None,
+                    &format!("failures.zones.{key}"),
+                    format!("`{key}` applies only with `escalation_probability`"),
+                );
+            }
+        }
+        return None;
+    };
+    let probability = *p.get_ref();
+    if !(0.0..=1.0).contains(&probability) {
+        c.error(
+            Some(p.span()),
+            PATH,
+            format!("expected a probability in [0, 1], found {probability}"),
+        );
+        return None;
+    }
+    let Some(delay) = zf.escalation_delay.clone() else {
+        c.error(
+            Some(p.span()),
+            "failures.zones.escalation_delay",
+            r#"an escalation needs the delay from the zone outage to the region outage, e.g. escalation_delay = { dist = "exponential", mean = "30m" }"#,
+        );
+        return None;
+    };
+    let duration = zf
+        .escalation_duration
+        .clone()
+        .or_else(|| regions.map(|r| r.duration.clone()));
+    let Some(duration) = duration else {
+        c.error(
+            Some(p.span()),
+            "failures.zones.escalation_duration",
+            "an escalated region outage needs a duration: give escalation_duration, or a [failures.regions] whose duration law it takes",
+        );
+        return None;
+    };
+    if !positive(duration.mean_secs()) {
+        c.error(
+            Some(p.span()),
+            "failures.zones.escalation_duration",
+            "the escalated region outage must have a positive mean duration",
+        );
+    }
+    (probability > 0.0).then_some(ZoneEscalation {
+        probability,
+        delay,
+        duration,
+    })
 }
 
 /// The random failures beyond the zones: of the home region and of the cross-region link.

@@ -129,6 +129,7 @@ pub(crate) fn validate(raw: RawScenario, c: &mut Checker) -> Option<Scenario> {
         failover,
         zone_failures: zone_failures.processes,
         correlated_zone_probability: zone_failures.correlated_probability,
+        zone_escalation: zone_failures.escalation,
         scheduled,
         targets,
         region_failures: random.region,
