@@ -20,16 +20,21 @@ pub enum IncidentClass {
     Failback,
     /// The switch back to the primary region at the end of a drill's stay.
     DrillReturn,
+    /// Every zone of the home region's paired region fails (possibly
+    /// destroying what it holds: the secondary copy, or the environment
+    /// while it runs there).
+    PairedRegion,
 }
 
 impl IncidentClass {
-    pub const ALL: [IncidentClass; 6] = [
+    pub const ALL: [IncidentClass; 7] = [
         IncidentClass::Zone,
         IncidentClass::Region,
         IncidentClass::Link,
         IncidentClass::Drill,
         IncidentClass::Failback,
         IncidentClass::DrillReturn,
+        IncidentClass::PairedRegion,
     ];
     /// Classes a scenario may inject with `[[incidents]]` (`link_degradation`
     /// is a `link` incident with a bandwidth factor).
@@ -47,6 +52,7 @@ impl IncidentClass {
             IncidentClass::Drill => "drill",
             IncidentClass::Failback => "failback",
             IncidentClass::DrillReturn => "drill-return",
+            IncidentClass::PairedRegion => "paired-region",
         }
     }
 

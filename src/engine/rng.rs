@@ -39,6 +39,8 @@ pub enum Stream {
     /// Whether a zone outage escalates to its region, the delay and the
     /// region outage's duration.
     Escalation,
+    /// Outages of the home region's paired region.
+    PairedRegionFailures,
 }
 
 impl Stream {
@@ -57,6 +59,7 @@ impl Stream {
             Stream::ApplyDelay => 10,
             Stream::ExactWrites => 11,
             Stream::Escalation => 12,
+            Stream::PairedRegionFailures => 13,
         }
     }
 }

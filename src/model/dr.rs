@@ -127,6 +127,10 @@ pub(super) enum Trigger {
     HomeDown { incident: usize, destroys: bool },
     /// The last active outage of the home region ends (`incident`).
     HomeUp { incident: usize },
+    /// The paired region fails (`incident`), possibly destroying what it holds.
+    PairedDown { incident: usize, destroys: bool },
+    /// The last active outage of the paired region ends.
+    PairedUp,
     /// A partition or degradation of the link starts or ends.
     LinkChanged,
     /// The zone rules stopped (`false`) or resumed (`true`) writes in the primary.
@@ -192,6 +196,7 @@ struct PlanInputs {
     log_factor: u64,
     path_factor: u64,
     region_down: bool,
+    paired_down: bool,
     serving: bool,
     drain_deadline: Option<SimTime>,
 }
@@ -209,6 +214,9 @@ struct Emergency {
     /// Started by a long zone-quorum loss rather than a region outage: it
     /// ends when the quorum returns.
     from_quorum: bool,
+    /// The failover was decided (or under way) but the paired region is
+    /// down: it starts when the paired region returns.
+    blocked: bool,
 }
 
 /// Where writes can be served.
@@ -241,6 +249,15 @@ pub(super) struct DrState {
     planned_for: Option<PlanInputs>,
     /// Active outages of the home region.
     pub(super) region_down: u32,
+    /// Active outages of the paired region.
+    pub(super) paired_down: u32,
+    /// An outage of the paired region (this incident) destroyed the
+    /// environment's data while it ran there: restored from its last
+    /// backup when the region returns.
+    paired_destroyed_by: Option<usize>,
+    /// The secondary copy was destroyed during the switch back: DR seeds
+    /// again once the switch completes.
+    reseed_after_switch: bool,
     /// The primary's data was destroyed and has not been rebuilt yet.
     pub(super) destroyed: bool,
     /// The region incident that destroyed it (its loss if a backup is restored).
@@ -325,7 +342,7 @@ impl DrState {
             self.phase,
             Phase::CatchingUp | Phase::Protected | Phase::Draining
         );
-        if !ships || self.region_down > 0 {
+        if !ships || self.region_down > 0 || self.paired_down > 0 {
             return 0.0;
         }
         self.path_factor()
@@ -378,6 +395,9 @@ impl DrState {
             && self.emergency.is_none()
             && self.transfer.is_none()
             && !self.failback_wanted
+            && self.paired_down == 0
+            && self.paired_destroyed_by.is_none()
+            && !self.reseed_after_switch
     }
 }
 
@@ -441,6 +461,52 @@ impl Replication<'_> {
                 trigger,
                 "a switch back starts only with the home region up, and a home outage cancels it",
             ),
+
+            // ── the paired region fails ─────────────────────────────────
+            (P::Off, T::PairedDown { incident, .. }) => self.decide(incident, "dr-off"),
+            // The copy or the catch-up pauses; destroyed, the copy restarts.
+            (P::Seeding | P::CatchingUp, T::PairedDown { incident, destroys }) => {
+                self.paired_down_while_seeding(now, incident, destroys)
+            }
+            // Shipping stops: the backlog grows and the loss window widens.
+            // Destroyed: the secondary copy is gone, DR seeds it again.
+            (P::Protected, T::PairedDown { incident, destroys }) => {
+                self.paired_down_while_protected(now, incident, destroys)
+            }
+            // A drill cannot land in a dead region: aborted, writes resume
+            // in the primary, which kept everything.
+            (P::Draining, T::PairedDown { incident, destroys }) => {
+                self.drill_cut_by_paired_outage(now, incident, destroys)
+            }
+            // Drill: as above. Emergency: the failover stops and restarts
+            // when the paired region returns (or the home region first).
+            (P::FailingOver, T::PairedDown { incident, destroys }) => {
+                self.failover_cut_by_paired_outage(now, incident, destroys)
+            }
+            // The environment runs there: writes stop until it returns (the
+            // home region lacks every write since the failover); destroyed,
+            // its last backup there is restored on the return.
+            (P::FailedOver | P::ResyncingBack, T::PairedDown { incident, destroys }) => {
+                self.serving_region_down(incident, destroys)
+            }
+            // The last batch is already on its way home: the switch completes;
+            // a destroyed copy is seeded again afterwards.
+            (P::SwitchingBack, T::PairedDown { incident, destroys }) => {
+                self.decide(incident, "switch-back-completes");
+                self.dr.reseed_after_switch |= destroys;
+            }
+
+            // ── the paired region returns ───────────────────────────────
+            (P::Off | P::Seeding | P::CatchingUp | P::SwitchingBack, T::PairedUp) => {}
+            (P::Protected, T::PairedUp) => self.paired_back_while_protected(),
+            (P::Draining | P::FailingOver, T::PairedUp) => self.cannot_happen(
+                phase,
+                trigger,
+                "a drill or failover starts only with the paired region up, and its outage ends them",
+            ),
+            (P::FailedOver | P::ResyncingBack, T::PairedUp) => {
+                self.paired_back_while_serving_there(now)
+            }
 
             // ── the link's rate changes: the work under way is re-planned ─
             (
@@ -583,6 +649,7 @@ impl Replication<'_> {
             log_factor: factor.to_bits(),
             path_factor: self.dr.path_factor().to_bits(),
             region_down: self.dr.region_down > 0,
+            paired_down: self.dr.paired_down > 0,
             serving: self.service.is_serving(),
             drain_deadline: self.dr.drain_deadline,
         };
@@ -596,7 +663,7 @@ impl Replication<'_> {
         self.dr.plan += 1;
         let done_at = match self.dr.phase {
             Phase::Seeding => {
-                let rate = if self.dr.region_down > 0 {
+                let rate = if self.dr.region_down > 0 || self.dr.paired_down > 0 {
                     0.0
                 } else {
                     self.sc.cross_region.as_ref().map_or(0.0, |c| c.bandwidth)
@@ -837,6 +904,7 @@ impl Replication<'_> {
             stopped,
             decided: false,
             from_quorum: false,
+            blocked: false,
         });
     }
 
@@ -857,8 +925,15 @@ impl Replication<'_> {
         self.start_forced_failover(e.incident);
     }
 
-    /// The emergency failover of `incident` executes (`failover_time`).
+    /// The emergency failover of `incident` executes (`failover_time`),
+    /// unless the paired region is down: then it starts on its return.
     fn start_forced_failover(&mut self, incident: usize) {
+        if self.dr.paired_down > 0 {
+            if let Some(e) = self.dr.emergency.as_mut() {
+                e.blocked = true;
+            }
+            return self.decide(incident, "wait-paired-region-down");
+        }
         self.decide(incident, "failover");
         self.enter(Phase::FailingOver);
         self.dr.drill_stay = None;
@@ -920,6 +995,9 @@ impl Replication<'_> {
     fn start_drill(&mut self, now: SimTime, stay: SimDuration) {
         if self.dr.region_down > 0 {
             return self.refuse(now, "drill", "region-down");
+        }
+        if self.dr.paired_down > 0 {
+            return self.refuse(now, "drill", "paired-region-down");
         }
         if !self.service.is_serving() {
             return self.refuse(now, "drill", "not-serving");
@@ -1009,6 +1087,119 @@ impl Replication<'_> {
         }
     }
 
+    // ── the paired region fails and returns ─────────────────────────────
+
+    /// Seeding while the paired region fails: the copy pauses (the re-plan
+    /// sees it down). Destroyed, what was copied is gone and the copy
+    /// starts over; a set-up still under way has copied nothing and goes on.
+    fn paired_down_while_seeding(&mut self, now: SimTime, incident: usize, destroys: bool) {
+        if !destroys {
+            return self.decide(incident, "seeding-paused");
+        }
+        self.decide(incident, "seeding-restarted");
+        if self.dr.phase == Phase::Seeding && self.dr.transfer.is_none() {
+            return;
+        }
+        self.reseed_secondary(now);
+    }
+
+    /// The secondary copy is gone: DR seeds it again from the primary, the
+    /// copy of `data_size` from zero then the catch-up (the set-up is
+    /// done); no protection until then, and the copy waits while either
+    /// region is down.
+    fn reseed_secondary(&mut self, now: SimTime) {
+        self.enter(Phase::Seeding);
+        let link = self.new_link(now, true);
+        self.dr.set_link(link);
+        self.start_copy(now);
+    }
+
+    /// Protected: the log stops shipping (the re-plan sees the paired
+    /// region down). Destroyed, the copy is gone: an emergency under way has
+    /// nowhere to fail over to and waits for the home region, and DR seeds again.
+    fn paired_down_while_protected(&mut self, now: SimTime, incident: usize, destroys: bool) {
+        if !destroys {
+            return self.decide(incident, "replication-paused");
+        }
+        self.decide(incident, "secondary-destroyed");
+        if let Some(e) = self.dr.emergency.take() {
+            self.decide(e.incident, "paired-region-destroyed");
+        }
+        self.reseed_secondary(now);
+    }
+
+    /// A drill draining or switching when the paired region fails: called
+    /// off, writes resume in the primary (nothing was lost there).
+    fn drill_cut_by_paired_outage(&mut self, now: SimTime, incident: usize, destroys: bool) {
+        let drill = self
+            .dr
+            .draining
+            .take()
+            .or(self.outage.as_ref().map(|o| o.cause));
+        if let Some(drill) = drill {
+            self.decide(drill, "aborted-paired-region-down");
+            self.component_repaired(now, drill);
+        }
+        self.dr.drill_stay = None;
+        self.decide(incident, "drill-aborted");
+        self.enter(Phase::Protected);
+        self.reconcile(now, None, Some("drill-aborted"));
+        if destroys {
+            self.decide(incident, "secondary-destroyed");
+            self.reseed_secondary(now);
+        }
+    }
+
+    /// The paired region fails while a failover into it executes. A
+    /// drill's is called off; an emergency's stops and waits for the
+    /// paired region (`PairedUp` restarts it) or the home region's return.
+    fn failover_cut_by_paired_outage(&mut self, now: SimTime, incident: usize, destroys: bool) {
+        if self.dr.drill_stay.is_some() {
+            return self.drill_cut_by_paired_outage(now, incident, destroys);
+        }
+        self.decide(incident, "failover-interrupted");
+        self.enter(Phase::Protected);
+        if destroys {
+            return self.paired_down_while_protected(now, incident, destroys);
+        }
+        if let Some(e) = self.dr.emergency.as_mut() {
+            e.blocked = true;
+            let home = e.incident;
+            self.decide(home, "wait-paired-region-down");
+        }
+    }
+
+    /// The region the environment runs in fails: writes stop (the caller's
+    /// reconcile) until it returns; if destroyed, its backup is restored then.
+    fn serving_region_down(&mut self, incident: usize, destroys: bool) {
+        self.decide(incident, "serving-region-down");
+        if destroys && self.dr.paired_destroyed_by.is_none() {
+            self.dr.paired_destroyed_by = Some(incident);
+        }
+    }
+
+    /// Back while protected: a failover that waited for it starts now.
+    fn paired_back_while_protected(&mut self) {
+        if let Some(e) = self.dr.emergency.as_mut().filter(|e| e.blocked) {
+            e.blocked = false;
+            let incident = e.incident;
+            self.start_forced_failover(incident);
+        }
+    }
+
+    /// The region the environment runs in is back: restored from its last
+    /// backup if it was destroyed (the writes since are the loss of the
+    /// incident that destroyed it); a switch back waiting for it may start.
+    fn paired_back_while_serving_there(&mut self, now: SimTime) {
+        if let Some(incident) = self.dr.paired_destroyed_by.take() {
+            self.lose_since_backup(now, self.sc.environment.backup_interval, incident);
+            self.resume_label = Some("backup-restore");
+        }
+        if self.dr.phase == Phase::FailedOver {
+            self.home_back_while_failed_over(now);
+        }
+    }
+
     // ── switching back ──────────────────────────────────────────────────
 
     fn schedule_failback(&mut self) {
@@ -1059,7 +1250,7 @@ impl Replication<'_> {
         let Some(cr) = self.sc.cross_region.as_ref() else {
             return 0.0;
         };
-        if self.dr.region_down > 0 {
+        if self.dr.region_down > 0 || self.dr.paired_down > 0 {
             return 0.0;
         }
         let writes = if self.service.is_serving() {
@@ -1135,6 +1326,9 @@ impl Replication<'_> {
         self.dr.set_link(link);
         self.component_repaired(now, incident);
         self.reconcile(now, None, Some("planned-switch"));
+        if std::mem::take(&mut self.dr.reseed_after_switch) {
+            self.reseed_secondary(now);
+        }
     }
 
     // ── processes and events outside the table ──────────────────────────

@@ -16,6 +16,7 @@ mod exact;
 mod lifecycle_props;
 mod link;
 mod loss;
+mod paired;
 mod recovery;
 mod service;
 mod trace;
@@ -67,6 +68,10 @@ enum Event {
     RandomRegionOutage,
     /// The home region comes back.
     RegionRepair { incident: usize, renew: bool },
+    /// The next random outage of the paired region.
+    RandomPairedOutage,
+    /// The paired region comes back.
+    PairedRepair { incident: usize, renew: bool },
     /// The next random partition (`degraded == false`) or bandwidth
     /// degradation of the cross-region link.
     RandomLinkIncident { degraded: bool },
@@ -162,6 +167,7 @@ struct Rngs {
     link: ChaCha8Rng,
     operator: ChaCha8Rng,
     escalation: ChaCha8Rng,
+    paired_region: ChaCha8Rng,
 }
 
 /// One replication in progress. Drive it with [`Replication::step`] or
@@ -227,6 +233,7 @@ impl<'s> Replication<'s> {
             link: stream_rng(seed, run, Stream::LinkFailures),
             operator: stream_rng(seed, run, Stream::Operator),
             escalation: stream_rng(seed, run, Stream::Escalation),
+            paired_region: stream_rng(seed, run, Stream::PairedRegionFailures),
         };
         let horizon = SimTime(sc.simulation.horizon.0);
         let mut r = Replication {
@@ -271,6 +278,7 @@ impl<'s> Replication<'s> {
             r.sched.at(s.at, Event::Scheduled { index });
         }
         r.start_dr_processes();
+        r.start_paired_process();
         let mut instants: Vec<SimTime> = (0..SAMPLES_PER_RUN)
             .map(|_| SimTime(r.rng.latency.random_range(0..horizon.0.max(1))))
             .collect();
@@ -375,6 +383,10 @@ impl<'s> Replication<'s> {
             Event::TicketResolved { .. } => ("support-ticket-resolved", String::new(), None),
             Event::RandomRegionOutage => ("region-outage", region(), None),
             Event::RegionRepair { incident, .. } => ("region-repair", region(), Some(incident)),
+            Event::RandomPairedOutage => ("paired-region-outage", self.paired_name(), None),
+            Event::PairedRepair { incident, .. } => {
+                ("paired-region-repair", self.paired_name(), Some(incident))
+            }
             Event::RandomLinkIncident { degraded } => (
                 if degraded {
                     "link-degradation"
@@ -410,6 +422,7 @@ impl<'s> Replication<'s> {
             Event::Scheduled { .. }
             | Event::RandomZoneFailure { .. }
             | Event::RandomRegionOutage
+            | Event::RandomPairedOutage
             | Event::RandomLinkIncident { .. } => self.incidents.len().checked_sub(1),
             Event::Escalation { zone_incident }
                 if self.incidents[zone_incident].record.end_ns.is_none() =>
@@ -493,6 +506,8 @@ impl<'s> Replication<'s> {
             }
             Event::RandomRegionOutage => self.random_region_outage(now),
             Event::RegionRepair { incident, renew } => self.region_repair(now, incident, renew),
+            Event::RandomPairedOutage => self.random_paired_outage(now),
+            Event::PairedRepair { incident, renew } => self.paired_repair(now, incident, renew),
             Event::RandomLinkIncident { degraded } => self.random_link_incident(now, degraded),
             Event::LinkRepair { incident, renew } => self.link_repair(now, incident, renew),
             Event::Operation { index, occurrence } => self.operation(now, index, occurrence),
@@ -523,6 +538,9 @@ impl<'s> Replication<'s> {
             IncidentClass::Region => {
                 self.region_outage(now, s.duration, s.destroys_data, true, false);
             }
+            IncidentClass::PairedRegion => {
+                self.paired_outage(now, s.duration, s.destroys_data, true, false);
+            }
             _ => self.link_incident(now, s.duration, s.bandwidth_factor, true, None),
         }
     }
@@ -544,6 +562,7 @@ impl<'s> Replication<'s> {
                 .collect::<Vec<_>>()
                 .join("+"),
             IncidentClass::Link => "cross-region-link".to_string(),
+            IncidentClass::PairedRegion => self.paired_name(),
             _ => region.name.clone(),
         };
         let seq = self.incidents.len();
@@ -586,7 +605,7 @@ impl<'s> Replication<'s> {
         }
         let serving = match self.dr.serving_site() {
             dr::Site::Primary => in_primary && !self.dr.primary_blocked(),
-            dr::Site::Secondary => true,
+            dr::Site::Secondary => self.dr.paired_down == 0,
             dr::Site::None => false,
         };
         let how = how.unwrap_or_else(|| self.resumption_label());

@@ -251,7 +251,10 @@ impl Replication<'_> {
         let Some(outage) = self.outage.as_ref() else {
             return "none-needed";
         };
-        if self.incidents[outage.cause].record.class == IncidentClass::Region {
+        if matches!(
+            self.incidents[outage.cause].record.class,
+            IncidentClass::Region | IncidentClass::PairedRegion
+        ) {
             return "region-repair";
         }
         let elected = self.last_election_at.is_some_and(|t| t >= outage.since);

@@ -32,6 +32,9 @@ pub struct Scenario {
     pub targets: Vec<Target>,
     /// Random outages of the whole home region.
     pub region_failures: Option<RegionFailures>,
+    /// Random outages of the home region's paired region (only with a
+    /// `cross_region` link: without one it plays no part; never conditioned).
+    pub paired_region_failures: Option<RegionFailures>,
     /// The asynchronous link to the paired region (present when the home
     /// region has a pair and `[cross_region]` is given).
     pub cross_region: Option<CrossRegion>,

@@ -159,9 +159,13 @@ pub struct RawFailures {
     /// Per-zone overrides of the random outage process.
     #[serde(default)]
     pub zone: Vec<Spanned<RawZoneOverride>>,
-    /// Random outages of the whole home region.
+    /// Random outages of the whole home region (and of its paired region,
+    /// unless overridden).
     #[serde(default)]
     pub regions: Option<RawRegionFailures>,
+    /// Per-region overrides of the random region outage process.
+    #[serde(default)]
+    pub region: Vec<Spanned<RawRegionOverride>>,
     /// Random partitions of the cross-region link.
     #[serde(default)]
     pub link: Option<RawProcess>,
@@ -191,6 +195,19 @@ pub struct RawRegionFailures {
     pub conditioned: Option<bool>,
     #[serde(default)]
     pub warmup: Option<Spanned<SimDuration>>,
+}
+
+#[derive(Deserialize, Debug)]
+#[serde(deny_unknown_fields)]
+pub struct RawRegionOverride {
+    /// The home region or its paired region.
+    pub name: Spanned<String>,
+    #[serde(default)]
+    pub time_between: Option<Dist>,
+    #[serde(default)]
+    pub duration: Option<Dist>,
+    #[serde(default)]
+    pub destroy_probability: Option<Spanned<f64>>,
 }
 
 #[derive(Deserialize, Debug)]
@@ -268,6 +285,9 @@ pub struct RawTargets {
     /// after an emergency failover).
     #[serde(default, rename = "drill-return")]
     pub drill_return: Option<Spanned<RawTarget>>,
+    /// Outages of the paired region.
+    #[serde(default, rename = "paired-region")]
+    pub paired_region: Option<Spanned<RawTarget>>,
 }
 
 #[derive(Deserialize, Debug)]

@@ -3,7 +3,7 @@
 
 use super::super::model::{Degradation, FailureProcess, Region, RegionFailures, ZoneEscalation};
 use super::super::raw::{
-    RawDegradation, RawFailures, RawProcess, RawRegionFailures, RawZoneFailures,
+    RawDegradation, RawFailures, RawProcess, RawRegionFailures, RawRegionOverride, RawZoneFailures,
 };
 use super::{positive, Checker};
 use crate::dist::Dist;
@@ -165,23 +165,46 @@ fn zone_escalation(
     })
 }
 
-/// The random failures beyond the zones: of the home region and of the cross-region link.
+/// The random failures beyond the zones: of the home region, of its
+/// paired region and of the cross-region link.
 pub(super) struct RegionAndLinkFailures {
     pub region: Option<RegionFailures>,
+    pub paired_region: Option<RegionFailures>,
     pub link: Option<FailureProcess>,
     pub link_degradation: Option<Degradation>,
+}
+
+/// The regions whose outages are simulated: the home region, and its
+/// paired region when a `[cross_region]` link makes it matter.
+pub(super) struct FailingRegions<'a> {
+    pub names: &'a [String],
+    pub home: Option<usize>,
+    pub paired: Option<usize>,
+    pub has_link: bool,
 }
 
 pub(super) fn region_and_link_failures(
     c: &mut Checker,
     raw: &RawFailures,
     horizon: SimDuration,
-    has_link: bool,
+    regions: &FailingRegions,
 ) -> RegionAndLinkFailures {
-    let region = raw
+    let has_link = regions.has_link;
+    let base = raw
         .regions
         .as_ref()
         .map(|rf| region_failures(c, rf, horizon));
+    let (home_override, paired_override) = region_overrides(c, &raw.region, regions);
+    let region = merged_region_failures(c, base.as_ref(), home_override, horizon);
+    let paired_region = if has_link && regions.paired.is_some() {
+        let base = base.as_ref().map(|b| RegionFailures {
+            conditioned: None,
+            ..b.clone()
+        });
+        merged_region_failures(c, base.as_ref(), paired_override, horizon)
+    } else {
+        None
+    };
     let link = raw.link.as_ref().map(|lf| link_failures(c, lf, horizon));
     let link_degradation = raw
         .link_degradation
@@ -196,9 +219,110 @@ pub(super) fn region_and_link_failures(
     }
     RegionAndLinkFailures {
         region,
+        paired_region,
         link,
         link_degradation,
     }
+}
+
+/// `[[failures.region]]`: the overrides of the home region and of its
+/// paired region (each at most once), by name.
+fn region_overrides<'r>(
+    c: &mut Checker,
+    raw: &'r [Spanned<RawRegionOverride>],
+    regions: &FailingRegions,
+) -> (
+    Option<(String, &'r RawRegionOverride)>,
+    Option<(String, &'r RawRegionOverride)>,
+) {
+    let (mut home, mut paired) = (None, None);
+    for (i, o) in raw.iter().enumerate() {
+        let path = format!("failures.region[{i}]");
+        let Some(ri) = c.resolve(
+            &o.get_ref().name,
+            regions.names,
+            "region",
+            &format!("{path}.name"),
+        ) else {
+            continue;
+        };
+        let slot = if Some(ri) == regions.home {
+            &mut home
+        } else if Some(ri) == regions.paired && regions.has_link {
+            &mut paired
+        } else {
+            c.error(
+                Some(o.get_ref().name.span()),
+                &format!("{path}.name"),
+                format!(
+                    "only the home region and its paired region (with a [cross_region] link) fail at random, not `{}`",
+                    regions.names[ri]
+                ),
+            );
+            continue;
+        };
+        if slot.is_some() {
+            c.error(
+                Some(o.get_ref().name.span()),
+                &format!("{path}.name"),
+                format!("region `{}` overridden twice", regions.names[ri]),
+            );
+        }
+        *slot = Some((path, o.get_ref()));
+    }
+    (home, paired)
+}
+
+/// A region's outage process: its override over the `[failures.regions]`
+/// default, key by key.
+fn merged_region_failures(
+    c: &mut Checker,
+    base: Option<&RegionFailures>,
+    over: Option<(String, &RawRegionOverride)>,
+    horizon: SimDuration,
+) -> Option<RegionFailures> {
+    let Some((path, o)) = over else {
+        return base.cloned();
+    };
+    let time_between = o
+        .time_between
+        .clone()
+        .or_else(|| base.map(|b| b.process.time_between.clone()));
+    let duration = o
+        .duration
+        .clone()
+        .or_else(|| base.map(|b| b.process.duration.clone()));
+    let (Some(time_between), Some(duration)) = (time_between, duration) else {
+        c.error(
+            None,
+            &path,
+            "a region override needs `time_between` and `duration` (or a [failures.regions] default)",
+        );
+        return None;
+    };
+    check_process(c, &time_between, &duration, &path, horizon, 1);
+    let destroy_probability = match &o.destroy_probability {
+        Some(p) => {
+            let v = *p.get_ref();
+            if !(0.0..=1.0).contains(&v) {
+                c.error(
+                    Some(p.span()),
+                    &format!("{path}.destroy_probability"),
+                    format!("expected a probability in [0, 1], found {v}"),
+                );
+            }
+            v
+        }
+        None => base.map_or(0.0, |b| b.destroy_probability),
+    };
+    Some(RegionFailures {
+        process: FailureProcess {
+            time_between,
+            duration,
+        },
+        destroy_probability,
+        conditioned: base.and_then(|b| b.conditioned),
+    })
 }
 
 fn region_failures(

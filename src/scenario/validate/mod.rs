@@ -88,8 +88,17 @@ pub(crate) fn validate(raw: RawScenario, c: &mut Checker) -> Option<Scenario> {
     }
     let backup_interval = topology::backup_interval(c, &raw.environment);
 
-    let random =
-        failures::region_and_link_failures(c, &raw.failures, horizon, cross_region.is_some());
+    let random = failures::region_and_link_failures(
+        c,
+        &raw.failures,
+        horizon,
+        &failures::FailingRegions {
+            names: &region_names,
+            home: home.region,
+            paired,
+            has_link: cross_region.is_some(),
+        },
+    );
     let scheduled = incidents::incidents(
         c,
         &raw.incidents,
@@ -98,6 +107,7 @@ pub(crate) fn validate(raw: RawScenario, c: &mut Checker) -> Option<Scenario> {
             regions: &regions,
             region_names: &region_names,
             home: home.region,
+            paired,
             has_link: cross_region.is_some(),
         },
     );
@@ -133,6 +143,7 @@ pub(crate) fn validate(raw: RawScenario, c: &mut Checker) -> Option<Scenario> {
         scheduled,
         targets,
         region_failures: random.region,
+        paired_region_failures: random.paired_region,
         cross_region,
         dr,
         operations,
