@@ -143,7 +143,11 @@ pub struct Incident {
     /// `dr.emergency_after_quorum_loss`): `"failover"`, `"wait-policy"`,
     /// `"failover-failed-no-vnet-pair"`, `"quorum-returned-first"`. Drill: `"failover"`,
     /// `"aborted-drain-timeout"`, `"interrupted-region-outage"`. Failback:
-    /// `"cancelled-region-outage"`.
+    /// `"cancelled-region-outage"`. Region, also: `"wait-paired-region-down"`,
+    /// `"paired-region-destroyed"`; drill, also: `"aborted-paired-region-down"`.
+    /// Paired region: `"dr-off"`, `"seeding-paused"`, `"seeding-restarted"`,
+    /// `"replication-paused"`, `"secondary-destroyed"`, `"drill-aborted"`,
+    /// `"failover-interrupted"`, `"serving-region-down"`, `"switch-back-completes"`.
     pub decision: Option<&'static str>,
     /// Link incident: time from its end until the backlog was drained (ns).
     pub catch_up_ns: Option<u64>,
@@ -223,7 +227,8 @@ pub struct RefusedOperation {
     pub operation: &'static str,
     /// Why: `"dr-off"`, `"seeding"`, `"region-down"`, `"not-serving"`,
     /// `"failover-failed-no-vnet-pair"`, `"switch-in-progress"`,
-    /// `"failed-over"`, `"already-enabled"`, `"no-dr-settings"`.
+    /// `"failed-over"`, `"already-enabled"`, `"no-dr-settings"`,
+    /// `"paired-region-down"`.
     pub reason: &'static str,
 }
 

@@ -202,6 +202,9 @@ pub struct RawRegionFailures {
 pub struct RawRegionOverride {
     /// The home region or its paired region.
     pub name: Spanned<String>,
+    /// `false`: this region has no random outages (scheduled ones still apply).
+    #[serde(default)]
+    pub random: Option<bool>,
     #[serde(default)]
     pub time_between: Option<Dist>,
     #[serde(default)]

@@ -225,16 +225,16 @@ pub(super) fn region_and_link_failures(
     }
 }
 
+/// A `[[failures.region]]` entry and its key path.
+type Override<'r> = (String, &'r RawRegionOverride);
+
 /// `[[failures.region]]`: the overrides of the home region and of its
 /// paired region (each at most once), by name.
 fn region_overrides<'r>(
     c: &mut Checker,
     raw: &'r [Spanned<RawRegionOverride>],
     regions: &FailingRegions,
-) -> (
-    Option<(String, &'r RawRegionOverride)>,
-    Option<(String, &'r RawRegionOverride)>,
-) {
+) -> (Option<Override<'r>>, Option<Override<'r>>) {
     let (mut home, mut paired) = (None, None);
     for (i, o) in raw.iter().enumerate() {
         let path = format!("failures.region[{i}]");
@@ -278,12 +278,22 @@ fn region_overrides<'r>(
 fn merged_region_failures(
     c: &mut Checker,
     base: Option<&RegionFailures>,
-    over: Option<(String, &RawRegionOverride)>,
+    over: Option<Override>,
     horizon: SimDuration,
 ) -> Option<RegionFailures> {
     let Some((path, o)) = over else {
         return base.cloned();
     };
+    if o.random == Some(false) {
+        if o.time_between.is_some() || o.duration.is_some() || o.destroy_probability.is_some() {
+            c.error(
+                None,
+                &path,
+                "`random = false` turns the region's random outages off: drop time_between, duration and destroy_probability",
+            );
+        }
+        return None;
+    }
     let time_between = o
         .time_between
         .clone()
