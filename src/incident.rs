@@ -20,16 +20,21 @@ pub enum IncidentClass {
     Failback,
     /// The switch back to the primary region at the end of a drill's stay.
     DrillReturn,
+    /// Every zone of the home region's paired region fails (possibly
+    /// destroying what it holds: the secondary copy, or the environment
+    /// while it runs there).
+    PairedRegion,
 }
 
 impl IncidentClass {
-    pub const ALL: [IncidentClass; 6] = [
+    pub const ALL: [IncidentClass; 7] = [
         IncidentClass::Zone,
         IncidentClass::Region,
         IncidentClass::Link,
         IncidentClass::Drill,
         IncidentClass::Failback,
         IncidentClass::DrillReturn,
+        IncidentClass::PairedRegion,
     ];
     /// Classes a scenario may inject with `[[incidents]]` (`link_degradation`
     /// is a `link` incident with a bandwidth factor).
@@ -47,6 +52,7 @@ impl IncidentClass {
             IncidentClass::Drill => "drill",
             IncidentClass::Failback => "failback",
             IncidentClass::DrillReturn => "drill-return",
+            IncidentClass::PairedRegion => "paired-region",
         }
     }
 
@@ -133,9 +139,15 @@ pub struct Incident {
     /// `"wait-policy"`, `"wait-no-dr"`, `"wait-seeding"`,
     /// `"failover-failed-no-vnet-pair"`, `"region-returned-first"`,
     /// `"joined-emergency"`, `"already-failing-over"`, `"serving-in-paired-region"`,
-    /// `"switch-back-cancelled"`. Drill: `"failover"`,
+    /// `"switch-back-cancelled"`. Zone (a long quorum loss under
+    /// `dr.emergency_after_quorum_loss`): `"failover"`, `"wait-policy"`,
+    /// `"failover-failed-no-vnet-pair"`, `"quorum-returned-first"`. Drill: `"failover"`,
     /// `"aborted-drain-timeout"`, `"interrupted-region-outage"`. Failback:
-    /// `"cancelled-region-outage"`.
+    /// `"cancelled-region-outage"`. Region, also: `"wait-paired-region-down"`,
+    /// `"paired-region-destroyed"`; drill, also: `"aborted-paired-region-down"`.
+    /// Paired region: `"dr-off"`, `"seeding-paused"`, `"seeding-restarted"`,
+    /// `"replication-paused"`, `"secondary-destroyed"`, `"drill-aborted"`,
+    /// `"failover-interrupted"`, `"serving-region-down"`, `"switch-back-completes"`.
     pub decision: Option<&'static str>,
     /// Link incident: time from its end until the backlog was drained (ns).
     pub catch_up_ns: Option<u64>,
@@ -156,6 +168,9 @@ pub struct Incident {
     /// The region and the backups kept in it were destroyed: the
     /// environment's data was lost entirely (recovery `data-lost`).
     pub total_loss: bool,
+    /// A region incident that began as zone incident `escalated_from` (its
+    /// sequence number) and grew into an outage of the whole region.
+    pub escalated_from: Option<u32>,
 }
 
 impl Incident {
@@ -196,6 +211,7 @@ impl Incident {
             drain_ns: 0,
             wait_ns: 0,
             total_loss: false,
+            escalated_from: None,
         }
     }
 
@@ -216,7 +232,8 @@ pub struct RefusedOperation {
     pub operation: &'static str,
     /// Why: `"dr-off"`, `"seeding"`, `"region-down"`, `"not-serving"`,
     /// `"failover-failed-no-vnet-pair"`, `"switch-in-progress"`,
-    /// `"failed-over"`, `"already-enabled"`, `"no-dr-settings"`.
+    /// `"failed-over"`, `"already-enabled"`, `"no-dr-settings"`,
+    /// `"paired-region-down"`.
     pub reason: &'static str,
 }
 

@@ -156,6 +156,8 @@ struct ClassTotals {
     with_loss: u64,
     /// Incidents that lost the environment's data entirely (`Incident::total_loss`).
     total_losses: u64,
+    /// Incidents that began as a zone incident (escalated region outages).
+    escalated: u64,
     /// Over every incident of the class.
     all: Realised,
     /// Over the disruptive incidents only.
@@ -181,6 +183,7 @@ impl ClassTotals {
             lost_bytes: 0,
             with_loss: 0,
             total_losses: 0,
+            escalated: 0,
             all: Realised::new(),
             disrupted: Realised::new(),
             components: Components::new(),
@@ -201,6 +204,7 @@ impl ClassTotals {
         self.lost_bytes = self.lost_bytes.saturating_add(inc.lost_bytes);
         self.with_loss += u64::from(inc.lost_writes > 0);
         self.total_losses += u64::from(inc.total_loss);
+        self.escalated += u64::from(inc.escalated_from.is_some());
         self.all.add(inc);
         if inc.disruptive() {
             self.disruptive += 1;
@@ -233,6 +237,7 @@ impl ClassTotals {
             unresolved_at_horizon: self.unresolved,
             with_loss: self.with_loss,
             total_losses: self.total_losses,
+            escalated: self.escalated,
             lost_writes: self.lost_writes,
             lost_bytes: self.lost_bytes,
             rpo_s,
@@ -372,7 +377,9 @@ impl Aggregator {
     }
 
     fn add_incident(&mut self, inc: &Incident) {
-        if inc.class == IncidentClass::Region {
+        // Zone incidents carry a decision only when a long quorum loss
+        // started the emergency response (`dr.emergency_after_quorum_loss`).
+        if matches!(inc.class, IncidentClass::Region | IncidentClass::Zone) {
             if let Some(d) = inc.decision {
                 match self.decisions.get_mut(d) {
                     Some(n) => *n += 1,
@@ -843,6 +850,9 @@ pub struct ClassSummary {
     /// destroyed the data and the backups kept in the region (their RPO
     /// reaches back to the start of the replication).
     pub total_losses: u64,
+    /// Incidents that began as a zone incident and grew into an outage of
+    /// the whole region (`failures.zones.escalation_probability`).
+    pub escalated: u64,
     pub lost_writes: u64,
     pub lost_bytes: u64,
     /// Realised RPO per incident (seconds), over every incident.

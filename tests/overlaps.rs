@@ -327,3 +327,232 @@ fn every_drill_on_a_healthy_link_completes() {
         assert!(d.rto_ns < 11 * MIN, "{d:?}");
     }
 }
+
+/// Issue 11 part 4: the leader zone and a second zone fail for 6 h (writes
+/// stop: 2 of 3 needed). With `emergency_after_quorum_loss = "15m"` the
+/// emergency response starts 15 min in, exactly as for a region outage:
+/// the loss window is shown, the operator decides after 30 min, the
+/// failover takes 10 min, so writes resume 55 min after the failure, losing
+/// nothing (the log drained while the region stayed up). The switch back follows
+/// the quorum's return (6 h, then the 30 s election and the 1 h failback
+/// delay). Off (the default) the environment waits the 6 h and the 30 s
+/// election.
+#[test]
+fn a_long_quorum_loss_starts_the_emergency_response_when_asked() {
+    let o = run("16-emergency-after-quorum-loss");
+    let zone = only(&o, IncidentClass::Zone);
+    assert_eq!(zone.decision, Some("failover"));
+    assert_eq!(zone.recovery, "dr-failover");
+    assert_eq!(zone.rto_ns, 55 * MIN);
+    // 2 s of missed heartbeats and a 30 s election that finds one zone,
+    // then waiting to the 15 min mark, the decision, the failover.
+    assert_eq!(
+        (zone.detection_ns, zone.decision_ns, zone.execution_ns),
+        (2 * S, 30 * MIN, 10 * MIN + 30 * S)
+    );
+    assert_eq!(zone.wait_ns, 15 * MIN - 32 * S);
+    // The region and the link stayed up: in the 15 min before the
+    // emergency, the log committed before the stop reached the paired
+    // region, so the loss shown (and lost) is nothing.
+    assert_eq!(zone.shown_loss_ns, Some(0), "{zone:?}");
+    assert_eq!(zone.last_sync_ns, Some(DAY));
+    assert_eq!((zone.lost_writes, zone.rpo_ns), (0, 0));
+    let failback = only(&o, IncidentClass::Failback);
+    // The resync back starts 1 h after the elected quorum's return and
+    // ships the 6 h 5.5 min of writes served in the paired region at
+    // 10 − 0.8 MB/s: 21,930 s × 0.8 / 9.2 = 1,907 s.
+    let resync_from = DAY + 6 * HOUR + 30 * S + HOUR;
+    let resync = failback.resync_ns.expect("a resync back");
+    assert_eq!(failback.start_ns, resync_from + resync);
+    assert!((resync as f64 / 1e9 - 1907.0).abs() < 1.0, "{failback:?}");
+    assert_eq!(failback.lost_writes, 0);
+
+    // Off by default: the same failure waits for the zones.
+    let path = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/scenarios/overlaps/16-emergency-after-quorum-loss.toml");
+    let text = std::fs::read_to_string(path).unwrap();
+    let off = text.replace("emergency_after_quorum_loss = \"15m\"\n", "");
+    let sc = drsim::scenario::parse_str(&off, "16-off.toml")
+        .unwrap()
+        .scenario;
+    let o = run_replication(&sc, 0);
+    let zone = only(&o, IncidentClass::Zone);
+    assert_eq!((zone.decision, zone.recovery), (None, "zone-failover"));
+    assert_eq!(zone.rto_ns, 6 * HOUR + 30 * S);
+    assert_eq!(zone.lost_writes, 0);
+    assert!(of_class(&o, IncidentClass::Failback).is_empty());
+}
+
+/// Runs an overlap scenario after replacing `from` by `to` in its text.
+fn run_with(case: &str, from: &str, to: &str) -> ReplicationOutcome {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/scenarios/overlaps")
+        .join(format!("{case}.toml"));
+    let text = std::fs::read_to_string(path).unwrap();
+    assert!(text.contains(from), "{case} lacks {from:?}");
+    let sc = drsim::scenario::parse_str(&text.replacen(from, to, 1), "variant.toml")
+        .unwrap_or_else(|e| panic!("{case}: {e}"))
+        .scenario;
+    run_replication(&sc, 0)
+}
+
+/// Issue 11 part 1, the paired region fails during a failover: the home
+/// region fails at day 1 for 6 h, the operator decides after 30 min, and
+/// 5 min into the 10 min failover the paired region fails for 2 h. The
+/// failover stops and restarts on its return: writes resume 2 h 45 min
+/// after the home failure; the paired incident, which began while writes
+/// were stopped, overlaps it for its own 2 h 10 min. Destroyed instead,
+/// the secondary copy is gone: nothing to fail over to, the environment
+/// waits the 6 h for its region and DR seeds again.
+#[test]
+fn a_paired_outage_during_a_failover_postpones_it_to_its_return() {
+    let o = run("17-paired-down-during-failover");
+    let home = only(&o, IncidentClass::Region);
+    let paired = only(&o, IncidentClass::PairedRegion);
+    assert_eq!(
+        (home.decision, home.recovery),
+        (Some("failover"), "dr-failover")
+    );
+    assert_eq!(home.rto_ns, 2 * HOUR + 45 * MIN);
+    assert_eq!(home.execution_ns, 15 * MIN, "5 min cut short, then 10 min");
+    assert!(home.lost_writes > 0 && home.shown_loss_ns.is_some());
+    assert_eq!(paired.scope, "pair");
+    assert_eq!(paired.decision, Some("failover-interrupted"));
+    assert_eq!(paired.overlaps, Some(home.seq));
+    assert_eq!(paired.rto_ns, 2 * HOUR + 10 * MIN);
+    assert_eq!(
+        o.horizon_ns - o.served_ns,
+        home.rto_ns + only(&o, IncidentClass::Failback).rto_ns
+    );
+
+    let o = run_with(
+        "17-paired-down-during-failover",
+        "duration = \"2h\"\n",
+        "duration = \"2h\"\ndestroys_data = true\n",
+    );
+    let home = only(&o, IncidentClass::Region);
+    let paired = only(&o, IncidentClass::PairedRegion);
+    assert_eq!(home.decision, Some("paired-region-destroyed"));
+    // 6 h, then an election (lognormal reroute, median 30 s).
+    assert_eq!(home.recovery, "region-repair");
+    assert!(home.rto_ns > 6 * HOUR && home.rto_ns < 6 * HOUR + 5 * MIN);
+    assert_eq!(home.lost_writes, 0);
+    assert_eq!(paired.decision, Some("secondary-destroyed"));
+    assert!(of_class(&o, IncidentClass::Failback).is_empty());
+    // The copy restarted and, both regions back, DR protects again: the
+    // replication lag is defined at the horizon.
+    assert!(o.lag_at_horizon_ns.is_some(), "not protected again");
+}
+
+/// Issue 11 part 1, the paired region fails during a drill's stay: the
+/// drill switches at day 1 (≈ 5 min), and an hour in the paired region,
+/// where the environment now runs, fails for 2 h: writes stop for exactly
+/// those 2 h (the home region lacks every write since the switch), then
+/// the stay goes on and the drill returns. Destroyed instead, its last
+/// backup there (day 1, 00:00) is restored on the return: the hour of
+/// writes since is lost, about 200/s × (3,600 s − the 5 min switch).
+#[test]
+fn a_paired_outage_during_a_drill_stay_stops_writes_until_it_returns() {
+    let o = run("18-paired-down-during-drill-stay");
+    let drill = only(&o, IncidentClass::Drill);
+    let paired = only(&o, IncidentClass::PairedRegion);
+    assert_eq!(drill.recovery, "planned-switch");
+    assert_eq!(paired.decision, Some("serving-region-down"));
+    assert_eq!(
+        (paired.recovery, paired.rto_ns),
+        ("region-repair", 2 * HOUR)
+    );
+    assert_eq!((paired.downtime_ns, paired.wait_ns), (2 * HOUR, 2 * HOUR));
+    assert_eq!(paired.lost_writes, 0);
+    let back = only(&o, IncidentClass::DrillReturn);
+    assert!(back.start_ns > drill.interruption_end_ns.unwrap() + 6 * HOUR);
+    assert_eq!(
+        o.horizon_ns - o.served_ns,
+        drill.rto_ns + paired.rto_ns + back.rto_ns
+    );
+
+    let o = run_with(
+        "18-paired-down-during-drill-stay",
+        "duration = \"2h\"\n",
+        "duration = \"2h\"\ndestroys_data = true\n",
+    );
+    let drill = only(&o, IncidentClass::Drill);
+    let paired = only(&o, IncidentClass::PairedRegion);
+    assert_eq!(
+        (paired.recovery, paired.rto_ns),
+        ("backup-restore", 2 * HOUR)
+    );
+    let served_s = 3600.0 - drill.rto_ns as f64 / 1e9;
+    let expected = 200.0 * served_s;
+    assert!(
+        (paired.lost_writes as f64 - expected).abs() < 5.0 * expected.sqrt(),
+        "{paired:?}"
+    );
+    // The oldest lost write came just after the switch (≈ 5 min past the backup).
+    assert!(
+        paired.rpo_ns > 50 * MIN && paired.rpo_ns < 56 * MIN,
+        "{paired:?}"
+    );
+}
+
+/// Issue 11 part 1, the paired region fails during seeding: enabled at
+/// day 1, 1 h of set-up, then 20 GB at 10 MB/s (2,000 s); 10 min into the
+/// copy the paired region fails for 3 h. The copy pauses and resumes
+/// (ends at 1 h + 3 h + 2,000 s = 16,400 s), then the writes since the
+/// enable drain at 10 − 0.8 MB/s: 16,400 × 0.8 / 9.2 = 1,426 s. Destroyed,
+/// the 600 s copied are lost: the copy restarts at the return (ends at
+/// 17,000 s) with the log of the writes since the restart (12,800 s of
+/// them, 1,113 s of catch-up).
+#[test]
+fn a_paired_outage_during_seeding_pauses_or_restarts_the_copy() {
+    for (destroys, expected) in [
+        (false, 16_400.0 * (1.0 + 0.8 / 9.2)),
+        (true, 17_000.0 + 12_800.0 * 0.8 / 9.2),
+    ] {
+        let o = if destroys {
+            run_with(
+                "19-paired-down-during-seeding",
+                "duration = \"3h\"\n",
+                "duration = \"3h\"\ndestroys_data = true\n",
+            )
+        } else {
+            run("19-paired-down-during-seeding")
+        };
+        let paired = only(&o, IncidentClass::PairedRegion);
+        let decision = if destroys {
+            "seeding-restarted"
+        } else {
+            "seeding-paused"
+        };
+        assert_eq!(paired.decision, Some(decision));
+        assert_eq!((paired.rto_ns, paired.lost_writes), (0, 0));
+        let seeding = o.seeding_ns.expect("seeding completes") as f64 / 1e9;
+        // The catch-up ends at a batch cut (5 s) after the last apply.
+        assert!(
+            (seeding - expected).abs() < 15.0,
+            "destroys {destroys}: seeding {seeding} s, expected {expected} s"
+        );
+    }
+}
+
+/// Issue 11 part 1: a drill due while the paired region is down is refused
+/// (reason `paired-region-down`): not an incident, and writes never stop.
+#[test]
+fn a_drill_into_a_dead_paired_region_is_refused() {
+    let o = run_with(
+        "18-paired-down-during-drill-stay",
+        "at = \"1500m\"",
+        "at = \"1380m\"",
+    );
+    assert!(of_class(&o, IncidentClass::Drill).is_empty());
+    assert_eq!(o.refused.len(), 1);
+    assert_eq!(
+        (o.refused[0].operation, o.refused[0].reason),
+        ("drill", "paired-region-down")
+    );
+    assert_eq!(
+        only(&o, IncidentClass::PairedRegion).decision,
+        Some("replication-paused")
+    );
+    assert_eq!(o.served_ns, o.horizon_ns);
+}

@@ -467,3 +467,95 @@ fn type_errors_speak_of_toml_not_of_rust_types() {
         }
     }
 }
+
+#[test]
+fn escalation_needs_a_delay_and_a_probability_in_range() {
+    let with = |extra: &str| format!("correlated_probability = 0.005\n{extra}");
+    assert_error(
+        "correlated_probability = 0.005",
+        &with("escalation_probability = 0.1"),
+        "failures.zones.escalation_delay",
+        "delay from the zone outage to the region outage",
+    );
+    assert_error(
+        "correlated_probability = 0.005",
+        &with("escalation_probability = 1.5\nescalation_delay = \"10m\""),
+        "failures.zones.escalation_probability",
+        "[0, 1]",
+    );
+    // The reference scenario has no [failures.regions] to lend its duration.
+    assert_error(
+        "correlated_probability = 0.005",
+        &with("escalation_probability = 0.1\nescalation_delay = \"10m\""),
+        "failures.zones.escalation_duration",
+        "needs a duration",
+    );
+    let e = error_for(
+        "correlated_probability = 0.005",
+        &with("escalation_delay = \"10m\""),
+    );
+    assert!(
+        e.contains("applies only with `escalation_probability`"),
+        "{e}"
+    );
+    let e = error_for(
+        "correlated_probability = 0.005",
+        &with("escalation_probabilty = 0.1"),
+    );
+    assert!(e.contains("did you mean `escalation_probability`?"), "{e}");
+}
+
+#[test]
+fn emergency_after_quorum_loss_must_be_positive() {
+    let dr = include_str!("../scenarios/dynamics365-self-service-dr.toml");
+    let text = dr.replacen("[dr]\n", "[dr]\nemergency_after_quorum_loss = \"0s\"\n", 1);
+    let e = match parse_str(&text, "bad.toml") {
+        Ok(_) => panic!("a zero threshold was accepted"),
+        Err(e) => e.to_string(),
+    };
+    assert!(e.contains("key: dr.emergency_after_quorum_loss"), "{e}");
+    assert!(e.contains("bad.toml:"), "{e}");
+    assert!(e.contains("expected a positive duration"), "{e}");
+}
+
+#[test]
+fn region_overrides_and_incidents_name_the_home_or_paired_region() {
+    let dr = include_str!("../scenarios/dynamics365-self-service-dr.toml");
+    let err = |text: String| match parse_str(&text, "bad.toml") {
+        Ok(_) => panic!("accepted:\n{text}"),
+        Err(e) => e.to_string(),
+    };
+    let with = |extra: &str| format!("{dr}\n{extra}");
+    let e = err(with(
+        "[[failures.region]]\nname = \"northeurop\"\nrandom = false\n",
+    ));
+    assert!(e.contains("key: failures.region[0].name"), "{e}");
+    assert!(e.contains("did you mean `northeurope`?"), "{e}");
+    let e = err(with(
+        "[[failures.region]]\nname = \"northeurope\"\nrandom = false\nduration = \"1h\"\n",
+    ));
+    assert!(e.contains("`random = false` turns"), "{e}");
+    let e = err(with(
+        "[[failures.region]]\nname = \"northeurope\"\ndestroy_probability = 2\n",
+    ));
+    assert!(
+        e.contains("key: failures.region[0].destroy_probability") && e.contains("[0, 1]"),
+        "{e}"
+    );
+    // Without a link the paired region plays no part: naming it is an error.
+    let zr = REFERENCE_SCENARIO;
+    assert!(!zr.contains("[cross_region]"));
+    let e = err(format!(
+        "{zr}\n[[regions]]\nname = \"other\"\nzones = [\"a\", \"b\"]\n\n[[incidents]]\nkind = \"region\"\nregion = \"other\"\nat = \"1d\"\nduration = \"1h\"\n"
+    ));
+    assert!(e.contains("only outages of the home region"), "{e}");
+    // With the link, a scheduled outage of the paired region is accepted.
+    let ok = with("[[incidents]]\nkind = \"region\"\nregion = \"northeurope\"\nat = \"1d\"\nduration = \"1h\"\n");
+    let sc = parse_str(&ok, "ok.toml").unwrap().scenario;
+    let last = sc.scheduled.last().unwrap();
+    assert_eq!(last.class, drsim::incident::IncidentClass::PairedRegion);
+    assert!(
+        sc.paired_region_failures.is_some(),
+        "the default law applies"
+    );
+}

@@ -54,6 +54,8 @@ pub(super) struct Timeline {
     /// Instants at which the cross-region link (re)started: DR on at 0, the end of an initial
     /// seeding, every completed switch back.
     pub(super) link_starts: Vec<u64>,
+    /// Outages of the paired region [start, end) in ns: the log does not ship.
+    pub(super) paired_outages: Vec<(u64, u64)>,
 }
 
 impl Timeline {
@@ -94,9 +96,16 @@ impl Timeline {
                 .filter_map(|i| i.interruption_end_ns),
         );
         link_starts.sort_unstable();
+        let paired_outages = o
+            .incidents
+            .iter()
+            .filter(|i| i.class == IncidentClass::PairedRegion)
+            .map(|i| (i.start_ns, i.end_ns.unwrap_or(o.horizon_ns)))
+            .collect();
         Timeline {
             interruptions,
             link_starts,
+            paired_outages,
         }
     }
 
@@ -105,9 +114,11 @@ impl Timeline {
         !self.interruptions.iter().any(|&(s, e)| s < to && e > from)
     }
 
-    /// The link has run without restart since at least `since` at instant `t`.
+    /// The link has run without restart, and the paired region has been
+    /// up, since at least `since` at instant `t`.
     pub(super) fn link_steady(&self, since: u64, t: u64) -> bool {
         let last = self.link_starts.iter().rev().find(|&&s| s <= t);
-        last.is_some_and(|&s| s <= since)
+        let paired_down = self.paired_outages.iter().any(|&(s, e)| s < t && e > since);
+        last.is_some_and(|&s| s <= since) && !paired_down
     }
 }

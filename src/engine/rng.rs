@@ -39,6 +39,11 @@ pub enum Stream {
     /// Whether a region outage that destroys the data takes the in-region
     /// backups with it.
     BackupLoss,
+    /// Whether a zone outage escalates to its region, the delay and the
+    /// region outage's duration.
+    Escalation,
+    /// Outages of the home region's paired region.
+    PairedRegionFailures,
 }
 
 impl Stream {
@@ -57,6 +62,8 @@ impl Stream {
             Stream::ApplyDelay => 10,
             Stream::ExactWrites => 11,
             Stream::BackupLoss => 12,
+            Stream::Escalation => 13,
+            Stream::PairedRegionFailures => 14,
         }
     }
 }

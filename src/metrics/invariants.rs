@@ -115,6 +115,7 @@ fn check_class(what: &str, c: &ClassTotals, runs: u64, horizon_ns: u64) -> Resul
         ("unresolved", c.unresolved),
         ("with_loss", c.with_loss),
         ("total_losses", c.total_losses),
+        ("escalated", c.escalated),
     ] {
         at_most(&field(name), n, "incidents", c.incidents)?;
     }

@@ -75,6 +75,8 @@ pub struct ClassState {
     pub with_loss: u64,
     /// Incidents that lost the environment's data entirely.
     pub total_losses: u64,
+    /// Incidents that began as a zone incident (escalated region outages).
+    pub escalated: u64,
     /// RPO and RTO over every incident of the class.
     pub all: RealisedState,
     /// RPO and RTO over the disruptive incidents.
@@ -474,6 +476,7 @@ impl ClassTotals {
             lost_bytes: self.lost_bytes,
             with_loss: self.with_loss,
             total_losses: self.total_losses,
+            escalated: self.escalated,
             all: self.all.to_state(),
             disruptive_only: self.disrupted.to_state(),
             downtime_ns: self.downtime_ns.to_string(),
@@ -494,6 +497,7 @@ impl ClassTotals {
             lost_bytes: cs.lost_bytes,
             with_loss: cs.with_loss,
             total_losses: cs.total_losses,
+            escalated: cs.escalated,
             all: Realised::from_state(&format!("{what}.all"), &cs.all)?,
             disrupted: Realised::from_state(
                 &format!("{what}.disruptive_only"),
@@ -518,6 +522,7 @@ impl ClassTotals {
             ("unresolved", &mut self.unresolved, o.unresolved),
             ("with_loss", &mut self.with_loss, o.with_loss),
             ("total_losses", &mut self.total_losses, o.total_losses),
+            ("escalated", &mut self.escalated, o.escalated),
         ] {
             add_u64(&format!("{what}.{field}"), mine, theirs)?;
         }

@@ -86,6 +86,10 @@ pub(super) enum Timer {
     FailbackDue,
     /// The switch back of `incident` completes.
     SwitchDone { incident: usize },
+    /// Writes have been stopped by the zone quorum lost at `since` for
+    /// `dr.emergency_after_quorum_loss`: the emergency response starts if
+    /// that loss still holds.
+    QuorumLossLong { since: SimTime },
 }
 
 impl Timer {
@@ -98,6 +102,7 @@ impl Timer {
             Timer::StayOver => "drill-stay-over",
             Timer::FailbackDue => "failback-start",
             Timer::SwitchDone { .. } => "switch-back-done",
+            Timer::QuorumLossLong { .. } => "quorum-loss-emergency",
         }
     }
 
@@ -107,7 +112,10 @@ impl Timer {
             | Timer::FailoverExecuted { incident }
             | Timer::DrainTimeout { incident }
             | Timer::SwitchDone { incident } => Some(incident),
-            Timer::SetupDone | Timer::StayOver | Timer::FailbackDue => None,
+            Timer::SetupDone
+            | Timer::StayOver
+            | Timer::FailbackDue
+            | Timer::QuorumLossLong { .. } => None,
         }
     }
 }
@@ -119,6 +127,10 @@ pub(super) enum Trigger {
     HomeDown { incident: usize, destroys: bool },
     /// The last active outage of the home region ends (`incident`).
     HomeUp { incident: usize },
+    /// The paired region fails (`incident`), possibly destroying what it holds.
+    PairedDown { incident: usize, destroys: bool },
+    /// The last active outage of the paired region ends.
+    PairedUp,
     /// A partition or degradation of the link starts or ends.
     LinkChanged,
     /// The zone rules stopped (`false`) or resumed (`true`) writes in the primary.
@@ -184,6 +196,7 @@ struct PlanInputs {
     log_factor: u64,
     path_factor: u64,
     region_down: bool,
+    paired_down: bool,
     serving: bool,
     drain_deadline: Option<SimTime>,
 }
@@ -198,6 +211,12 @@ struct Emergency {
     stopped: SimTime,
     /// The operator has decided (whatever the decision).
     decided: bool,
+    /// Started by a long zone-quorum loss rather than a region outage: it
+    /// ends when the quorum returns.
+    from_quorum: bool,
+    /// The failover was decided (or under way) but the paired region is
+    /// down: it starts when the paired region returns.
+    blocked: bool,
 }
 
 /// Where writes can be served.
@@ -230,6 +249,15 @@ pub(super) struct DrState {
     planned_for: Option<PlanInputs>,
     /// Active outages of the home region.
     pub(super) region_down: u32,
+    /// Active outages of the paired region.
+    pub(super) paired_down: u32,
+    /// An outage of the paired region (this incident) destroyed the
+    /// environment's data while it ran there: restored from its last
+    /// backup when the region returns.
+    paired_destroyed_by: Option<usize>,
+    /// The secondary copy was destroyed during the switch back: DR seeds
+    /// again once the switch completes.
+    reseed_after_switch: bool,
     /// The primary's data was destroyed and has not been rebuilt yet.
     pub(super) destroyed: bool,
     /// The region incident that destroyed it (its loss if a backup is restored).
@@ -260,6 +288,9 @@ pub(super) struct DrState {
     seeding_started: Option<SimTime>,
     seeding_ns: Option<u64>,
     refused: Vec<RefusedOperation>,
+    /// Since when the zone quorum of the home region has stopped writes
+    /// while protected (`None`: it has not, or DR was not protecting).
+    quorum_lost_at: Option<SimTime>,
     /// The first "cannot happen" cell reached (see `Replication::cannot_happen`).
     pub(super) impossible: Option<String>,
 }
@@ -311,7 +342,7 @@ impl DrState {
             self.phase,
             Phase::CatchingUp | Phase::Protected | Phase::Draining
         );
-        if !ships || self.region_down > 0 {
+        if !ships || self.region_down > 0 || self.paired_down > 0 {
             return 0.0;
         }
         self.path_factor()
@@ -364,6 +395,9 @@ impl DrState {
             && self.emergency.is_none()
             && self.transfer.is_none()
             && !self.failback_wanted
+            && self.paired_down == 0
+            && self.paired_destroyed_by.is_none()
+            && !self.reseed_after_switch
     }
 }
 
@@ -428,6 +462,52 @@ impl Replication<'_> {
                 "a switch back starts only with the home region up, and a home outage cancels it",
             ),
 
+            // ── the paired region fails ─────────────────────────────────
+            (P::Off, T::PairedDown { incident, .. }) => self.decide(incident, "dr-off"),
+            // The copy or the catch-up pauses; destroyed, the copy restarts.
+            (P::Seeding | P::CatchingUp, T::PairedDown { incident, destroys }) => {
+                self.paired_down_while_seeding(now, incident, destroys)
+            }
+            // Shipping stops: the backlog grows and the loss window widens.
+            // Destroyed: the secondary copy is gone, DR seeds it again.
+            (P::Protected, T::PairedDown { incident, destroys }) => {
+                self.paired_down_while_protected(now, incident, destroys)
+            }
+            // A drill cannot land in a dead region: aborted, writes resume
+            // in the primary, which kept everything.
+            (P::Draining, T::PairedDown { incident, destroys }) => {
+                self.drill_cut_by_paired_outage(now, incident, destroys)
+            }
+            // Drill: as above. Emergency: the failover stops and restarts
+            // when the paired region returns (or the home region first).
+            (P::FailingOver, T::PairedDown { incident, destroys }) => {
+                self.failover_cut_by_paired_outage(now, incident, destroys)
+            }
+            // The environment runs there: writes stop until it returns (the
+            // home region lacks every write since the failover); destroyed,
+            // its last backup there is restored on the return.
+            (P::FailedOver | P::ResyncingBack, T::PairedDown { incident, destroys }) => {
+                self.serving_region_down(incident, destroys)
+            }
+            // The last batch is already on its way home: the switch completes;
+            // a destroyed copy is seeded again afterwards.
+            (P::SwitchingBack, T::PairedDown { incident, destroys }) => {
+                self.decide(incident, "switch-back-completes");
+                self.dr.reseed_after_switch |= destroys;
+            }
+
+            // ── the paired region returns ───────────────────────────────
+            (P::Off | P::Seeding | P::CatchingUp | P::SwitchingBack, T::PairedUp) => {}
+            (P::Protected, T::PairedUp) => self.paired_back_while_protected(),
+            (P::Draining | P::FailingOver, T::PairedUp) => self.cannot_happen(
+                phase,
+                trigger,
+                "a drill or failover starts only with the paired region up, and its outage ends them",
+            ),
+            (P::FailedOver | P::ResyncingBack, T::PairedUp) => {
+                self.paired_back_while_serving_there(now)
+            }
+
             // ── the link's rate changes: the work under way is re-planned ─
             (
                 P::Off
@@ -444,21 +524,25 @@ impl Replication<'_> {
 
             // ── the zone quorum is lost or regained ─────────────────────
             // The zone rules decide serving in the primary; the lifecycle
-            // only re-plans (the log stops growing while writes are stopped).
-            // Losing the quorum does not call the emergency response: the
-            // document reserves it for a region outage.
+            // re-plans (the log stops growing while writes are stopped).
+            // Protected, a long loss may start the emergency response
+            // (`dr.emergency_after_quorum_loss`, off by default: the
+            // document names region outages).
+            (P::Protected, T::Quorum { serving: false }) => self.quorum_lost(now),
+            (P::Protected, T::Quorum { serving: true }) => self.quorum_back(now),
+            // A switch back waits for a primary that can take writes.
+            (P::FailedOver, T::Quorum { serving: true }) => self.home_back_while_failed_over(now),
             (
                 P::Off
                 | P::Seeding
                 | P::CatchingUp
-                | P::Protected
                 | P::Draining
                 | P::FailingOver
-                | P::FailedOver
                 | P::ResyncingBack
                 | P::SwitchingBack,
                 T::Quorum { .. },
-            ) => {}
+            )
+            | (P::FailedOver, T::Quorum { serving: false }) => {}
 
             // ── operation due: enable ───────────────────────────────────
             (P::Off, T::Enable) => self.start_seeding(now),
@@ -515,6 +599,9 @@ impl Replication<'_> {
             (P::Protected, T::Timer(Timer::Decision { incident })) => {
                 self.emergency_decision(now, incident)
             }
+            (P::Protected, T::Timer(Timer::QuorumLossLong { since })) => {
+                self.quorum_loss_emergency(now, since)
+            }
             (P::Draining, T::Timer(Timer::DrainTimeout { incident })) => {
                 self.abort_drill(now, incident)
             }
@@ -562,6 +649,7 @@ impl Replication<'_> {
             log_factor: factor.to_bits(),
             path_factor: self.dr.path_factor().to_bits(),
             region_down: self.dr.region_down > 0,
+            paired_down: self.dr.paired_down > 0,
             serving: self.service.is_serving(),
             drain_deadline: self.dr.drain_deadline,
         };
@@ -575,7 +663,7 @@ impl Replication<'_> {
         self.dr.plan += 1;
         let done_at = match self.dr.phase {
             Phase::Seeding => {
-                let rate = if self.dr.region_down > 0 {
+                let rate = if self.dr.region_down > 0 || self.dr.paired_down > 0 {
                     0.0
                 } else {
                     self.sc.cross_region.as_ref().map_or(0.0, |c| c.bandwidth)
@@ -751,6 +839,51 @@ impl Replication<'_> {
         self.set_timer(delay, Timer::Decision { incident });
     }
 
+    /// The zone quorum stopped writes while protected: with
+    /// `emergency_after_quorum_loss` set, the emergency response starts if
+    /// the loss lasts that long (and no region outage has started one).
+    fn quorum_lost(&mut self, now: SimTime) {
+        self.dr.quorum_lost_at = Some(now);
+        if let Some(after) = self.dr_settings().emergency_after_quorum_loss {
+            self.set_timer(after, Timer::QuorumLossLong { since: now });
+        }
+    }
+
+    /// The zone quorum serves again: an emergency it started is over (if
+    /// the operator had not decided yet, the quorum returned first).
+    fn quorum_back(&mut self, _now: SimTime) {
+        self.dr.quorum_lost_at = None;
+        if let Some(e) = self.dr.emergency.filter(|e| e.from_quorum) {
+            if self.incidents[e.incident].record.decision.is_none() {
+                self.decide(e.incident, "quorum-returned-first");
+            }
+            self.dr.emergency = None;
+            // Voids the pending decision timer.
+            self.enter(Phase::Protected);
+        }
+    }
+
+    /// The quorum lost at `since` has stopped writes for the threshold: the
+    /// incident that stopped them (a zone incident) gets the emergency
+    /// response of a region outage, loss shown and policy included. A
+    /// timer of an earlier loss, since regained, does nothing.
+    fn quorum_loss_emergency(&mut self, now: SimTime, since: SimTime) {
+        if self.dr.quorum_lost_at != Some(since)
+            || self.dr.emergency.is_some()
+            || self.dr.region_down > 0
+        {
+            return;
+        }
+        let incident = self.current_cause();
+        self.record_emergency(now, incident);
+        if let Some(e) = self.dr.emergency.as_mut() {
+            e.from_quorum = true;
+        }
+        let delay = self.dr_settings().operator_decision.clone();
+        let delay = delay.sample(&mut self.rng.operator);
+        self.set_timer(delay, Timer::Decision { incident });
+    }
+
     /// The loss a failover for `incident` would cause: the writes committed
     /// between the last sync and the moment the primary stopped taking writes.
     fn record_emergency(&mut self, now: SimTime, incident: usize) {
@@ -770,6 +903,8 @@ impl Replication<'_> {
             last_sync,
             stopped,
             decided: false,
+            from_quorum: false,
+            blocked: false,
         });
     }
 
@@ -790,8 +925,15 @@ impl Replication<'_> {
         self.start_forced_failover(e.incident);
     }
 
-    /// The emergency failover of `incident` executes (`failover_time`).
+    /// The emergency failover of `incident` executes (`failover_time`),
+    /// unless the paired region is down: then it starts on its return.
     fn start_forced_failover(&mut self, incident: usize) {
+        if self.dr.paired_down > 0 {
+            if let Some(e) = self.dr.emergency.as_mut() {
+                e.blocked = true;
+            }
+            return self.decide(incident, "wait-paired-region-down");
+        }
         self.decide(incident, "failover");
         self.enter(Phase::FailingOver);
         self.dr.drill_stay = None;
@@ -853,6 +995,9 @@ impl Replication<'_> {
     fn start_drill(&mut self, now: SimTime, stay: SimDuration) {
         if self.dr.region_down > 0 {
             return self.refuse(now, "drill", "region-down");
+        }
+        if self.dr.paired_down > 0 {
+            return self.refuse(now, "drill", "paired-region-down");
         }
         if !self.service.is_serving() {
             return self.refuse(now, "drill", "not-serving");
@@ -937,8 +1082,121 @@ impl Replication<'_> {
         self.reconcile(now, None, Some(how));
         match self.dr.drill_stay {
             Some(stay) => self.set_timer(stay, Timer::StayOver),
-            None if self.dr.region_down == 0 => self.schedule_failback(),
+            None if self.primary_can_take_writes() => self.schedule_failback(),
             None => self.dr.failback_wanted = true,
+        }
+    }
+
+    // ── the paired region fails and returns ─────────────────────────────
+
+    /// Seeding while the paired region fails: the copy pauses (the re-plan
+    /// sees it down). Destroyed, what was copied is gone and the copy
+    /// starts over; a set-up still under way has copied nothing and goes on.
+    fn paired_down_while_seeding(&mut self, now: SimTime, incident: usize, destroys: bool) {
+        if !destroys {
+            return self.decide(incident, "seeding-paused");
+        }
+        self.decide(incident, "seeding-restarted");
+        if self.dr.phase == Phase::Seeding && self.dr.transfer.is_none() {
+            return;
+        }
+        self.reseed_secondary(now);
+    }
+
+    /// The secondary copy is gone: DR seeds it again from the primary, the
+    /// copy of `data_size` from zero then the catch-up (the set-up is
+    /// done); no protection until then, and the copy waits while either
+    /// region is down.
+    fn reseed_secondary(&mut self, now: SimTime) {
+        self.enter(Phase::Seeding);
+        let link = self.new_link(now, true);
+        self.dr.set_link(link);
+        self.start_copy(now);
+    }
+
+    /// Protected: the log stops shipping (the re-plan sees the paired
+    /// region down). Destroyed, the copy is gone: an emergency under way has
+    /// nowhere to fail over to and waits for the home region, and DR seeds again.
+    fn paired_down_while_protected(&mut self, now: SimTime, incident: usize, destroys: bool) {
+        if !destroys {
+            return self.decide(incident, "replication-paused");
+        }
+        self.decide(incident, "secondary-destroyed");
+        if let Some(e) = self.dr.emergency.take() {
+            self.decide(e.incident, "paired-region-destroyed");
+        }
+        self.reseed_secondary(now);
+    }
+
+    /// A drill draining or switching when the paired region fails: called
+    /// off, writes resume in the primary (nothing was lost there).
+    fn drill_cut_by_paired_outage(&mut self, now: SimTime, incident: usize, destroys: bool) {
+        let drill = self
+            .dr
+            .draining
+            .take()
+            .or(self.outage.as_ref().map(|o| o.cause));
+        if let Some(drill) = drill {
+            self.decide(drill, "aborted-paired-region-down");
+            self.component_repaired(now, drill);
+        }
+        self.dr.drill_stay = None;
+        self.decide(incident, "drill-aborted");
+        self.enter(Phase::Protected);
+        self.reconcile(now, None, Some("drill-aborted"));
+        if destroys {
+            self.decide(incident, "secondary-destroyed");
+            self.reseed_secondary(now);
+        }
+    }
+
+    /// The paired region fails while a failover into it executes. A
+    /// drill's is called off; an emergency's stops and waits for the
+    /// paired region (`PairedUp` restarts it) or the home region's return.
+    fn failover_cut_by_paired_outage(&mut self, now: SimTime, incident: usize, destroys: bool) {
+        if self.dr.drill_stay.is_some() {
+            return self.drill_cut_by_paired_outage(now, incident, destroys);
+        }
+        self.decide(incident, "failover-interrupted");
+        self.enter(Phase::Protected);
+        if destroys {
+            return self.paired_down_while_protected(now, incident, destroys);
+        }
+        if let Some(e) = self.dr.emergency.as_mut() {
+            e.blocked = true;
+            let home = e.incident;
+            self.decide(home, "wait-paired-region-down");
+        }
+    }
+
+    /// The region the environment runs in fails: writes stop (the caller's
+    /// reconcile) until it returns; if destroyed, its backup is restored then.
+    fn serving_region_down(&mut self, incident: usize, destroys: bool) {
+        self.decide(incident, "serving-region-down");
+        if destroys && self.dr.paired_destroyed_by.is_none() {
+            self.dr.paired_destroyed_by = Some(incident);
+        }
+    }
+
+    /// Back while protected: a failover that waited for it starts now.
+    fn paired_back_while_protected(&mut self) {
+        if let Some(e) = self.dr.emergency.as_mut().filter(|e| e.blocked) {
+            e.blocked = false;
+            let incident = e.incident;
+            self.start_forced_failover(incident);
+        }
+    }
+
+    /// The region the environment runs in is back: restored from its last
+    /// backup if it was destroyed (the writes since are the loss of the
+    /// incident that destroyed it); a switch back waiting for it may start.
+    fn paired_back_while_serving_there(&mut self, now: SimTime) {
+        if let Some(incident) = self.dr.paired_destroyed_by.take() {
+            self.lose_since_backup(now, self.sc.environment.backup_interval, incident);
+            self.resume_label = Some("backup-restore");
+        }
+        if self.dr.phase == Phase::FailedOver {
+            self.home_back_while_failed_over(now);
         }
     }
 
@@ -950,8 +1208,15 @@ impl Replication<'_> {
         self.set_timer(delay, Timer::FailbackDue);
     }
 
+    /// The home region is up with enough zones for its quorum: a switch
+    /// back can land (it elects a leader among them).
+    fn primary_can_take_writes(&self) -> bool {
+        let up = self.zones.iter().filter(|z| z.is_up()).count();
+        self.dr.region_down == 0 && up >= self.sc.replication.quorum
+    }
+
     fn home_back_while_failed_over(&mut self, _now: SimTime) {
-        if self.dr.failback_wanted {
+        if self.dr.failback_wanted && self.primary_can_take_writes() {
             self.dr.failback_wanted = false;
             self.schedule_failback();
         }
@@ -959,10 +1224,10 @@ impl Replication<'_> {
 
     /// The switch back starts with the reverse resynchronisation of what
     /// changed (everything, if the primary's data was destroyed) while
-    /// writes continue in the paired region; with the home region down it
-    /// waits for the region's return.
+    /// writes continue in the paired region; with the home region down (or
+    /// its zone quorum lost) it waits for the region's (the quorum's) return.
     fn start_switch_back(&mut self, now: SimTime) {
-        if self.dr.region_down > 0 {
+        if !self.primary_can_take_writes() {
             self.dr.failback_wanted = true;
             return;
         }
@@ -985,7 +1250,7 @@ impl Replication<'_> {
         let Some(cr) = self.sc.cross_region.as_ref() else {
             return 0.0;
         };
-        if self.dr.region_down > 0 {
+        if self.dr.region_down > 0 || self.dr.paired_down > 0 {
             return 0.0;
         }
         let writes = if self.service.is_serving() {
@@ -1061,6 +1326,9 @@ impl Replication<'_> {
         self.dr.set_link(link);
         self.component_repaired(now, incident);
         self.reconcile(now, None, Some("planned-switch"));
+        if std::mem::take(&mut self.dr.reseed_after_switch) {
+            self.reseed_secondary(now);
+        }
     }
 
     // ── processes and events outside the table ──────────────────────────
@@ -1170,6 +1438,7 @@ impl Replication<'_> {
     }
 
     /// Every zone of the home region fails; the lifecycle decides the rest.
+    /// Returns the region incident.
     pub(super) fn region_outage(
         &mut self,
         now: SimTime,
@@ -1177,7 +1446,7 @@ impl Replication<'_> {
         destroys: bool,
         scheduled: bool,
         renew: bool,
-    ) {
+    ) -> usize {
         let incident = self.open_incident(now, IncidentClass::Region, &[], scheduled);
         // The lifecycle sees the region fail before its zones' state changes,
         // so a drain cut short knows what had reached the paired region.
@@ -1196,6 +1465,7 @@ impl Replication<'_> {
         if self.dr.in_primary() {
             self.charge_outage_to(now, incident);
         }
+        incident
     }
 
     pub(super) fn region_repair(&mut self, now: SimTime, incident: usize, renew: bool) {

@@ -317,7 +317,10 @@ impl ExactLink {
     /// pending writes are all kept until they are applied, and from then on
     /// nothing more reaches the secondary that the failover could use.
     pub fn lost_between(&mut self, log: &ServiceLog, from: SimTime, to: SimTime) -> Loss {
-        self.advance(log, to.0);
+        // Writes may have stopped before the question (a drill's drain, a
+        // lost quorum): the link kept shipping since, and what it holds now
+        // is what a failover now would keep.
+        self.advance(log, to.0.max(self.clock));
         let lo = self.commits.partition_point(|&c| c < from.0);
         let hi = self.commits.partition_point(|&c| c <= to.0);
         if hi <= lo {

@@ -12,12 +12,14 @@
 
 mod apply_delays;
 mod dr;
+mod escalation;
 mod exact;
 mod in_sync;
 #[cfg(test)]
 mod lifecycle_props;
 mod link;
 mod loss;
+mod paired;
 mod recovery;
 mod restore;
 mod service;
@@ -70,6 +72,10 @@ enum Event {
     RandomRegionOutage,
     /// The home region comes back.
     RegionRepair { incident: usize, renew: bool },
+    /// The next random outage of the paired region.
+    RandomPairedOutage,
+    /// The paired region comes back.
+    PairedRepair { incident: usize, renew: bool },
     /// The next random partition (`degraded == false`) or bandwidth
     /// degradation of the cross-region link.
     RandomLinkIncident { degraded: bool },
@@ -88,6 +94,9 @@ enum Event {
     DrWorkDone { plan: u64 },
     /// A restore from backup started in generation `epoch` has copied the data.
     RestoreDone { epoch: u64 },
+    /// Random zone outage `zone_incident` grows into a region outage, if
+    /// its zone is still down.
+    Escalation { zone_incident: usize },
 }
 
 struct OpenIncident {
@@ -164,6 +173,8 @@ struct Rngs {
     link: ChaCha8Rng,
     operator: ChaCha8Rng,
     backups: ChaCha8Rng,
+    escalation: ChaCha8Rng,
+    paired_region: ChaCha8Rng,
 }
 
 /// One replication in progress. Drive it with [`Replication::step`] or
@@ -231,6 +242,8 @@ impl<'s> Replication<'s> {
             link: stream_rng(seed, run, Stream::LinkFailures),
             operator: stream_rng(seed, run, Stream::Operator),
             backups: stream_rng(seed, run, Stream::BackupLoss),
+            escalation: stream_rng(seed, run, Stream::Escalation),
+            paired_region: stream_rng(seed, run, Stream::PairedRegionFailures),
         };
         let horizon = SimTime(sc.simulation.horizon.0);
         let mut r = Replication {
@@ -276,6 +289,7 @@ impl<'s> Replication<'s> {
             r.sched.at(s.at, Event::Scheduled { index });
         }
         r.start_dr_processes();
+        r.start_paired_process();
         let mut instants: Vec<SimTime> = (0..SAMPLES_PER_RUN)
             .map(|_| SimTime(r.rng.latency.random_range(0..horizon.0.max(1))))
             .collect();
@@ -380,6 +394,10 @@ impl<'s> Replication<'s> {
             Event::TicketResolved { .. } => ("support-ticket-resolved", String::new(), None),
             Event::RandomRegionOutage => ("region-outage", region(), None),
             Event::RegionRepair { incident, .. } => ("region-repair", region(), Some(incident)),
+            Event::RandomPairedOutage => ("paired-region-outage", self.paired_name(), None),
+            Event::PairedRepair { incident, .. } => {
+                ("paired-region-repair", self.paired_name(), Some(incident))
+            }
             Event::RandomLinkIncident { degraded } => (
                 if degraded {
                     "link-degradation"
@@ -407,13 +425,22 @@ impl<'s> Replication<'s> {
                 (kind, region(), None)
             }
             Event::RestoreDone { .. } => ("restore-done", region(), None),
+            Event::Escalation { zone_incident } => {
+                ("zone-escalation", region(), Some(zone_incident))
+            }
         };
         // Scheduled incidents and random failures open the newest incident.
         let incident = match event {
             Event::Scheduled { .. }
             | Event::RandomZoneFailure { .. }
             | Event::RandomRegionOutage
+            | Event::RandomPairedOutage
             | Event::RandomLinkIncident { .. } => self.incidents.len().checked_sub(1),
+            Event::Escalation { zone_incident }
+                if self.incidents[zone_incident].record.end_ns.is_none() =>
+            {
+                self.incidents.len().checked_sub(1)
+            }
             _ => incident,
         };
         let lag_ns = self.lag_at(now).map(|d| d.0);
@@ -491,12 +518,15 @@ impl<'s> Replication<'s> {
             }
             Event::RandomRegionOutage => self.random_region_outage(now),
             Event::RegionRepair { incident, renew } => self.region_repair(now, incident, renew),
+            Event::RandomPairedOutage => self.random_paired_outage(now),
+            Event::PairedRepair { incident, renew } => self.paired_repair(now, incident, renew),
             Event::RandomLinkIncident { degraded } => self.random_link_incident(now, degraded),
             Event::LinkRepair { incident, renew } => self.link_repair(now, incident, renew),
             Event::Operation { index, occurrence } => self.operation(now, index, occurrence),
             Event::DrTimer { timer, epoch } => self.timer_fired(now, timer, epoch),
             Event::DrWorkDone { plan } => self.work_done(now, plan),
             Event::RestoreDone { epoch } => self.restore_done(now, epoch),
+            Event::Escalation { zone_incident } => self.escalate(now, zone_incident),
         }
     }
 
@@ -523,7 +553,10 @@ impl<'s> Replication<'s> {
                     let incident = self.incidents.len();
                     self.note_destruction(incident, Some(s.destroys_backups));
                 }
-                self.region_outage(now, s.duration, s.destroys_data, true, false)
+                self.region_outage(now, s.duration, s.destroys_data, true, false);
+            }
+            IncidentClass::PairedRegion => {
+                self.paired_outage(now, s.duration, s.destroys_data, true, false);
             }
             _ => self.link_incident(now, s.duration, s.bandwidth_factor, true, None),
         }
@@ -546,6 +579,7 @@ impl<'s> Replication<'s> {
                 .collect::<Vec<_>>()
                 .join("+"),
             IncidentClass::Link => "cross-region-link".to_string(),
+            IncidentClass::PairedRegion => self.paired_name(),
             _ => region.name.clone(),
         };
         let seq = self.incidents.len();
@@ -591,7 +625,7 @@ impl<'s> Replication<'s> {
                 let restoring = self.restore_blocks();
                 in_primary && !self.dr.primary_blocked() && !restoring
             }
-            dr::Site::Secondary => true,
+            dr::Site::Secondary => self.dr.paired_down == 0,
             dr::Site::None => false,
         };
         let how = how.unwrap_or_else(|| self.resumption_label());

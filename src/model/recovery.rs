@@ -110,10 +110,11 @@ impl Replication<'_> {
                 }
                 _ => (Component::Execution, None),
             },
-            // Writes always flow in the paired region; a stop there is a
-            // transition within this event.
+            // Running in the paired region: stopped only while it is down
+            // (otherwise a stop there is a transition within this event).
+            Site::Secondary if self.dr.paired_down > 0 => (Component::Wait, None),
             Site::Secondary => (Component::Execution, None),
-            Site::Primary if self.dr.region_down > 0 => {
+            Site::Primary if self.dr.region_down > 0 || self.dr.awaiting_decision() => {
                 if self.dr.awaiting_decision() {
                     (Component::Decision, None)
                 } else {

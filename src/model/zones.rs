@@ -95,6 +95,7 @@ impl Replication<'_> {
             );
         }
         self.fail_zones(now, &failed, incident);
+        self.maybe_escalate(incident);
     }
 
     /// Takes zones down at one instant. If the leader and at least
@@ -262,7 +263,10 @@ impl Replication<'_> {
         let Some(outage) = self.outage.as_ref() else {
             return "none-needed";
         };
-        if self.incidents[outage.cause].record.class == IncidentClass::Region {
+        if matches!(
+            self.incidents[outage.cause].record.class,
+            IncidentClass::Region | IncidentClass::PairedRegion
+        ) {
             return "region-repair";
         }
         let elected = self.last_election_at.is_some_and(|t| t >= outage.since);

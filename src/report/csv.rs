@@ -95,7 +95,7 @@ fn header(columns: &[&str]) -> String {
 }
 
 /// Columns of `incidents.csv`.
-pub const INCIDENT_COLUMNS: [&str; 29] = [
+pub const INCIDENT_COLUMNS: [&str; 30] = [
     "run",
     "seq",
     "class",
@@ -125,6 +125,7 @@ pub const INCIDENT_COLUMNS: [&str; 29] = [
     "drain_s",
     "wait_s",
     "total_loss",
+    "escalated_from",
 ];
 
 /// Columns of `runs.csv`.
@@ -184,6 +185,10 @@ fn incident_row(out: &mut String, i: &Incident) {
         row.secs(ns);
     }
     row.text(if i.total_loss { "true" } else { "false" });
+    match i.escalated_from {
+        Some(seq) => row.int(seq),
+        None => row.text(""),
+    }
     row.end();
 }
 

@@ -26,10 +26,15 @@ pub struct Scenario {
     /// Probability (in [0, 1]) that a random zone outage also takes one other
     /// zone of the region down at the same instant.
     pub correlated_zone_probability: f64,
+    /// Random zone outages that grow into outages of their whole region.
+    pub zone_escalation: Option<ZoneEscalation>,
     pub scheduled: Vec<ScheduledIncident>,
     pub targets: Vec<Target>,
     /// Random outages of the whole home region.
     pub region_failures: Option<RegionFailures>,
+    /// Random outages of the home region's paired region (only with a
+    /// `cross_region` link: without one it plays no part; never conditioned).
+    pub paired_region_failures: Option<RegionFailures>,
     /// The asynchronous link to the paired region (present when the home
     /// region has a pair and `[cross_region]` is given).
     pub cross_region: Option<CrossRegion>,
@@ -72,6 +77,19 @@ impl RegionFailures {
             0.0
         }
     }
+}
+
+/// A zone outage that grows into an outage of its whole region, as several
+/// real regional incidents did.
+#[derive(Clone, Debug)]
+pub struct ZoneEscalation {
+    /// Probability (in [0, 1]) that a random zone outage escalates.
+    pub probability: f64,
+    /// Random delay from the zone outage's start to the region outage; a
+    /// zone already repaired by then does not escalate.
+    pub delay: Dist,
+    /// Random duration of the region outage (it destroys no data).
+    pub duration: Dist,
 }
 
 #[derive(Clone, Debug)]
@@ -171,6 +189,9 @@ pub struct Dr {
     pub secondary_capacity: f64,
     /// The environment is in a VNet without a VNet pair: failovers fail.
     pub vnet_unpaired: bool,
+    /// Start the emergency response once writes have been stopped by a lost
+    /// zone quorum (region up) for this long; `None`: only region outages do.
+    pub emergency_after_quorum_loss: Option<SimDuration>,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

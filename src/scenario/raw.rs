@@ -219,9 +219,12 @@ pub struct RawFailures {
     /// Per-zone overrides of the random outage process (`[[failures.zone]]`). Default: none.
     #[serde(default)]
     pub zone: Vec<Spanned<RawZoneOverride>>,
-    /// Random outages of the whole home region. Default: none.
+    /// Random outages of the whole home region, and of its paired region unless overridden. Default: none.
     #[serde(default)]
     pub regions: Option<RawRegionFailures>,
+    /// Per-region overrides of the random region outage process (`[[failures.region]]`). Default: none.
+    #[serde(default)]
+    pub region: Vec<Spanned<RawRegionOverride>>,
     /// Random partitions of the cross-region link. Default: none.
     #[serde(default)]
     pub link: Option<RawProcess>,
@@ -264,6 +267,27 @@ pub struct RawRegionFailures {
     pub warmup: Option<Spanned<SimDuration>>,
 }
 
+/// The random outage process of one region (the home region or its paired region), overriding `[failures.regions]`.
+#[derive(Deserialize, JsonSchema, Debug)]
+#[serde(deny_unknown_fields, remote = "Self")]
+#[schemars(!remote)]
+pub struct RawRegionOverride {
+    /// The home region or its paired region. Required.
+    pub name: Spanned<String>,
+    /// `false`: this region has no random outages (scheduled ones still apply). Default: `true`.
+    #[serde(default)]
+    pub random: Option<bool>,
+    /// Random time between this region's outages. Default: that of `[failures.regions]`.
+    #[serde(default)]
+    pub time_between: Option<Dist>,
+    /// Random outage duration of this region. Default: that of `[failures.regions]`.
+    #[serde(default)]
+    pub duration: Option<Dist>,
+    /// Share of this region's outages that destroy its data, in [0, 1]. Default: that of `[failures.regions]`.
+    #[serde(default)]
+    pub destroy_probability: Option<Spanned<f64>>,
+}
+
 /// Random bandwidth degradations of the cross-region link.
 #[derive(Deserialize, JsonSchema, Debug)]
 #[serde(deny_unknown_fields, remote = "Self")]
@@ -289,6 +313,15 @@ pub struct RawZoneFailures {
     /// Probability, in [0, 1], that a zone outage also takes one other zone (chosen uniformly) down for the same duration. Default: 0.
     #[serde(default)]
     pub correlated_probability: Option<Spanned<f64>>,
+    /// Probability, in [0, 1], that a random zone outage still down after `escalation_delay` grows into an outage of its whole region. Default: 0.
+    #[serde(default)]
+    pub escalation_probability: Option<Spanned<f64>>,
+    /// Random delay from the zone outage's start to the region outage; required with `escalation_probability`. Default: none.
+    #[serde(default)]
+    pub escalation_delay: Option<Dist>,
+    /// Random duration of an escalated region outage. Default: `failures.regions.duration`.
+    #[serde(default)]
+    pub escalation_duration: Option<Dist>,
 }
 
 /// The random outage process of one zone, overriding `[failures.zones]`.
@@ -358,6 +391,9 @@ pub struct RawTargets {
     /// Targets of the switch back at the end of a drill (`failback` is only the one after an emergency failover). Default: none.
     #[serde(default, rename = "drill-return")]
     pub drill_return: Option<Spanned<RawTarget>>,
+    /// Targets of outages of the paired region. Default: none.
+    #[serde(default, rename = "paired-region")]
+    pub paired_region: Option<Spanned<RawTarget>>,
 }
 
 /// The targets of one incident class.
@@ -437,6 +473,9 @@ pub struct RawDr {
     /// Share of the primary's capacity available in the paired region, in (0, 1]; divides commit latency there. Default: 1.
     #[serde(default)]
     pub secondary_capacity: Option<Spanned<f64>>,
+    /// Start the emergency response once writes have been stopped by a lost zone quorum for this long (a duration, > 0). Default: none (a quorum loss never does).
+    #[serde(default)]
+    pub emergency_after_quorum_loss: Option<Spanned<SimDuration>>,
 }
 
 /// A scheduled DR lifecycle operation.
@@ -514,6 +553,7 @@ tables_only!(
     RawFailures,
     RawProcess,
     RawRegionFailures,
+    RawRegionOverride,
     RawDegradation,
     RawZoneFailures,
     RawZoneOverride,

@@ -34,17 +34,21 @@ pub(super) const PK_FORMULA: &str =
 /// the variant without them.
 pub(super) fn has_region_outages(sc: &Scenario) -> bool {
     sc.region_failures.is_some()
-        || sc
-            .scheduled
-            .iter()
-            .any(|i| i.class == IncidentClass::Region)
+        || sc.paired_region_failures.is_some()
+        || sc.scheduled.iter().any(|i| is_region_outage(i.class))
 }
 
-/// The lag variant: no region outages (random or scheduled).
+/// Outages of the home region or of its paired region (which stops shipping).
+fn is_region_outage(class: IncidentClass) -> bool {
+    matches!(class, IncidentClass::Region | IncidentClass::PairedRegion)
+}
+
+/// The lag variant: no region outages (random or scheduled, home or paired).
 pub(super) fn lag_variant(sc: &Scenario) -> Scenario {
     let mut v = sc.clone();
     v.region_failures = None;
-    v.scheduled.retain(|i| i.class != IncidentClass::Region);
+    v.paired_region_failures = None;
+    v.scheduled.retain(|i| !is_region_outage(i.class));
     v
 }
 

@@ -74,6 +74,17 @@ pub(super) fn dr(c: &mut Checker, raw: &RawScenario, cx: &DrContext) -> Option<D
         }
         v
     });
+    let emergency_after_quorum_loss = dref.emergency_after_quorum_loss.as_ref().map(|t| {
+        let v = *t.get_ref();
+        if v == SimDuration::ZERO {
+            c.error(
+                Some(t.span()),
+                "dr.emergency_after_quorum_loss",
+                "expected a positive duration: a zero threshold declares a disaster at every lost quorum, even one an election fixes in seconds",
+            );
+        }
+        v
+    });
     let seeding_overhead = dref
         .seeding_overhead
         .clone()
@@ -111,6 +122,7 @@ pub(super) fn dr(c: &mut Checker, raw: &RawScenario, cx: &DrContext) -> Option<D
         max_data_loss: dref.max_data_loss.as_ref().map(|m| *m.get_ref()),
         secondary_capacity,
         vnet_unpaired,
+        emergency_after_quorum_loss,
     })
 }
 

@@ -1,8 +1,10 @@
 //! `[failures]`: the random failure processes of zones, the home region and
 //! the cross-region link.
 
-use super::super::model::{Degradation, FailureProcess, Region, RegionFailures};
-use super::super::raw::{RawDegradation, RawFailures, RawProcess, RawRegionFailures};
+use super::super::model::{Degradation, FailureProcess, Region, RegionFailures, ZoneEscalation};
+use super::super::raw::{
+    RawDegradation, RawFailures, RawProcess, RawRegionFailures, RawRegionOverride, RawZoneFailures,
+};
 use super::super::spanned::Spanned;
 use super::{positive, Checker};
 use crate::dist::Dist;
@@ -22,6 +24,7 @@ const MAX_INCIDENTS_PER_RUN: f64 = 1e6;
 pub(super) struct ZoneFailures {
     pub processes: Vec<Option<FailureProcess>>,
     pub correlated_probability: f64,
+    pub escalation: Option<ZoneEscalation>,
 }
 
 /// `[failures.zones]` sets every zone's process; each `[[failures.zone]]`
@@ -35,7 +38,9 @@ pub(super) fn zone_failures(
     let zone_count = home.map_or(0, |r| r.zones.len());
     let mut zone_failures: Vec<Option<FailureProcess>> = vec![None; zone_count];
     let mut correlated = 0.0;
+    let mut escalation = None;
     if let Some(zf) = &raw.zones {
+        escalation = zone_escalation(c, zf, raw.regions.as_ref());
         check_process(
             c,
             &zf.time_between,
@@ -89,26 +94,117 @@ pub(super) fn zone_failures(
     ZoneFailures {
         processes: zone_failures,
         correlated_probability: correlated,
+        escalation,
     }
 }
 
-/// The random failures beyond the zones: of the home region and of the cross-region link.
+/// `escalation_probability` with its delay and the duration of the region
+/// outage (by default the law of `[failures.regions]`). `None` when no
+/// zone outage can escalate.
+fn zone_escalation(
+    c: &mut Checker,
+    zf: &RawZoneFailures,
+    regions: Option<&RawRegionFailures>,
+) -> Option<ZoneEscalation> {
+    const PATH: &str = "failures.zones.escalation_probability";
+    let Some(p) = &zf.escalation_probability else {
+        for (given, key) in [
+            (zf.escalation_delay.is_some(), "escalation_delay"),
+            (zf.escalation_duration.is_some(), "escalation_duration"),
+        ] {
+            if given {
+                c.error(
+                    None,
+                    &format!("failures.zones.{key}"),
+                    format!("`{key}` applies only with `escalation_probability`"),
+                );
+            }
+        }
+        return None;
+    };
+    let probability = *p.get_ref();
+    if !(0.0..=1.0).contains(&probability) {
+        c.error(
+            Some(p.span()),
+            PATH,
+            format!("expected a probability in [0, 1], found {probability}"),
+        );
+        return None;
+    }
+    let Some(delay) = zf.escalation_delay.clone() else {
+        c.error(
+            Some(p.span()),
+            "failures.zones.escalation_delay",
+            r#"an escalation needs the delay from the zone outage to the region outage, e.g. escalation_delay = { dist = "exponential", mean = "30m" }"#,
+        );
+        return None;
+    };
+    let duration = zf
+        .escalation_duration
+        .clone()
+        .or_else(|| regions.map(|r| r.duration.clone()));
+    let Some(duration) = duration else {
+        c.error(
+            Some(p.span()),
+            "failures.zones.escalation_duration",
+            "an escalated region outage needs a duration: give escalation_duration, or a [failures.regions] whose duration law it takes",
+        );
+        return None;
+    };
+    if !positive(duration.mean_secs()) {
+        c.error(
+            Some(p.span()),
+            "failures.zones.escalation_duration",
+            "the escalated region outage must have a positive mean duration",
+        );
+    }
+    (probability > 0.0).then_some(ZoneEscalation {
+        probability,
+        delay,
+        duration,
+    })
+}
+
+/// The random failures beyond the zones: of the home region, of its
+/// paired region and of the cross-region link.
 pub(super) struct RegionAndLinkFailures {
     pub region: Option<RegionFailures>,
+    pub paired_region: Option<RegionFailures>,
     pub link: Option<FailureProcess>,
     pub link_degradation: Option<Degradation>,
+}
+
+/// The regions whose outages are simulated: the home region, and its
+/// paired region when a `[cross_region]` link makes it matter.
+pub(super) struct FailingRegions<'a> {
+    pub names: &'a [String],
+    pub home: Option<usize>,
+    pub paired: Option<usize>,
+    pub has_link: bool,
 }
 
 pub(super) fn region_and_link_failures(
     c: &mut Checker,
     raw: &RawFailures,
     horizon: SimDuration,
-    has_link: bool,
+    regions: &FailingRegions,
 ) -> RegionAndLinkFailures {
-    let region = raw
+    let has_link = regions.has_link;
+    let base = raw
         .regions
         .as_ref()
         .map(|rf| region_failures(c, rf, horizon));
+    let (home_override, paired_override) = region_overrides(c, &raw.region, regions);
+    let region = merged_region_failures(c, base.as_ref(), home_override, horizon);
+    let paired_region = if has_link && regions.paired.is_some() {
+        let base = base.as_ref().map(|b| RegionFailures {
+            conditioned: None,
+            ..b.clone()
+        });
+        merged_region_failures(c, base.as_ref(), paired_override, horizon)
+    } else {
+        None
+    };
     let link = raw.link.as_ref().map(|lf| link_failures(c, lf, horizon));
     let link_degradation = raw
         .link_degradation
@@ -123,9 +219,121 @@ pub(super) fn region_and_link_failures(
     }
     RegionAndLinkFailures {
         region,
+        paired_region,
         link,
         link_degradation,
     }
+}
+
+/// A `[[failures.region]]` entry and its key path.
+type Override<'r> = (String, &'r RawRegionOverride);
+
+/// `[[failures.region]]`: the overrides of the home region and of its
+/// paired region (each at most once), by name.
+fn region_overrides<'r>(
+    c: &mut Checker,
+    raw: &'r [Spanned<RawRegionOverride>],
+    regions: &FailingRegions,
+) -> (Option<Override<'r>>, Option<Override<'r>>) {
+    let (mut home, mut paired) = (None, None);
+    for (i, o) in raw.iter().enumerate() {
+        let path = format!("failures.region[{i}]");
+        let Some(ri) = c.resolve(
+            &o.get_ref().name,
+            regions.names,
+            "region",
+            &format!("{path}.name"),
+        ) else {
+            continue;
+        };
+        let slot = if Some(ri) == regions.home {
+            &mut home
+        } else if Some(ri) == regions.paired && regions.has_link {
+            &mut paired
+        } else {
+            c.error(
+                Some(o.get_ref().name.span()),
+                &format!("{path}.name"),
+                format!(
+                    "only the home region and its paired region (with a [cross_region] link) fail at random, not `{}`",
+                    regions.names[ri]
+                ),
+            );
+            continue;
+        };
+        if slot.is_some() {
+            c.error(
+                Some(o.get_ref().name.span()),
+                &format!("{path}.name"),
+                format!("region `{}` overridden twice", regions.names[ri]),
+            );
+        }
+        *slot = Some((path, o.get_ref()));
+    }
+    (home, paired)
+}
+
+/// A region's outage process: its override over the `[failures.regions]`
+/// default, key by key.
+fn merged_region_failures(
+    c: &mut Checker,
+    base: Option<&RegionFailures>,
+    over: Option<Override>,
+    horizon: SimDuration,
+) -> Option<RegionFailures> {
+    let Some((path, o)) = over else {
+        return base.cloned();
+    };
+    if o.random == Some(false) {
+        if o.time_between.is_some() || o.duration.is_some() || o.destroy_probability.is_some() {
+            c.error(
+                None,
+                &path,
+                "`random = false` turns the region's random outages off: drop time_between, duration and destroy_probability",
+            );
+        }
+        return None;
+    }
+    let time_between = o
+        .time_between
+        .clone()
+        .or_else(|| base.map(|b| b.process.time_between.clone()));
+    let duration = o
+        .duration
+        .clone()
+        .or_else(|| base.map(|b| b.process.duration.clone()));
+    let (Some(time_between), Some(duration)) = (time_between, duration) else {
+        c.error(
+            None,
+            &path,
+            "a region override needs `time_between` and `duration` (or a [failures.regions] default)",
+        );
+        return None;
+    };
+    check_process(c, &time_between, &duration, &path, horizon, 1);
+    let destroy_probability = match &o.destroy_probability {
+        Some(p) => {
+            let v = *p.get_ref();
+            if !(0.0..=1.0).contains(&v) {
+                c.error(
+                    Some(p.span()),
+                    &format!("{path}.destroy_probability"),
+                    format!("expected a probability in [0, 1], found {v}"),
+                );
+            }
+            v
+        }
+        None => base.map_or(0.0, |b| b.destroy_probability),
+    };
+    Some(RegionFailures {
+        process: FailureProcess {
+            time_between,
+            duration,
+        },
+        destroy_probability,
+        backup_loss_probability: base.map_or(0.0, |b| b.backup_loss_probability),
+        conditioned: base.and_then(|b| b.conditioned),
+    })
 }
 
 fn region_failures(

@@ -18,6 +18,8 @@ pub(super) struct IncidentContext<'a> {
     pub region_names: &'a [String],
     /// Index of the home region, when it resolved.
     pub home: Option<usize>,
+    /// Index of its paired region, if any.
+    pub paired: Option<usize>,
     pub has_link: bool,
 }
 
@@ -53,6 +55,7 @@ fn incident(
     let kind = INCIDENT_KINDS[ki];
     let class = match kind {
         "zone" => IncidentClass::Zone,
+        "region" if names_paired_region(c, path, inc_ref, cx) => IncidentClass::PairedRegion,
         "region" => IncidentClass::Region,
         _ => IncidentClass::Link,
     };
@@ -79,7 +82,7 @@ fn incident(
         .collect();
     let zones = match kind {
         "zone" => zone_incident_zones(c, path, inc, &names, cx),
-        "region" => region_incident_zones(c, path, inc_ref, cx),
+        "region" => region_incident_zones(cx),
         _ => {
             if !cx.has_link {
                 c.error(
@@ -153,28 +156,50 @@ fn zone_incident_zones(
     zones
 }
 
-/// A region incident takes down every zone of the home region, the only
-/// region whose outages are simulated.
-fn region_incident_zones(
+/// Whether a region incident names the paired region (which needs the
+/// `[cross_region]` link to matter); any region but the home region and
+/// its pair is an error. The error, if any, is reported once, here.
+fn names_paired_region(
     c: &mut Checker,
     path: &str,
     inc_ref: &RawIncident,
     cx: &IncidentContext,
-) -> Vec<usize> {
-    if let (Some(r), Some(ri)) = (&inc_ref.region, cx.home) {
-        if let Some(x) = c.resolve(r, cx.region_names, "region", &format!("{path}.region")) {
-            if x != ri {
-                c.error(
-                    Some(r.span()),
-                    &format!("{path}.region"),
-                    format!(
-                        "only outages of the home region `{}` are simulated",
-                        cx.region_names[ri]
-                    ),
-                );
-            }
-        }
+) -> bool {
+    let (Some(r), Some(ri)) = (&inc_ref.region, cx.home) else {
+        return false;
+    };
+    let Some(x) = c.resolve(r, cx.region_names, "region", &format!("{path}.region")) else {
+        return false;
+    };
+    if x == ri {
+        return false;
     }
+    if Some(x) == cx.paired && cx.has_link {
+        return true;
+    }
+    let pair = cx
+        .paired
+        .map(|p| {
+            format!(
+                " and its paired region `{}` (with a [cross_region] link)",
+                cx.region_names[p]
+            )
+        })
+        .unwrap_or_default();
+    c.error(
+        Some(r.span()),
+        &format!("{path}.region"),
+        format!(
+            "only outages of the home region `{}`{pair} are simulated",
+            cx.region_names[ri]
+        ),
+    );
+    false
+}
+
+/// A region incident takes down every zone of its region (the home region's
+/// zones by index; the paired region's are not modelled one by one).
+fn region_incident_zones(cx: &IncidentContext) -> Vec<usize> {
     let zone_count = cx.home.map_or(0, |ri| cx.regions[ri].zones.len());
     (0..zone_count).collect()
 }

@@ -84,8 +84,17 @@ pub(crate) fn validate(raw: RawScenario, c: &mut Checker) -> Option<Scenario> {
     let backup_interval = topology::backup_interval(c, &raw.environment);
     let restore_bandwidth = topology::restore_bandwidth(c, &raw.environment);
 
-    let random =
-        failures::region_and_link_failures(c, &raw.failures, horizon, cross_region.is_some());
+    let random = failures::region_and_link_failures(
+        c,
+        &raw.failures,
+        horizon,
+        &failures::FailingRegions {
+            names: &region_names,
+            home: home.region,
+            paired,
+            has_link: cross_region.is_some(),
+        },
+    );
     let scheduled = incidents::incidents(
         c,
         &raw.incidents,
@@ -94,6 +103,7 @@ pub(crate) fn validate(raw: RawScenario, c: &mut Checker) -> Option<Scenario> {
             regions: &regions,
             region_names: &region_names,
             home: home.region,
+            paired,
             has_link: cross_region.is_some(),
         },
     );
@@ -126,9 +136,11 @@ pub(crate) fn validate(raw: RawScenario, c: &mut Checker) -> Option<Scenario> {
         failover,
         zone_failures: zone_failures.processes,
         correlated_zone_probability: zone_failures.correlated_probability,
+        zone_escalation: zone_failures.escalation,
         scheduled,
         targets,
         region_failures: random.region,
+        paired_region_failures: random.paired_region,
         cross_region,
         dr,
         operations,

@@ -22,6 +22,7 @@ pub(super) fn targets(c: &mut Checker, raw: Option<&Spanned<RawTargets>>) -> Vec
             (IncidentClass::Drill, &tr.drill),
             (IncidentClass::Failback, &tr.failback),
             (IncidentClass::DrillReturn, &tr.drill_return),
+            (IncidentClass::PairedRegion, &tr.paired_region),
         ] {
             if let Some(target) = target {
                 push_targets(
