@@ -291,6 +291,7 @@ fn run(args: RunArgs) -> Result<ExitCode> {
             println!("charts: {}", names(&files));
         }
     }
+    report::html::write(&out, &summary, sc)?;
     if !args.quiet {
         print!("{}", report::table::render(&summary));
         println!("\nresults in {}", out.display());
@@ -374,6 +375,7 @@ fn merge(args: MergeArgs) -> Result<ExitCode> {
         .unwrap_or_else(|| PathBuf::from("out").join(&merged.scenario.name));
     prepare_out_dir(&out, "summary.json", args.force)?;
     merged.write(&out)?;
+    report::html::write(&out, &merged.summary, &merged.scenario)?;
     report::provenance::write(
         &out,
         &merged.scenario,

@@ -4,6 +4,7 @@
 pub mod atomic;
 pub mod charts;
 pub mod csv;
+pub mod html;
 pub mod provenance;
 pub mod table;
 pub mod trace;
