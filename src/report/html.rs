@@ -143,7 +143,10 @@ h2 { font-size: 1.25em; border-bottom: 2px solid #d0d7de; padding-bottom: .2em; 
 .architecture { font-weight: 600; }
 .partial { background: #fff3cd; border: 1px solid #e0b400; padding: .5em .8em; }
 table { border-collapse: collapse; margin: .6em 0; font-variant-numeric: tabular-nums; }
-th, td { border: 1px solid #d0d7de; padding: .25em .6em; text-align: right; vertical-align: top; }
+th, td { border: 1px solid #d0d7de; padding: .25em .5em; text-align: right; vertical-align: top; }
+td { white-space: nowrap; }
+td.text { white-space: normal; }
+#classes table { font-size: .88em; }
 th { background: #f3f5f7; }
 th:first-child, td:first-child, td.text { text-align: left; }
 .met { color: #1a7f37; font-weight: 700; }
@@ -314,7 +317,7 @@ fn targets(out: &mut String, s: &Summary) {
                     &format!("p{}", (t.quantile * 1000.0).round() / 10.0),
                 ),
                 observed,
-                num(t.share_met, &percent(t.share_met)),
+                num(t.share_met, &format!("{:.2}%", t.share_met * 100.0)),
                 count(t.incidents),
                 count(t.class_incidents),
                 format!("<td class=\"verdict {class}\">{word}</td>"),
@@ -324,7 +327,10 @@ fn targets(out: &mut String, s: &Summary) {
     out.push_str("</tbody>\n</table>\n<p class=\"note\">A target is met when at least its quantile of the judged incidents (those of the class on the basis: <em>disruptive</em> or <em>all</em>) realised the metric within the target; with no judged incident it is met vacuously.</p>\n</section>\n");
 }
 
-fn interval_cells(i: &Interval, show: fn(f64) -> String) -> [String; 3] {
+/// How a figure is displayed (the exact value goes to `data-value`).
+type Show = fn(f64) -> String;
+
+fn interval_cells(i: &Interval, show: Show) -> [String; 3] {
     let [lo, hi] = match i.ci95 {
         Some([lo, hi]) => [num(lo, &show(lo)), num(hi, &show(hi))],
         None => ["<td>–</td>".to_string(), "<td>–</td>".to_string()],
@@ -341,7 +347,7 @@ fn availability(out: &mut String, s: &Summary) {
         &["per replication", "mean", "95% CI low", "95% CI high"],
     );
     out.push_str("<tbody>\n");
-    let rows: [(&str, &Interval, fn(f64) -> String); 3] = [
+    let rows: [(&str, &Interval, Show); 3] = [
         ("availability", &s.availability, percent),
         ("downtime", &s.downtime_s, format_seconds),
         ("incidents", &s.incidents_per_run, |x| format!("{x:.2}")),
@@ -598,11 +604,15 @@ fn services(out: &mut String, s: &Summary) {
 fn capacity(out: &mut String, s: &Summary) {
     let c = &s.capacity;
     out.push_str("<section id=\"capacity\">\n<h2>Capacity</h2>\n");
-    let _ = writeln!(
-        out,
-        "<p>A secondary copy existed for {} per replication (mean).</p>",
-        escape(&format_seconds(c.dr_active_s.mean))
-    );
+    if c.dr_active_s.mean > 0.0 {
+        let _ = writeln!(
+            out,
+            "<p>A secondary copy in the paired region existed for {} per replication (mean).</p>",
+            escape(&format_seconds(c.dr_active_s.mean))
+        );
+    } else {
+        out.push_str("<p>No secondary copy in the paired region.</p>\n");
+    }
     if !c.storage.is_empty() {
         out.push_str("<table>\n");
         head_row(
