@@ -282,7 +282,7 @@ fn run(args: RunArgs) -> Result<ExitCode> {
         sc,
         summary.runs,
         "run",
-        &["summary.json", "incidents.csv", "runs.csv"],
+        &["summary.json", "incidents.csv", "runs.csv", "report.html"],
     )?;
     let mut charted = None;
     if args.plot {
@@ -290,6 +290,7 @@ fn run(args: RunArgs) -> Result<ExitCode> {
         report::trace::write_csv(&dir.join("timeline.csv"), &trace)?;
         charted = Some(names(&charts::plot_results(dir)?));
     }
+    report::html::write(dir, &summary, sc)?;
     let out = staged.publish()?;
     if let (Some(files), false) = (charted, args.quiet) {
         console::outln(&format!("charts: {files}"))?;
@@ -367,12 +368,13 @@ fn merge(args: MergeArgs) -> Result<ExitCode> {
         .unwrap_or_else(|| default_out_dir(&merged.scenario.name, ""));
     let staged = folder::stage_apart_from(&out, args.force, &args.dirs)?;
     merged.write(staged.path())?;
+    report::html::write(staged.path(), &merged.summary, &merged.scenario)?;
     report::provenance::write(
         staged.path(),
         &merged.scenario,
         merged.summary.runs,
         "merge",
-        &["summary.json", "incidents.csv", "runs.csv"],
+        &["summary.json", "incidents.csv", "runs.csv", "report.html"],
     )?;
     let out = staged.publish()?;
     if !args.quiet {

@@ -26,6 +26,7 @@ pub use cdf::{cdf_chart, CdfSeries, TargetLine};
 pub use output::{CHART_HEIGHT, CHART_WIDTH};
 pub use story::{incident_story, pick_incident, Actors, Story};
 pub use story_chart::incident_chart;
+pub use style::caption_tail;
 pub use sweep::{sweep_chart, SweepPoint, SweepSeries};
 pub use timeline::{timeline_chart, Band};
 

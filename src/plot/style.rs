@@ -275,6 +275,13 @@ fn caption_parts(prov: &Provenance) -> (&'static str, String) {
     ("scenario: ", tail)
 }
 
+/// The caption's provenance text after the scenario name (seed, runs,
+/// hash, version): `report.html` embeds a chart only when its caption
+/// carries this text, so a stale chart of another run is never shown.
+pub fn caption_tail(prov: &Provenance) -> String {
+    caption_parts(prov).1
+}
+
 /// "10,000": run counts are read as magnitudes, and grouping keeps 10000
 /// and 100000 apart at a glance.
 pub(super) fn group_thousands(n: u64) -> String {

@@ -6,6 +6,7 @@ pub mod charts;
 pub mod csv;
 pub mod default_dir;
 pub mod folder;
+pub mod html;
 pub mod provenance;
 pub mod table;
 pub mod trace;

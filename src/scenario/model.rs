@@ -14,6 +14,9 @@ pub struct Scenario {
     pub description: String,
     /// FNV-1a 64 of the scenario text, hex: identifies the exact input of a run.
     pub source_hash: String,
+    /// The scenario text that was run (after `run --set` overrides), quoted
+    /// in `report.html` so a shared report carries its own input.
+    pub source_text: String,
     pub simulation: Simulation,
     pub regions: Vec<Region>,
     pub environment: Environment,

@@ -128,6 +128,7 @@ pub(crate) fn validate(raw: RawScenario, c: &mut Checker) -> Option<Scenario> {
         name: raw.name.into_inner(),
         description: raw.description.unwrap_or_default(),
         source_hash,
+        source_text: c.source.to_string(),
         simulation,
         regions,
         environment,
