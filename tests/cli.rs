@@ -335,3 +335,17 @@ fn schema_command_prints_the_checked_in_schema() {
     let v: serde_json::Value = serde_json::from_str(&printed).unwrap();
     assert_eq!(v["$schema"], "http://json-schema.org/draft-07/schema#");
 }
+
+/// The reference scenario has no cross-region link, so no lag: `--plot`
+/// draws the RPO/RTO charts and skips the timeline instead of failing the
+/// whole run (before: "nothing to plot: timeline: no lag point", exit 2,
+/// and no results).
+#[test]
+fn plot_of_a_zone_only_run_skips_the_timeline() {
+    let dir = temp_dir("plot-zone-only");
+    run_into(&dir, &["--runs", "50", "--plot"]);
+    for f in OUTPUTS.iter().chain(&["rto_cdf.svg", "report.html"]) {
+        assert!(dir.join(f).exists(), "{f} missing");
+    }
+    assert!(!dir.join("timeline.svg").exists());
+}

@@ -25,8 +25,9 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Mutex;
 
 /// The files drsim writes into an output folder.
-pub const OUTPUT_NAMES: [&str; 9] = [
+pub const OUTPUT_NAMES: [&str; 10] = [
     "summary.json",
+    "report.html",
     "runs.csv",
     "incidents.csv",
     "provenance.json",
