@@ -1425,9 +1425,7 @@ impl Replication<'_> {
             .region_failures
             .as_ref()
             .expect("scheduled only with a process");
-        let duration = rf.process.duration.sample(&mut self.rng.region);
-        let destroys = rf.destroy_probability > 0.0
-            && self.rng.region.random::<f64>() < rf.destroy_probability;
+        let (duration, destroys) = rf.draw_outage(&mut self.rng.region);
         let renew = rf.conditioned.is_none();
         if destroys {
             // `region_outage` opens the incident first.

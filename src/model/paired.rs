@@ -13,7 +13,6 @@ use super::dr::{Site, Trigger};
 use super::{Event, Replication};
 use crate::incident::IncidentClass;
 use crate::time::{SimDuration, SimTime};
-use rand::RngExt;
 
 impl Replication<'_> {
     /// Schedules the first random outage of the paired region, if it fails at random.
@@ -39,9 +38,7 @@ impl Replication<'_> {
             .paired_region_failures
             .as_ref()
             .expect("scheduled only with a process");
-        let duration = pf.process.duration.sample(&mut self.rng.paired_region);
-        let destroys = pf.destroy_probability > 0.0
-            && self.rng.paired_region.random::<f64>() < pf.destroy_probability;
+        let (duration, destroys) = pf.draw_outage(&mut self.rng.paired_region);
         self.paired_outage(now, duration, destroys, false, true);
     }
 

@@ -71,6 +71,18 @@ pub struct RegionFailures {
 }
 
 impl RegionFailures {
+    /// One random outage: its duration, then whether it destroys the data,
+    /// drawn in that order from the region's own stream (the order is part
+    /// of the seeding story: changing it moves every later draw). The
+    /// destruction draw is skipped when it cannot happen.
+    pub fn draw_outage<R: rand::Rng + ?Sized>(&self, rng: &mut R) -> (SimDuration, bool) {
+        use rand::RngExt;
+        let duration = self.process.duration.sample(rng);
+        let destroys =
+            self.destroy_probability > 0.0 && rng.random::<f64>() < self.destroy_probability;
+        (duration, destroys)
+    }
+
     /// Outages per year of the renewal process (1 / mean cycle).
     pub fn rate_per_year(&self) -> f64 {
         let cycle = self.process.time_between.mean_secs() + self.process.duration.mean_secs();
