@@ -1733,6 +1733,11 @@ fn config(cases: u32) -> ProptestConfig {
         failure_persistence: None,
         // A hanging input would make every shrink step wait for the timeout.
         max_shrink_time: 120_000,
+        // A fixed seed: the same inputs on every machine, so the test never
+        // flakes (a random seed once drew an event storm the budget below
+        // misjudged, slow enough to pass the hang timeout on a loaded CI
+        // machine). New inputs come from changing the seed on purpose.
+        rng_seed: proptest::test_runner::RngSeed::Fixed(0x6472_7369_6d5f_6869),
         ..ProptestConfig::with_cases(cases)
     }
 }

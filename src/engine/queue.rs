@@ -574,7 +574,11 @@ mod tests {
     }
 
     proptest! {
-        #![proptest_config(ProptestConfig::with_cases(256))]
+        // A fixed seed: the same sequences on every machine, never a flake.
+        #![proptest_config(ProptestConfig {
+            rng_seed: proptest::test_runner::RngSeed::Fixed(0x6472_7369_6d5f_7175),
+            ..ProptestConfig::with_cases(256)
+        })]
 
         /// Batch push then drain: non-decreasing times, FIFO for equal times, and every event
         /// exactly once (the drain equals a stable sort of the pushes by time).

@@ -240,7 +240,12 @@ fn run_checked(sc: &Scenario) -> Result<(), TestCaseError> {
 }
 
 proptest! {
-    #![proptest_config(ProptestConfig { cases: 2000, ..ProptestConfig::default() })]
+    // A fixed seed: the same interleavings on every machine, never a flake.
+    #![proptest_config(ProptestConfig {
+        cases: 2000,
+        rng_seed: proptest::test_runner::RngSeed::Fixed(0x6472_7369_6d5f_6c63),
+        ..ProptestConfig::default()
+    })]
 
     #[test]
     fn random_interleavings_keep_the_lifecycle_right(
