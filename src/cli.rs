@@ -58,6 +58,34 @@ pub enum Command {
     Merge(MergeArgs),
     /// Print the JSON Schema of scenario files (for editor completion; see the README).
     Schema,
+    /// The emergency decision as a curve: a region outage has lasted --elapsed; expected
+    /// downtime and lost writes of failing over now or after waiting t, and P(region back).
+    Decide(DecideArgs),
+}
+
+#[derive(Args, Debug)]
+pub struct DecideArgs {
+    /// Scenario TOML file (with self-service DR and random region outages).
+    pub scenario: PathBuf,
+    /// How long the region outage has lasted, e.g. 20m.
+    #[arg(long)]
+    pub elapsed: String,
+    /// The data loss the portal shows, in time (e.g. 4m); default: the mean of the
+    /// scenario's loss-window law.
+    #[arg(long)]
+    pub loss_shown: Option<String>,
+    /// Waits to price, comma-separated and increasing (default 0m,5m,...,6h).
+    #[arg(long)]
+    pub grid: Option<String>,
+    /// Output folder (default: out/<slug of the scenario name>-decide).
+    #[arg(long)]
+    pub out: Option<PathBuf>,
+    /// Replace the results already in the output folder.
+    #[arg(long)]
+    pub force: bool,
+    /// Print nothing but errors.
+    #[arg(long, short)]
+    pub quiet: bool,
 }
 
 #[derive(Args, Debug)]

@@ -133,6 +133,55 @@ impl Dist {
         }
     }
 
+    /// `P(X > x)` at `x` seconds, computed in the upper tail rather than as
+    /// `1 − CDF` (which rounds to 0 below 1e-16): a conditional survival
+    /// `S(e + x)/S(e)` far into the tail (`drsim decide`) keeps its relative
+    /// precision. A lognormal with `sigma = 0` is the constant `median`.
+    pub fn survival_secs(&self, x: f64) -> f64 {
+        let x_ns = x * 1e9;
+        if x_ns < 0.0 {
+            return 1.0;
+        }
+        match *self {
+            Dist::Constant(d) => f64::from(u8::from(x_ns < d.0 as f64)),
+            Dist::Exponential { mean } => (-x_ns / mean).exp(),
+            Dist::LogNormal { median, sigma } if sigma == 0.0 => f64::from(u8::from(x_ns < median)),
+            Dist::LogNormal { median, sigma } => {
+                if x_ns == 0.0 {
+                    1.0
+                } else {
+                    crate::stats::normal_cdf(-(x_ns / median).ln() / sigma)
+                }
+            }
+            Dist::Uniform { low, high } => {
+                let (l, h) = (low.0 as f64, high.0 as f64);
+                if x_ns < l {
+                    1.0
+                } else if x_ns >= h {
+                    0.0
+                } else {
+                    (h - x_ns) / (h - l)
+                }
+            }
+            Dist::Weibull { shape, mean } => {
+                let scale = mean / gamma(1.0 + 1.0 / shape);
+                (-(x_ns / scale).powf(shape)).exp()
+            }
+        }
+    }
+
+    /// Points (seconds) where the survival function has a jump or a kink:
+    /// the constant's value, the uniform's ends. A quadrature splits its
+    /// interval there, since its error estimate assumes a smooth integrand.
+    pub fn breakpoints_secs(&self) -> Vec<f64> {
+        match *self {
+            Dist::Constant(d) => vec![d.as_secs_f64()],
+            Dist::LogNormal { median, sigma } if sigma == 0.0 => vec![median / 1e9],
+            Dist::Uniform { low, high } => vec![low.as_secs_f64(), high.as_secs_f64()],
+            _ => Vec::new(),
+        }
+    }
+
     /// True when every draw is zero, e.g. `"0s"`: such a delay needs no event.
     pub fn is_always_zero(&self) -> bool {
         matches!(self, Dist::Constant(d) if d.is_zero())
@@ -349,6 +398,47 @@ mod tests {
                 );
             }
         }
+    }
+
+    #[test]
+    fn survival_is_one_minus_the_cdf_and_keeps_the_tail() {
+        let cases = [
+            Dist::Exponential { mean: 2e9 },
+            Dist::LogNormal {
+                median: 1e9,
+                sigma: 0.7,
+            },
+            Dist::Weibull {
+                shape: 0.6,
+                mean: 3e9,
+            },
+            Dist::Uniform {
+                low: SimDuration::from_secs(1),
+                high: SimDuration::from_secs(9),
+            },
+            Dist::Constant(SimDuration::from_secs(4)),
+        ];
+        for d in cases {
+            for x in [0.0, 0.5, 1.0, 2.5, 3.999, 4.0, 7.0, 12.0] {
+                let (s, c) = (d.survival_secs(x), d.cdf_secs(x));
+                assert!((s + c - 1.0).abs() < 1e-12, "{d:?} at {x}: S {s} + F {c}");
+            }
+        }
+        // Far in the lognormal's tail 1 − CDF is 0; the survival is not.
+        let ln = Dist::LogNormal {
+            median: 1e9,
+            sigma: 0.5,
+        };
+        let s = ln.survival_secs((5.0f64).exp());
+        assert!((s / 7.619_853_024_160_527e-24 - 1.0).abs() < 1e-9, "{s}");
+        assert_eq!(
+            Dist::LogNormal {
+                median: 2e9,
+                sigma: 0.0
+            }
+            .survival_secs(1.0),
+            1.0
+        );
     }
 
     #[test]

@@ -4,6 +4,7 @@
 pub mod analyze;
 pub mod compare;
 pub mod console;
+pub mod decide;
 pub mod dist;
 pub mod engine;
 pub mod guard;

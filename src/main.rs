@@ -6,7 +6,7 @@ mod cli;
 
 use anyhow::{bail, Context, Result};
 use clap::Parser;
-use cli::{Cli, Command, CompareArgs, MergeArgs, RunArgs, SweepArgs, TraceArgs};
+use cli::{Cli, Command, CompareArgs, DecideArgs, MergeArgs, RunArgs, SweepArgs, TraceArgs};
 use drsim::model::Replication;
 use drsim::report::default_dir::default_out_dir;
 use drsim::report::{self, charts, folder};
@@ -45,6 +45,7 @@ fn main() -> ExitCode {
         Command::Schema => console::out(&scenario::schema_json())
             .map(|()| ExitCode::SUCCESS)
             .map_err(Into::into),
+        Command::Decide(args) => decide(args),
     };
     match result {
         Ok(code) => code,
@@ -625,4 +626,29 @@ fn analyze(
     } else {
         ExitCode::SUCCESS
     })
+}
+
+/// `drsim decide`: the library computes and writes; this only wires the
+/// arguments, the output folder and the console.
+fn decide(args: DecideArgs) -> Result<ExitCode> {
+    let loaded = load(Some(&args.scenario))?;
+    let sc = &loaded.scenario;
+    let request = drsim::decide::Request::parse(
+        &args.elapsed,
+        args.loss_shown.as_deref(),
+        args.grid.as_deref(),
+    )?;
+    let curve = drsim::decide::decide(sc, &request)?;
+    let out = args
+        .out
+        .unwrap_or_else(|| default_out_dir(&sc.name, "-decide"));
+    let staged = folder::stage(&out, args.force)?;
+    drsim::decide::write_outputs(staged.path(), &curve, sc)?;
+    let out = staged.publish()?;
+    if !args.quiet {
+        print_warnings(&loaded);
+        console::out(&drsim::decide::render_table(&curve, sc))?;
+        console::outln(&format!("results in {}", out.display()))?;
+    }
+    Ok(ExitCode::SUCCESS)
 }

@@ -25,7 +25,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Mutex;
 
 /// The files drsim writes into an output folder.
-pub const OUTPUT_NAMES: [&str; 10] = [
+pub const OUTPUT_NAMES: [&str; 11] = [
     "summary.json",
     "report.html",
     "runs.csv",
@@ -36,6 +36,7 @@ pub const OUTPUT_NAMES: [&str; 10] = [
     "trace.csv",
     "trace.json",
     "timeline.csv",
+    "decide.csv",
 ];
 
 /// Temporary folders of this process not yet published or removed, with
