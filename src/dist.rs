@@ -145,7 +145,7 @@ impl Dist {
         match *self {
             Dist::Constant(d) => f64::from(u8::from(x_ns < d.0 as f64)),
             Dist::Exponential { mean } => (-x_ns / mean).exp(),
-            Dist::LogNormal { median, sigma } if sigma == 0.0 => f64::from(u8::from(x_ns < median)),
+            Dist::LogNormal { median, sigma: 0.0 } => f64::from(u8::from(x_ns < median)),
             Dist::LogNormal { median, sigma } => {
                 if x_ns == 0.0 {
                     1.0
@@ -176,7 +176,7 @@ impl Dist {
     pub fn breakpoints_secs(&self) -> Vec<f64> {
         match *self {
             Dist::Constant(d) => vec![d.as_secs_f64()],
-            Dist::LogNormal { median, sigma } if sigma == 0.0 => vec![median / 1e9],
+            Dist::LogNormal { median, sigma: 0.0 } => vec![median / 1e9],
             Dist::Uniform { low, high } => vec![low.as_secs_f64(), high.as_secs_f64()],
             _ => Vec::new(),
         }
