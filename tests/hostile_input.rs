@@ -635,6 +635,7 @@ const CORPUS: &[(&str, Expect)] = &[
         "lone-surrogate-escape.toml",
         Refused("unicode hexadecimal", Some(3)),
     ),
+    ("long-stop-many-incidents.toml", Valid),
     ("lost-bytes-saturate.toml", Valid),
     ("manual-recovery-extreme.toml", Valid),
     // `\r\r\n`: the column points at the stray CR that the quoted line omits.

@@ -730,13 +730,13 @@ impl<'s> Replication<'s> {
                     .map(|&i| (i, SimTime(self.incidents[i].record.start_ns))),
             )
             .collect();
+        let tally = outage.components.tally(now);
         for (i, from) in onsets {
             let rec = &mut self.incidents[i].record;
             rec.interruption_end_ns = resolved.then_some(now.0);
             rec.rto_ns = now.since(from).0;
             rec.recovery = how;
-            let [detection, decision, execution, drain, wait] =
-                outage.components.between(from, now).parts();
+            let [detection, decision, execution, drain, wait] = tally.since(from).parts();
             rec.detection_ns = detection;
             rec.decision_ns = decision;
             rec.execution_ns = execution;

@@ -79,20 +79,61 @@ impl Segments {
         }
     }
 
-    /// The breakdown of `[from, to)`.
-    pub(super) fn between(&self, from: SimTime, to: SimTime) -> Breakdown {
-        let mut b = Breakdown::default();
-        for (k, &(start, c)) in self.0.iter().enumerate() {
-            let end = self.0.get(k + 1).map_or(to, |next| next.0).min(to);
-            let start = start.max(from);
+    /// The breakdowns of `[from, to)` for any number of `from`s, in one
+    /// pass over the segments: an interruption that many incidents joined
+    /// asks once per incident, and a per-incident scan made closing it
+    /// quadratic (hours for an event storm that kept writes stopped).
+    pub(super) fn tally(&self, to: SimTime) -> Tally<'_> {
+        // suffix[k]: the breakdown of [start of segment k, to).
+        let mut suffix = vec![Breakdown::default(); self.0.len() + 1];
+        for k in (0..self.0.len()).rev() {
+            let mut b = suffix[k + 1];
+            let (start, c) = self.0[k];
+            let end = self.end_of(k, to);
             if end > start {
                 b.add(c, end.since(start).0);
             }
+            suffix[k] = b;
         }
+        Tally {
+            segments: self,
+            to,
+            suffix,
+        }
+    }
+
+    /// Where segment `k` ends, cut at `to`.
+    fn end_of(&self, k: usize, to: SimTime) -> SimTime {
+        self.0.get(k + 1).map_or(to, |next| next.0).min(to)
+    }
+}
+
+/// The breakdowns of one interruption up to a fixed end (see [`Segments::tally`]).
+pub(super) struct Tally<'a> {
+    segments: &'a Segments,
+    to: SimTime,
+    suffix: Vec<Breakdown>,
+}
+
+impl Tally<'_> {
+    /// The breakdown of `[from, to)`.
+    pub(super) fn since(&self, from: SimTime) -> Breakdown {
+        let segs = &self.segments.0;
         debug_assert!(
-            self.0.first().is_none_or(|&(first, _)| first <= from),
+            segs.first().is_none_or(|&(first, _)| first <= from),
             "asked from before the interruption started"
         );
+        // The segment in effect at `from`, counted from `from` on; every
+        // later one whole.
+        let k = segs.partition_point(|&(start, _)| start <= from);
+        let Some(current) = k.checked_sub(1) else {
+            return self.suffix[0];
+        };
+        let mut b = self.suffix[k];
+        let end = self.segments.end_of(current, self.to);
+        if end > from {
+            b.add(segs[current].1, end.since(from).0);
+        }
         b
     }
 }
@@ -163,11 +204,11 @@ mod tests {
         s.set(SimTime(15), Component::Wait, None); // same instant: replaces
         s.set(SimTime(20), Component::Wait, None); // no change: nothing new
         s.set(SimTime(30), Component::Decision, None);
-        let all = s.between(SimTime(10), SimTime(42));
+        let all = s.tally(SimTime(42)).since(SimTime(10));
         assert_eq!(all.parts(), [5, 12, 0, 0, 15]);
         assert_eq!(all.parts().iter().sum::<u64>(), 32);
         // An incident that joined at 18 sees its own share.
-        let joined = s.between(SimTime(18), SimTime(42));
+        let joined = s.tally(SimTime(42)).since(SimTime(18));
         assert_eq!(joined.parts(), [0, 12, 0, 0, 12]);
         assert_eq!(joined.parts().iter().sum::<u64>(), 24);
     }
@@ -182,12 +223,69 @@ mod tests {
             Component::Detection,
             Some((SimTime(3), Component::Execution)),
         );
-        assert_eq!(s.between(SimTime(0), SimTime(10)).parts(), [3, 0, 7, 0, 0]);
+        assert_eq!(
+            s.tally(SimTime(10)).since(SimTime(0)).parts(),
+            [3, 0, 7, 0, 0]
+        );
         let mut t = s.clone();
         t.set(SimTime(2), Component::Wait, None);
-        assert_eq!(t.between(SimTime(0), SimTime(10)).parts(), [2, 0, 0, 0, 8]);
+        assert_eq!(
+            t.tally(SimTime(10)).since(SimTime(0)).parts(),
+            [2, 0, 0, 0, 8]
+        );
         // An event after the foreseen instant keeps it.
         s.set(SimTime(5), Component::Execution, None);
-        assert_eq!(s.between(SimTime(0), SimTime(10)).parts(), [3, 0, 7, 0, 0]);
+        assert_eq!(
+            s.tally(SimTime(10)).since(SimTime(0)).parts(),
+            [3, 0, 7, 0, 0]
+        );
+    }
+
+    /// The one-pass tally equals a count instant by instant, for every
+    /// onset, including onsets on a change and segments foreseen past the end.
+    #[test]
+    fn tally_equals_counting_each_instant() {
+        use rand::{RngExt, SeedableRng};
+        let mut rng = rand::rngs::ChaCha8Rng::seed_from_u64(7);
+        let kinds = [
+            Component::Detection,
+            Component::Decision,
+            Component::Execution,
+            Component::Drain,
+            Component::Wait,
+        ];
+        for _ in 0..200 {
+            let mut s = Segments::default();
+            let mut t = 0;
+            s.set(SimTime(0), kinds[rng.random_range(0..5)], None);
+            for _ in 0..rng.random_range(0..12) {
+                t += rng.random_range(0..6);
+                let then = rng.random_bool(0.3).then(|| {
+                    (
+                        SimTime(t + rng.random_range(1..9)),
+                        kinds[rng.random_range(0..5)],
+                    )
+                });
+                s.set(SimTime(t), kinds[rng.random_range(0..5)], then);
+            }
+            let to = t + rng.random_range(0..10);
+            let tally = s.tally(SimTime(to));
+            for from in 0..=to {
+                let mut counted = [0u64; 5];
+                for instant in from..to {
+                    let (_, c) =
+                        *s.0.iter()
+                            .rev()
+                            .find(|&&(start, _)| start.0 <= instant)
+                            .unwrap();
+                    counted[kinds.iter().position(|&k| k == c).unwrap()] += 1;
+                }
+                assert_eq!(
+                    tally.since(SimTime(from)).parts(),
+                    counted,
+                    "{s:?} from {from} to {to}"
+                );
+            }
+        }
     }
 }
