@@ -635,13 +635,13 @@ fn merge_verifies_what_it_reads() {
     assert!(left.is_empty(), "a refused merge left {left:?}");
 
     // A shard of the previous format is named as such.
-    let d = tampered(&shards[1], "old-format", true, |f| f.format_version = 3);
+    let d = tampered(&shards[1], "old-format", true, |f| f.format_version = 4);
     let msg = shard::merge(&[shards[0].clone(), d])
         .unwrap_err()
         .to_string();
     assert!(
-        msg.contains("shard.json is shard format version 3, written by an older drsim")
-            && msg.contains("reads version 4 only"),
+        msg.contains("shard.json is shard format version 4, written by an older drsim")
+            && msg.contains("reads version 5 only"),
         "{msg}"
     );
 }

@@ -204,7 +204,8 @@ fn check_books(r: Replication) -> Result<(), TestCaseError> {
     let spans: u64 = o.downtime.iter().map(|d| d.end_ns - d.start_ns).sum();
     prop_assert_eq!(spans, downtime);
     for i in &o.incidents {
-        let parts = i.detection_ns + i.decision_ns + i.execution_ns + i.drain_ns + i.wait_ns;
+        let parts =
+            i.detection_ns + i.decision_ns + i.execution_ns + i.restore_ns + i.drain_ns + i.wait_ns;
         prop_assert_eq!(parts, i.rto_ns, "RTO components: {:?}", i);
         if let Some(s) = i.interruption_start_ns {
             let e = i.interruption_end_ns.unwrap_or(horizon);
