@@ -41,6 +41,9 @@ const EVENTS_PER_ZONE_OUTAGE: f64 = 3.4;
 /// failover, failback start, resync back, switch back) when DR exists.
 const EVENTS_PER_REGION_OUTAGE: f64 = 2.0;
 const EVENTS_PER_REGION_OUTAGE_WITH_DR: f64 = 7.0;
+/// Events per outage of the paired region: outage and repair (what it
+/// stops or holds up is re-planned within those events).
+const EVENTS_PER_PAIRED_OUTAGE: f64 = 2.0;
 /// Events per link partition or degradation: start and repair.
 const EVENTS_PER_LINK_INCIDENT: f64 = 2.0;
 /// Events per scheduled incident: start, repair and a failover step.
@@ -155,56 +158,125 @@ fn cycles(p: &FailureProcess, horizon_s: f64) -> f64 {
     horizon_s / cycle
 }
 
-/// Expected cost of running `sc` as it stands (after any `--runs` override).
-pub fn estimate(sc: &Scenario) -> Estimate {
-    let horizon_s = sc.simulation.horizon.as_secs_f64();
-    let runs = sc.simulation.runs;
-    let mut events = 0.0;
-    let mut incidents = 0.0;
+/// One source of scheduler events in a replication: how often it occurs
+/// and what each occurrence costs in events and incident records.
+struct Source {
+    occurrences: f64,
+    events_each: f64,
+    incidents_each: f64,
+}
 
+/// Every source of scheduler events of a replication (exact fidelity's
+/// per-write events apart): the one place to add a source when the model
+/// schedules a new kind of event. Each `model::Event` variant belongs to
+/// one of them:
+///
+/// - random zone outages: `RandomZoneFailure`, `ZoneRepair`,
+///   `ElectionDone`, `ResyncDone`, `TicketResolved`;
+/// - their escalations: `Escalation`, then the region outage it starts;
+/// - home region outages: `RandomRegionOutage`, `RegionRepair`, the
+///   emergency's and the switch back's `DrTimer`/`DrWorkDone`, and
+///   `RestoreDone` when a destroyed region is restored at a bandwidth;
+/// - paired region outages: `RandomPairedOutage`, `PairedRepair`;
+/// - link incidents: `RandomLinkIncident`, `LinkRepair`;
+/// - operations: `Operation`, and the seeding's and drills' `DrTimer`/`DrWorkDone`;
+/// - scheduled incidents: `Scheduled` and what follows it.
+fn sources(sc: &Scenario) -> Vec<Source> {
+    let horizon_s = sc.simulation.horizon.as_secs_f64();
+    let dr = sc.dr.is_some();
+    // A region outage and what it sets off (with DR, a failback incident too).
+    let region = |destroy_probability: f64| Source {
+        occurrences: 0.0,
+        events_each: if dr {
+            EVENTS_PER_REGION_OUTAGE_WITH_DR
+        } else {
+            EVENTS_PER_REGION_OUTAGE
+                + destroy_probability
+                    * f64::from(u8::from(sc.environment.restore_bandwidth.is_some()))
+        },
+        incidents_each: if dr { 2.0 } else { 1.0 },
+    };
     let zone_outages: f64 = sc
         .zone_failures
         .iter()
         .flatten()
         .map(|p| cycles(p, horizon_s))
         .sum();
-    incidents += zone_outages;
-    events += zone_outages * (EVENTS_PER_ZONE_OUTAGE + sc.correlated_zone_probability);
-
+    let mut all = vec![Source {
+        occurrences: zone_outages,
+        events_each: EVENTS_PER_ZONE_OUTAGE + sc.correlated_zone_probability,
+        incidents_each: 1.0,
+    }];
+    if let Some(e) = &sc.zone_escalation {
+        // Counted as if every drawn escalation found its zone still down
+        // (an upper bound): the `Escalation` event and a region outage.
+        let outage = region(0.0);
+        all.push(Source {
+            occurrences: zone_outages * e.probability,
+            events_each: 1.0 + outage.events_each,
+            incidents_each: outage.incidents_each,
+        });
+    }
     if let Some(r) = &sc.region_failures {
-        let n = cycles(&r.process, horizon_s);
-        incidents += n * if sc.dr.is_some() { 2.0 } else { 1.0 };
-        events += n * if sc.dr.is_some() {
-            EVENTS_PER_REGION_OUTAGE_WITH_DR
-        } else {
-            EVENTS_PER_REGION_OUTAGE
+        let occurrences = match r.conditioned {
+            Some(_) => 1.0,
+            None => cycles(&r.process, horizon_s),
         };
+        all.push(Source {
+            occurrences,
+            ..region(r.destroy_probability)
+        });
+    }
+    if let Some(p) = &sc.paired_region_failures {
+        all.push(Source {
+            occurrences: cycles(&p.process, horizon_s),
+            events_each: EVENTS_PER_PAIRED_OUTAGE,
+            incidents_each: 1.0,
+        });
     }
     for p in sc
         .link_failures
         .iter()
         .chain(sc.link_degradation.iter().map(|d| &d.process))
     {
-        let n = cycles(p, horizon_s);
-        incidents += n;
-        events += n * EVENTS_PER_LINK_INCIDENT;
+        all.push(Source {
+            occurrences: cycles(p, horizon_s),
+            events_each: EVENTS_PER_LINK_INCIDENT,
+            incidents_each: 1.0,
+        });
     }
     for op in &sc.operations {
         let left = sc.simulation.horizon.0.saturating_sub(op.at.0) as f64;
-        let n = match op.every {
-            Some(every) => 1.0 + (left / every.0.max(1) as f64).floor(),
-            None => 1.0,
-        };
-        let (ev, inc) = match op.kind {
+        let (events_each, incidents_each) = match op.kind {
             OperationKind::Enable => (2.0, 0.0),
             OperationKind::Drill => (5.0, 2.0),
             OperationKind::Disable => (1.0, 0.0),
         };
-        events += n * ev;
-        incidents += n * inc;
+        all.push(Source {
+            occurrences: match op.every {
+                Some(every) => 1.0 + (left / every.0.max(1) as f64).floor(),
+                None => 1.0,
+            },
+            events_each,
+            incidents_each,
+        });
     }
-    events += sc.scheduled.len() as f64 * EVENTS_PER_SCHEDULED;
-    incidents += sc.scheduled.len() as f64;
+    all.push(Source {
+        occurrences: sc.scheduled.len() as f64,
+        events_each: EVENTS_PER_SCHEDULED,
+        incidents_each: 1.0,
+    });
+    all
+}
+
+/// Expected cost of running `sc` as it stands (after any `--runs` override).
+pub fn estimate(sc: &Scenario) -> Estimate {
+    let runs = sc.simulation.runs;
+    let (mut events, mut incidents) = (0.0, 0.0);
+    for s in sources(sc) {
+        events += s.occurrences * s.events_each;
+        incidents += s.occurrences * s.incidents_each;
+    }
 
     let mut backlog_bytes = 0.0;
     if sc.simulation.fidelity == Fidelity::Exact && runs > 0 {

@@ -153,14 +153,15 @@ pub struct Incident {
     pub catch_up_ns: Option<u64>,
     /// Failback and drill return: how long the reverse resynchronisation took (ns).
     pub resync_ns: Option<u64>,
-    /// Where the RTO went (ns; the five add up to `rto_ns`): a failed leader
+    /// Where the RTO went (ns; the six add up to `rto_ns`): a failed leader
     /// zone not yet declared failed.
     pub detection_ns: u64,
     /// The operator deciding on the emergency response.
     pub decision_ns: u64,
-    /// Election and reroute, a failover, a planned switch or a restore from
-    /// backup executing.
+    /// Election and reroute, a failover or a planned switch executing.
     pub execution_ns: u64,
+    /// A destroyed region's backup being copied back at `restore_bandwidth`.
+    pub restore_ns: u64,
     /// A drill's drain, or the last batch in flight before a switch back.
     pub drain_ns: u64,
     /// Waiting for a zone, a quorum or the region to return.
@@ -208,6 +209,7 @@ impl Incident {
             detection_ns: 0,
             decision_ns: 0,
             execution_ns: 0,
+            restore_ns: 0,
             drain_ns: 0,
             wait_ns: 0,
             total_loss: false,

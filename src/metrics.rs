@@ -91,21 +91,28 @@ impl Realised {
 }
 
 /// The RTO components of a set of incidents (detection, decision,
-/// execution, drain, wait): a histogram and an exact sum each (ns).
+/// execution, restore, drain, wait): a histogram and an exact sum each (ns).
 #[derive(Clone)]
 struct Components {
-    ns: [Histogram<u64>; 5],
-    sum_ns: [u128; 5],
+    ns: [Histogram<u64>; 6],
+    sum_ns: [u128; 6],
 }
 
 /// The component names, in [`Components`] order (summary keys and shard state).
-const COMPONENTS: [&str; 5] = ["detection", "decision", "execution", "drain", "wait"];
+const COMPONENTS: [&str; 6] = [
+    "detection",
+    "decision",
+    "execution",
+    "restore",
+    "drain",
+    "wait",
+];
 
 impl Components {
     fn new() -> Self {
         Components {
             ns: std::array::from_fn(|_| histogram()),
-            sum_ns: [0; 5],
+            sum_ns: [0; 6],
         }
     }
 
@@ -114,6 +121,7 @@ impl Components {
             inc.detection_ns,
             inc.decision_ns,
             inc.execution_ns,
+            inc.restore_ns,
             inc.drain_ns,
             inc.wait_ns,
         ];
@@ -135,8 +143,9 @@ impl Components {
             detection_s: stats(0),
             decision_s: stats(1),
             execution_s: stats(2),
-            drain_s: stats(3),
-            wait_s: stats(4),
+            restore_s: stats(3),
+            drain_s: stats(4),
+            wait_s: stats(5),
         })
     }
 }
@@ -871,7 +880,7 @@ pub struct ClassSummary {
     /// `null` for other classes.
     pub resync_s: Option<Quantiles>,
     /// Where the RTO of the disruptive incidents goes; `null` when there is
-    /// none. The five means add up to `disruptive_rto_s.mean`.
+    /// none. The six means add up to `disruptive_rto_s.mean`.
     pub rto_components: Option<RtoComponents>,
 }
 
@@ -884,9 +893,11 @@ pub struct RtoComponents {
     pub decision_s: ComponentStats,
     /// Election and reroute, a failover or a switch executing.
     pub execution_s: ComponentStats,
+    /// A destroyed region's backup being copied back (`restore_bandwidth`).
+    pub restore_s: ComponentStats,
     /// A drill's drain, or the last batch in flight before a switch back.
     pub drain_s: ComponentStats,
-    /// Waiting for a zone, a quorum or the region, or for a restore.
+    /// Waiting for a zone, a quorum or the region.
     pub wait_s: ComponentStats,
 }
 
@@ -1541,21 +1552,26 @@ pub(crate) mod tests {
     #[test]
     fn rto_components_add_up_and_survive_a_merge() {
         let sc = scenario(vec![], &[]);
-        let with_parts = |rto_s: u64, parts: [u64; 5]| {
+        let with_parts = |rto_s: u64, parts: [u64; 6]| {
             let mut i = interrupting(incident(0, IncidentClass::Zone, 10), rto_s);
             [
                 i.detection_ns,
                 i.decision_ns,
                 i.execution_ns,
+                i.restore_ns,
                 i.drain_ns,
                 i.wait_ns,
             ] = parts.map(|p| p * S);
             i
         };
-        let a = outcome(&sc, vec![with_parts(10, [3, 0, 7, 0, 0])], &[(10, 20, 0)]);
+        let a = outcome(
+            &sc,
+            vec![with_parts(10, [3, 0, 7, 0, 0, 0])],
+            &[(10, 20, 0)],
+        );
         let mut b = outcome(
             &sc,
-            vec![with_parts(100, [3, 0, 47, 0, 50])],
+            vec![with_parts(100, [3, 0, 27, 20, 0, 50])],
             &[(10, 110, 0)],
         );
         b.run = 1;
@@ -1575,16 +1591,18 @@ pub(crate) mod tests {
             c.detection_s,
             c.decision_s,
             c.execution_s,
+            c.restore_s,
             c.drain_s,
             c.wait_s,
         ]
         .map(|x| x.mean_s);
-        assert_eq!(means, [3.0, 0.0, 27.0, 0.0, 25.0]);
+        assert_eq!(means, [3.0, 0.0, 17.0, 10.0, 0.0, 25.0]);
         assert!((means.iter().sum::<f64>() - zone.disruptive_rto_s.mean).abs() < 1e-9);
-        assert!((c.wait_s.p99_s - 50.0).abs() < 0.1 && (c.execution_s.p99_s - 47.0).abs() < 0.1);
+        assert!((c.wait_s.p99_s - 50.0).abs() < 0.1 && (c.execution_s.p99_s - 27.0).abs() < 0.1);
+        assert!((c.restore_s.p99_s - 20.0).abs() < 0.1);
         let mut bad = whole.to_state();
         bad.classes.get_mut("zone").unwrap().rto_components.ns.pop();
         let e = Aggregator::new(&sc).absorb(&bad).unwrap_err().0;
-        assert!(e.contains("expected 5 components"), "{e}");
+        assert!(e.contains("expected 6 components"), "{e}");
     }
 }

@@ -95,8 +95,9 @@ pub const SHARD_FILE: &str = "shard.json";
 /// `format` of a [`ShardFile`].
 pub const FORMAT: &str = "drsim-shard";
 /// Bump when the layout of [`ShardFile`] or [`AggregatorState`] changes.
-/// Version 4 added the SHA-256 seal ([`ShardSeal`]); older shards are refused.
-pub const FORMAT_VERSION: u32 = 4;
+/// Version 4 added the SHA-256 seal ([`ShardSeal`]), version 5 the RTO's
+/// `restore` component; older shards are refused.
+pub const FORMAT_VERSION: u32 = 5;
 /// The per-replication CSVs a shard writes and a merge concatenates.
 pub const CSV_FILES: [&str; 2] = ["incidents.csv", "runs.csv"];
 

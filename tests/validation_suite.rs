@@ -497,7 +497,8 @@ fn check_record(file: &str, o: &ReplicationOutcome, i: &Incident, write_size: u6
         None => assert_eq!(i.rto_ns, 0, "RTO without interruption: {}", ctx()),
     }
     assert_eq!(i.lost_bytes, i.lost_writes * write_size, "{}", ctx());
-    let parts = i.detection_ns + i.decision_ns + i.execution_ns + i.drain_ns + i.wait_ns;
+    let parts =
+        i.detection_ns + i.decision_ns + i.execution_ns + i.restore_ns + i.drain_ns + i.wait_ns;
     assert_eq!(parts, i.rto_ns, "RTO components do not add up: {}", ctx());
     if i.lost_writes == 0 {
         assert_eq!(i.rpo_ns, 0, "RPO without loss: {}", ctx());

@@ -92,7 +92,7 @@ pub struct ClassState {
 }
 
 /// RTO components in a [`ClassState`], in the order detection, decision,
-/// execution, drain, wait.
+/// execution, restore, drain, wait.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct ComponentsState {

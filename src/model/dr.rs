@@ -1211,8 +1211,21 @@ impl Replication<'_> {
     /// The home region is up with enough zones for its quorum: a switch
     /// back can land (it elects a leader among them).
     fn primary_can_take_writes(&self) -> bool {
-        let up = self.zones.iter().filter(|z| z.is_up()).count();
-        self.dr.region_down == 0 && up >= self.sc.replication.quorum
+        if self.dr.region_down > 0 {
+            return false;
+        }
+        match self.sc.replication.mode {
+            // The survivor of the in-sync set carries on alone (`in_sync.rs`):
+            // `quorum` (every zone) would wait for a zone whose return
+            // changes nothing the zone rules report, so no trigger follows.
+            crate::scenario::ReplicationMode::AllInSync => {
+                self.zones.iter().any(|z| z.in_sync && z.is_up())
+            }
+            crate::scenario::ReplicationMode::Quorum => {
+                let up = self.zones.iter().filter(|z| z.is_up()).count();
+                up >= self.sc.replication.quorum
+            }
+        }
     }
 
     fn home_back_while_failed_over(&mut self, _now: SimTime) {

@@ -736,10 +736,11 @@ impl<'s> Replication<'s> {
             rec.interruption_end_ns = resolved.then_some(now.0);
             rec.rto_ns = now.since(from).0;
             rec.recovery = how;
-            let [detection, decision, execution, drain, wait] = tally.since(from).parts();
+            let [detection, decision, execution, restore, drain, wait] = tally.since(from).parts();
             rec.detection_ns = detection;
             rec.decision_ns = decision;
             rec.execution_ns = execution;
+            rec.restore_ns = restore;
             rec.drain_ns = drain;
             rec.wait_ns = wait;
         }

@@ -1,6 +1,6 @@
 //! Where an interruption's time goes: every instant without service is
 //! spent on one component of the recovery (detection, decision, execution,
-//! drain or wait), decided from the state of the world at that instant, so
+//! restore, drain or wait), decided from the state of the world at that instant, so
 //! an incident's components add up exactly to its RTO, overlapping
 //! incidents included (each from its own onset).
 
@@ -16,12 +16,16 @@ pub(super) enum Component {
     Detection,
     /// The operator deciding on the emergency response.
     Decision,
-    /// Election and reroute, a failover, a planned switch or a restore from
-    /// backup executing.
+    /// Election and reroute, a failover or a planned switch executing.
     Execution,
+    /// A destroyed region's backup being copied back (`data_size` at
+    /// `restore_bandwidth`, `restore.rs`): a component of its own, as it
+    /// grows with the data, not with the failover machinery.
+    Restore,
     /// A drill's drain, or the last batch in flight before a switch back.
     Drain,
-    /// Waiting for a zone, a quorum or the region to return, or for a restore.
+    /// Waiting for a zone, a quorum or the region to return (a restore owed
+    /// waits here while its region is down).
     Wait,
 }
 
@@ -31,7 +35,7 @@ pub(super) type Foreseen = (Component, Option<(SimTime, Component)>);
 
 /// Nanoseconds of an interruption per component, in [`Component`] order.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
-pub(super) struct Breakdown([u64; 5]);
+pub(super) struct Breakdown([u64; 6]);
 
 impl Breakdown {
     fn add(&mut self, c: Component, ns: u64) {
@@ -39,14 +43,15 @@ impl Breakdown {
             Component::Detection => 0,
             Component::Decision => 1,
             Component::Execution => 2,
-            Component::Drain => 3,
-            Component::Wait => 4,
+            Component::Restore => 3,
+            Component::Drain => 4,
+            Component::Wait => 5,
         };
         self.0[i] += ns;
     }
 
-    /// (detection, decision, execution, drain, wait) in ns.
-    pub(super) fn parts(self) -> [u64; 5] {
+    /// (detection, decision, execution, restore, drain, wait) in ns.
+    pub(super) fn parts(self) -> [u64; 6] {
         self.0
     }
 }
@@ -163,7 +168,7 @@ impl Replication<'_> {
                 }
             }
             // Copying the backup back (`restore.rs`).
-            Site::Primary if self.restore_running() => (Component::Execution, None),
+            Site::Primary if self.restore_running() => (Component::Restore, None),
             Site::Primary => self.zone_component(now),
         }
     }
@@ -205,11 +210,11 @@ mod tests {
         s.set(SimTime(20), Component::Wait, None); // no change: nothing new
         s.set(SimTime(30), Component::Decision, None);
         let all = s.tally(SimTime(42)).since(SimTime(10));
-        assert_eq!(all.parts(), [5, 12, 0, 0, 15]);
+        assert_eq!(all.parts(), [5, 12, 0, 0, 0, 15]);
         assert_eq!(all.parts().iter().sum::<u64>(), 32);
         // An incident that joined at 18 sees its own share.
         let joined = s.tally(SimTime(42)).since(SimTime(18));
-        assert_eq!(joined.parts(), [0, 12, 0, 0, 12]);
+        assert_eq!(joined.parts(), [0, 12, 0, 0, 0, 12]);
         assert_eq!(joined.parts().iter().sum::<u64>(), 24);
     }
 
@@ -225,19 +230,19 @@ mod tests {
         );
         assert_eq!(
             s.tally(SimTime(10)).since(SimTime(0)).parts(),
-            [3, 0, 7, 0, 0]
+            [3, 0, 7, 0, 0, 0]
         );
         let mut t = s.clone();
         t.set(SimTime(2), Component::Wait, None);
         assert_eq!(
             t.tally(SimTime(10)).since(SimTime(0)).parts(),
-            [2, 0, 0, 0, 8]
+            [2, 0, 0, 0, 0, 8]
         );
         // An event after the foreseen instant keeps it.
         s.set(SimTime(5), Component::Execution, None);
         assert_eq!(
             s.tally(SimTime(10)).since(SimTime(0)).parts(),
-            [3, 0, 7, 0, 0]
+            [3, 0, 7, 0, 0, 0]
         );
     }
 
@@ -251,27 +256,28 @@ mod tests {
             Component::Detection,
             Component::Decision,
             Component::Execution,
+            Component::Restore,
             Component::Drain,
             Component::Wait,
         ];
         for _ in 0..200 {
             let mut s = Segments::default();
             let mut t = 0;
-            s.set(SimTime(0), kinds[rng.random_range(0..5)], None);
+            s.set(SimTime(0), kinds[rng.random_range(0..kinds.len())], None);
             for _ in 0..rng.random_range(0..12) {
                 t += rng.random_range(0..6);
                 let then = rng.random_bool(0.3).then(|| {
                     (
                         SimTime(t + rng.random_range(1..9)),
-                        kinds[rng.random_range(0..5)],
+                        kinds[rng.random_range(0..kinds.len())],
                     )
                 });
-                s.set(SimTime(t), kinds[rng.random_range(0..5)], then);
+                s.set(SimTime(t), kinds[rng.random_range(0..kinds.len())], then);
             }
             let to = t + rng.random_range(0..10);
             let tally = s.tally(SimTime(to));
             for from in 0..=to {
-                let mut counted = [0u64; 5];
+                let mut counted = [0u64; 6];
                 for instant in from..to {
                     let (_, c) =
                         *s.0.iter()

@@ -12,7 +12,7 @@
 //! - Otherwise the last backup is restored: the writes since it are lost,
 //!   and writes stay stopped while `data_size` is copied at
 //!   `environment.restore_bandwidth` (instant without one). The restore is
-//!   part of the RTO's `execution` component. A region outage during the
+//!   the RTO's `restore` component. A region outage during the
 //!   restore voids it; it starts over when the region is back.
 
 use super::{sample_loss, Event, Replication};
@@ -103,7 +103,7 @@ impl Replication<'_> {
         true
     }
 
-    /// A restore is copying data now (the RTO's `execution`).
+    /// A restore is copying data now (the RTO's `restore`).
     pub(super) fn restore_running(&self) -> bool {
         self.restores.owed && self.restores.running
     }

@@ -1,6 +1,6 @@
 //! Where the recovery time goes: per incident class, a horizontal bar of
 //! the mean RTO split into its components (detection, decision, execution,
-//! drain, wait), with the p99 RTO marked.
+//! restore, drain, wait), with the p99 RTO marked.
 //!
 //! The CDFs say how long recovery takes; this says which part to shorten.
 //! Means add up (the components sum to the RTO of every incident), so the
@@ -21,14 +21,21 @@ use super::{PlotError, Provenance};
 
 /// The RTO components in stacking order, as they follow each other in an
 /// incident.
-pub const RTO_COMPONENTS: [&str; 5] = ["detection", "decision", "execution", "drain", "wait"];
+pub const RTO_COMPONENTS: [&str; 6] = [
+    "detection",
+    "decision",
+    "execution",
+    "restore",
+    "drain",
+    "wait",
+];
 
 /// One class's bar: mean seconds of each of [`RTO_COMPONENTS`], and its p99
 /// RTO in seconds.
 #[derive(Debug, Clone, PartialEq)]
 pub struct RtoBreakdown {
     pub class: String,
-    pub means_s: [f64; 5],
+    pub means_s: [f64; 6],
     pub p99_rto_s: f64,
 }
 
@@ -43,17 +50,18 @@ pub fn rto_breakdown_chart(
 }
 
 /// One colour per component: detection and decision (people) warm,
-/// execution and drain (machines) cool, waiting grey.
-const COLORS: [RGBColor; 5] = [
+/// execution, restore and drain (machines) cool, waiting grey.
+const COLORS: [RGBColor; 6] = [
     RGBColor(230, 159, 0),
     RGBColor(213, 94, 0),
     RGBColor(0, 114, 178),
+    RGBColor(0, 158, 115),
     RGBColor(86, 180, 233),
     RGBColor(150, 150, 150),
 ];
 
 /// Start and end of each component along the bar.
-fn stack(means: &[f64; 5]) -> [(f64, f64); 5] {
+fn stack(means: &[f64; 6]) -> [(f64, f64); 6] {
     let mut at = 0.0;
     means.map(|m| {
         let seg = (at, at + m);
@@ -175,7 +183,7 @@ mod tests {
     use super::*;
     use crate::plot::output::test_support::*;
 
-    fn row(class: &str, means_s: [f64; 5], p99_rto_s: f64) -> RtoBreakdown {
+    fn row(class: &str, means_s: [f64; 6], p99_rto_s: f64) -> RtoBreakdown {
         RtoBreakdown {
             class: class.into(),
             means_s,
@@ -186,13 +194,14 @@ mod tests {
     #[test]
     fn components_stack_in_order() {
         assert_eq!(
-            stack(&[60.0, 1800.0, 600.0, 0.0, 30.0]),
+            stack(&[60.0, 1800.0, 600.0, 4000.0, 0.0, 30.0]),
             [
                 (0.0, 60.0),
                 (60.0, 1860.0),
                 (1860.0, 2460.0),
-                (2460.0, 2460.0),
-                (2460.0, 2490.0)
+                (2460.0, 6460.0),
+                (6460.0, 6460.0),
+                (6460.0, 6490.0)
             ]
         );
     }
@@ -201,9 +210,9 @@ mod tests {
     fn writes_png_and_svg_and_skips_bad_rows() {
         let dir = temp_dir("breakdown");
         let rows = [
-            row("zone", [20.0, 0.0, 40.0, 0.0, 5.0], 300.0),
-            row("region", [60.0, 1800.0, 600.0, 0.0, 30.0], 10_000.0),
-            row("bad", [f64::NAN, 0.0, 0.0, 0.0, 0.0], 1.0),
+            row("zone", [20.0, 0.0, 40.0, 0.0, 0.0, 5.0], 300.0),
+            row("region", [60.0, 1800.0, 600.0, 0.0, 0.0, 30.0], 10_000.0),
+            row("bad", [f64::NAN, 0.0, 0.0, 0.0, 0.0, 0.0], 1.0),
         ];
         let c = BreakdownChart::prepare(&rows, &prov()).unwrap();
         assert_eq!(c.rows.len(), 2);

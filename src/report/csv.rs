@@ -95,7 +95,7 @@ fn header(columns: &[&str]) -> String {
 }
 
 /// Columns of `incidents.csv`.
-pub const INCIDENT_COLUMNS: [&str; 30] = [
+pub const INCIDENT_COLUMNS: [&str; 31] = [
     "run",
     "seq",
     "class",
@@ -122,6 +122,7 @@ pub const INCIDENT_COLUMNS: [&str; 30] = [
     "detection_s",
     "decision_s",
     "execution_s",
+    "restore_s",
     "drain_s",
     "wait_s",
     "total_loss",
@@ -179,6 +180,7 @@ fn incident_row(out: &mut String, i: &Incident) {
         i.detection_ns,
         i.decision_ns,
         i.execution_ns,
+        i.restore_ns,
         i.drain_ns,
         i.wait_ns,
     ] {
