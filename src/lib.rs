@@ -6,6 +6,7 @@ pub mod compare;
 pub mod console;
 pub mod dist;
 pub mod engine;
+pub mod frontier;
 pub mod guard;
 pub mod incident;
 pub mod input;

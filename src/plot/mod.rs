@@ -11,6 +11,7 @@
 mod axis;
 mod breakdown;
 mod cdf;
+mod frontier;
 mod output;
 mod story;
 mod story_chart;
@@ -23,6 +24,7 @@ use std::path::PathBuf;
 pub use axis::Unit;
 pub use breakdown::{rto_breakdown_chart, RtoBreakdown, RTO_COMPONENTS};
 pub use cdf::{cdf_chart, CdfSeries, TargetLine};
+pub use frontier::{frontier_chart, FrontierPoint};
 pub use output::{CHART_HEIGHT, CHART_WIDTH};
 pub use story::{incident_story, pick_incident, Actors, Story};
 pub use story_chart::incident_chart;
