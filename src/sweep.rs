@@ -1249,6 +1249,9 @@ pub struct PointRun<S> {
     pub warnings: Vec<Diagnostic>,
 }
 
+/// What one point's run leaves: its summary and the sink that saw it.
+type Finished<S> = Result<(Summary, S), RunError>;
+
 /// Runs every point of `plan` (points side by side, see the module
 /// documentation), each feeding a fresh sink from `make_sink`, and returns
 /// them in point order. The sweep's own tabulation ([`run_plan`]) and other
@@ -1265,7 +1268,7 @@ pub fn run_points<S: OutcomeSink + Send>(
         ..
     } = plan;
     let next = AtomicUsize::new(0);
-    let mut done: Vec<(usize, Result<(Summary, S), RunError>)> = std::thread::scope(|s| {
+    let mut done: Vec<(usize, Finished<S>)> = std::thread::scope(|s| {
         let workers: Vec<_> = (0..outer)
             .map(|_| {
                 s.spawn(|| {

@@ -439,3 +439,41 @@ fn cli_names_the_flag_and_value_of_a_bad_value() {
     assert!(String::from_utf8_lossy(&r.stderr).contains("no self-service DR"));
     std::fs::remove_dir_all(dir).unwrap();
 }
+
+/// Ctrl-C before the first replication: every policy ran nothing, the
+/// result says so, and `frontier.csv` still has a row per policy with
+/// `runs` 0 and empty cells.
+#[test]
+fn a_frontier_stopped_before_it_starts_is_partial_and_empty() {
+    let policies = Policies::parse("none,2s", "5m").unwrap();
+    let plan = frontier::plan(
+        &text(),
+        SCENARIO,
+        &policies,
+        Some(20),
+        None,
+        &Limits::default(),
+    )
+    .unwrap();
+    let f = frontier::run(plan, &AtomicBool::new(true), &|| {}).unwrap();
+    assert!(f.partial);
+    for p in &f.points {
+        assert_eq!(p.summary.runs, 0);
+        assert_eq!(p.downtime_s.mean, None);
+        assert!(!p.efficient);
+    }
+    let dir = temp_dir("stopped");
+    frontier::output::write_csv(&f, &dir.join("frontier.csv")).unwrap();
+    let csv = std::fs::read_to_string(dir.join("frontier.csv")).unwrap();
+    let rows: Vec<&str> = csv.lines().skip(1).collect();
+    // Nine interval cells and the failovers empty, not efficient, 0 runs.
+    let empty = ",".repeat(11);
+    assert_eq!(
+        rows,
+        [
+            format!("none,5m{empty}false,0"),
+            format!("2s,5m{empty}false,0")
+        ]
+    );
+    std::fs::remove_dir_all(dir).unwrap();
+}
