@@ -26,6 +26,9 @@ pub enum Command {
     },
     /// Sweep one or two scenario parameters (common random numbers across points).
     Sweep(SweepArgs),
+    /// Compare DR emergency policies (max data loss × decision delay): downtime
+    /// per year against lost writes per year, and which policies are efficient.
+    Frontier(FrontierArgs),
     /// Replay one replication alone and write its events (CSV and Chrome trace JSON);
     /// `--plot` draws one incident as a story.
     Trace(TraceArgs),
@@ -186,6 +189,36 @@ pub struct SweepArgs {
     pub quiet: bool,
     /// Run even when the estimated events or memory of the grid or of a
     /// point exceed the guard's limits.
+    #[arg(long)]
+    pub allow_large: bool,
+}
+
+#[derive(Args, Debug)]
+pub struct FrontierArgs {
+    /// Scenario TOML file with self-service DR.
+    pub scenario: PathBuf,
+    /// Values of dr.max_data_loss: durations, or `none` (no limit).
+    #[arg(long, value_name = "LIST", default_value = drsim::frontier::DEFAULT_MAX_DATA_LOSS)]
+    pub max_data_loss: String,
+    /// Values of dr.operator_decision: fixed delays (`30m`) or inline distribution tables.
+    #[arg(long, value_name = "LIST", default_value = drsim::frontier::DEFAULT_DECISIONS)]
+    pub decision: String,
+    /// Replications per policy (overrides simulation.runs).
+    #[arg(long)]
+    pub runs: Option<u64>,
+    /// Worker threads in all (at most 4 per core). Results do not depend on it.
+    #[arg(long)]
+    pub threads: Option<usize>,
+    /// Output folder (default: out/<slug of the scenario name>-frontier).
+    #[arg(long)]
+    pub out: Option<PathBuf>,
+    /// Replace the results already in the output folder.
+    #[arg(long)]
+    pub force: bool,
+    /// Print nothing but errors (no table, no progress bar).
+    #[arg(long, short)]
+    pub quiet: bool,
+    /// Run even when the estimated events or memory exceed the guard's limits.
     #[arg(long)]
     pub allow_large: bool,
 }

@@ -7,6 +7,7 @@ pub mod console;
 pub mod decide;
 pub mod dist;
 pub mod engine;
+pub mod frontier;
 pub mod guard;
 pub mod incident;
 pub mod input;

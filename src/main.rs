@@ -3,6 +3,7 @@
 //! regression under `compare`, 2 error).
 
 mod cli;
+mod frontier_cmd;
 
 use anyhow::{bail, Context, Result};
 use clap::Parser;
@@ -32,6 +33,7 @@ fn main() -> ExitCode {
         Command::Run(args) => run(args),
         Command::Validate { scenario } => validate(&scenario),
         Command::Sweep(args) => run_sweep(args),
+        Command::Frontier(args) => frontier_cmd::frontier(args),
         Command::Trace(args) => trace(args),
         Command::Plot { dir, metric } => plot(&dir, &metric),
         Command::Compare(args) => compare(args),

@@ -1075,9 +1075,6 @@ pub fn parse_metric(text: &str) -> Result<MetricSelector, SweepError> {
     })
 }
 
-/// What one point's run leaves: its summary and per-replication totals.
-type PointRun<'a> = Result<(Summary, PerRunSink<'a>), RunError>;
-
 /// Runs every point of `spec` on the scenario `text` (named `file` in
 /// messages) with every core; see [`run_sweep_with_threads`].
 pub fn run_sweep(
@@ -1215,14 +1212,63 @@ pub fn run_plan(
     stop: &AtomicBool,
     on_replication: &(dyn Fn() + Sync),
 ) -> Result<SweepResult, SweepError> {
-    let SweepPlan {
+    let spec = plan.spec.clone();
+    let runs = run_points(plan, stop, &|| PerRunSink::new(on_replication))?;
+    // Classes in any point's summary, so every point has the same rows.
+    let mut classes: Vec<String> = runs
+        .iter()
+        .flat_map(|p| p.summary.classes.keys().cloned())
+        .collect();
+    classes.sort();
+    classes.dedup();
+    let partial = runs.iter().any(|p| p.summary.partial);
+    let points = runs
+        .into_iter()
+        .map(|p| PointResult {
+            rows: metric_rows(&p.summary, &p.sink, &classes),
+            values: p.values,
+            summary: p.summary,
+            warnings: p.warnings,
+        })
+        .collect();
+    Ok(SweepResult {
         spec,
+        points,
+        partial,
+    })
+}
+
+/// One point run by [`run_points`]: its summary and the sink that saw its
+/// replications (in replication order, whatever the thread count).
+pub struct PointRun<S> {
+    /// (key, value label) per swept parameter, in parameter order.
+    pub values: Vec<(String, String)>,
+    pub summary: Summary,
+    pub sink: S,
+    /// Validation warnings of the point's scenario.
+    pub warnings: Vec<Diagnostic>,
+}
+
+/// What one point's run leaves: its summary and the sink that saw it.
+type Finished<S> = Result<(Summary, S), RunError>;
+
+/// Runs every point of `plan` (points side by side, see the module
+/// documentation), each feeding a fresh sink from `make_sink`, and returns
+/// them in point order. The sweep's own tabulation ([`run_plan`]) and other
+/// per-point analyses (`crate::frontier`) share this one run loop.
+pub fn run_points<S: OutcomeSink + Send>(
+    plan: SweepPlan,
+    stop: &AtomicBool,
+    make_sink: &(dyn Fn() -> S + Sync),
+) -> Result<Vec<PointRun<S>>, SweepError> {
+    let SweepPlan {
         prepared,
         outer,
         options,
+        ..
     } = plan;
     let next = AtomicUsize::new(0);
-    let mut done: Vec<(usize, PointRun)> = std::thread::scope(|s| {
+    let mut done: Vec<(usize, Finished<S>)> = std::thread::scope(|s| {
         let workers: Vec<_> = (0..outer)
             .map(|_| {
                 s.spawn(|| {
@@ -1230,7 +1276,7 @@ pub fn run_plan(
                     loop {
                         let i = next.fetch_add(1, Ordering::Relaxed);
                         let Some(point) = prepared.get(i) else { break };
-                        let mut sink = PerRunSink::new(on_replication);
+                        let mut sink = make_sink();
                         let result =
                             runner::run(&point.loaded.scenario, &options, &mut [&mut sink], stop);
                         mine.push((i, result.map(|summary| (summary, sink))));
@@ -1246,36 +1292,19 @@ pub fn run_plan(
     });
     done.sort_by_key(|(i, _)| *i);
     let mut runs = Vec::with_capacity(done.len());
-    for ((_, result), point) in done.into_iter().zip(&prepared) {
-        let outcome = result.map_err(|source| SweepError::Run {
+    for ((_, result), point) in done.into_iter().zip(prepared) {
+        let (summary, sink) = result.map_err(|source| SweepError::Run {
             point: point_name(&point.values),
             source,
         })?;
-        runs.push(outcome);
-    }
-    // Classes in any point's summary, so every point has the same rows.
-    let mut classes: Vec<String> = runs
-        .iter()
-        .flat_map(|(s, _)| s.classes.keys().cloned())
-        .collect();
-    classes.sort();
-    classes.dedup();
-    let partial = runs.iter().any(|(s, _)| s.partial);
-    let points = runs
-        .into_iter()
-        .zip(prepared)
-        .map(|((summary, sink), point)| PointResult {
-            rows: metric_rows(&summary, &sink, &classes),
+        runs.push(PointRun {
             values: point.values,
             summary,
+            sink,
             warnings: point.loaded.warnings,
-        })
-        .collect();
-    Ok(SweepResult {
-        spec,
-        points,
-        partial,
-    })
+        });
+    }
+    Ok(runs)
 }
 
 /// The rows of one point.

@@ -25,7 +25,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Mutex;
 
 /// The files drsim writes into an output folder.
-pub const OUTPUT_NAMES: [&str; 11] = [
+pub const OUTPUT_NAMES: [&str; 12] = [
     "summary.json",
     "report.html",
     "runs.csv",
@@ -33,6 +33,7 @@ pub const OUTPUT_NAMES: [&str; 11] = [
     "provenance.json",
     "shard.json",
     "sweep.csv",
+    "frontier.csv",
     "trace.csv",
     "trace.json",
     "timeline.csv",

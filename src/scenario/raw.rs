@@ -438,6 +438,48 @@ pub struct RawCrossRegion {
     pub durable_at: Option<Spanned<String>>,
 }
 
+/// The value of `dr.max_data_loss`: a duration, or `"none"`, the default
+/// written out. Spelling the default lets a sweep, a `--set` or the policy
+/// frontier name "no limit" next to the limits it is compared with.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub enum DataLossLimit {
+    /// `"none"`: fail over whatever the loss window.
+    Unlimited,
+    /// Fail over only if the loss window is at most this.
+    AtMost(SimDuration),
+}
+
+impl DataLossLimit {
+    /// The limit as the model holds it (`None`: no limit).
+    pub fn limit(self) -> Option<SimDuration> {
+        match self {
+            DataLossLimit::Unlimited => None,
+            DataLossLimit::AtMost(d) => Some(d),
+        }
+    }
+}
+
+impl<'de> Deserialize<'de> for DataLossLimit {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V;
+        impl serde::de::Visitor<'_> for V {
+            type Value = DataLossLimit;
+            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+                f.write_str("a duration string such as \"1m\", or \"none\" for no limit")
+            }
+            fn visit_str<E: serde::de::Error>(self, v: &str) -> Result<DataLossLimit, E> {
+                if v.trim() == "none" {
+                    return Ok(DataLossLimit::Unlimited);
+                }
+                crate::time::parse_duration(v)
+                    .map(DataLossLimit::AtMost)
+                    .map_err(|e| E::custom(format!("{} (or \"none\" for no limit)", e.0)))
+            }
+        }
+        d.deserialize_str(V)
+    }
+}
+
 /// Self-service disaster recovery.
 #[derive(Deserialize, JsonSchema, Debug)]
 #[serde(deny_unknown_fields, remote = "Self")]
@@ -467,9 +509,9 @@ pub struct RawDr {
     /// A drill whose drain has not finished after this long is aborted and writes resume in the primary (a duration). Default: `"2h"`.
     #[serde(default)]
     pub drill_drain_timeout: Option<Spanned<SimDuration>>,
-    /// Policy: fail over only if the loss window at the failure is at most this, else wait for the region (a duration; a destroyed primary fails over regardless). Default: none (always fail over).
+    /// Policy: fail over only if the loss window at the failure is at most this, else wait for the region (a duration, or `"none"` for no limit; a destroyed primary fails over regardless). Default: `"none"` (always fail over).
     #[serde(default)]
-    pub max_data_loss: Option<Spanned<SimDuration>>,
+    pub max_data_loss: Option<Spanned<DataLossLimit>>,
     /// Share of the primary's capacity available in the paired region, in (0, 1]; divides commit latency there. Default: 1.
     #[serde(default)]
     pub secondary_capacity: Option<Spanned<f64>>,

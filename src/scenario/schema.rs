@@ -12,7 +12,7 @@
 //! schema: its own checks go further (cross-field rules, names that must
 //! resolve) and give better messages.
 
-use super::raw::RawScenario;
+use super::raw::{DataLossLimit, RawScenario};
 use crate::dist::Dist;
 use crate::time::{SimDuration, DURATION_UNITS};
 use crate::units::{Bandwidth, ByteSize, Rate, BANDWIDTH_UNITS_BITS, RATE_UNITS, SIZE_UNITS};
@@ -158,6 +158,23 @@ impl JsonSchema for Rate {
             "Events per unit of time: a number and /s, /min, /h or /d.",
             &["200/s", "30/min", "2/h", "1/d"],
         )
+    }
+}
+
+impl JsonSchema for DataLossLimit {
+    fn schema_name() -> Cow<'static, str> {
+        "DataLossLimit".into()
+    }
+
+    fn json_schema(generator: &mut SchemaGenerator) -> Schema {
+        let duration = generator.subschema_for::<SimDuration>().to_value();
+        json_schema!({
+            "description": "A duration, or \"none\" for no limit.",
+            "anyOf": [
+                { "const": "none", "description": "No limit: always fail over." },
+                duration,
+            ],
+        })
     }
 }
 

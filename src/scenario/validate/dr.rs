@@ -119,7 +119,10 @@ pub(super) fn dr(c: &mut Checker, raw: &RawScenario, cx: &DrContext) -> Option<D
             .clone()
             .unwrap_or(Dist::Constant(SimDuration::from_secs(3600))),
         drill_drain_timeout: drill_drain_timeout.unwrap_or(SimDuration::from_secs(7200)),
-        max_data_loss: dref.max_data_loss.as_ref().map(|m| *m.get_ref()),
+        max_data_loss: dref
+            .max_data_loss
+            .as_ref()
+            .and_then(|m| m.get_ref().limit()),
         secondary_capacity,
         vnet_unpaired,
         emergency_after_quorum_loss,
