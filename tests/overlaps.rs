@@ -556,3 +556,131 @@ fn a_drill_into_a_dead_paired_region_is_refused() {
     );
     assert_eq!(o.served_ns, o.horizon_ns);
 }
+
+/// Issue 12, provider-managed failover: the home region fails at day 1 for
+/// 6 h, 2 h into a link partition. The provider fails over 1 h after the
+/// outage began (the RTO's `decision` component), whatever the 2 h of
+/// writes not shipped: RTO 1 h 10 min, the loss charged to the region.
+#[test]
+fn the_provider_fails_over_after_its_grace_whatever_the_loss() {
+    let o = run("20-provider-managed-failover");
+    let region = only(&o, IncidentClass::Region);
+    assert_eq!(
+        (region.decision, region.recovery),
+        (Some("failover"), "dr-failover")
+    );
+    assert_eq!(region.rto_ns, HOUR + 10 * MIN);
+    assert_eq!(
+        (region.decision_ns, region.execution_ns, region.wait_ns),
+        (HOUR, 10 * MIN, 0)
+    );
+    let shown = region.shown_loss_ns.expect("the loss is recorded");
+    assert!((2 * HOUR..2 * HOUR + MIN).contains(&shown), "{region:?}");
+    assert!(region.lost_writes > 1_000_000, "{region:?}");
+    // The same outage under the customer's policy of at most 15 min of
+    // loss waits for the region instead.
+    let customer = run_with(
+        "20-provider-managed-failover",
+        "failover_by = \"provider\"\nprovider_grace = \"1h\"\nprovider_never_probability = 0.0\n",
+        "operator_decision = \"30m\"\nmax_data_loss = \"15m\"\n",
+    );
+    let region = only(&customer, IncidentClass::Region);
+    assert_eq!(region.decision, Some("wait-policy"));
+    // The 30 s election after the region's return ends the interruption.
+    assert_eq!((region.rto_ns, region.lost_writes), (6 * HOUR + 30 * S, 0));
+}
+
+/// The region returns 40 min into the 1 h grace: the provider's failover
+/// is cancelled, nothing is lost, no switch back follows (the RTO is the
+/// outage and the 30 s election after it).
+#[test]
+fn a_region_back_before_the_grace_cancels_the_provider_failover() {
+    let o = run_with(
+        "20-provider-managed-failover",
+        "duration = \"6h\"",
+        "duration = \"40m\"",
+    );
+    let region = only(&o, IncidentClass::Region);
+    assert_eq!(region.decision, Some("region-returned-first"));
+    assert_eq!(region.recovery, "region-repair");
+    assert_eq!(
+        (region.rto_ns, region.decision_ns, region.execution_ns),
+        (40 * MIN + 30 * S, 40 * MIN, 30 * S)
+    );
+    assert_eq!(region.lost_writes, 0);
+    assert!(of_class(&o, IncidentClass::Failback).is_empty());
+}
+
+/// With probability 1 that the provider never fails over, the environment
+/// waits the 6 h outage out (a `wait`, not a decision) and the 30 s
+/// election after it, losing nothing.
+#[test]
+fn a_provider_that_never_fails_over_waits_the_outage_out() {
+    let o = run_with(
+        "20-provider-managed-failover",
+        "provider_never_probability = 0.0",
+        "provider_never_probability = 1.0",
+    );
+    let region = only(&o, IncidentClass::Region);
+    assert_eq!(region.decision, Some("provider-waits"));
+    assert_eq!(
+        (region.rto_ns, region.wait_ns, region.execution_ns),
+        (6 * HOUR + 30 * S, 6 * HOUR, 30 * S)
+    );
+    assert_eq!((region.decision_ns, region.lost_writes), (0, 0));
+    assert!(of_class(&o, IncidentClass::Failback).is_empty());
+}
+
+/// A destroying outage of 30 min: the region returns empty before the
+/// grace ends, and the paired region holds the only copy: the failover
+/// starts at once (as on the customer path).
+#[test]
+fn a_destroyed_region_back_before_the_grace_fails_over_at_once() {
+    let o = run_with(
+        "20-provider-managed-failover",
+        "duration = \"6h\"",
+        "duration = \"30m\"\ndestroys_data = true",
+    );
+    let region = only(&o, IncidentClass::Region);
+    assert_eq!(
+        (region.decision, region.recovery),
+        (Some("failover"), "dr-failover")
+    );
+    assert_eq!(region.rto_ns, 40 * MIN);
+    assert!(region.lost_writes > 0);
+}
+
+/// The paired region is down (30 min to 2 h 30 min into the outage) when
+/// the grace ends: the provider's failover waits for it, then executes.
+#[test]
+fn the_provider_failover_waits_for_a_paired_region_that_is_down() {
+    let o = run_with(
+        "20-provider-managed-failover",
+        "[[incidents]]\nkind = \"region\"\n",
+        "[[incidents]]\nkind = \"region\"\nregion = \"pair\"\nat = \"1470m\"\nduration = \"2h\"\n\n[[incidents]]\nkind = \"region\"\n",
+    );
+    let home = only(&o, IncidentClass::Region);
+    assert_eq!(
+        (home.decision, home.recovery),
+        (Some("failover"), "dr-failover")
+    );
+    assert_eq!(home.rto_ns, 2 * HOUR + 40 * MIN);
+    assert_eq!(home.decision_ns, HOUR);
+    assert!(home.lost_writes > 0);
+}
+
+/// Only a region-wide outage triggers the provider: two zones of three
+/// down for 6 h (writes stopped, the region up) get no failover.
+#[test]
+fn a_zone_quorum_loss_never_triggers_the_provider() {
+    let o = run_with(
+        "20-provider-managed-failover",
+        "kind = \"region\"\nat = \"1d\"",
+        "kind = \"zone\"\nzones = [\"az1\", \"az2\"]\nat = \"1d\"",
+    );
+    assert!(of_class(&o, IncidentClass::Region).is_empty());
+    let zone = only(&o, IncidentClass::Zone);
+    assert_eq!((zone.decision, zone.recovery), (None, "zone-failover"));
+    assert_eq!(zone.rto_ns, 6 * HOUR + 30 * S);
+    assert!(of_class(&o, IncidentClass::Failback).is_empty());
+}

@@ -2,7 +2,8 @@
 //! outages and paired-region outages (some destroying the primary's data or
 //! what the paired region holds), link partitions and
 //! degradations, zone failures (a quorum lost for an hour starts the
-//! emergency response), and enable / drill / disable operations,
+//! customer's emergency response), and enable / drill / disable operations,
+//! under either failover path (the customer's or the provider's),
 //! all in the first half of a short horizon. Invariants are checked after
 //! every event, the books at the end, and the second half (longer than any
 //! operation takes at the scenario's bandwidth) must leave the lifecycle at rest.
@@ -57,13 +58,19 @@ apply_delay = { dist = "lognormal", median = "1s", sigma = 0.5 }
 enabled = ENABLED
 target_region = "pair"
 seeding_overhead = "1h"
-operator_decision = "30m"
 failover_time = "10m"
 switch_time = "5m"
 failback_delay = "1h"
 drill_drain_timeout = "2h"
-emergency_after_quorum_loss = "1h"
+FAILOVER_PATH
 "#;
+
+/// The customer's emergency response (a long quorum loss starts it too).
+const CUSTOMER: &str = "operator_decision = \"30m\"\nemergency_after_quorum_loss = \"1h\"";
+/// The provider's: a grace no longer than the customer's decision (the
+/// quiet half still suffices), and outages it waits out.
+const PROVIDER: &str =
+    "failover_by = \"provider\"\nprovider_grace = \"30m\"\nprovider_never_probability = 0.3";
 
 #[derive(Clone, Debug)]
 enum Injected {
@@ -96,8 +103,15 @@ fn injected() -> impl Strategy<Value = (u64, u64, Injected)> {
     (0..ACTIVE, 1u64..(20 * 60), what)
 }
 
-fn scenario(enabled: bool, events: &[(u64, u64, Injected)], destroy_share: u8) -> Scenario {
-    let text = BASE.replace("ENABLED", if enabled { "true" } else { "false" });
+fn scenario(
+    enabled: bool,
+    provider: bool,
+    events: &[(u64, u64, Injected)],
+    destroy_share: u8,
+) -> Scenario {
+    let text = BASE
+        .replace("ENABLED", if enabled { "true" } else { "false" })
+        .replace("FAILOVER_PATH", if provider { PROVIDER } else { CUSTOMER });
     let mut sc = parse_str(&text, "props.toml")
         .expect("the base scenario is valid")
         .scenario;
@@ -250,9 +264,10 @@ proptest! {
     #[test]
     fn random_interleavings_keep_the_lifecycle_right(
         enabled in any::<bool>(),
+        provider in any::<bool>(),
         destroy_share in 0u8..3,
         events in prop::collection::vec(injected(), 1..14),
     ) {
-        run_checked(&scenario(enabled, &events, destroy_share))?;
+        run_checked(&scenario(enabled, provider, &events, destroy_share))?;
     }
 }
