@@ -684,3 +684,88 @@ fn a_zone_quorum_loss_never_triggers_the_provider() {
     assert_eq!(zone.rto_ns, 6 * HOUR + 30 * S);
     assert!(of_class(&o, IncidentClass::Failback).is_empty());
 }
+
+/// `dr.after_failover = "stay"`: after the emergency failover (30 min
+/// decision, 10 min execution) the environment stays in the paired region
+/// with no secondary copy: no switch back, the copy's time ends at the
+/// failover. The paired region's destroying outage 1 h after the 72 h
+/// backup then loses the hour since that backup and stops writes for its
+/// 4 h, as the same outage of the home region does without DR.
+#[test]
+fn after_staying_in_the_paired_region_its_outage_costs_what_no_dr_costs() {
+    let o = run("21-stay-after-failover");
+    let home = only(&o, IncidentClass::Region);
+    assert_eq!(
+        (home.decision, home.recovery),
+        (Some("failover"), "dr-failover")
+    );
+    assert_eq!(home.rto_ns, 40 * MIN);
+    assert!(of_class(&o, IncidentClass::Failback).is_empty());
+    assert_eq!(
+        o.dr_active_ns,
+        DAY + 40 * MIN,
+        "no secondary copy after the failover"
+    );
+    let paired = only(&o, IncidentClass::PairedRegion);
+    assert_eq!(paired.decision, Some("serving-region-down"));
+    assert_eq!(
+        (paired.recovery, paired.rto_ns),
+        ("backup-restore", 4 * HOUR)
+    );
+    // An hour of writes at 200/s: Poisson, within 5 standard deviations.
+    let hour_of_writes = 200.0 * 3600.0;
+    let tolerance = 5.0 * f64::sqrt(hour_of_writes);
+    assert!(
+        (paired.lost_writes as f64 - hour_of_writes).abs() < tolerance,
+        "{paired:?}"
+    );
+    assert!((HOUR - S..=HOUR).contains(&paired.rpo_ns), "{paired:?}");
+
+    // The same destroying outage in the home region of an environment
+    // without DR: the same hour lost, writes stopped for the outage and
+    // the election after it.
+    let path = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/scenarios/overlaps/21-stay-after-failover.toml");
+    let text = std::fs::read_to_string(path).unwrap();
+    let text = text
+        .replacen("region = \"pair\"\nat = \"73h\"", "at = \"73h\"", 1)
+        .replacen("enabled = true\n", "", 1);
+    let sc = drsim::scenario::parse_str(&text, "no-dr.toml")
+        .unwrap()
+        .scenario;
+    assert!(sc.dr.is_none());
+    let no_dr = run_replication(&sc, 0);
+    let destroyed = of_class(&no_dr, IncidentClass::Region)[1];
+    assert_eq!(destroyed.recovery, "backup-restore");
+    assert_eq!(destroyed.rto_ns, 4 * HOUR + 30 * S);
+    assert!(
+        (HOUR - S..=HOUR).contains(&destroyed.rpo_ns),
+        "{destroyed:?}"
+    );
+    let gap = (destroyed.lost_writes as f64 - paired.lost_writes as f64).abs();
+    assert!(gap < tolerance * 2f64.sqrt(), "{destroyed:?} vs {paired:?}");
+
+    // Switching back instead (the default), the environment is home and
+    // protected again by day 3: the paired outage only deletes the copy.
+    let back = run_with("21-stay-after-failover", "after_failover = \"stay\"\n", "");
+    let paired = only(&back, IncidentClass::PairedRegion);
+    assert_eq!(paired.decision, Some("secondary-destroyed"));
+    assert_eq!((paired.rto_ns, paired.lost_writes), (0, 0));
+    assert_eq!(only(&back, IncidentClass::Failback).lost_writes, 0);
+}
+
+/// Re-protecting the environment where it now runs is not modelled: an
+/// `enable` after staying is refused with its own reason.
+#[test]
+fn enable_after_staying_in_the_paired_region_is_refused() {
+    let o = run_with(
+        "21-stay-after-failover",
+        "[[incidents]]\nkind = \"region\"\nregion",
+        "[[operations]]\nkind = \"enable\"\nat = \"2d\"\n\n[[incidents]]\nkind = \"region\"\nregion",
+    );
+    assert_eq!(o.refused.len(), 1, "{:?}", o.refused);
+    assert_eq!(
+        (o.refused[0].operation, o.refused[0].reason),
+        ("enable", "stayed-in-paired-region")
+    );
+}

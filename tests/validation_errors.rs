@@ -628,3 +628,16 @@ fn provider_failover_keys_are_checked() {
     let provider = sc.dr.and_then(|d| d.provider).expect("provider path");
     assert_eq!(provider.never_probability, 0.0);
 }
+
+#[test]
+fn after_failover_names_a_known_behaviour() {
+    let dr = include_str!("../scenarios/dynamics365-self-service-dr.toml");
+    let text = dr.replacen("[dr]\n", "[dr]\nafter_failover = \"sty\"\n", 1);
+    let e = match parse_str(&text, "bad.toml") {
+        Ok(_) => panic!("accepted a misspelt behaviour"),
+        Err(e) => e.to_string(),
+    };
+    assert!(e.contains("key: dr.after_failover"), "{e}");
+    assert!(e.contains("expected one of"), "{e}");
+    assert!(e.contains("did you mean `stay`?"), "{e}");
+}

@@ -279,6 +279,9 @@ pub(super) struct DrState {
     drain_deadline: Option<SimTime>,
     /// A switch back is wanted once the home region is up.
     failback_wanted: bool,
+    /// Failed over for good (`dr.after_failover = "stay"`): running in the
+    /// paired region with no secondary copy, never switching back.
+    stayed: bool,
     /// The switch back under way returns from a drill (else from an emergency).
     returning_from_drill: bool,
     /// When the current reverse resync started.
@@ -396,7 +399,8 @@ impl DrState {
     /// once failures and operations are long over).
     #[cfg(test)]
     pub(super) fn at_rest(&self) -> bool {
-        matches!(self.phase, Phase::Off | Phase::Protected)
+        (matches!(self.phase, Phase::Off | Phase::Protected)
+            || (self.phase == Phase::FailedOver && self.stayed))
             && self.emergency.is_none()
             && self.transfer.is_none()
             && !self.failback_wanted
@@ -551,6 +555,11 @@ impl Replication<'_> {
 
             // ── operation due: enable ───────────────────────────────────
             (P::Off, T::Enable) => self.start_seeding(now),
+            // Protecting the environment where it now runs (a copy back
+            // to the former home region) is not modelled: refused.
+            (P::FailedOver, T::Enable) if self.dr.stayed => {
+                self.refuse(now, "enable", "stayed-in-paired-region")
+            }
             (
                 P::Seeding
                 | P::CatchingUp
@@ -1126,8 +1135,22 @@ impl Replication<'_> {
         self.reconcile(now, None, Some(how));
         match self.dr.drill_stay {
             Some(stay) => self.set_timer(stay, Timer::StayOver),
+            None if self.dr_settings().stays_after_failover => self.stay_in_paired_region(now),
             None if self.primary_can_take_writes() => self.schedule_failback(),
             None => self.dr.failback_wanted = true,
+        }
+    }
+
+    /// `dr.after_failover = "stay"`: the environment now lives in the
+    /// paired region with no copy elsewhere (geo-redundant storage becomes
+    /// locally redundant after an unplanned failover). The secondary copy's
+    /// time (`dr_active_ns`, billed capacity) ends here; an outage of the
+    /// paired region now costs what it costs an environment without DR.
+    fn stay_in_paired_region(&mut self, now: SimTime) {
+        self.dr.stayed = true;
+        self.dr.failback_wanted = false;
+        if let Some(since) = self.dr.active_since.take() {
+            self.dr.active_ns += now.since(since).0;
         }
     }
 

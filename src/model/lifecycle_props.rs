@@ -3,7 +3,8 @@
 //! what the paired region holds), link partitions and
 //! degradations, zone failures (a quorum lost for an hour starts the
 //! customer's emergency response), and enable / drill / disable operations,
-//! under either failover path (the customer's or the provider's),
+//! under either failover path (the customer's or the provider's) and
+//! either behaviour after it (switch back, or stay in the paired region),
 //! all in the first half of a short horizon. Invariants are checked after
 //! every event, the books at the end, and the second half (longer than any
 //! operation takes at the scenario's bandwidth) must leave the lifecycle at rest.
@@ -62,6 +63,7 @@ failover_time = "10m"
 switch_time = "5m"
 failback_delay = "1h"
 drill_drain_timeout = "2h"
+AFTER_FAILOVER
 FAILOVER_PATH
 "#;
 
@@ -106,12 +108,21 @@ fn injected() -> impl Strategy<Value = (u64, u64, Injected)> {
 fn scenario(
     enabled: bool,
     provider: bool,
+    stay: bool,
     events: &[(u64, u64, Injected)],
     destroy_share: u8,
 ) -> Scenario {
     let text = BASE
         .replace("ENABLED", if enabled { "true" } else { "false" })
-        .replace("FAILOVER_PATH", if provider { PROVIDER } else { CUSTOMER });
+        .replace("FAILOVER_PATH", if provider { PROVIDER } else { CUSTOMER })
+        .replace(
+            "AFTER_FAILOVER",
+            if stay {
+                "after_failover = \"stay\""
+            } else {
+                ""
+            },
+        );
     let mut sc = parse_str(&text, "props.toml")
         .expect("the base scenario is valid")
         .scenario;
@@ -265,9 +276,10 @@ proptest! {
     fn random_interleavings_keep_the_lifecycle_right(
         enabled in any::<bool>(),
         provider in any::<bool>(),
+        stay in any::<bool>(),
         destroy_share in 0u8..3,
         events in prop::collection::vec(injected(), 1..14),
     ) {
-        run_checked(&scenario(enabled, provider, &events, destroy_share))?;
+        run_checked(&scenario(enabled, provider, stay, &events, destroy_share))?;
     }
 }

@@ -210,6 +210,9 @@ pub struct Dr {
     /// Provider-managed failover (`dr.failover_by = "provider"`); `None`:
     /// the customer's operator decides (`operator_decision`, `max_data_loss`).
     pub provider: Option<ProviderFailover>,
+    /// After an emergency failover the environment stays in the paired
+    /// region, unprotected, instead of switching back (`dr.after_failover = "stay"`).
+    pub stays_after_failover: bool,
 }
 
 /// The provider fails over after a region-wide outage of the home region,
@@ -222,6 +225,9 @@ pub struct ProviderFailover {
     /// Probability in [0, 1] that the provider waits the outage out instead.
     pub never_probability: f64,
 }
+
+/// Values of `dr.after_failover`, in the order switch-back, stay.
+pub const AFTER_FAILOVER: [&str; 2] = ["switch-back", "stay"];
 
 impl ProviderFailover {
     /// Values of `dr.failover_by`, in the order customer, provider.

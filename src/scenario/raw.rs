@@ -485,6 +485,9 @@ pub struct RawDr {
     /// Provider-managed failover: probability that the provider never fails over and waits the outage out, in [0, 1]. Default: 0.
     #[serde(default)]
     pub provider_never_probability: Option<Spanned<f64>>,
+    /// After an emergency failover: `"switch-back"` (the operator switches back once the home region is up) or `"stay"` (the environment stays in the paired region for good, with no secondary copy: geo-redundant storage after an unplanned failover, before geo-redundancy is re-enabled). Default: `"switch-back"`.
+    #[serde(default)]
+    pub after_failover: Option<Spanned<String>>,
 }
 
 /// A scheduled DR lifecycle operation.
