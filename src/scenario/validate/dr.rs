@@ -149,10 +149,7 @@ fn provider_failover(c: &mut Checker, d: &Spanned<RawDr>) -> Option<ProviderFail
         Some(by) => c.resolve(by, &names, "failover path", "dr.failover_by"),
     };
     // A misspelt path is reported once, not again through the keys it governs.
-    let Some(by) = by else {
-        return None;
-    };
-    let by_provider = by == 1;
+    let by_provider = by? == 1;
     let never = dref.provider_never_probability.as_ref().map(|p| {
         let v = *p.get_ref();
         if !(0.0..=1.0).contains(&v) {
