@@ -635,8 +635,8 @@ fn durable_at_is_arrival_or_apply() {
 /// and a probability p that the provider never fails over, a region outage
 /// that finds the environment protected fails over with probability
 /// q = e^{−G/μ}·(1 − p), and its RTO is G + F when it does, D + R
-/// otherwise: E[RTO] = μ − (G + μ)e^{−G/μ} + R(1 − e^{−G/μ})
-/// + e^{−G/μ}[(1 − p)(G + F) + p(G + μ + R)]. Outages that find it failed
+/// otherwise: E[RTO] = μ − (G + μ)e^{−G/μ} + R(1 − e^{−G/μ}) +
+/// e^{−G/μ}[(1 − p)(G + F) + p(G + μ + R)]. Outages that find it failed
 /// over or switching back are left out (their duration is independent of
 /// that state, so the selection does not bias D).
 #[test]
