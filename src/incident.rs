@@ -137,7 +137,7 @@ pub struct Incident {
     pub shown_loss_ns: Option<u64>,
     /// What the response to the incident decided. Region: `"failover"`,
     /// `"wait-policy"`, `"wait-no-dr"`, `"wait-seeding"`,
-    /// `"failover-failed-no-vnet-pair"`, `"region-returned-first"`,
+    /// `"failover-failed-no-vnet-pair"`, `"region-returned-first"`, `"provider-waits"`,
     /// `"joined-emergency"`, `"already-failing-over"`, `"serving-in-paired-region"`,
     /// `"switch-back-cancelled"`. Zone (a long quorum loss under
     /// `dr.emergency_after_quorum_loss`): `"failover"`, `"wait-policy"`,

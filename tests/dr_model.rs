@@ -628,3 +628,62 @@ fn durable_at_is_arrival_or_apply() {
     );
     assert!(parse_str(&tail, "ok.toml").is_ok());
 }
+
+/// Provider-managed failover (`dr.failover_by = "provider"`): with
+/// exponential outage durations D of mean μ, a constant grace G, a constant
+/// failover time F, a constant election time R after the region's return
+/// and a probability p that the provider never fails over, a region outage
+/// that finds the environment protected fails over with probability
+/// q = e^{−G/μ}·(1 − p), and its RTO is G + F when it does, D + R
+/// otherwise: E[RTO] = μ − (G + μ)e^{−G/μ} + R(1 − e^{−G/μ}) +
+/// e^{−G/μ}[(1 − p)(G + F) + p(G + μ + R)]. Outages that find it failed
+/// over or switching back are left out (their duration is independent of
+/// that state, so the selection does not bias D).
+#[test]
+fn provider_failover_share_and_rto_match_the_closed_form() {
+    const PROVIDER: &str = include_str!("scenarios/provider.toml");
+    let sc = scenario(PROVIDER);
+    let runs = 300;
+    let (mu, g, f, r, p) = (3.0 * 3600.0, 2.0 * 3600.0, 1800.0, 30.0, 0.3);
+    let all = incidents(&sc, runs);
+    let met: Vec<&Incident> = all
+        .iter()
+        .filter(|i| i.class == IncidentClass::Region)
+        .filter(|i| {
+            matches!(
+                i.decision,
+                Some("failover" | "provider-waits" | "region-returned-first")
+            )
+        })
+        .collect();
+    let n = met.len() as f64;
+    assert!(n > 3000.0, "too few outages: {n}");
+    let failed_over: Vec<_> = met
+        .iter()
+        .filter(|i| i.decision == Some("failover"))
+        .collect();
+    for i in &failed_over {
+        assert_eq!(i.rto_ns as f64 / 1e9, g + f, "{i:?}");
+    }
+    let e = (-g / mu).exp();
+    let q = e * (1.0 - p);
+    let share = failed_over.len() as f64 / n;
+    let se = (q * (1.0 - q) / n).sqrt();
+    assert!(
+        (share - q).abs() < Z * se,
+        "share failing over {share:.4}, theory {q:.4} ± {:.4}",
+        Z * se
+    );
+    let mut rto = Welford::new();
+    for i in &met {
+        rto.push(i.rto_ns as f64 / 1e9);
+    }
+    let theory = mu - (g + mu) * e + r * (1.0 - e) + e * ((1.0 - p) * (g + f) + p * (g + mu + r));
+    let se = rto.variance().sqrt() / n.sqrt();
+    assert!(
+        (rto.mean() - theory).abs() < Z * se,
+        "mean RTO {:.1} s, theory {theory:.1} ± {:.1} s",
+        rto.mean(),
+        Z * se
+    );
+}

@@ -556,3 +556,216 @@ fn a_drill_into_a_dead_paired_region_is_refused() {
     );
     assert_eq!(o.served_ns, o.horizon_ns);
 }
+
+/// Issue 12, provider-managed failover: the home region fails at day 1 for
+/// 6 h, 2 h into a link partition. The provider fails over 1 h after the
+/// outage began (the RTO's `decision` component), whatever the 2 h of
+/// writes not shipped: RTO 1 h 10 min, the loss charged to the region.
+#[test]
+fn the_provider_fails_over_after_its_grace_whatever_the_loss() {
+    let o = run("20-provider-managed-failover");
+    let region = only(&o, IncidentClass::Region);
+    assert_eq!(
+        (region.decision, region.recovery),
+        (Some("failover"), "dr-failover")
+    );
+    assert_eq!(region.rto_ns, HOUR + 10 * MIN);
+    assert_eq!(
+        (region.decision_ns, region.execution_ns, region.wait_ns),
+        (HOUR, 10 * MIN, 0)
+    );
+    let shown = region.shown_loss_ns.expect("the loss is recorded");
+    assert!((2 * HOUR..2 * HOUR + MIN).contains(&shown), "{region:?}");
+    assert!(region.lost_writes > 1_000_000, "{region:?}");
+    // The same outage under the customer's policy of at most 15 min of
+    // loss waits for the region instead.
+    let customer = run_with(
+        "20-provider-managed-failover",
+        "failover_by = \"provider\"\nprovider_grace = \"1h\"\nprovider_never_probability = 0.0\n",
+        "operator_decision = \"30m\"\nmax_data_loss = \"15m\"\n",
+    );
+    let region = only(&customer, IncidentClass::Region);
+    assert_eq!(region.decision, Some("wait-policy"));
+    // The 30 s election after the region's return ends the interruption.
+    assert_eq!((region.rto_ns, region.lost_writes), (6 * HOUR + 30 * S, 0));
+}
+
+/// The region returns 40 min into the 1 h grace: the provider's failover
+/// is cancelled, nothing is lost, no switch back follows (the RTO is the
+/// outage and the 30 s election after it).
+#[test]
+fn a_region_back_before_the_grace_cancels_the_provider_failover() {
+    let o = run_with(
+        "20-provider-managed-failover",
+        "duration = \"6h\"",
+        "duration = \"40m\"",
+    );
+    let region = only(&o, IncidentClass::Region);
+    assert_eq!(region.decision, Some("region-returned-first"));
+    assert_eq!(region.recovery, "region-repair");
+    assert_eq!(
+        (region.rto_ns, region.decision_ns, region.execution_ns),
+        (40 * MIN + 30 * S, 40 * MIN, 30 * S)
+    );
+    assert_eq!(region.lost_writes, 0);
+    assert!(of_class(&o, IncidentClass::Failback).is_empty());
+}
+
+/// With probability 1 that the provider never fails over, the environment
+/// waits the 6 h outage out (a `wait`, not a decision) and the 30 s
+/// election after it, losing nothing.
+#[test]
+fn a_provider_that_never_fails_over_waits_the_outage_out() {
+    let o = run_with(
+        "20-provider-managed-failover",
+        "provider_never_probability = 0.0",
+        "provider_never_probability = 1.0",
+    );
+    let region = only(&o, IncidentClass::Region);
+    assert_eq!(region.decision, Some("provider-waits"));
+    assert_eq!(
+        (region.rto_ns, region.wait_ns, region.execution_ns),
+        (6 * HOUR + 30 * S, 6 * HOUR, 30 * S)
+    );
+    assert_eq!((region.decision_ns, region.lost_writes), (0, 0));
+    assert!(of_class(&o, IncidentClass::Failback).is_empty());
+}
+
+/// A destroying outage of 30 min: the region returns empty before the
+/// grace ends, and the paired region holds the only copy: the failover
+/// starts at once (as on the customer path).
+#[test]
+fn a_destroyed_region_back_before_the_grace_fails_over_at_once() {
+    let o = run_with(
+        "20-provider-managed-failover",
+        "duration = \"6h\"",
+        "duration = \"30m\"\ndestroys_data = true",
+    );
+    let region = only(&o, IncidentClass::Region);
+    assert_eq!(
+        (region.decision, region.recovery),
+        (Some("failover"), "dr-failover")
+    );
+    assert_eq!(region.rto_ns, 40 * MIN);
+    assert!(region.lost_writes > 0);
+}
+
+/// The paired region is down (30 min to 2 h 30 min into the outage) when
+/// the grace ends: the provider's failover waits for it, then executes.
+#[test]
+fn the_provider_failover_waits_for_a_paired_region_that_is_down() {
+    let o = run_with(
+        "20-provider-managed-failover",
+        "[[incidents]]\nkind = \"region\"\n",
+        "[[incidents]]\nkind = \"region\"\nregion = \"pair\"\nat = \"1470m\"\nduration = \"2h\"\n\n[[incidents]]\nkind = \"region\"\n",
+    );
+    let home = only(&o, IncidentClass::Region);
+    assert_eq!(
+        (home.decision, home.recovery),
+        (Some("failover"), "dr-failover")
+    );
+    assert_eq!(home.rto_ns, 2 * HOUR + 40 * MIN);
+    assert_eq!(home.decision_ns, HOUR);
+    assert!(home.lost_writes > 0);
+}
+
+/// Only a region-wide outage triggers the provider: two zones of three
+/// down for 6 h (writes stopped, the region up) get no failover.
+#[test]
+fn a_zone_quorum_loss_never_triggers_the_provider() {
+    let o = run_with(
+        "20-provider-managed-failover",
+        "kind = \"region\"\nat = \"1d\"",
+        "kind = \"zone\"\nzones = [\"az1\", \"az2\"]\nat = \"1d\"",
+    );
+    assert!(of_class(&o, IncidentClass::Region).is_empty());
+    let zone = only(&o, IncidentClass::Zone);
+    assert_eq!((zone.decision, zone.recovery), (None, "zone-failover"));
+    assert_eq!(zone.rto_ns, 6 * HOUR + 30 * S);
+    assert!(of_class(&o, IncidentClass::Failback).is_empty());
+}
+
+/// `dr.after_failover = "stay"`: after the emergency failover (30 min
+/// decision, 10 min execution) the environment stays in the paired region
+/// with no secondary copy: no switch back, the copy's time ends at the
+/// failover. The paired region's destroying outage 1 h after the 72 h
+/// backup then loses the hour since that backup and stops writes for its
+/// 4 h, as the same outage of the home region does without DR.
+#[test]
+fn after_staying_in_the_paired_region_its_outage_costs_what_no_dr_costs() {
+    let o = run("21-stay-after-failover");
+    let home = only(&o, IncidentClass::Region);
+    assert_eq!(
+        (home.decision, home.recovery),
+        (Some("failover"), "dr-failover")
+    );
+    assert_eq!(home.rto_ns, 40 * MIN);
+    assert!(of_class(&o, IncidentClass::Failback).is_empty());
+    assert_eq!(
+        o.dr_active_ns,
+        DAY + 40 * MIN,
+        "no secondary copy after the failover"
+    );
+    let paired = only(&o, IncidentClass::PairedRegion);
+    assert_eq!(paired.decision, Some("serving-region-down"));
+    assert_eq!(
+        (paired.recovery, paired.rto_ns),
+        ("backup-restore", 4 * HOUR)
+    );
+    // An hour of writes at 200/s: Poisson, within 5 standard deviations.
+    let hour_of_writes = 200.0 * 3600.0;
+    let tolerance = 5.0 * f64::sqrt(hour_of_writes);
+    assert!(
+        (paired.lost_writes as f64 - hour_of_writes).abs() < tolerance,
+        "{paired:?}"
+    );
+    assert!((HOUR - S..=HOUR).contains(&paired.rpo_ns), "{paired:?}");
+
+    // The same destroying outage in the home region of an environment
+    // without DR: the same hour lost, writes stopped for the outage and
+    // the election after it.
+    let path = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/scenarios/overlaps/21-stay-after-failover.toml");
+    let text = std::fs::read_to_string(path).unwrap();
+    let text = text
+        .replacen("region = \"pair\"\nat = \"73h\"", "at = \"73h\"", 1)
+        .replacen("enabled = true\n", "", 1);
+    let sc = drsim::scenario::parse_str(&text, "no-dr.toml")
+        .unwrap()
+        .scenario;
+    assert!(sc.dr.is_none());
+    let no_dr = run_replication(&sc, 0);
+    let destroyed = of_class(&no_dr, IncidentClass::Region)[1];
+    assert_eq!(destroyed.recovery, "backup-restore");
+    assert_eq!(destroyed.rto_ns, 4 * HOUR + 30 * S);
+    assert!(
+        (HOUR - S..=HOUR).contains(&destroyed.rpo_ns),
+        "{destroyed:?}"
+    );
+    let gap = (destroyed.lost_writes as f64 - paired.lost_writes as f64).abs();
+    assert!(gap < tolerance * 2f64.sqrt(), "{destroyed:?} vs {paired:?}");
+
+    // Switching back instead (the default), the environment is home and
+    // protected again by day 3: the paired outage only deletes the copy.
+    let back = run_with("21-stay-after-failover", "after_failover = \"stay\"\n", "");
+    let paired = only(&back, IncidentClass::PairedRegion);
+    assert_eq!(paired.decision, Some("secondary-destroyed"));
+    assert_eq!((paired.rto_ns, paired.lost_writes), (0, 0));
+    assert_eq!(only(&back, IncidentClass::Failback).lost_writes, 0);
+}
+
+/// Re-protecting the environment where it now runs is not modelled: an
+/// `enable` after staying is refused with its own reason.
+#[test]
+fn enable_after_staying_in_the_paired_region_is_refused() {
+    let o = run_with(
+        "21-stay-after-failover",
+        "[[incidents]]\nkind = \"region\"\nregion",
+        "[[operations]]\nkind = \"enable\"\nat = \"2d\"\n\n[[incidents]]\nkind = \"region\"\nregion",
+    );
+    assert_eq!(o.refused.len(), 1, "{:?}", o.refused);
+    assert_eq!(
+        (o.refused[0].operation, o.refused[0].reason),
+        ("enable", "stayed-in-paired-region")
+    );
+}

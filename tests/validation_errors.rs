@@ -559,3 +559,85 @@ fn region_overrides_and_incidents_name_the_home_or_paired_region() {
         "the default law applies"
     );
 }
+
+/// `dr.failover_by` and the provider's keys: a misspelt path with a
+/// suggestion, a probability outside [0, 1], the provider's keys without
+/// the provider, and the customer path's keys beside it.
+#[test]
+fn provider_failover_keys_are_checked() {
+    let dr = include_str!("../scenarios/dynamics365-self-service-dr.toml");
+    let err = |extra: &str, drop: &[&str]| {
+        let mut text = dr.replacen("[dr]\n", &format!("[dr]\n{extra}"), 1);
+        for line in drop {
+            assert!(text.contains(line), "fixture lacks {line:?}");
+            text = text.replacen(line, "", 1);
+        }
+        match parse_str(&text, "bad.toml") {
+            Ok(_) => panic!("accepted:\n{extra}"),
+            Err(e) => e.to_string(),
+        }
+    };
+    let customer_keys = [
+        "operator_decision = { dist = \"lognormal\", median = \"30m\", sigma = 0.6 }",
+        "max_data_loss = \"1m\"",
+    ];
+    let e = err("failover_by = \"provder\"\n", &customer_keys);
+    assert!(e.contains("key: dr.failover_by"), "{e}");
+    assert!(e.contains("did you mean `provider`?"), "{e}");
+    assert!(e.contains("bad.toml:"), "{e}");
+    let e = err(
+        "failover_by = \"provider\"\nprovider_never_probability = 1.5\n",
+        &customer_keys,
+    );
+    assert!(e.contains("key: dr.provider_never_probability"), "{e}");
+    assert!(
+        e.contains("expected a probability in [0, 1], found 1.5"),
+        "{e}"
+    );
+    let e = err("provider_grace = \"2h\"\n", &[]);
+    assert!(e.contains("key: dr.provider_grace"), "{e}");
+    assert!(
+        e.contains("applies only with failover_by = \"provider\""),
+        "{e}"
+    );
+    let e = err(
+        "failover_by = \"customer\"\nprovider_never_probability = 0.1\n",
+        &[],
+    );
+    assert!(e.contains("key: dr.provider_never_probability"), "{e}");
+    // The reference DR scenario sets both customer keys: both are named.
+    let e = err("failover_by = \"provider\"\n", &[]);
+    assert!(e.contains("key: dr.operator_decision"), "{e}");
+    assert!(e.contains("key: dr.max_data_loss"), "{e}");
+    let e = err(
+        "failover_by = \"provider\"\nemergency_after_quorum_loss = \"1h\"\n",
+        &customer_keys,
+    );
+    assert!(e.contains("key: dr.emergency_after_quorum_loss"), "{e}");
+    assert!(e.contains("region outages only"), "{e}");
+    // Without the customer keys the provider path is accepted.
+    let ok = dr
+        .replacen(
+            "[dr]\n",
+            "[dr]\nfailover_by = \"provider\"\nprovider_grace = \"1h\"\n",
+            1,
+        )
+        .replacen(customer_keys[0], "", 1)
+        .replacen(customer_keys[1], "", 1);
+    let sc = parse_str(&ok, "ok.toml").expect("valid").scenario;
+    let provider = sc.dr.and_then(|d| d.provider).expect("provider path");
+    assert_eq!(provider.never_probability, 0.0);
+}
+
+#[test]
+fn after_failover_names_a_known_behaviour() {
+    let dr = include_str!("../scenarios/dynamics365-self-service-dr.toml");
+    let text = dr.replacen("[dr]\n", "[dr]\nafter_failover = \"sty\"\n", 1);
+    let e = match parse_str(&text, "bad.toml") {
+        Ok(_) => panic!("accepted a misspelt behaviour"),
+        Err(e) => e.to_string(),
+    };
+    assert!(e.contains("key: dr.after_failover"), "{e}");
+    assert!(e.contains("expected one of"), "{e}");
+    assert!(e.contains("did you mean `stay`?"), "{e}");
+}

@@ -44,6 +44,9 @@ pub enum Stream {
     Escalation,
     /// Outages of the home region's paired region.
     PairedRegionFailures,
+    /// Provider-managed failover: whether the provider waits the outage
+    /// out, and its grace period (`dr.failover_by = "provider"`).
+    ProviderFailover,
 }
 
 impl Stream {
@@ -64,6 +67,7 @@ impl Stream {
             Stream::BackupLoss => 12,
             Stream::Escalation => 13,
             Stream::PairedRegionFailures => 14,
+            Stream::ProviderFailover => 15,
         }
     }
 }

@@ -22,7 +22,7 @@ use super::link::AsyncLink;
 use super::{sample_loss, Event, Loss, Replication};
 use crate::engine::rng::{stream_rng, Stream};
 use crate::incident::{IncidentClass, RefusedOperation};
-use crate::scenario::{Fidelity, OperationKind};
+use crate::scenario::{Fidelity, OperationKind, ProviderFailover};
 use crate::time::{SimDuration, SimTime};
 use rand::RngExt;
 
@@ -76,6 +76,9 @@ pub(super) enum Timer {
     SetupDone,
     /// The operator has declared the disaster of `incident` and decides.
     Decision { incident: usize },
+    /// The provider's grace period after the region outage `incident`
+    /// began is over: it fails over (`dr.failover_by = "provider"`).
+    ProviderGraceOver { incident: usize },
     /// The failover of `incident` (emergency or drill) has executed.
     FailoverExecuted { incident: usize },
     /// A drill's drain has run for `drill_drain_timeout`.
@@ -97,6 +100,7 @@ impl Timer {
         match self {
             Timer::SetupDone => "seeding-setup-done",
             Timer::Decision { .. } => "emergency-decision",
+            Timer::ProviderGraceOver { .. } => "provider-failover-due",
             Timer::FailoverExecuted { .. } => "failover-done",
             Timer::DrainTimeout { .. } => "drill-drain-timeout",
             Timer::StayOver => "drill-stay-over",
@@ -109,6 +113,7 @@ impl Timer {
     pub(super) fn incident(self) -> Option<usize> {
         match self {
             Timer::Decision { incident }
+            | Timer::ProviderGraceOver { incident }
             | Timer::FailoverExecuted { incident }
             | Timer::DrainTimeout { incident }
             | Timer::SwitchDone { incident } => Some(incident),
@@ -209,7 +214,7 @@ struct Emergency {
     last_sync: SimTime,
     /// When the primary stopped taking writes.
     stopped: SimTime,
-    /// The operator has decided (whatever the decision).
+    /// The operator (or the provider) has decided (whatever the decision).
     decided: bool,
     /// Started by a long zone-quorum loss rather than a region outage: it
     /// ends when the quorum returns.
@@ -274,6 +279,9 @@ pub(super) struct DrState {
     drain_deadline: Option<SimTime>,
     /// A switch back is wanted once the home region is up.
     failback_wanted: bool,
+    /// Failed over for good (`dr.after_failover = "stay"`): running in the
+    /// paired region with no secondary copy, never switching back.
+    stayed: bool,
     /// The switch back under way returns from a drill (else from an emergency).
     returning_from_drill: bool,
     /// When the current reverse resync started.
@@ -391,7 +399,8 @@ impl DrState {
     /// once failures and operations are long over).
     #[cfg(test)]
     pub(super) fn at_rest(&self) -> bool {
-        matches!(self.phase, Phase::Off | Phase::Protected)
+        (matches!(self.phase, Phase::Off | Phase::Protected)
+            || (self.phase == Phase::FailedOver && self.stayed))
             && self.emergency.is_none()
             && self.transfer.is_none()
             && !self.failback_wanted
@@ -546,6 +555,11 @@ impl Replication<'_> {
 
             // ── operation due: enable ───────────────────────────────────
             (P::Off, T::Enable) => self.start_seeding(now),
+            // Protecting the environment where it now runs (a copy back
+            // to the former home region) is not modelled: refused.
+            (P::FailedOver, T::Enable) if self.dr.stayed => {
+                self.refuse(now, "enable", "stayed-in-paired-region")
+            }
             (
                 P::Seeding
                 | P::CatchingUp
@@ -598,6 +612,9 @@ impl Replication<'_> {
             (P::Seeding, T::Timer(Timer::SetupDone)) => self.start_copy(now),
             (P::Protected, T::Timer(Timer::Decision { incident })) => {
                 self.emergency_decision(now, incident)
+            }
+            (P::Protected, T::Timer(Timer::ProviderGraceOver { incident })) => {
+                self.provider_failover(incident)
             }
             (P::Protected, T::Timer(Timer::QuorumLossLong { since })) => {
                 self.quorum_loss_emergency(now, since)
@@ -827,13 +844,17 @@ impl Replication<'_> {
     // ── emergency response ──────────────────────────────────────────────
 
     /// The home region failed while protected: record what a failover would
-    /// lose, and let the operator decide after the decision delay. A second
-    /// outage during the same emergency joins it.
+    /// lose, and let the operator decide after the decision delay (or the
+    /// provider after its grace period). A second outage during the same
+    /// emergency joins it.
     fn declare_emergency(&mut self, now: SimTime, incident: usize) {
         if self.dr.emergency.is_some() {
             return self.decide(incident, "joined-emergency");
         }
         self.record_emergency(now, incident);
+        if let Some(provider) = self.dr_settings().provider.clone() {
+            return self.provider_grace_starts(incident, &provider);
+        }
         let delay = self.dr_settings().operator_decision.clone();
         let delay = delay.sample(&mut self.rng.operator);
         self.set_timer(delay, Timer::Decision { incident });
@@ -923,6 +944,38 @@ impl Replication<'_> {
             return self.decide(e.incident, "wait-policy");
         }
         self.start_forced_failover(e.incident);
+    }
+
+    /// Provider-managed failover: the provider waits the outage out with
+    /// probability `never_probability`, else fails over once `grace` has
+    /// passed since the outage began (now). Both draws are made at every
+    /// outage, in that order, so scenarios differing only in the
+    /// probability see the same grace periods (common random numbers).
+    fn provider_grace_starts(&mut self, incident: usize, provider: &ProviderFailover) {
+        let never = self.rng.provider.random::<f64>() < provider.never_probability;
+        let grace = provider.grace.sample(&mut self.rng.provider);
+        if never {
+            if let Some(e) = self.dr.emergency.as_mut() {
+                e.decided = true;
+            }
+            return self.decide(incident, "provider-waits");
+        }
+        self.set_timer(grace, Timer::ProviderGraceOver { incident });
+    }
+
+    /// The provider's grace period is over with the region still down: it
+    /// fails over whatever the data loss (no `max_data_loss` gate; the VNet
+    /// rule and a paired region that is down still hold).
+    fn provider_failover(&mut self, incident: usize) {
+        let Some(e) = self.dr.emergency.as_mut() else {
+            return self.decide(incident, "no-emergency");
+        };
+        e.decided = true;
+        let incident = e.incident;
+        if self.dr_settings().vnet_unpaired {
+            return self.decide(incident, "failover-failed-no-vnet-pair");
+        }
+        self.start_forced_failover(incident);
     }
 
     /// The emergency failover of `incident` executes (`failover_time`),
@@ -1082,8 +1135,22 @@ impl Replication<'_> {
         self.reconcile(now, None, Some(how));
         match self.dr.drill_stay {
             Some(stay) => self.set_timer(stay, Timer::StayOver),
+            None if self.dr_settings().stays_after_failover => self.stay_in_paired_region(now),
             None if self.primary_can_take_writes() => self.schedule_failback(),
             None => self.dr.failback_wanted = true,
+        }
+    }
+
+    /// `dr.after_failover = "stay"`: the environment now lives in the
+    /// paired region with no copy elsewhere (geo-redundant storage becomes
+    /// locally redundant after an unplanned failover). The secondary copy's
+    /// time (`dr_active_ns`, billed capacity) ends here; an outage of the
+    /// paired region now costs what it costs an environment without DR.
+    fn stay_in_paired_region(&mut self, now: SimTime) {
+        self.dr.stayed = true;
+        self.dr.failback_wanted = false;
+        if let Some(since) = self.dr.active_since.take() {
+            self.dr.active_ns += now.since(since).0;
         }
     }
 

@@ -6,7 +6,9 @@
 //! configuration ([`Config`]): two or three zones, the majority quorum or
 //! the all-in-sync mode, durability on arrival or on apply, the emergency
 //! after a quorum loss on or off, instant or timed restores, a loss policy,
-//! and random zone outages that escalate into region outages. Invariants
+//! random zone outages that escalate into region outages, either failover
+//! path (the customer's or the provider's) and either behaviour after it
+//! (switch back, or stay in the paired region). Invariants
 //! are checked after every event, the books at the end, and the second
 //! half (longer than any operation takes at the scenario's bandwidth) must
 //! leave the lifecycle at rest when no incident began in it.
@@ -62,12 +64,16 @@ DURABLE_AT
 enabled = ENABLED
 target_region = "pair"
 seeding_overhead = "1h"
-operator_decision = "30m"
 failover_time = "10m"
 switch_time = "5m"
 failback_delay = "1h"
 drill_drain_timeout = "2h"
 "#;
+
+/// The provider's failover path: a grace no longer than the customer's
+/// decision (the quiet half still suffices), and outages it waits out.
+const PROVIDER: &str =
+    "failover_by = \"provider\"\nprovider_grace = \"30m\"\nprovider_never_probability = 0.3\n";
 
 /// The configuration of one case: everything that changes what the
 /// lifecycle decides or when.
@@ -89,12 +95,17 @@ struct Config {
     /// Random zone outages (every 12 days per zone, median 1 h) escalating
     /// with probability 0.5 after 10 min into a 2 h region outage.
     escalation: bool,
+    /// `dr.failover_by = "provider"` (grace 30 min, waits out 30% of the
+    /// outages), else the customer's decision (30 min).
+    provider: bool,
+    /// `dr.after_failover = "stay"`, else switch back.
+    stay: bool,
     /// The scenario's seed (the random zone outages differ per case).
     seed: u64,
 }
 
 fn config() -> impl Strategy<Value = Config> {
-    (any::<bool>(), 2usize..=3, any::<[bool; 6]>(), any::<u64>()).prop_map(
+    (any::<bool>(), 2usize..=3, any::<[bool; 8]>(), any::<u64>()).prop_map(
         |(enabled, zones, f, seed)| Config {
             enabled,
             zones,
@@ -104,6 +115,8 @@ fn config() -> impl Strategy<Value = Config> {
             timed_restore: f[3],
             loss_policy: f[4],
             escalation: f[5],
+            provider: f[6],
+            stay: f[7],
             seed,
         },
     )
@@ -142,11 +155,20 @@ fn base_text(c: &Config) -> String {
             "data_size = \"20GB\"\nrestore_bandwidth = \"10MB/s\"",
         );
     }
-    if c.quorum_emergency {
-        text.push_str("emergency_after_quorum_loss = \"1h\"\n");
+    if c.stay {
+        text.push_str("after_failover = \"stay\"\n");
     }
-    if c.loss_policy {
-        text.push_str("max_data_loss = \"1m\"\n");
+    if c.provider {
+        // The provider's path takes no decision, policy or quorum trigger.
+        text.push_str(PROVIDER);
+    } else {
+        text.push_str("operator_decision = \"30m\"\n");
+        if c.quorum_emergency {
+            text.push_str("emergency_after_quorum_loss = \"1h\"\n");
+        }
+        if c.loss_policy {
+            text.push_str("max_data_loss = \"1m\"\n");
+        }
     }
     if c.escalation {
         text.push_str(

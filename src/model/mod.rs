@@ -175,6 +175,7 @@ struct Rngs {
     backups: ChaCha8Rng,
     escalation: ChaCha8Rng,
     paired_region: ChaCha8Rng,
+    provider: ChaCha8Rng,
 }
 
 /// One replication in progress. Drive it with [`Replication::step`] or
@@ -244,6 +245,7 @@ impl<'s> Replication<'s> {
             backups: stream_rng(seed, run, Stream::BackupLoss),
             escalation: stream_rng(seed, run, Stream::Escalation),
             paired_region: stream_rng(seed, run, Stream::PairedRegionFailures),
+            provider: stream_rng(seed, run, Stream::ProviderFailover),
         };
         let horizon = SimTime(sc.simulation.horizon.0);
         let mut r = Replication {

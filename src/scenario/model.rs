@@ -207,6 +207,31 @@ pub struct Dr {
     /// Start the emergency response once writes have been stopped by a lost
     /// zone quorum (region up) for this long; `None`: only region outages do.
     pub emergency_after_quorum_loss: Option<SimDuration>,
+    /// Provider-managed failover (`dr.failover_by = "provider"`); `None`:
+    /// the customer's operator decides (`operator_decision`, `max_data_loss`).
+    pub provider: Option<ProviderFailover>,
+    /// After an emergency failover the environment stays in the paired
+    /// region, unprotected, instead of switching back (`dr.after_failover = "stay"`).
+    pub stays_after_failover: bool,
+}
+
+/// The provider fails over after a region-wide outage of the home region,
+/// on its own clock and whatever the data loss (Azure SQL failover groups
+/// with the Microsoft-managed policy, Cosmos DB service-managed failover).
+#[derive(Clone, Debug)]
+pub struct ProviderFailover {
+    /// Time from the outage's start to the provider's failover decision.
+    pub grace: Dist,
+    /// Probability in [0, 1] that the provider waits the outage out instead.
+    pub never_probability: f64,
+}
+
+/// Values of `dr.after_failover`, in the order switch-back, stay.
+pub const AFTER_FAILOVER: [&str; 2] = ["switch-back", "stay"];
+
+impl ProviderFailover {
+    /// Values of `dr.failover_by`, in the order customer, provider.
+    pub const FAILOVER_BY: [&'static str; 2] = ["customer", "provider"];
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

@@ -518,6 +518,18 @@ pub struct RawDr {
     /// Start the emergency response once writes have been stopped by a lost zone quorum for this long (a duration, > 0). Default: none (a quorum loss never does).
     #[serde(default)]
     pub emergency_after_quorum_loss: Option<Spanned<SimDuration>>,
+    /// Who fails over after a region outage: `"customer"` (the operator decides after `operator_decision`, `max_data_loss` permitting) or `"provider"` (after `provider_grace` from the outage's start, whatever the data loss, region-wide outages only). Default: `"customer"`.
+    #[serde(default)]
+    pub failover_by: Option<Spanned<String>>,
+    /// Provider-managed failover: random time from the start of a region outage of the home region to the provider's failover (Azure SQL failover groups: at least 1 h). Default: `"1h"`.
+    #[serde(default)]
+    pub provider_grace: Option<Dist>,
+    /// Provider-managed failover: probability that the provider never fails over and waits the outage out, in [0, 1]. Default: 0.
+    #[serde(default)]
+    pub provider_never_probability: Option<Spanned<f64>>,
+    /// After an emergency failover: `"switch-back"` (the operator switches back once the home region is up) or `"stay"` (the environment stays in the paired region for good, with no secondary copy: geo-redundant storage after an unplanned failover, before geo-redundancy is re-enabled). Default: `"switch-back"`.
+    #[serde(default)]
+    pub after_failover: Option<Spanned<String>>,
 }
 
 /// A scheduled DR lifecycle operation.

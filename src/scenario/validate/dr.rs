@@ -1,7 +1,9 @@
 //! `[dr]`: self-service disaster recovery to the paired region: who may
 //! turn it on, where it fails over to, and its lifecycle's timings.
 
-use super::super::model::{CrossRegion, Dr, EnvironmentType, Operation, OperationKind};
+use super::super::model::{
+    CrossRegion, Dr, EnvironmentType, Operation, OperationKind, ProviderFailover, AFTER_FAILOVER,
+};
 use super::super::raw::{RawDr, RawScenario};
 use super::super::spanned::Spanned;
 use super::topology::Home;
@@ -85,6 +87,11 @@ pub(super) fn dr(c: &mut Checker, raw: &RawScenario, cx: &DrContext) -> Option<D
         }
         v
     });
+    let provider = provider_failover(c, d);
+    let names: Vec<String> = AFTER_FAILOVER.iter().map(|s| s.to_string()).collect();
+    let stays_after_failover = dref.after_failover.as_ref().is_some_and(|a| {
+        c.resolve(a, &names, "behaviour after failover", "dr.after_failover") == Some(1)
+    });
     let seeding_overhead = dref
         .seeding_overhead
         .clone()
@@ -126,6 +133,83 @@ pub(super) fn dr(c: &mut Checker, raw: &RawScenario, cx: &DrContext) -> Option<D
         secondary_capacity,
         vnet_unpaired,
         emergency_after_quorum_loss,
+        provider,
+        stays_after_failover,
+    })
+}
+
+/// `dr.failover_by` and the provider's keys. The provider's path has no
+/// operator and no data-loss gate, and only region outages trigger it: the
+/// customer path's keys beside it would be silently ignored, so they are errors.
+fn provider_failover(c: &mut Checker, d: &Spanned<RawDr>) -> Option<ProviderFailover> {
+    let dref = d.get_ref();
+    let names: Vec<String> = ProviderFailover::FAILOVER_BY
+        .iter()
+        .map(|s| s.to_string())
+        .collect();
+    let by = match &dref.failover_by {
+        None => Some(0),
+        Some(by) => c.resolve(by, &names, "failover path", "dr.failover_by"),
+    };
+    // A misspelt path is reported once, not again through the keys it governs.
+    let by_provider = by? == 1;
+    let never = dref.provider_never_probability.as_ref().map(|p| {
+        let v = *p.get_ref();
+        if !(0.0..=1.0).contains(&v) {
+            c.error(
+                Some(p.span()),
+                "dr.provider_never_probability",
+                format!("expected a probability in [0, 1], found {v}"),
+            );
+        }
+        (v, p.span())
+    });
+    if !by_provider {
+        let customer_span = dref.failover_by.as_ref().map_or(d.span(), |by| by.span());
+        if dref.provider_grace.is_some() {
+            c.error(
+                Some(customer_span.clone()),
+                "dr.provider_grace",
+                "`provider_grace` applies only with failover_by = \"provider\"",
+            );
+        }
+        if let Some((_, span)) = &never {
+            c.error(
+                Some(span.clone()),
+                "dr.provider_never_probability",
+                "`provider_never_probability` applies only with failover_by = \"provider\"",
+            );
+        }
+        return None;
+    }
+    let customer_keys = [
+        (dref.operator_decision.is_some(), None, "operator_decision"),
+        (
+            dref.max_data_loss.is_some(),
+            dref.max_data_loss.as_ref().map(|m| m.span()),
+            "max_data_loss",
+        ),
+        (
+            dref.emergency_after_quorum_loss.is_some(),
+            dref.emergency_after_quorum_loss.as_ref().map(|m| m.span()),
+            "emergency_after_quorum_loss",
+        ),
+    ];
+    for (set, span, key) in customer_keys {
+        if set {
+            c.error(
+                Some(span.unwrap_or(d.span())),
+                &format!("dr.{key}"),
+                format!("`{key}` belongs to the customer's emergency response; with failover_by = \"provider\" the provider fails over after `provider_grace`, whatever the data loss, for region outages only: remove it"),
+            );
+        }
+    }
+    Some(ProviderFailover {
+        grace: dref
+            .provider_grace
+            .clone()
+            .unwrap_or(Dist::Constant(SimDuration::from_secs(3600))),
+        never_probability: never.map_or(0.0, |(v, _)| v),
     })
 }
 
