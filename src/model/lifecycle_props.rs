@@ -97,7 +97,33 @@ fn injected() -> impl Strategy<Value = (u64, u64, Injected)> {
 }
 
 fn scenario(enabled: bool, events: &[(u64, u64, Injected)], destroy_share: u8) -> Scenario {
-    let text = BASE.replace("ENABLED", if enabled { "true" } else { "false" });
+    scenario_from(BASE, enabled, events, destroy_share)
+}
+
+/// The RPO bound the bounded variant sets (`cross_region.rpo_bound.lag`, s).
+const BOUND_S: u64 = 30;
+
+/// [`BASE`] with `cross_region.rpo_bound = { lag = "30s" }`. A bound needs
+/// DR at validation, so the file enables it and `enabled` applies after.
+fn bounded(enabled: bool, events: &[(u64, u64, Injected)], destroy_share: u8) -> Scenario {
+    let base = BASE.replace(
+        "[cross_region]\n",
+        &format!("[cross_region]\nrpo_bound = {{ lag = \"{BOUND_S}s\" }}\n"),
+    );
+    let mut sc = scenario_from(&base, true, events, destroy_share);
+    if let Some(dr) = sc.dr.as_mut() {
+        dr.enabled_at_start = enabled;
+    }
+    sc
+}
+
+fn scenario_from(
+    base: &str,
+    enabled: bool,
+    events: &[(u64, u64, Injected)],
+    destroy_share: u8,
+) -> Scenario {
+    let text = base.replace("ENABLED", if enabled { "true" } else { "false" });
     let mut sc = parse_str(&text, "props.toml")
         .expect("the base scenario is valid")
         .scenario;
@@ -176,7 +202,10 @@ fn check_step(r: &Replication) -> Result<(), TestCaseError> {
             // stale zone).
             // A paired-region incident loses writes only when it destroyed
             // the environment running there (its backup is restored).
-            let emergency = rec.class == IncidentClass::Zone && rec.recovery == "dr-failover";
+            // (Or a block of the RPO bound, when it had stopped writes
+            // before the quorum was lost: the interruption is its own.)
+            let emergency = matches!(rec.class, IncidentClass::Zone | IncidentClass::RpoBound)
+                && rec.recovery == "dr-failover";
             let restored = rec.class == IncidentClass::PairedRegion
                 && rec.decision == Some("serving-region-down");
             prop_assert!(
@@ -189,6 +218,11 @@ fn check_step(r: &Replication) -> Result<(), TestCaseError> {
                 let shown = rec.shown_loss_ns.expect("a failover shows its loss");
                 prop_assert!(rec.rpo_ns <= shown, "{:?}", rec);
             }
+        }
+        // Under an RPO bound, no emergency's loss window exceeds it.
+        let bound = r.sc.cross_region.as_ref().and_then(|c| c.rpo_bound);
+        if let (Some(b), Some(shown)) = (bound, rec.shown_loss_ns) {
+            prop_assert!(shown <= b.lag.0, "window beyond the bound: {:?}", rec);
         }
     }
     Ok(())
@@ -232,7 +266,7 @@ fn run_checked(sc: &Scenario) -> Result<(), TestCaseError> {
     // is under way and nothing waits.
     prop_assert!(quiet_from < r.sched.horizon());
     prop_assert!(
-        r.dr.at_rest(),
+        r.dr.at_rest() && !r.rpo.blocks(),
         "not at rest at the horizon: {:?}",
         r.dr.phase
     );
@@ -254,5 +288,26 @@ proptest! {
         events in prop::collection::vec(injected(), 1..14),
     ) {
         run_checked(&scenario(enabled, &events, destroy_share))?;
+    }
+}
+
+proptest! {
+    // The same interleavings under an RPO bound of 30 s (blocks from
+    // partitions, degradations and paired-region outages).
+    #![proptest_config(ProptestConfig {
+        cases: 500,
+        rng_seed: proptest::test_runner::RngSeed::Fixed(0x7270_6f5f_626f_756e),
+        ..ProptestConfig::default()
+    })]
+
+    #[test]
+    fn random_interleavings_under_an_rpo_bound_keep_it(
+        enabled in any::<bool>(),
+        destroy_share in 0u8..3,
+        events in prop::collection::vec(injected(), 1..14),
+    ) {
+        let sc = bounded(enabled, &events, destroy_share);
+        prop_assert_eq!(sc.cross_region.as_ref().and_then(|c| c.rpo_bound).map(|b| b.lag.0), Some(BOUND_S * 1_000_000_000));
+        run_checked(&sc)?;
     }
 }

@@ -19,7 +19,8 @@ pub(super) enum Component {
     /// Election and reroute, a failover, a planned switch or a restore from
     /// backup executing.
     Execution,
-    /// A drill's drain, or the last batch in flight before a switch back.
+    /// A drill's drain, the last batch in flight before a switch back, or
+    /// the backlog draining under the RPO bound while it blocks commits.
     Drain,
     /// Waiting for a zone, a quorum or the region to return, or for a restore.
     Wait,
@@ -123,6 +124,8 @@ impl Replication<'_> {
             }
             // Copying the backup back (`restore.rs`).
             Site::Primary if self.restore_running() => (Component::Execution, None),
+            // The RPO bound holds commits while the backlog drains under it.
+            Site::Primary if self.rpo.blocks() && self.quorum_serving => (Component::Drain, None),
             Site::Primary => self.zone_component(now),
         }
     }
