@@ -24,10 +24,13 @@ pub enum IncidentClass {
     /// destroying what it holds: the secondary copy, or the environment
     /// while it runs there).
     PairedRegion,
+    /// Writes blocked in the primary because the replication lag reached
+    /// `cross_region.rpo_bound` (from the block to the resumption).
+    RpoBound,
 }
 
 impl IncidentClass {
-    pub const ALL: [IncidentClass; 7] = [
+    pub const ALL: [IncidentClass; 8] = [
         IncidentClass::Zone,
         IncidentClass::Region,
         IncidentClass::Link,
@@ -35,6 +38,7 @@ impl IncidentClass {
         IncidentClass::Failback,
         IncidentClass::DrillReturn,
         IncidentClass::PairedRegion,
+        IncidentClass::RpoBound,
     ];
     /// Classes a scenario may inject with `[[incidents]]` (`link_degradation`
     /// is a `link` incident with a bandwidth factor).
@@ -53,6 +57,7 @@ impl IncidentClass {
             IncidentClass::Failback => "failback",
             IncidentClass::DrillReturn => "drill-return",
             IncidentClass::PairedRegion => "paired-region",
+            IncidentClass::RpoBound => "rpo-bound",
         }
     }
 

@@ -114,3 +114,18 @@ impl DrainMemo {
         v
     }
 }
+
+/// The link as [`theory::rpo_blocked_time`] models it, when the scenario sets an RPO bound that
+/// formula covers (a multiple of the batch interval above the steady lag); the durability delay,
+/// constant, adds to the propagation.
+pub(super) fn rpo_bound_link(sc: &Scenario, l: &LinkFacts) -> Option<theory::RpoBoundLink> {
+    let bound = sc.cross_region.as_ref()?.rpo_bound?;
+    let link = theory::RpoBoundLink {
+        interval: l.t,
+        one_way: l.one_way + l.apply_mean,
+        load: l.rho,
+        bound: bound.lag.as_secs_f64(),
+    };
+    theory::rpo_blocked_time(&link, 0.0, 0.0).ok()?;
+    Some(link)
+}

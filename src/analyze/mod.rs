@@ -43,6 +43,7 @@ mod in_sync;
 mod latency;
 mod link;
 mod markdown;
+mod rpo_bound;
 mod simulate;
 mod standby;
 #[cfg(test)]
@@ -131,6 +132,10 @@ pub const VALIDATION_SUITE: &[(&str, &[&str])] = &[
         "tests/scenarios/drill.toml",
         &["drill-drain", "failback-catch-up"],
     ),
+    (
+        "tests/scenarios/rpo-bound.toml",
+        &["rpo-bound-blocked-time"],
+    ),
 ];
 
 /// Why an analysis could not be produced at all (a check outside its assumptions is not an
@@ -192,6 +197,7 @@ pub fn analyze(
     checks.extend(detection_checks(sc, &mut ctx)?);
     checks.push(commit_latency_check(sc, &mut ctx)?);
     checks.extend(dr_checks(sc, &mut ctx)?);
+    checks.extend(rpo_bound::rpo_bound_checks(sc, &mut ctx)?);
     Ok(Analysis {
         scenario: sc.name.clone(),
         scenario_hash: sc.source_hash.clone(),

@@ -342,10 +342,15 @@ impl DrState {
             .fold(1.0, f64::min)
     }
 
+    /// The cross-region link, while one exists (the RPO bound asks it).
+    pub(super) fn link(&mut self) -> Option<&mut Replicator> {
+        self.link.as_mut()
+    }
+
     /// Fraction of the link's bandwidth usable for the log now: it ships
     /// while the secondary is being caught up, protected or drained for a
     /// drill, and only from a primary region that is up.
-    fn log_factor(&self) -> f64 {
+    pub(super) fn log_factor(&self) -> f64 {
         let ships = matches!(
             self.phase,
             Phase::CatchingUp | Phase::Protected | Phase::Draining
@@ -677,6 +682,7 @@ impl Replication<'_> {
         if let Some(link) = &mut self.dr.link {
             link.set_factor(&self.service, now, factor);
         }
+        self.plan_rpo_bound(now);
         self.dr.plan += 1;
         let done_at = match self.dr.phase {
             Phase::Seeding => {

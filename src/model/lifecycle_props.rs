@@ -70,6 +70,9 @@ failback_delay = "1h"
 drill_drain_timeout = "2h"
 "#;
 
+/// The RPO bound the bounded variant sets (`cross_region.rpo_bound.lag`, s).
+const BOUND_S: u64 = 30;
+
 /// The provider's failover path: a grace no longer than the customer's
 /// decision (the quiet half still suffices), and outages it waits out.
 const PROVIDER: &str =
@@ -100,6 +103,8 @@ struct Config {
     provider: bool,
     /// `dr.after_failover = "stay"`, else switch back.
     stay: bool,
+    /// `cross_region.rpo_bound = { lag = "30s" }` (only the bounded test).
+    rpo_bound: bool,
     /// The scenario's seed (the random zone outages differ per case).
     seed: u64,
 }
@@ -117,6 +122,7 @@ fn config() -> impl Strategy<Value = Config> {
             escalation: f[5],
             provider: f[6],
             stay: f[7],
+            rpo_bound: false,
             seed,
         },
     )
@@ -215,10 +221,24 @@ fn injected() -> impl Strategy<Value = (u64, u64, Injected)> {
 }
 
 fn scenario(c: &Config, events: &[(u64, u64, Injected)], destroy_share: u8) -> Scenario {
-    let mut sc = match parse_str(&base_text(c), "props.toml") {
+    let mut text = base_text(c);
+    if c.rpo_bound {
+        text = text.replacen(
+            "[cross_region]\n",
+            &format!("[cross_region]\nrpo_bound = {{ lag = \"{BOUND_S}s\" }}\n"),
+            1,
+        );
+        // A bound needs DR at validation: the file enables it, `enabled`
+        // applies after.
+        text = text.replacen("enabled = false", "enabled = true", 1);
+    }
+    let mut sc = match parse_str(&text, "props.toml") {
         Ok(l) => l.scenario,
         Err(e) => panic!("the base scenario is valid under {c:?}: {e}"),
     };
+    if let Some(dr) = sc.dr.as_mut() {
+        dr.enabled_at_start = c.enabled;
+    }
     sc.simulation.seed = c.seed;
     for (k, (at, dur, what)) in events.iter().enumerate() {
         let at = SimTime(at * MINUTE);
@@ -297,7 +317,10 @@ fn check_step(r: &Replication) -> Result<(), TestCaseError> {
             // stale zone).
             // A paired-region incident loses writes only when it destroyed
             // the environment running there (its backup is restored).
-            let emergency = rec.class == IncidentClass::Zone && rec.recovery == "dr-failover";
+            // (Or a block of the RPO bound, when it had stopped writes
+            // before the quorum was lost: the interruption is its own.)
+            let emergency = matches!(rec.class, IncidentClass::Zone | IncidentClass::RpoBound)
+                && rec.recovery == "dr-failover";
             let restored = rec.class == IncidentClass::PairedRegion
                 && rec.decision == Some("serving-region-down");
             prop_assert!(
@@ -310,6 +333,11 @@ fn check_step(r: &Replication) -> Result<(), TestCaseError> {
                 let shown = rec.shown_loss_ns.expect("a failover shows its loss");
                 prop_assert!(rec.rpo_ns <= shown, "{:?}", rec);
             }
+        }
+        // Under an RPO bound, no emergency's loss window exceeds it.
+        let bound = r.sc.cross_region.as_ref().and_then(|c| c.rpo_bound);
+        if let (Some(b), Some(shown)) = (bound, rec.shown_loss_ns) {
+            prop_assert!(shown <= b.lag.0, "window beyond the bound: {:?}", rec);
         }
     }
     Ok(())
@@ -357,7 +385,7 @@ fn run_checked(sc: &Scenario) -> Result<(), TestCaseError> {
     let last_start = r.incidents.iter().map(|i| i.record.start_ns).max();
     if last_start.is_none_or(|t| t < ACTIVE * MINUTE) {
         prop_assert!(
-            r.dr.at_rest(),
+            r.dr.at_rest() && !r.rpo.blocks(),
             "not at rest at the horizon: {:?}",
             r.dr.phase
         );
@@ -380,5 +408,26 @@ proptest! {
         events in prop::collection::vec(injected(), 1..14),
     ) {
         run_checked(&scenario(&config, &events, destroy_share))?;
+    }
+}
+
+proptest! {
+    // The same interleavings under an RPO bound of 30 s (blocks from
+    // partitions, degradations and paired-region outages).
+    #![proptest_config(ProptestConfig {
+        cases: 500,
+        rng_seed: proptest::test_runner::RngSeed::Fixed(0x7270_6f5f_626f_756e),
+        ..ProptestConfig::default()
+    })]
+
+    #[test]
+    fn random_interleavings_under_an_rpo_bound_keep_it(
+        config in config().prop_map(|c| Config { rpo_bound: true, ..c }),
+        destroy_share in 0u8..3,
+        events in prop::collection::vec(injected(), 1..14),
+    ) {
+        let sc = scenario(&config, &events, destroy_share);
+        prop_assert_eq!(sc.cross_region.as_ref().and_then(|c| c.rpo_bound).map(|b| b.lag.0), Some(BOUND_S * 1_000_000_000));
+        run_checked(&sc)?;
     }
 }

@@ -22,6 +22,7 @@ mod loss;
 mod paired;
 mod recovery;
 mod restore;
+mod rpo_bound;
 mod service;
 mod trace;
 mod zones;
@@ -97,6 +98,9 @@ enum Event {
     /// Random zone outage `zone_incident` grows into a region outage, if
     /// its zone is still down.
     Escalation { zone_incident: usize },
+    /// The RPO bound is looked at (block, resume or re-plan), if planned in
+    /// generation `plan` (see `rpo_bound.rs`).
+    RpoBoundCheck { plan: u64 },
 }
 
 struct OpenIncident {
@@ -205,6 +209,8 @@ pub struct Replication<'s> {
     dr: dr::DrState,
     /// Restores from in-region backups and backups lost (`restore.rs`).
     restores: restore::Restores,
+    /// Writes blocked by the RPO bound (`rpo_bound.rs`).
+    rpo: rpo_bound::RpoGuard,
     service: ServiceLog,
     outage: Option<Outage>,
     interruptions: u32,
@@ -266,6 +272,7 @@ impl<'s> Replication<'s> {
             ticket_pending: false,
             dr: dr::DrState::default(),
             restores: restore::Restores::default(),
+            rpo: rpo_bound::RpoGuard::default(),
             service: ServiceLog::default(),
             outage: None,
             interruptions: 0,
@@ -319,6 +326,7 @@ impl<'s> Replication<'s> {
         let void = match event {
             Event::DrTimer { epoch, .. } => !self.dr.epoch_is_current(epoch),
             Event::DrWorkDone { plan } => !self.dr.plan_is_current(plan),
+            Event::RpoBoundCheck { plan } => !self.rpo.plan_is_current(plan),
             _ => false,
         };
         self.handle(now, event);
@@ -430,6 +438,15 @@ impl<'s> Replication<'s> {
             Event::Escalation { zone_incident } => {
                 ("zone-escalation", region(), Some(zone_incident))
             }
+            Event::RpoBoundCheck { .. } => (
+                if self.rpo.blocks() {
+                    "rpo-bound-blocking"
+                } else {
+                    "rpo-bound-clear"
+                },
+                "cross-region-link".into(),
+                self.rpo.incident(),
+            ),
         };
         // Scheduled incidents and random failures open the newest incident.
         let incident = match event {
@@ -529,6 +546,7 @@ impl<'s> Replication<'s> {
             Event::DrWorkDone { plan } => self.work_done(now, plan),
             Event::RestoreDone { epoch } => self.restore_done(now, epoch),
             Event::Escalation { zone_incident } => self.escalate(now, zone_incident),
+            Event::RpoBoundCheck { plan } => self.rpo_bound_check(now, plan),
         }
     }
 
@@ -580,7 +598,7 @@ impl<'s> Replication<'s> {
                 .map(|&z| region.zones[z].as_str())
                 .collect::<Vec<_>>()
                 .join("+"),
-            IncidentClass::Link => "cross-region-link".to_string(),
+            IncidentClass::Link | IncidentClass::RpoBound => "cross-region-link".to_string(),
             IncidentClass::PairedRegion => self.paired_name(),
             _ => region.name.clone(),
         };
@@ -625,7 +643,11 @@ impl<'s> Replication<'s> {
         let serving = match self.dr.serving_site() {
             dr::Site::Primary => {
                 let restoring = self.restore_blocks();
-                in_primary && !self.dr.primary_blocked() && !restoring
+                in_primary
+                    && !self.dr.primary_blocked()
+                    && !restoring
+                    && !self.rpo.blocks()
+                    && !self.rpo_bound_holds_resumption(now)
             }
             dr::Site::Secondary => self.dr.paired_down == 0,
             dr::Site::None => false,

@@ -22,7 +22,8 @@ pub(super) enum Component {
     /// `restore_bandwidth`, `restore.rs`): a component of its own, as it
     /// grows with the data, not with the failover machinery.
     Restore,
-    /// A drill's drain, or the last batch in flight before a switch back.
+    /// A drill's drain, the last batch in flight before a switch back, or
+    /// the backlog draining under the RPO bound while it blocks commits.
     Drain,
     /// Waiting for a zone, a quorum or the region to return (a restore owed
     /// waits here while its region is down).
@@ -169,6 +170,8 @@ impl Replication<'_> {
             }
             // Copying the backup back (`restore.rs`).
             Site::Primary if self.restore_running() => (Component::Restore, None),
+            // The RPO bound holds commits while the backlog drains under it.
+            Site::Primary if self.rpo.blocks() && self.quorum_serving => (Component::Drain, None),
             Site::Primary => self.zone_component(now),
         }
     }

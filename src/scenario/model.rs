@@ -130,6 +130,19 @@ pub struct CrossRegion {
     pub apply_delay: Dist,
     /// The point at which a replicated write is durable in the paired region.
     pub durable_at: Durability,
+    /// The RPO bound the primary enforces by blocking commits, if any.
+    pub rpo_bound: Option<RpoBound>,
+}
+
+/// `cross_region.rpo_bound`: while DR protects the primary, writes are not
+/// served whenever the replication lag (now minus the last sync time, under
+/// `durable_at`: the loss window a forced failover would see now) has reached
+/// `lag`, until it is back under it. The RPO of a failure is then at most
+/// `lag`; the price is write unavailability (incident class `rpo-bound`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct RpoBound {
+    /// The bound on the replication lag (ns).
+    pub lag: SimDuration,
 }
 
 impl CrossRegion {
@@ -143,6 +156,25 @@ impl CrossRegion {
             Durability::Arrival => Dist::Constant(SimDuration::ZERO),
             Durability::Apply => self.apply_delay.clone(),
         }
+    }
+
+    /// The largest lag of this link while it keeps up with `write_bytes_per_sec`
+    /// at `factor` × its bandwidth and has no backlog: a write just after a
+    /// cut waits one batch interval, the batch's sending time (`ρT`), the
+    /// propagation and the durability delay (its 1 − 1e-9 quantile). An RPO
+    /// bound above it blocks writes only when the link falls behind
+    /// (partitions, degradations, the paired region down).
+    pub fn steady_lag(&self, write_bytes_per_sec: f64, factor: f64) -> SimDuration {
+        let t = self.batch_interval;
+        let rho = if self.bandwidth * factor > 0.0 {
+            write_bytes_per_sec / (self.bandwidth * factor)
+        } else {
+            f64::INFINITY
+        };
+        let send = SimDuration::from_secs_f64((rho * t.as_secs_f64()).min(1e9));
+        t.saturating_add(send)
+            .saturating_add(self.one_way)
+            .saturating_add(self.sync_delay().quantile(1.0 - 1e-9))
     }
 
     /// [`CrossRegion::sync_delay`] of a batch whose apply delay is `apply`

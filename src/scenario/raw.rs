@@ -436,6 +436,21 @@ pub struct RawCrossRegion {
     /// When a replicated write survives a forced failover: `"arrival"` (received and durably logged in the paired region, replayed at failover) or `"apply"`. Default: `"arrival"`.
     #[serde(default)]
     pub durable_at: Option<Spanned<String>>,
+    /// An RPO bound: commits in the primary wait while the replication lag is at this bound (a table, e.g. `{ lag = "20s" }`; needs `[dr]`). Default: none (the lag is unbounded).
+    #[serde(default)]
+    pub rpo_bound: Option<Spanned<RawRpoBound>>,
+}
+
+/// `cross_region.rpo_bound`: the replication lag the primary never lets writes exceed.
+#[derive(Deserialize, JsonSchema, Debug)]
+#[serde(deny_unknown_fields, remote = "Self")]
+#[schemars(!remote)]
+pub struct RawRpoBound {
+    /// The bound on the replication lag, i.e. on the loss window a forced failover would see now (a duration, > 0; Aurora's `rds.global_db_rpo` is at least 20 s). Required.
+    pub lag: Spanned<SimDuration>,
+    /// What the primary does at the bound: `"block"` (no commit until the lag is back under the bound). Default: `"block"`.
+    #[serde(default)]
+    pub action: Option<Spanned<String>>,
 }
 
 /// The value of `dr.max_data_loss`: a duration, or `"none"`, the default
@@ -615,6 +630,7 @@ tables_only!(
     RawTargets,
     RawTarget,
     RawCrossRegion,
+    RawRpoBound,
     RawDr,
     RawOperation,
     RawCapacity,

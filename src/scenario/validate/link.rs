@@ -3,7 +3,7 @@
 use super::super::model::{CrossRegion, Durability, FIBER_NS_PER_KM};
 use super::super::raw::{RawCrossRegion, RawScenario};
 use super::topology::MAX_DISTANCE_KM;
-use super::{positive, Checker};
+use super::{positive, rpo_bound, Checker};
 use crate::dist::Dist;
 use crate::time::SimDuration;
 
@@ -98,14 +98,19 @@ fn link(
     if durable_at == Durability::Apply {
         check_apply_tail(c, crr, &apply_delay, batch_interval);
     }
-    CrossRegion {
+    let mut cr = CrossRegion {
         paired_region,
         bandwidth: bw,
         one_way,
         batch_interval,
         apply_delay,
         durable_at,
+        rpo_bound: None,
+    };
+    if let Some(raw) = &crr.rpo_bound {
+        cr.rpo_bound = rpo_bound::rpo_bound(c, raw, cr.steady_lag(write_bytes_per_sec, 1.0));
     }
+    cr
 }
 
 /// Most batch intervals the apply delay's 1 − 1e-9 quantile may span: the

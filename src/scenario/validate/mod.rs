@@ -14,6 +14,7 @@ mod failures;
 mod incidents;
 mod link;
 mod operations;
+mod rpo_bound;
 mod services;
 mod simulation;
 mod targets;
@@ -71,6 +72,7 @@ pub(crate) fn validate(raw: RawScenario, c: &mut Checker) -> Option<Scenario> {
             write_bytes_per_sec,
         },
     );
+    rpo_bound::needs_dr(c, &raw, dr.is_some());
     if dr.is_some() || !operations.is_empty() {
         operations::check_operation_timeline(
             c,

@@ -1,0 +1,230 @@
+//! The RPO bound (`cross_region.rpo_bound`): while DR protects the primary,
+//! writes are not served whenever the replication lag has reached the bound,
+//! and are served again once it is back under it (Aurora's
+//! `rds.global_db_rpo`: "no transactions can commit until the RPO is met").
+//!
+//! **The lag** is `t − last_sync(t)` under `durable_at`: the loss window a
+//! forced failover at `t` would see if writes were being served at `t`. It
+//! grows at 1 s/s while nothing becomes durable (a partition, the paired
+//! region down) and falls when batches become durable. Blocking at the
+//! instant it reaches the bound `b` caps every failure's loss window, hence
+//! its RPO, at `b`: a failure while writes are served finds a lag of at most
+//! `b`; one while they are blocked (or stopped for any other reason) has
+//! its loss window measured at the stop, when the lag was at most `b`.
+//!
+//! **Progress, not timers.** Both the block and the resumption are
+//! questions to the link (either fidelity, through [`Replicator`]), asked at
+//! planned checks and re-planned on every change of rate or serving status
+//! (the `replan` of `dr.rs` calls [`Replication::plan_rpo_bound`]):
+//!
+//! - Serving: the lag reaches `b` no earlier than `last_sync(now) + b` (the
+//!   lag grows at most 1 s/s), so the check goes there; if something became
+//!   durable meanwhile it goes again to the new `last_sync + b`. The check
+//!   lands exactly on the crossing. In fast fidelity, a link that keeps up
+//!   with its load, has no backlog and whose steady-state lag
+//!   ([`CrossRegion::steady_lag`](crate::scenario::CrossRegion::steady_lag))
+//!   is below `b` cannot reach the bound until the next change of rate: no
+//!   check is planned (with random apply delays under `durable_at =
+//!   "apply"`, a draw past the delay's 1 − 1e-9 quantile is thereby
+//!   ignored, as the link's look-back window ignores it). Exact fidelity
+//!   always checks (its batch sizes are random).
+//! - Blocked: writes are stopped, so the backlog only drains. The check goes
+//!   to the fluid estimate of the resumption (the excess over `b` shrinks at
+//!   `k − 1` s/s, `k` = usable bandwidth / offered write bytes per second),
+//!   at least one batch's sending time `T/k` later, and never after the
+//!   whole backlog is durable (`drained_by`, lag 0). On a draining link
+//!   batches become durable one sending time apart, and the estimate is the
+//!   fluid crossing, so a resumption is found at most about `2T/k` after the
+//!   first instant the lag is under `b` (a batch interval when `k ≤ 2`). At
+//!   rate 0 (partitioned) nothing is planned until the link heals.
+
+use super::exact::Replicator;
+use super::{dr::Phase, Event, Replication};
+use crate::incident::IncidentClass;
+use crate::scenario::Fidelity;
+use crate::time::{SimDuration, SimTime};
+
+/// The bound's state in one replication.
+#[derive(Default)]
+pub(super) struct RpoGuard {
+    /// The `rpo-bound` incident of the block in force, if writes are blocked.
+    blocked_by: Option<usize>,
+    /// Generation of the planned check: a check planned before the last
+    /// re-plan is void.
+    plan: u64,
+}
+
+impl RpoGuard {
+    /// Writes are blocked by the bound.
+    pub(super) fn blocks(&self) -> bool {
+        self.blocked_by.is_some()
+    }
+
+    /// A check planned in generation `plan` still stands.
+    pub(super) fn plan_is_current(&self, plan: u64) -> bool {
+        plan == self.plan
+    }
+
+    /// The incident of the block in force (traces).
+    pub(super) fn incident(&self) -> Option<usize> {
+        self.blocked_by
+    }
+}
+
+impl Replication<'_> {
+    /// The bound in force now: set, and DR protecting the primary with a link.
+    fn rpo_bound(&self) -> Option<SimDuration> {
+        let bound = self.sc.cross_region.as_ref()?.rpo_bound?;
+        (self.dr.phase == Phase::Protected).then_some(bound.lag)
+    }
+
+    /// Plans the next check of the bound at the rates of now (called by
+    /// every re-plan and after every check that changed nothing).
+    pub(super) fn plan_rpo_bound(&mut self, now: SimTime) {
+        self.rpo.plan += 1;
+        let at = self.next_rpo_check(now);
+        if let Some(at) = at {
+            let plan = self.rpo.plan;
+            self.sched.at(at.max(now), Event::RpoBoundCheck { plan });
+        }
+    }
+
+    /// When the bound must next be looked at, if before the next re-plan.
+    fn next_rpo_check(&mut self, now: SimTime) -> Option<SimTime> {
+        let Some(bound) = self.rpo_bound() else {
+            // DR left the protected phase (or is off): a block lifts now.
+            return self.rpo.blocks().then_some(now);
+        };
+        if !self.rpo.blocks() && !self.service.is_serving() {
+            // Stopped for another reason: re-planned when writes resume.
+            return None;
+        }
+        let factor = self.dr.log_factor();
+        let write_bps = self.sc.workload.bytes_per_sec();
+        let cr = self.sc.cross_region.as_ref()?;
+        let interval = cr.batch_interval;
+        let k = cr.bandwidth * factor / write_bps;
+        let steady = cr.steady_lag(write_bps, factor);
+        let fast = self.sc.simulation.fidelity == Fidelity::Fast;
+        let horizon = self.sched.horizon();
+        let blocked = self.rpo.blocks();
+        let log = &self.service;
+        let link = self.dr.link()?;
+        let lag = now.since(link.last_sync(log, now));
+        if blocked {
+            if lag < bound {
+                return Some(now);
+            }
+            return resumption_estimate(link, log, now, SimDuration(lag.0 - bound.0), k, interval);
+        }
+        if lag >= bound {
+            return Some(now);
+        }
+        let crossing = now.after(SimDuration(bound.0 - lag.0));
+        if fast && k > 1.0 && steady < bound {
+            // Keeping up: the bound is out of reach once the backlog is gone.
+            return match link.caught_up_at(log, now, horizon) {
+                Some(t) if t <= now => None,
+                Some(t) => Some(t.min(crossing)),
+                None => Some(crossing),
+            };
+        }
+        Some(crossing)
+    }
+
+    /// A planned check of generation `plan` fired: block, resume, or plan
+    /// the next one.
+    pub(super) fn rpo_bound_check(&mut self, now: SimTime, plan: u64) {
+        if !self.rpo.plan_is_current(plan) {
+            return;
+        }
+        let Some(bound) = self.rpo_bound() else {
+            return self.lift_rpo_block(now);
+        };
+        let log = &self.service;
+        let Some(link) = self.dr.link() else {
+            return self.lift_rpo_block(now);
+        };
+        let lag = now.since(link.last_sync(log, now));
+        match (self.rpo.blocks(), lag >= bound) {
+            (false, true) if self.service.is_serving() => self.rpo_block(now),
+            (true, false) => self.lift_rpo_block(now),
+            _ => self.plan_rpo_bound(now),
+        }
+    }
+
+    /// Writes are about to resume in the primary (the caller's reconcile)
+    /// after a stop that froze the link (the home or the paired region
+    /// down): if the lag has reached the bound meanwhile, they stay stopped
+    /// under a block instead, which takes the interruption's charge over
+    /// from now (resuming for an instant would move the stop, and with it
+    /// every later failure's loss window, past the bound).
+    pub(super) fn rpo_bound_holds_resumption(&mut self, now: SimTime) -> bool {
+        if self.service.is_serving() || self.rpo.blocks() {
+            return false;
+        }
+        let Some(bound) = self.rpo_bound() else {
+            return false;
+        };
+        let log = &self.service;
+        let Some(link) = self.dr.link() else {
+            return false;
+        };
+        if now.since(link.last_sync(log, now)) < bound {
+            return false;
+        }
+        let incident = self.open_incident(now, IncidentClass::RpoBound, &[], false);
+        self.rpo.blocked_by = Some(incident);
+        self.charge_outage_to(now, incident);
+        self.plan_rpo_bound(now);
+        true
+    }
+
+    /// The lag has reached the bound: writes stop in the primary (an
+    /// `rpo-bound` incident, the cause of the interruption).
+    fn rpo_block(&mut self, now: SimTime) {
+        let incident = self.open_incident(now, IncidentClass::RpoBound, &[], false);
+        self.rpo.blocked_by = Some(incident);
+        self.reconcile(now, Some(incident), None);
+        // The reconcile re-planned only if serving changed; make sure.
+        self.plan_rpo_bound(now);
+    }
+
+    /// The lag is back under the bound (or the bound no longer applies):
+    /// writes resume unless something else stops them.
+    fn lift_rpo_block(&mut self, now: SimTime) {
+        let Some(incident) = self.rpo.blocked_by.take() else {
+            return;
+        };
+        self.component_repaired(now, incident);
+        self.reconcile(now, None, Some("rpo-bound-met"));
+        self.plan_rpo_bound(now);
+    }
+}
+
+/// While blocked (writes stopped), when to look again: the fluid estimate
+/// of the instant the lag is back at the bound (`excess / (k − 1)` on a
+/// link faster than the load), at least one batch's sending time `T/k`
+/// away (at most `T`), and never after the whole backlog is durable;
+/// `None` at rate 0 with something unsent (the re-plan at the next change
+/// of rate looks again).
+fn resumption_estimate(
+    link: &mut Replicator,
+    log: &super::ServiceLog,
+    now: SimTime,
+    excess: SimDuration,
+    k: f64,
+    interval: SimDuration,
+) -> Option<SimTime> {
+    let drained = link.drained_by(log, now, SimTime::MAX);
+    let estimate = (k > 1.0).then(|| {
+        let wait = SimDuration::from_secs_f64(excess.as_secs_f64() / (k - 1.0));
+        let send =
+            SimDuration::from_secs_f64(interval.as_secs_f64() / k.max(1.0)).max(SimDuration(1));
+        now.after(wait.max(send))
+    });
+    match (estimate, drained) {
+        (Some(e), Some(d)) => Some(e.min(d)),
+        (e, d) => e.or(d),
+    }
+}
