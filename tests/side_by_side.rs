@@ -252,3 +252,72 @@ fn shipped_scenarios_side_by_side_equal_their_own_runs() {
     assert!(dir.join("comparison.png").exists() && dir.join("availability_latency.svg").exists());
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+fn drsim(args: &[&str]) -> std::process::Output {
+    std::process::Command::new(env!("CARGO_BIN_EXE_drsim"))
+        .args(args)
+        .current_dir(root())
+        .output()
+        .unwrap()
+}
+
+/// The command line: byte-identical outputs whatever `--threads`, a
+/// side-by-side folder replaced with `--force`, several scenarios refused
+/// without `--failures`.
+#[test]
+fn cli_outputs_do_not_depend_on_threads() {
+    let base = std::env::temp_dir().join(format!("drsim-sbs-cli-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&base);
+    let (one, two) = (base.join("one"), base.join("two"));
+    let scenarios = [
+        "tests/scenarios/side-by-side/quorum-dr.toml",
+        "tests/scenarios/side-by-side/two-zones-async.toml",
+    ];
+    for (dir, threads) in [(&one, "1"), (&two, "2")] {
+        let mut args = vec!["run"];
+        args.extend(scenarios);
+        let out = dir.to_str().unwrap();
+        args.extend([
+            "--failures",
+            "tests/scenarios/side-by-side/failures.toml",
+            "--quiet",
+        ]);
+        args.extend(["--threads", threads, "--out", out]);
+        let o = drsim(&args);
+        assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    }
+    for file in [
+        "comparison.csv",
+        "comparison.svg",
+        "comparison.png",
+        "availability_latency.svg",
+        "quorum-dr/incidents.csv",
+        "two-zones-async/summary.json",
+    ] {
+        let (a, b) = (
+            std::fs::read(one.join(file)).unwrap(),
+            std::fs::read(two.join(file)).unwrap(),
+        );
+        assert!(a == b, "{file} differs between --threads 1 and 2");
+    }
+    let mut args = vec!["run"];
+    args.extend(scenarios);
+    args.extend([
+        "--failures",
+        "tests/scenarios/side-by-side/failures.toml",
+        "--quiet",
+    ]);
+    args.extend(["--out", one.to_str().unwrap()]);
+    let o = drsim(&args);
+    assert!(
+        !o.status.success(),
+        "a folder holding results is refused without --force"
+    );
+    args.push("--force");
+    let o = drsim(&args);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let o = drsim(&["run", scenarios[0], scenarios[1], "--quiet"]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&o.stderr).contains("add --failures FAILURES.toml"));
+    let _ = std::fs::remove_dir_all(&base);
+}

@@ -132,15 +132,22 @@ fn axis(unit: Unit, lo: f64, hi: f64) -> Axis {
     if !(lo.is_finite() && hi.is_finite()) {
         return Axis::linear(unit, 0.0, 1.0, 6, true);
     }
-    let pad = 0.08 * (hi - lo).max(hi.abs() * 0.01);
-    let mut a = lo - pad;
+    let span = if hi > lo {
+        hi - lo
+    } else {
+        hi.abs().max(1.0) * 0.01
+    };
+    let pad = 0.08 * span;
+    let (mut a, mut b) = (lo - pad, hi + pad);
     if lo >= 0.0 && lo <= 0.3 * hi {
         a = 0.0;
     }
     if unit == Unit::Fraction {
-        a = a.max(0.0);
+        // A share cannot leave [0, 1]: no "100.05%" tick (nor a snapped one).
+        (a, b) = (a.max(0.0), b.min(1.0).max(hi));
+        return Axis::linear(unit, a, b, 6, false);
     }
-    Axis::linear(unit, a, hi + pad, 6, true)
+    Axis::linear(unit, a, b, 6, true)
 }
 
 struct ScatterChart {
