@@ -39,12 +39,9 @@ pub enum Stream {
     /// Whether a region outage that destroys the data takes the in-region
     /// backups with it.
     BackupLoss,
-    /// Whether a random outage of zone `i` of the home region escalates to
-    /// its region, the delay and the region outage's duration. One stream
-    /// per zone, so a zone's escalations do not depend on how many other
-    /// zones the region has (common random numbers across deployments,
-    /// `run --failures`).
-    ZoneEscalation(u16),
+    /// Whether a zone outage escalates to its region, the delay and the
+    /// region outage's duration.
+    Escalation,
     /// Outages of the home region's paired region.
     PairedRegionFailures,
 }
@@ -65,8 +62,7 @@ impl Stream {
             Stream::ApplyDelay => 10,
             Stream::ExactWrites => 11,
             Stream::BackupLoss => 12,
-            // 13 was the one escalation stream shared by every zone.
-            Stream::ZoneEscalation(i) => 0x2_0000 + u64::from(i),
+            Stream::Escalation => 13,
             Stream::PairedRegionFailures => 14,
         }
     }

@@ -5,26 +5,19 @@
 //! `escalation_duration` draw. A zone already repaired by then does not
 //! escalate. The region incident records the zone incident it began as
 //! (`escalated_from`); from there the region's rules, DR included, decide.
-//! Each zone draws from its own stream (`Stream::ZoneEscalation`), so the
-//! escalations of a zone are the same whatever the region's other zones.
 
 use super::{Event, Replication};
 use crate::time::SimTime;
 use rand::RngExt;
 
 impl Replication<'_> {
-    /// Draws whether the random zone outage `incident` escalates, and when,
-    /// from the stream of the zone that failed first.
+    /// Draws whether the random zone outage `incident` escalates, and when.
     pub(super) fn maybe_escalate(&mut self, incident: usize) {
-        let (Some(e), Some(zone)) = (
-            &self.sc.zone_escalation,
-            self.incidents[incident].first_zone,
-        ) else {
+        let Some(e) = &self.sc.zone_escalation else {
             return;
         };
-        let rng = &mut self.rng.escalation[zone];
-        if rng.random::<f64>() < e.probability {
-            let delay = e.delay.sample(rng);
+        if self.rng.escalation.random::<f64>() < e.probability {
+            let delay = e.delay.sample(&mut self.rng.escalation);
             self.sched.after(
                 delay,
                 Event::Escalation {
@@ -43,10 +36,7 @@ impl Replication<'_> {
         let Some(e) = &self.sc.zone_escalation else {
             return;
         };
-        let Some(zone) = self.incidents[zone_incident].first_zone else {
-            return;
-        };
-        let duration = e.duration.sample(&mut self.rng.escalation[zone]);
+        let duration = e.duration.sample(&mut self.rng.escalation);
         let region = self.region_outage(now, duration, false, false, false);
         self.incidents[region].record.escalated_from = Some(zone_incident as u32);
     }

@@ -103,9 +103,6 @@ struct OpenIncident {
     record: Incident,
     /// Components still failed (zones, or 1 for a region or link incident).
     pending_repairs: u32,
-    /// The zone whose outage opened a zone incident (the first failed):
-    /// its escalation draws come from that zone's stream.
-    first_zone: Option<usize>,
 }
 
 /// The current interruption of service.
@@ -176,8 +173,7 @@ struct Rngs {
     link: ChaCha8Rng,
     operator: ChaCha8Rng,
     backups: ChaCha8Rng,
-    /// One per zone of the home region.
-    escalation: Vec<ChaCha8Rng>,
+    escalation: ChaCha8Rng,
     paired_region: ChaCha8Rng,
 }
 
@@ -246,9 +242,7 @@ impl<'s> Replication<'s> {
             link: stream_rng(seed, run, Stream::LinkFailures),
             operator: stream_rng(seed, run, Stream::Operator),
             backups: stream_rng(seed, run, Stream::BackupLoss),
-            escalation: (0..zone_count)
-                .map(|i| stream_rng(seed, run, Stream::ZoneEscalation(i as u16)))
-                .collect(),
+            escalation: stream_rng(seed, run, Stream::Escalation),
             paired_region: stream_rng(seed, run, Stream::PairedRegionFailures),
         };
         let horizon = SimTime(sc.simulation.horizon.0);
@@ -600,7 +594,6 @@ impl<'s> Replication<'s> {
                 ..Incident::opened(self.run, seq as u32, class, scope, scheduled, now.0)
             },
             pending_repairs: zones.len().max(1) as u32,
-            first_zone: zones.first().copied(),
         });
         self.incidents.len() - 1
     }
