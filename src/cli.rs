@@ -60,7 +60,11 @@ pub enum Command {
     /// Merge shard folders (written by `run --shard I/N`) into the single-machine result.
     Merge(MergeArgs),
     /// Print the JSON Schema of scenario files (for editor completion; see the README).
-    Schema,
+    Schema {
+        /// Print the schema of failure descriptions (`run --failures`) instead.
+        #[arg(long)]
+        failures: bool,
+    },
     /// The emergency decision as a curve: a region outage has lasted --elapsed; expected
     /// downtime and lost writes of failing over now or after waiting t, and P(region back).
     Decide(DecideArgs),
@@ -109,8 +113,15 @@ pub struct MergeArgs {
 
 #[derive(Args, Debug)]
 pub struct RunArgs {
-    /// Scenario TOML file (default: the embedded reference scenario).
-    pub scenario: Option<PathBuf>,
+    /// Scenario TOML file (default: the embedded reference scenario); with
+    /// `--failures`, one or more scenarios to run side by side.
+    pub scenarios: Vec<PathBuf>,
+    /// A failure description (`[simulation]` seed, runs, horizon,
+    /// `[failures]`, `[[incidents]]`) replacing every scenario's own: runs
+    /// the scenarios side by side on the same failures and writes
+    /// comparison.csv and the comparison charts.
+    #[arg(long, value_name = "FAILURES.toml")]
+    pub failures: Option<PathBuf>,
     /// Number of replications (overrides simulation.runs).
     #[arg(long)]
     pub runs: Option<u64>,

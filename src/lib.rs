@@ -20,6 +20,7 @@ pub mod report;
 pub mod runner;
 pub mod scenario;
 pub mod shard;
+pub mod side_by_side;
 pub mod stats;
 pub mod sweep;
 pub mod theory;

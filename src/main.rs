@@ -44,9 +44,13 @@ fn main() -> ExitCode {
             allow_large,
         } => analyze(scenario.as_deref(), runs, markdown.as_deref(), allow_large),
         Command::Merge(args) => merge(args),
-        Command::Schema => console::out(&scenario::schema_json())
-            .map(|()| ExitCode::SUCCESS)
-            .map_err(Into::into),
+        Command::Schema { failures } => console::out(&if failures {
+            scenario::failures_schema_json()
+        } else {
+            scenario::schema_json()
+        })
+        .map(|()| ExitCode::SUCCESS)
+        .map_err(Into::into),
         Command::Decide(args) => decide(args),
     };
     match result {
@@ -180,10 +184,16 @@ fn load_with_overrides(text: &str, file: &str, sets: &[String]) -> Result<Loaded
 }
 
 fn run(args: RunArgs) -> Result<ExitCode> {
+    if args.failures.is_some() {
+        return run_side_by_side(args);
+    }
+    if args.scenarios.len() > 1 {
+        bail!("several scenarios are run side by side on one failure description: add --failures FAILURES.toml");
+    }
     if !args.sets.is_empty() && args.shard.is_some() {
         bail!("--set cannot be combined with --shard: `drsim merge` rebuilds the scenario from the file; write the change into a copy of the file");
     }
-    let (text, file) = scenario_text(args.scenario.as_deref())?;
+    let (text, file) = scenario_text(args.scenarios.first().map(PathBuf::as_path))?;
     let mut loaded = load_with_overrides(&text, &file, &args.sets)?;
     if !args.quiet {
         print_warnings(&loaded);
@@ -313,6 +323,96 @@ fn run(args: RunArgs) -> Result<ExitCode> {
     if args.check && missed > 0 {
         console::errln(&format!("{missed} target(s) missed"));
         return Ok(ExitCode::from(1));
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+/// `run A.toml B.toml … --failures F.toml`: the scenarios side by side on
+/// the same failures (`drsim::side_by_side`).
+fn run_side_by_side(args: RunArgs) -> Result<ExitCode> {
+    let refused = [
+        (!args.sets.is_empty(), "--set"),
+        (args.shard.is_some(), "--shard"),
+        (args.precision.is_some(), "--precision"),
+        (args.fidelity.is_some(), "--fidelity"),
+        (args.check, "--check"),
+        (args.plot, "--plot (the comparison charts are always drawn)"),
+        (args.verify_determinism, "--verify-determinism"),
+    ];
+    if let Some((_, flag)) = refused.iter().find(|(given, _)| *given) {
+        bail!("{flag} does not apply to a side-by-side run (--failures): run that scenario alone");
+    }
+    if args.scenarios.is_empty() {
+        bail!("--failures needs the scenario files to run on it: drsim run A.toml B.toml --failures FAILURES.toml");
+    }
+    let failures_path = args.failures.as_deref().unwrap_or(Path::new(""));
+    let mut failures = scenario::read_failure_file(failures_path).map_err(scenario_error)?;
+    if let Some(runs) = check_runs(args.runs)? {
+        failures.runs = runs;
+    }
+    if let Some(seed) = args.seed {
+        failures.seed = seed;
+    }
+    let texts = args
+        .scenarios
+        .iter()
+        .map(|p| scenario_text(Some(p)))
+        .collect::<Result<Vec<_>>>()?;
+    let compared = drsim::side_by_side::prepare(&texts, &failures).map_err(|e| match e {
+        drsim::side_by_side::SideBySideError::Scenario(e) => scenario_error(e),
+        other => other.into(),
+    })?;
+    let threads = runner::check_threads(args.threads)?;
+    let mut total_runs = 0u64;
+    for c in &compared {
+        if !args.quiet {
+            print_warnings(&c.loaded);
+        }
+        if !args.allow_large {
+            drsim::guard::check(&c.loaded.scenario, &drsim::guard::Limits::default())?;
+        }
+        total_runs = total_runs.saturating_add(c.loaded.scenario.simulation.runs);
+    }
+    let stop = Arc::new(AtomicBool::new(false));
+    drsim::guard::install_ctrlc(Arc::clone(&stop)).context("cannot install the Ctrl-C handler")?;
+    let out = args.out.clone().unwrap_or_else(|| {
+        let stem = failures_path
+            .file_stem()
+            .unwrap_or_default()
+            .to_string_lossy();
+        default_out_dir(&format!("comparison-{stem}"), "")
+    });
+    let staged = folder::stage(&out, args.force)?;
+    let mut progress = Progress::new(total_runs, args.quiet);
+    let mut sinks: Vec<&mut dyn OutcomeSink> = Vec::new();
+    if let Some(p) = progress.as_mut() {
+        sinks.push(p);
+    }
+    let options = RunOptions { threads };
+    let result = drsim::side_by_side::run_into(
+        staged.path(),
+        &compared,
+        &failures,
+        &options,
+        &mut sinks,
+        &stop,
+    )?;
+    drop(sinks);
+    if let Some(p) = progress {
+        p.0.finish_and_clear();
+    }
+    let out = staged.publish()?;
+    if !args.quiet {
+        console::out(&drsim::side_by_side::render(&result.rows))?;
+        console::outln(&format!(
+            "\nresults in {} (comparison.csv, {}, one folder per scenario)",
+            out.display(),
+            names(&result.charts)
+        ))?;
+    }
+    if result.partial {
+        console::errln("interrupted: comparison.csv holds the scenarios that finished; a partial one is marked in its summary.json");
+        return Ok(ExitCode::from(130));
     }
     Ok(ExitCode::SUCCESS)
 }

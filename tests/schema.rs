@@ -3,7 +3,10 @@
 //! of every scenario, satisfied by every scenario drsim accepts, and never
 //! more permissive than drsim on the hostile corpus.
 
-use drsim::scenario::{load_file, schema_json, ScenarioError, SCHEMA_PATH};
+use drsim::scenario::{
+    failures_schema_json, load_file, read_failure_file, schema_json, ScenarioError,
+    FAILURES_SCHEMA_PATH, SCHEMA_PATH,
+};
 use serde_json::Value;
 use std::path::{Path, PathBuf};
 
@@ -66,6 +69,62 @@ fn checked_in_schema_is_current() {
 }
 
 #[test]
+fn checked_in_failures_schema_is_current() {
+    let checked_in = std::fs::read_to_string(root().join(FAILURES_SCHEMA_PATH)).unwrap_or_default();
+    assert!(
+        checked_in == failures_schema_json(),
+        "{FAILURES_SCHEMA_PATH} is stale; regenerate it with\n    \
+         cargo run --release -- schema --failures > {FAILURES_SCHEMA_PATH}\nand commit it"
+    );
+}
+
+/// Failure descriptions (`run --failures`) among the `.toml` files: those
+/// whose first line names the failures schema. Each is accepted by drsim
+/// and satisfies that schema.
+#[test]
+fn failure_descriptions_name_their_schema_and_satisfy_it() {
+    let schema: Value = serde_json::from_str(&failures_schema_json()).unwrap();
+    let validator = jsonschema::validator_for(&schema).unwrap();
+    let mut checked = 0;
+    for file in scenario_files() {
+        if schema_named(&file) != root().join(FAILURES_SCHEMA_PATH).canonicalize().ok() {
+            continue;
+        }
+        read_failure_file(&root().join(&file))
+            .unwrap_or_else(|e| panic!("{}: {e}", file.display()));
+        let value = as_json(&file).unwrap();
+        let errors: Vec<String> = validator
+            .iter_errors(&value)
+            .map(|e| e.to_string())
+            .collect();
+        assert!(
+            errors.is_empty(),
+            "{}: {}",
+            file.display(),
+            errors.join("\n")
+        );
+        checked += 1;
+    }
+    assert!(checked >= 2, "only {checked} failure descriptions found");
+    // A scenario is not a failure description, nor the reverse.
+    assert!(!validator.is_valid(&as_json(Path::new("scenarios/dynamics365-no-dr.toml")).unwrap()));
+}
+
+/// The schema a file's first line (`#:schema PATH`) leads to, canonical.
+fn schema_named(file: &Path) -> Option<PathBuf> {
+    let bytes = std::fs::read(root().join(file)).ok()?;
+    let first = bytes.split(|b| *b == b'\n').next().unwrap_or_default();
+    let first = String::from_utf8_lossy(first);
+    let relative = first.trim_end_matches('\r').strip_prefix("#:schema ")?;
+    root()
+        .join(file)
+        .parent()?
+        .join(relative)
+        .canonicalize()
+        .ok()
+}
+
+#[test]
 fn every_scenario_names_the_schema_on_its_first_line() {
     let files = scenario_files();
     assert!(
@@ -86,6 +145,9 @@ fn every_scenario_names_the_schema_on_its_first_line() {
             .strip_prefix("#:schema ")
             .unwrap_or_else(|| panic!("{name}: first line {first:?} is not `#:schema PATH`"));
         let target = root().join(&file).parent().unwrap().join(relative);
+        if target.canonicalize().ok() == root().join(FAILURES_SCHEMA_PATH).canonicalize().ok() {
+            continue; // a failure description: see the test above
+        }
         assert_eq!(
             target.canonicalize().ok(),
             root().join(SCHEMA_PATH).canonicalize().ok(),

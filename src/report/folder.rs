@@ -9,7 +9,8 @@
 //! - The target must be absent or an empty folder, unless `--force`.
 //! - `--force` replaces a folder that holds only drsim outputs (the names in
 //!   [`OUTPUT_NAMES`], charts `*.png` / `*.svg`, temporary `.NAME.tmp-*`
-//!   files): on Linux (glibc) in one atomic exchange (`renameat2(RENAME_EXCHANGE)`),
+//!   files; beside a `comparison.csv`, the scenario folders of a
+//!   side-by-side run holding only such files): on Linux (glibc) in one atomic exchange (`renameat2(RENAME_EXCHANGE)`),
 //!   elsewhere by two renames with the target briefly absent. A folder
 //!   holding anything else (a note, a subfolder) is never replaced.
 //! - The temporary folder is removed when the command fails (the [`Staged`]
@@ -25,8 +26,9 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Mutex;
 
 /// The files drsim writes into an output folder.
-pub const OUTPUT_NAMES: [&str; 12] = [
+pub const OUTPUT_NAMES: [&str; 13] = [
     "summary.json",
+    "comparison.csv",
     "report.html",
     "runs.csv",
     "incidents.csv",
@@ -172,12 +174,17 @@ fn check_target(target: &Path, force: bool) -> Result<bool, FolderError> {
         return Err(FolderError::NotAFolder(target.to_path_buf()));
     }
     let (mut found, mut foreign) = (Vec::new(), Vec::new());
+    let comparison = target.join("comparison.csv").is_file();
     let entries = std::fs::read_dir(target).map_err(FolderError::io("read", target))?;
     for entry in entries {
         let entry = entry.map_err(FolderError::io("read", target))?;
         let name = entry.file_name().to_string_lossy().to_string();
-        let is_file = entry.file_type().is_ok_and(|t| t.is_file());
-        if is_file && is_output_name(&name) {
+        let kind = entry.file_type().ok();
+        let is_file = kind.is_some_and(|t| t.is_file());
+        let is_dir = kind.is_some_and(|t| t.is_dir());
+        if (is_file && is_output_name(&name))
+            || (comparison && is_dir && holds_only_outputs(&entry.path()))
+        {
             found.push(name);
         } else {
             foreign.push(name);
@@ -198,6 +205,18 @@ fn check_target(target: &Path, force: bool) -> Result<bool, FolderError> {
         });
     }
     Ok(!found.is_empty())
+}
+
+/// A scenario folder of a side-by-side run: files drsim writes, nothing else.
+fn holds_only_outputs(dir: &Path) -> bool {
+    std::fs::read_dir(dir).is_ok_and(|entries| {
+        entries.into_iter().all(|e| {
+            e.is_ok_and(|e| {
+                e.file_type().is_ok_and(|t| t.is_file())
+                    && is_output_name(&e.file_name().to_string_lossy())
+            })
+        })
+    })
 }
 
 /// A name drsim writes into an output folder.

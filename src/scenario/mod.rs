@@ -5,6 +5,7 @@ mod error;
 mod model;
 mod raw;
 mod schema;
+mod shared_failures;
 mod spanned;
 mod table_only;
 mod toml_words;
@@ -12,7 +13,8 @@ mod validate;
 
 pub use error::{Diagnostic, Location, ScenarioError};
 pub use model::*;
-pub use schema::{schema_json, SCHEMA_PATH};
+pub use schema::{failures_schema_json, schema_json, FAILURES_SCHEMA_PATH, SCHEMA_PATH};
+pub use shared_failures::{parse_failure_file, read_failure_file, with_failures, FailureFile};
 pub use validate::{
     fnv1a_hex, service_catalogue, DEFAULT_TARGET_QUANTILE, MAX_RUNS, SERVICE_CATALOGUE,
 };
@@ -84,7 +86,7 @@ pub fn parse_str(text: &str, file: &str) -> Result<Loaded, ScenarioError> {
         );
         return Err(ScenarioError::Invalid(checker.into_errors()));
     }
-    let raw = match parse_raw(text, &mut checker) {
+    let raw: raw::RawScenario = match parse_raw(text, &mut checker) {
         Some(raw) => raw,
         None => return Err(ScenarioError::Invalid(checker.into_errors())),
     };
@@ -99,7 +101,7 @@ pub fn parse_str(text: &str, file: &str) -> Result<Loaded, ScenarioError> {
 
 /// TOML syntax and types, with the key path of the failing value tracked by
 /// `serde_path_to_error` and the span supplied by the TOML deserializer.
-fn parse_raw(text: &str, checker: &mut Checker) -> Option<raw::RawScenario> {
+fn parse_raw<T: serde::de::DeserializeOwned>(text: &str, checker: &mut Checker) -> Option<T> {
     let de = match toml::Deserializer::parse(text) {
         Ok(de) => de,
         Err(e) => {
@@ -111,7 +113,7 @@ fn parse_raw(text: &str, checker: &mut Checker) -> Option<raw::RawScenario> {
             return None;
         }
     };
-    match serde_path_to_error::deserialize::<_, raw::RawScenario>(de) {
+    match serde_path_to_error::deserialize::<_, T>(de) {
         Ok(raw) => Some(raw),
         Err(e) => {
             let path = clean_path(&e.path().to_string());

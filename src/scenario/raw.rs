@@ -337,6 +337,37 @@ pub struct RawZoneOverride {
     pub duration: Option<Dist>,
 }
 
+/// A failure description shared by several scenarios (`drsim run A.toml B.toml --failures FILE`): the failure sections of a scenario and the replications to run, nothing else. Every scenario run with it has its own `[failures]`, `[[incidents]]` and `simulation.seed`, `runs` and `horizon` replaced by these, so replication r of every scenario sees the same failures.
+#[derive(Deserialize, JsonSchema, Debug)]
+#[serde(deny_unknown_fields, remote = "Self")]
+#[schemars(!remote, title = "drsim failure description")]
+pub struct RawFailureFile {
+    /// Free text about where the numbers come from, shown in the comparison report. Default: empty.
+    #[serde(default)]
+    pub description: Option<String>,
+    /// Seed, replications and horizon shared by every scenario compared. Required.
+    pub simulation: RawSharedSimulation,
+    /// Random failures of zones, the home region, its paired region and the cross-region link, as in a scenario. Default: none.
+    #[serde(default)]
+    pub failures: RawFailures,
+    /// Scheduled failures (`[[incidents]]`), as in a scenario. Default: none.
+    #[serde(default)]
+    pub incidents: Vec<Spanned<RawIncident>>,
+}
+
+/// The replications every compared scenario runs: the same seed, number and horizon.
+#[derive(Deserialize, JsonSchema, Debug)]
+#[serde(deny_unknown_fields, remote = "Self")]
+#[schemars(!remote)]
+pub struct RawSharedSimulation {
+    /// Master seed (0 … 2^64 − 1) of every compared scenario. Required.
+    pub seed: u64,
+    /// Replications of every compared scenario, 1 … 100,000,000; `--runs` overrides. Required.
+    pub runs: Spanned<i64>,
+    /// Simulated time per replication (a duration). Required.
+    pub horizon: Spanned<SimDuration>,
+}
+
 /// A scheduled failure.
 #[derive(Deserialize, JsonSchema, Debug)]
 #[serde(deny_unknown_fields, remote = "Self")]
@@ -636,4 +667,6 @@ tables_only!(
     RawCapacity,
     RawPrices,
     RawService,
+    RawFailureFile,
+    RawSharedSimulation,
 );

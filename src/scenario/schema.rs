@@ -12,7 +12,7 @@
 //! schema: its own checks go further (cross-field rules, names that must
 //! resolve) and give better messages.
 
-use super::raw::{DataLossLimit, RawScenario};
+use super::raw::{DataLossLimit, RawFailureFile, RawScenario};
 use crate::dist::Dist;
 use crate::time::{SimDuration, DURATION_UNITS};
 use crate::units::{Bandwidth, ByteSize, Rate, BANDWIDTH_UNITS_BITS, RATE_UNITS, SIZE_UNITS};
@@ -24,11 +24,25 @@ use std::borrow::Cow;
 /// Where the checked-in schema lives, relative to the repository root.
 pub const SCHEMA_PATH: &str = "schema/drsim-scenario.schema.json";
 
+/// Where the checked-in schema of failure descriptions (`--failures`) lives.
+pub const FAILURES_SCHEMA_PATH: &str = "schema/drsim-failures.schema.json";
+
 /// The schema as pretty-printed JSON with a final newline, exactly the
 /// text of [`SCHEMA_PATH`].
 pub fn schema_json() -> String {
+    root_schema_json::<RawScenario>()
+}
+
+/// The schema of failure descriptions (`drsim schema --failures`), exactly
+/// the text of [`FAILURES_SCHEMA_PATH`]: the same tables as a scenario's
+/// failure sections, from the same types.
+pub fn failures_schema_json() -> String {
+    root_schema_json::<RawFailureFile>()
+}
+
+fn root_schema_json<T: JsonSchema>() -> String {
     let generator = SchemaSettings::draft07().into_generator();
-    let schema = generator.into_root_schema_for::<RawScenario>();
+    let schema = generator.into_root_schema_for::<T>();
     let mut value = schema.to_value();
     without_nulls(&mut value);
     let mut text = serde_json::to_string_pretty(&value).expect("a JSON value always serialises");

@@ -4,10 +4,14 @@ use super::super::error::{nearest, Diagnostic, Location};
 use super::super::spanned::Spanned;
 use std::ops::Range;
 
-/// Collects diagnostics against one source text.
+/// Collects diagnostics against one source text, or two: a scenario whose
+/// failure sections were read from a shared failure description.
 pub(crate) struct Checker<'a> {
     pub file: &'a str,
     pub source: &'a str,
+    /// The failure description (`--failures`) whose sections replace the
+    /// scenario's: diagnostics under those key paths point into it.
+    pub overlay: Option<Overlay<'a>>,
     pub diagnostics: Vec<Diagnostic>,
     pub warnings: Vec<Diagnostic>,
     /// Errors beyond `MAX_DIAGNOSTICS`, counted but not rendered.
@@ -24,6 +28,7 @@ impl<'a> Checker<'a> {
         Checker {
             file,
             source,
+            overlay: None,
             diagnostics: Vec::new(),
             warnings: Vec::new(),
             suppressed: 0,
@@ -37,6 +42,15 @@ impl<'a> Checker<'a> {
         message: String,
         help: Option<String>,
     ) -> Diagnostic {
+        if let Some(o) = self.overlay.as_ref().filter(|_| Overlay::owns(path)) {
+            return Diagnostic {
+                file: o.file.to_string(),
+                location: span.map(|s| Location::from_span(o.source, s)),
+                key_path: path.to_string(),
+                message: format!("{message} (applied to the scenario {})", self.file),
+                help,
+            };
+        }
         Diagnostic {
             file: self.file.to_string(),
             location: span.map(|s| Location::from_span(self.source, s)),
@@ -144,6 +158,31 @@ impl<'a> Checker<'a> {
             None => self.error(Some(name.span()), path, msg),
         }
         None
+    }
+}
+
+/// A shared failure description standing in for a scenario's failure
+/// sections (see `scenario::shared_failures`).
+pub(crate) struct Overlay<'a> {
+    /// The failure description's file name, for diagnostics.
+    pub file: &'a str,
+    /// Its text: the spans of the sections it supplies point into it.
+    pub source: &'a str,
+}
+
+impl Overlay<'_> {
+    /// The key paths a failure description supplies: `[failures]`,
+    /// `[[incidents]]` and the seed, runs and horizon of `[simulation]`.
+    pub fn owns(path: &str) -> bool {
+        let within = |section: &str| {
+            path == section
+                || path
+                    .strip_prefix(section)
+                    .is_some_and(|rest| rest.starts_with('.') || rest.starts_with('['))
+        };
+        within("failures")
+            || within("incidents")
+            || ["simulation.seed", "simulation.runs", "simulation.horizon"].contains(&path)
     }
 }
 

@@ -22,7 +22,7 @@ mod topology;
 mod workload;
 mod zones;
 
-pub(crate) use checker::Checker;
+pub(crate) use checker::{Checker, Overlay};
 pub use services::{service_catalogue, SERVICE_CATALOGUE};
 pub use simulation::MAX_RUNS;
 pub use targets::DEFAULT_TARGET_QUANTILE;

@@ -1,0 +1,180 @@
+//! Several deployments on the very same failures (`drsim run A.toml B.toml
+//! … --failures FAILURES.toml`): each scenario's failure sections and
+//! replications are replaced by the shared failure description
+//! ([`crate::scenario::with_failures`]), so replication `r` of every
+//! scenario sees the same zone, region and link failures (common random
+//! numbers: every failure process draws from its own stream, see
+//! `engine::rng`), and the differences between the rows are the
+//! deployments', not noise.
+//!
+//! Output: each scenario's usual folder under `DIR/<slug>/`, and in `DIR`
+//! `comparison.csv` (one row per scenario, [`CSV_COLUMNS`]) and the charts
+//! (`comparison`, `availability_latency`).
+
+mod chart;
+pub mod quantile_ci;
+mod row;
+
+pub use row::{render, to_csv, ClassFigures, Row, CSV_COLUMNS};
+
+use crate::metrics::Summary;
+use crate::report::{self, csv::CsvSink, default_dir::slug};
+use crate::runner::{self, OutcomeSink, RunError, RunOptions};
+use crate::scenario::{with_failures, FailureFile, Loaded, Scenario, ScenarioError};
+use quantile_ci::IncidentValues;
+use std::path::{Path, PathBuf};
+use std::sync::atomic::AtomicBool;
+
+/// A scenario prepared for the comparison: its failures substituted.
+#[derive(Debug, Clone)]
+pub struct Compared {
+    /// The file it was read from, as given.
+    pub file: String,
+    pub loaded: Loaded,
+}
+
+/// Why a comparison cannot be run or written.
+#[derive(Debug, thiserror::Error)]
+pub enum SideBySideError {
+    #[error("{0}")]
+    Scenario(#[from] ScenarioError),
+    #[error("{first} and {second} both write {slug}/ (scenario names `{first_name}` and `{second_name}`): give the scenarios different names")]
+    SameFolder {
+        first: String,
+        second: String,
+        first_name: String,
+        second_name: String,
+        slug: String,
+    },
+    #[error(transparent)]
+    Run(#[from] RunError),
+    #[error("cannot write {}: {}", .path.display(), crate::report::folder::bare(.source))]
+    Io {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    #[error(transparent)]
+    Plot(#[from] crate::plot::PlotError),
+}
+
+/// Each scenario (`(text, file)`) with the failure description substituted;
+/// the first error stops (it names the failure description and the scenario).
+pub fn prepare(
+    scenarios: &[(String, String)],
+    failures: &FailureFile,
+) -> Result<Vec<Compared>, SideBySideError> {
+    let mut out: Vec<Compared> = Vec::new();
+    for (text, file) in scenarios {
+        let loaded = with_failures(text, file, failures)?;
+        let s = slug(&loaded.scenario.name);
+        if let Some(other) = out.iter().find(|o| slug(&o.loaded.scenario.name) == s) {
+            return Err(SideBySideError::SameFolder {
+                first: other.file.clone(),
+                second: file.clone(),
+                first_name: other.loaded.scenario.name.clone(),
+                second_name: loaded.scenario.name.clone(),
+                slug: s,
+            });
+        }
+        out.push(Compared {
+            file: file.clone(),
+            loaded,
+        });
+    }
+    Ok(out)
+}
+
+/// What a comparison produced.
+#[derive(Debug)]
+pub struct Comparison {
+    pub rows: Vec<Row>,
+    /// Each scenario's summary, in the order given.
+    pub summaries: Vec<Summary>,
+    /// Ctrl-C stopped a run: the rows hold what finished.
+    pub partial: bool,
+    /// Chart files written into the folder.
+    pub charts: Vec<PathBuf>,
+}
+
+/// Runs every scenario, in the order given, into `dir/<slug>/` (its usual
+/// `summary.json`, `incidents.csv`, `runs.csv`, `provenance.json`,
+/// `report.html`), then writes `dir/comparison.csv` and the charts.
+/// `progress` sees every outcome of every scenario.
+pub fn run_into(
+    dir: &Path,
+    scenarios: &[Compared],
+    failures: &FailureFile,
+    options: &RunOptions,
+    progress: &mut [&mut dyn OutcomeSink],
+    stop: &AtomicBool,
+) -> Result<Comparison, SideBySideError> {
+    let mut rows = Vec::new();
+    let mut summaries = Vec::new();
+    for c in scenarios {
+        let sc = &c.loaded.scenario;
+        let sub = dir.join(slug(&sc.name));
+        std::fs::create_dir(&sub).map_err(io_at(&sub))?;
+        let (summary, values) = run_one(&sub, sc, options, progress, stop)?;
+        rows.push(Row::new(&c.file, &summary, &values));
+        let partial = summary.partial;
+        summaries.push(summary);
+        if partial {
+            break;
+        }
+    }
+    let path = dir.join("comparison.csv");
+    report::atomic::write_atomic(&path, to_csv(&rows).as_bytes()).map_err(io_at(&path))?;
+    let prov = crate::plot::Provenance {
+        scenario: format!("{} scenarios on {}", rows.len(), failures.file),
+        scenario_hash: crate::scenario::fnv1a_hex(&failures.text),
+        seed: failures.seed,
+        runs: rows.iter().map(|r| r.runs).min().unwrap_or(0),
+        drsim_version: env!("CARGO_PKG_VERSION").to_string(),
+    };
+    let charts = chart::write_charts(dir, &rows, &prov)?;
+    let partial = summaries.iter().any(|s| s.partial) || summaries.len() < scenarios.len();
+    Ok(Comparison {
+        rows,
+        summaries,
+        partial,
+        charts,
+    })
+}
+
+/// One scenario's run and its folder.
+fn run_one(
+    dir: &Path,
+    sc: &Scenario,
+    options: &RunOptions,
+    progress: &mut [&mut dyn OutcomeSink],
+    stop: &AtomicBool,
+) -> Result<(Summary, IncidentValues), SideBySideError> {
+    let mut csv = CsvSink::create(dir).map_err(io_at(dir))?;
+    let mut values = IncidentValues::default();
+    let summary = {
+        let mut sinks: Vec<&mut dyn OutcomeSink> = vec![&mut csv, &mut values];
+        for p in progress.iter_mut() {
+            sinks.push(&mut **p);
+        }
+        runner::run(sc, options, &mut sinks, stop)?
+    };
+    csv.commit().map_err(io_at(dir))?;
+    report::write_summary_json(dir, &summary).map_err(io_at(dir))?;
+    report::provenance::write(
+        dir,
+        sc,
+        summary.runs,
+        "run",
+        &["summary.json", "incidents.csv", "runs.csv", "report.html"],
+    )
+    .map_err(io_at(dir))?;
+    report::html::write(dir, &summary, sc).map_err(io_at(dir))?;
+    Ok((summary, values))
+}
+
+fn io_at(path: &Path) -> impl Fn(std::io::Error) -> SideBySideError + '_ {
+    move |source| SideBySideError::Io {
+        path: report::folder::public_path(path),
+        source,
+    }
+}
