@@ -162,9 +162,11 @@ pub fn estimate(sc: &Scenario) -> Estimate {
     let mut events = 0.0;
     let mut incidents = 0.0;
 
+    // Zones of both regions fail (the paired region's with a link).
     let zone_outages: f64 = sc
         .zone_failures
         .iter()
+        .chain(&sc.paired_zone_failures)
         .flatten()
         .map(|p| cycles(p, horizon_s))
         .sum();
