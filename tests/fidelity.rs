@@ -475,8 +475,8 @@ fn partitions_and_degradations_agree() {
 }
 
 /// The paired region's zones fail often (every 8 h on average, for a
-/// median 1 h; correlated pairs take its quorum): shipping pauses while its
-/// leader is re-elected or its quorum is lost, which widens the loss
+/// median 1 h; overlapping outages take its quorum): shipping pauses while
+/// its leader is re-elected or its quorum is lost, which widens the loss
 /// windows of the home outages; both fidelities see the same pauses.
 #[test]
 #[cfg_attr(
@@ -493,11 +493,6 @@ fn paired_zone_failures_agree() {
              duration = {{ dist = \"lognormal\", median = \"1h\", sigma = 0.5 }}\n\n"
         );
     }
-    text = with(
-        &text,
-        "correlated_probability = 0.005",
-        "correlated_probability = 0.3",
-    );
     text = with(
         &text,
         "[[operations]]",
