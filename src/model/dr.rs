@@ -565,9 +565,7 @@ impl Replication<'_> {
             // into it is called off or waits.
             (P::Off, T::PairedQuorum { .. }) => {}
             (P::Seeding | P::CatchingUp, T::PairedQuorum { .. }) => {}
-            (P::Protected, T::PairedQuorum { held: false, incident }) => {
-                self.paired_quorum_lost_while_protected(incident)
-            }
+            (P::Protected, T::PairedQuorum { held: false, .. }) => {}
             (P::Protected, T::PairedQuorum { held: true, .. }) => {
                 if !self.dr.paired_unavailable() {
                     self.paired_back_while_protected();
@@ -1226,16 +1224,6 @@ impl Replication<'_> {
         self.decide(incident, "serving-region-down");
         if destroys && self.dr.paired_destroyed_by.is_none() {
             self.dr.paired_destroyed_by = Some(incident);
-        }
-    }
-
-    /// The paired region's zone quorum is lost while protected: shipping
-    /// stops like in a non-destroying outage of the region (the re-plan
-    /// sees it), recorded on the zone incident that took the quorum.
-    fn paired_quorum_lost_while_protected(&mut self, incident: usize) {
-        if self.dr.paired_down == 0 && self.incidents[incident].record.class == IncidentClass::Zone
-        {
-            self.decide(incident, "replication-paused");
         }
     }
 
