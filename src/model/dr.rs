@@ -808,6 +808,15 @@ impl Replication<'_> {
         self.incidents[incident].record.decision = Some(decision);
     }
 
+    /// As [`Self::decide`], for a paired-region incident only: a lost
+    /// paired zone quorum reaches the same cells with a zone incident,
+    /// which carries no decision (decisions are the emergency responses').
+    fn decide_paired(&mut self, incident: usize, decision: &'static str) {
+        if self.incidents[incident].record.class == IncidentClass::PairedRegion {
+            self.decide(incident, decision);
+        }
+    }
+
     // ── seeding ─────────────────────────────────────────────────────────
 
     /// `enable`: a paused link keeps the log of the writes made while the
@@ -1190,7 +1199,7 @@ impl Replication<'_> {
             self.component_repaired(now, drill);
         }
         self.dr.drill_stay = None;
-        self.decide(incident, "drill-aborted");
+        self.decide_paired(incident, "drill-aborted");
         self.enter(Phase::Protected);
         self.reconcile(now, None, Some("drill-aborted"));
         if destroys {
@@ -1206,7 +1215,7 @@ impl Replication<'_> {
         if self.dr.drill_stay.is_some() {
             return self.drill_cut_by_paired_outage(now, incident, destroys);
         }
-        self.decide(incident, "failover-interrupted");
+        self.decide_paired(incident, "failover-interrupted");
         self.enter(Phase::Protected);
         if destroys {
             return self.paired_down_while_protected(now, incident, destroys);
