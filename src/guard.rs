@@ -196,9 +196,11 @@ fn sources(sc: &Scenario) -> Vec<Source> {
         },
         incidents_each: if dr { 2.0 } else { 1.0 },
     };
+    // Zones of both regions fail (the paired region's with a link).
     let zone_outages: f64 = sc
         .zone_failures
         .iter()
+        .chain(&sc.paired_zone_failures)
         .flatten()
         .map(|p| cycles(p, horizon_s))
         .sum();

@@ -487,6 +487,39 @@ fn partitions_and_degradations_agree() {
     judge("catch-up", plain(&e.catch_up), plain(&f.catch_up), 200);
 }
 
+/// The paired region's zones fail often (every 8 h on average, for a
+/// median 1 h; overlapping outages take its quorum): shipping pauses while
+/// its leader is re-elected or its quorum is lost, which widens the loss
+/// windows of the home outages; both fidelities see the same pauses.
+#[test]
+#[cfg_attr(
+    debug_assertions,
+    ignore = "slow in debug builds: cargo test --release --test fidelity"
+)]
+fn paired_zone_failures_agree() {
+    let mut text = accelerated("5/s");
+    let mut overrides = String::new();
+    for zone in ["az1", "az2", "az3"] {
+        overrides += &format!(
+            "[[failures.zone]]\nregion = \"northeurope\"\nname = \"{zone}\"\n\
+             time_between = {{ dist = \"exponential\", mean = \"8h\" }}\n\
+             duration = {{ dist = \"lognormal\", median = \"1h\", sigma = 0.5 }}\n\n"
+        );
+    }
+    text = with(
+        &text,
+        "[[operations]]",
+        &format!("{overrides}[[operations]]"),
+    );
+    let paired_zone_incidents: usize = outcomes(&scenario(&text, Fidelity::Fast), 0..20)
+        .iter()
+        .flat_map(|o| &o.incidents)
+        .filter(|i| i.scope.starts_with("northeurope/"))
+        .count();
+    assert!(paired_zone_incidents > 50, "{paired_zone_incidents}");
+    compare("paired-zones", &text, 5.0, 300, 0.05, Lags::Compared);
+}
+
 /// The accelerated scenario squeezed to `horizon` (the link history a loss
 /// window depends on is a minute or two; exact mode simulates every batch,
 /// so a short horizon keeps 1 ms batches affordable): a region outage every

@@ -399,9 +399,10 @@ fn run_with(case: &str, from: &str, to: &str) -> ReplicationOutcome {
 /// Issue 11 part 1, the paired region fails during a failover: the home
 /// region fails at day 1 for 6 h, the operator decides after 30 min, and
 /// 5 min into the 10 min failover the paired region fails for 2 h. The
-/// failover stops and restarts on its return: writes resume 2 h 45 min
-/// after the home failure; the paired incident, which began while writes
-/// were stopped, overlaps it for its own 2 h 10 min. Destroyed instead,
+/// failover stops and restarts once the paired region is back and its
+/// zones have elected a leader (the 30 s reroute): writes resume 2 h 45 min
+/// 30 s after the home failure; the paired incident, which began while
+/// writes were stopped, overlaps it for its own 2 h 10 min 30 s. Destroyed instead,
 /// the secondary copy is gone: nothing to fail over to, the environment
 /// waits the 6 h for its region and DR seeds again.
 #[test]
@@ -413,13 +414,13 @@ fn a_paired_outage_during_a_failover_postpones_it_to_its_return() {
         (home.decision, home.recovery),
         (Some("failover"), "dr-failover")
     );
-    assert_eq!(home.rto_ns, 2 * HOUR + 45 * MIN);
+    assert_eq!(home.rto_ns, 2 * HOUR + 45 * MIN + 30 * S);
     assert_eq!(home.execution_ns, 15 * MIN, "5 min cut short, then 10 min");
     assert!(home.lost_writes > 0 && home.shown_loss_ns.is_some());
     assert_eq!(paired.scope, "pair");
     assert_eq!(paired.decision, Some("failover-interrupted"));
     assert_eq!(paired.overlaps, Some(home.seq));
-    assert_eq!(paired.rto_ns, 2 * HOUR + 10 * MIN);
+    assert_eq!(paired.rto_ns, 2 * HOUR + 10 * MIN + 30 * S);
     assert_eq!(
         o.horizon_ns - o.served_ns,
         home.rto_ns + only(&o, IncidentClass::Failback).rto_ns
@@ -433,9 +434,9 @@ fn a_paired_outage_during_a_failover_postpones_it_to_its_return() {
     let home = only(&o, IncidentClass::Region);
     let paired = only(&o, IncidentClass::PairedRegion);
     assert_eq!(home.decision, Some("paired-region-destroyed"));
-    // 6 h, then an election (lognormal reroute, median 30 s).
+    // 6 h, then an election (the 30 s reroute).
     assert_eq!(home.recovery, "region-repair");
-    assert!(home.rto_ns > 6 * HOUR && home.rto_ns < 6 * HOUR + 5 * MIN);
+    assert_eq!(home.rto_ns, 6 * HOUR + 30 * S);
     assert_eq!(home.lost_writes, 0);
     assert_eq!(paired.decision, Some("secondary-destroyed"));
     assert!(of_class(&o, IncidentClass::Failback).is_empty());
@@ -446,9 +447,10 @@ fn a_paired_outage_during_a_failover_postpones_it_to_its_return() {
 
 /// Issue 11 part 1, the paired region fails during a drill's stay: the
 /// drill switches at day 1 (≈ 5 min), and an hour in the paired region,
-/// where the environment now runs, fails for 2 h: writes stop for exactly
-/// those 2 h (the home region lacks every write since the switch), then
-/// the stay goes on and the drill returns. Destroyed instead, its last
+/// where the environment now runs, fails for 2 h: writes stop for those
+/// 2 h (the home region lacks every write since the switch) and the 30 s
+/// election of its zones on the return, then the stay goes on and the
+/// drill returns. Destroyed instead, its last
 /// backup there (day 1, 00:00) is restored on the return: the hour of
 /// writes since is lost, about 200/s × (3,600 s − the 5 min switch).
 #[test]
@@ -460,9 +462,12 @@ fn a_paired_outage_during_a_drill_stay_stops_writes_until_it_returns() {
     assert_eq!(paired.decision, Some("serving-region-down"));
     assert_eq!(
         (paired.recovery, paired.rto_ns),
-        ("region-repair", 2 * HOUR)
+        ("region-repair", 2 * HOUR + 30 * S)
     );
-    assert_eq!((paired.downtime_ns, paired.wait_ns), (2 * HOUR, 2 * HOUR));
+    assert_eq!(
+        (paired.downtime_ns, paired.wait_ns, paired.execution_ns),
+        (2 * HOUR + 30 * S, 2 * HOUR, 30 * S)
+    );
     assert_eq!(paired.lost_writes, 0);
     let back = only(&o, IncidentClass::DrillReturn);
     assert!(back.start_ns > drill.interruption_end_ns.unwrap() + 6 * HOUR);
@@ -480,7 +485,7 @@ fn a_paired_outage_during_a_drill_stay_stops_writes_until_it_returns() {
     let paired = only(&o, IncidentClass::PairedRegion);
     assert_eq!(
         (paired.recovery, paired.rto_ns),
-        ("backup-restore", 2 * HOUR)
+        ("backup-restore", 2 * HOUR + 30 * S)
     );
     let served_s = 3600.0 - drill.rto_ns as f64 / 1e9;
     let expected = 200.0 * served_s;
@@ -497,17 +502,17 @@ fn a_paired_outage_during_a_drill_stay_stops_writes_until_it_returns() {
 
 /// Issue 11 part 1, the paired region fails during seeding: enabled at
 /// day 1, 1 h of set-up, then 20 GB at 10 MB/s (2,000 s); 10 min into the
-/// copy the paired region fails for 3 h. The copy pauses and resumes
-/// (ends at 1 h + 3 h + 2,000 s = 16,400 s), then the writes since the
-/// enable drain at 10 − 0.8 MB/s: 16,400 × 0.8 / 9.2 = 1,426 s. Destroyed,
-/// the 600 s copied are lost: the copy restarts at the return (ends at
-/// 17,000 s) with the log of the writes since the restart (12,800 s of
-/// them, 1,113 s of catch-up).
+/// copy the paired region fails for 3 h. The copy pauses and resumes once
+/// its zones have elected a leader, 30 s after the return (ends at 1 h +
+/// 3 h + 30 s + 2,000 s = 16,430 s), then the writes since the enable drain
+/// at 10 − 0.8 MB/s: 16,430 × 0.8 / 9.2 = 1,429 s. Destroyed, the 600 s
+/// copied are lost: the copy restarts then (ends at 17,030 s) with the log
+/// of the writes since the restart (12,830 s of them, 1,116 s of catch-up).
 #[test]
 fn a_paired_outage_during_seeding_pauses_or_restarts_the_copy() {
     for (destroys, expected) in [
-        (false, 16_400.0 * (1.0 + 0.8 / 9.2)),
-        (true, 17_000.0 + 12_800.0 * 0.8 / 9.2),
+        (false, 16_430.0 * (1.0 + 0.8 / 9.2)),
+        (true, 17_030.0 + 12_830.0 * 0.8 / 9.2),
     ] {
         let o = if destroys {
             run_with(
@@ -563,7 +568,7 @@ fn a_drill_into_a_dead_paired_region_is_refused() {
 /// writes not shipped: RTO 1 h 10 min, the loss charged to the region.
 #[test]
 fn the_provider_fails_over_after_its_grace_whatever_the_loss() {
-    let o = run("20-provider-managed-failover");
+    let o = run("22-provider-managed-failover");
     let region = only(&o, IncidentClass::Region);
     assert_eq!(
         (region.decision, region.recovery),
@@ -580,7 +585,7 @@ fn the_provider_fails_over_after_its_grace_whatever_the_loss() {
     // The same outage under the customer's policy of at most 15 min of
     // loss waits for the region instead.
     let customer = run_with(
-        "20-provider-managed-failover",
+        "22-provider-managed-failover",
         "failover_by = \"provider\"\nprovider_grace = \"1h\"\nprovider_never_probability = 0.0\n",
         "operator_decision = \"30m\"\nmax_data_loss = \"15m\"\n",
     );
@@ -596,7 +601,7 @@ fn the_provider_fails_over_after_its_grace_whatever_the_loss() {
 #[test]
 fn a_region_back_before_the_grace_cancels_the_provider_failover() {
     let o = run_with(
-        "20-provider-managed-failover",
+        "22-provider-managed-failover",
         "duration = \"6h\"",
         "duration = \"40m\"",
     );
@@ -617,7 +622,7 @@ fn a_region_back_before_the_grace_cancels_the_provider_failover() {
 #[test]
 fn a_provider_that_never_fails_over_waits_the_outage_out() {
     let o = run_with(
-        "20-provider-managed-failover",
+        "22-provider-managed-failover",
         "provider_never_probability = 0.0",
         "provider_never_probability = 1.0",
     );
@@ -637,7 +642,7 @@ fn a_provider_that_never_fails_over_waits_the_outage_out() {
 #[test]
 fn a_destroyed_region_back_before_the_grace_fails_over_at_once() {
     let o = run_with(
-        "20-provider-managed-failover",
+        "22-provider-managed-failover",
         "duration = \"6h\"",
         "duration = \"30m\"\ndestroys_data = true",
     );
@@ -655,7 +660,7 @@ fn a_destroyed_region_back_before_the_grace_fails_over_at_once() {
 #[test]
 fn the_provider_failover_waits_for_a_paired_region_that_is_down() {
     let o = run_with(
-        "20-provider-managed-failover",
+        "22-provider-managed-failover",
         "[[incidents]]\nkind = \"region\"\n",
         "[[incidents]]\nkind = \"region\"\nregion = \"pair\"\nat = \"1470m\"\nduration = \"2h\"\n\n[[incidents]]\nkind = \"region\"\n",
     );
@@ -674,7 +679,7 @@ fn the_provider_failover_waits_for_a_paired_region_that_is_down() {
 #[test]
 fn a_zone_quorum_loss_never_triggers_the_provider() {
     let o = run_with(
-        "20-provider-managed-failover",
+        "22-provider-managed-failover",
         "kind = \"region\"\nat = \"1d\"",
         "kind = \"zone\"\nzones = [\"az1\", \"az2\"]\nat = \"1d\"",
     );
@@ -693,7 +698,7 @@ fn a_zone_quorum_loss_never_triggers_the_provider() {
 /// 4 h, as the same outage of the home region does without DR.
 #[test]
 fn after_staying_in_the_paired_region_its_outage_costs_what_no_dr_costs() {
-    let o = run("21-stay-after-failover");
+    let o = run("23-stay-after-failover");
     let home = only(&o, IncidentClass::Region);
     assert_eq!(
         (home.decision, home.recovery),
@@ -725,7 +730,7 @@ fn after_staying_in_the_paired_region_its_outage_costs_what_no_dr_costs() {
     // without DR: the same hour lost, writes stopped for the outage and
     // the election after it.
     let path = Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("tests/scenarios/overlaps/21-stay-after-failover.toml");
+        .join("tests/scenarios/overlaps/23-stay-after-failover.toml");
     let text = std::fs::read_to_string(path).unwrap();
     let text = text
         .replacen("region = \"pair\"\nat = \"73h\"", "at = \"73h\"", 1)
@@ -747,7 +752,7 @@ fn after_staying_in_the_paired_region_its_outage_costs_what_no_dr_costs() {
 
     // Switching back instead (the default), the environment is home and
     // protected again by day 3: the paired outage only deletes the copy.
-    let back = run_with("21-stay-after-failover", "after_failover = \"stay\"\n", "");
+    let back = run_with("23-stay-after-failover", "after_failover = \"stay\"\n", "");
     let paired = only(&back, IncidentClass::PairedRegion);
     assert_eq!(paired.decision, Some("secondary-destroyed"));
     assert_eq!((paired.rto_ns, paired.lost_writes), (0, 0));
@@ -759,7 +764,7 @@ fn after_staying_in_the_paired_region_its_outage_costs_what_no_dr_costs() {
 #[test]
 fn enable_after_staying_in_the_paired_region_is_refused() {
     let o = run_with(
-        "21-stay-after-failover",
+        "23-stay-after-failover",
         "[[incidents]]\nkind = \"region\"\nregion",
         "[[operations]]\nkind = \"enable\"\nat = \"2d\"\n\n[[incidents]]\nkind = \"region\"\nregion",
     );
@@ -768,4 +773,72 @@ fn enable_after_staying_in_the_paired_region_is_refused() {
         (o.refused[0].operation, o.refused[0].reason),
         ("enable", "stayed-in-paired-region")
     );
+/// Issue 11 part 1, symmetric regions: during a drill's stay in the paired
+/// region, its leader zone `az1` (named `pair/az1`: both regions have an
+/// `az1`) fails for 1 h at day 1 + 1 h. Writes stop exactly as at home: the
+/// failure is declared at the third missed heartbeat (2 s after a failure
+/// on a tick) and a new leader serves after the 30 s reroute; nothing is
+/// lost (a majority quorum). Two zones failing take the quorum: writes stop
+/// for the whole hour, then the 30 s election. (Before: the paired region's
+/// zones never failed; the incident took the home region's `az1`, which
+/// interrupted nothing: RTO 0.)
+#[test]
+fn a_paired_zone_failure_interrupts_the_environment_running_there() {
+    let o = run("20-paired-zone-during-drill-stay");
+    let zone = only(&o, IncidentClass::Zone);
+    assert_eq!(zone.scope, "pair/az1");
+    assert_eq!(zone.recovery, "zone-failover");
+    assert_eq!((zone.rto_ns, zone.detection_ns), (32 * S, 2 * S));
+    assert_eq!(zone.execution_ns, 30 * S);
+    assert_eq!(zone.lost_writes, 0);
+    let drill = only(&o, IncidentClass::Drill);
+    let back = only(&o, IncidentClass::DrillReturn);
+    assert_eq!(
+        o.horizon_ns - o.served_ns,
+        drill.rto_ns + zone.rto_ns + back.rto_ns
+    );
+
+    let o = run_with(
+        "20-paired-zone-during-drill-stay",
+        "zone = \"az1\"",
+        "zones = [\"az1\", \"az2\"]",
+    );
+    let zone = only(&o, IncidentClass::Zone);
+    assert_eq!(zone.scope, "pair/az1+az2");
+    assert_eq!(zone.rto_ns, HOUR + 30 * S);
+    assert_eq!(zone.lost_writes, 0);
+}
+
+/// Issue 11 part 1: while protected, two of the paired region's three
+/// zones fail for 2 h at day 1: its quorum is lost and the log stops
+/// shipping. The home region
+/// fails an hour later: the loss shown is that hour (not seconds), and the
+/// decision 30 min later waits for the paired quorum, which returns at
+/// day 1 + 2 h plus the 30 s election; the 10 min failover follows. (Before:
+/// the incident took the home region's zones and the log shipped on.)
+#[test]
+fn a_paired_quorum_loss_while_protected_stops_shipping() {
+    let o = run("21-paired-quorum-lost-while-protected");
+    let zone = only(&o, IncidentClass::Zone);
+    assert_eq!(zone.scope, "pair/az1+az2");
+    assert_eq!(zone.rto_ns, 0, "the environment ran at home: {zone:?}");
+    let region = only(&o, IncidentClass::Region);
+    let shown = region.shown_loss_ns.expect("an emergency shows its loss");
+    assert!(shown > HOUR && shown < HOUR + MIN, "{region:?}");
+    assert_eq!(region.decision, Some("failover"));
+    assert_eq!(region.recovery, "dr-failover");
+    assert_eq!(region.rto_ns, HOUR + 10 * MIN + 30 * S);
+    assert!(region.rpo_ns > HOUR - MIN, "{region:?}");
+    assert!(region.lost_writes > 700_000, "{region:?}");
+
+    // The same home outage with the paired region whole: seconds of loss,
+    // and the failover 40 min after the outage.
+    let o = run_with(
+        "21-paired-quorum-lost-while-protected",
+        "region = \"pair\"\nzones = [\"az1\", \"az2\"]",
+        "zones = [\"az1\"]\nregion = \"pair\"",
+    );
+    let region = only(&o, IncidentClass::Region);
+    assert!(region.shown_loss_ns.unwrap() < MIN, "{region:?}");
+    assert_eq!(region.rto_ns, 40 * MIN);
 }

@@ -47,6 +47,16 @@ pub enum Stream {
     /// Provider-managed failover: whether the provider waits the outage
     /// out, and its grace period (`dr.failover_by = "provider"`).
     ProviderFailover,
+    /// Outage process of zone `i` of the paired region.
+    PairedZoneFailures(u16),
+    /// [`Stream::CorrelatedZones`] of the paired region's zones.
+    PairedCorrelatedZones,
+    /// [`Stream::Failover`] (reroute and election delays) in the paired region.
+    PairedFailover,
+    /// [`Stream::FollowerLag`] in the paired region.
+    PairedFollowerLag,
+    /// [`Stream::Escalation`] of the paired region's zone outages.
+    PairedEscalation,
 }
 
 impl Stream {
@@ -67,7 +77,12 @@ impl Stream {
             Stream::BackupLoss => 12,
             Stream::Escalation => 13,
             Stream::PairedRegionFailures => 14,
-            Stream::ProviderFailover => 15,
+            Stream::PairedZoneFailures(i) => 0x2_0000 + u64::from(i),
+            Stream::PairedCorrelatedZones => 15,
+            Stream::PairedFailover => 16,
+            Stream::PairedFollowerLag => 17,
+            Stream::PairedEscalation => 18,
+            Stream::ProviderFailover => 19,
         }
     }
 }

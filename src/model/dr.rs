@@ -22,7 +22,7 @@ use super::link::AsyncLink;
 use super::{sample_loss, Event, Loss, Replication};
 use crate::engine::rng::{stream_rng, Stream};
 use crate::incident::{IncidentClass, RefusedOperation};
-use crate::scenario::{Fidelity, OperationKind, ProviderFailover};
+use crate::scenario::{Fidelity, OperationKind, ProviderFailover, Side};
 use crate::time::{SimDuration, SimTime};
 use rand::RngExt;
 
@@ -140,6 +140,10 @@ pub(super) enum Trigger {
     LinkChanged,
     /// The zone rules stopped (`false`) or resumed (`true`) writes in the primary.
     Quorum { serving: bool },
+    /// The zone quorum of the paired region was lost (`held == false`,
+    /// zone `incident` took it) or regained. While the environment runs
+    /// at home, the secondary copy cannot receive without it.
+    PairedQuorum { held: bool, incident: usize },
     /// Operation due: turn DR on.
     Enable,
     /// Operation due: a drill staying `stay` in the paired region.
@@ -201,7 +205,8 @@ struct PlanInputs {
     log_factor: u64,
     path_factor: u64,
     region_down: bool,
-    paired_down: bool,
+    paired_unavailable: bool,
+    home_quorum: bool,
     serving: bool,
     drain_deadline: Option<SimTime>,
 }
@@ -256,6 +261,9 @@ pub(super) struct DrState {
     pub(super) region_down: u32,
     /// Active outages of the paired region.
     pub(super) paired_down: u32,
+    /// The paired region's zone quorum does not hold (its zone rules would
+    /// not serve writes): the secondary copy cannot receive the log.
+    pub(super) paired_quorum_lost: bool,
     /// An outage of the paired region (this incident) destroyed the
     /// environment's data while it ran there: restored from its last
     /// backup when the region returns.
@@ -327,6 +335,12 @@ impl DrState {
         self.region_down > 0
     }
 
+    /// The paired region cannot take the log, a drill or a failover: it is
+    /// down, or its zone quorum is lost.
+    pub(super) fn paired_unavailable(&self) -> bool {
+        self.paired_down > 0 || self.paired_quorum_lost
+    }
+
     /// Serving started or stopped: the link's fluid changes regime.
     pub(super) fn serving_changed(&mut self, log: &super::ServiceLog, now: SimTime) {
         if let Some(link) = &mut self.link {
@@ -355,7 +369,7 @@ impl DrState {
             self.phase,
             Phase::CatchingUp | Phase::Protected | Phase::Draining
         );
-        if !ships || self.region_down > 0 || self.paired_down > 0 {
+        if !ships || self.region_down > 0 || self.paired_unavailable() {
             return 0.0;
         }
         self.path_factor()
@@ -409,7 +423,7 @@ impl DrState {
             && self.emergency.is_none()
             && self.transfer.is_none()
             && !self.failback_wanted
-            && self.paired_down == 0
+            && !self.paired_unavailable()
             && self.paired_destroyed_by.is_none()
             && !self.reseed_after_switch
     }
@@ -558,6 +572,36 @@ impl Replication<'_> {
             )
             | (P::FailedOver, T::Quorum { serving: false }) => {}
 
+            // ── the paired region's zone quorum is lost or regained ─────
+            // While the environment runs at home, a lost quorum is a
+            // non-destroying paired-region outage: the copy, catch-up or
+            // shipping pauses (the re-plan sees it), a drill or failover
+            // into it is called off or waits.
+            (P::Off, T::PairedQuorum { .. }) => {}
+            (P::Seeding | P::CatchingUp, T::PairedQuorum { .. }) => {}
+            (P::Protected, T::PairedQuorum { held: false, .. }) => {}
+            (P::Protected, T::PairedQuorum { held: true, .. }) => {
+                if !self.dr.paired_unavailable() {
+                    self.paired_back_while_protected();
+                }
+            }
+            (P::Draining, T::PairedQuorum { held: false, incident }) => {
+                self.drill_cut_by_paired_outage(now, incident, false)
+            }
+            (P::FailingOver, T::PairedQuorum { held: false, incident }) => {
+                self.failover_cut_by_paired_outage(now, incident, false)
+            }
+            (P::Draining | P::FailingOver, T::PairedQuorum { held: true, .. }) => self.cannot_happen(
+                phase,
+                trigger,
+                "a drill or failover starts only with the paired quorum held, and its loss ends them",
+            ),
+            // The environment runs there: its zone rules decide serving
+            // (`reconcile`); the resync back pauses while the quorum is lost.
+            (P::FailedOver | P::ResyncingBack, T::PairedQuorum { .. }) => {}
+            // The last batch is already on its way home: the switch completes.
+            (P::SwitchingBack, T::PairedQuorum { .. }) => {}
+
             // ── operation due: enable ───────────────────────────────────
             (P::Off, T::Enable) => self.start_seeding(now),
             // Protecting the environment where it now runs (a copy back
@@ -671,7 +715,8 @@ impl Replication<'_> {
             log_factor: factor.to_bits(),
             path_factor: self.dr.path_factor().to_bits(),
             region_down: self.dr.region_down > 0,
-            paired_down: self.dr.paired_down > 0,
+            paired_unavailable: self.dr.paired_unavailable(),
+            home_quorum: self.zones_of(Side::Home).quorum_serving,
             serving: self.service.is_serving(),
             drain_deadline: self.dr.drain_deadline,
         };
@@ -686,7 +731,7 @@ impl Replication<'_> {
         self.dr.plan += 1;
         let done_at = match self.dr.phase {
             Phase::Seeding => {
-                let rate = if self.dr.region_down > 0 || self.dr.paired_down > 0 {
+                let rate = if self.dr.region_down > 0 || self.dr.paired_unavailable() {
                     0.0
                 } else {
                     self.sc.cross_region.as_ref().map_or(0.0, |c| c.bandwidth)
@@ -784,6 +829,15 @@ impl Replication<'_> {
     /// Records what the response to a region incident decided.
     fn decide(&mut self, incident: usize, decision: &'static str) {
         self.incidents[incident].record.decision = Some(decision);
+    }
+
+    /// As [`Self::decide`], for a paired-region incident only: a lost
+    /// paired zone quorum reaches the same cells with a zone incident,
+    /// which carries no decision (decisions are the emergency responses').
+    fn decide_paired(&mut self, incident: usize, decision: &'static str) {
+        if self.incidents[incident].record.class == IncidentClass::PairedRegion {
+            self.decide(incident, decision);
+        }
     }
 
     // ── seeding ─────────────────────────────────────────────────────────
@@ -987,7 +1041,7 @@ impl Replication<'_> {
     /// The emergency failover of `incident` executes (`failover_time`),
     /// unless the paired region is down: then it starts on its return.
     fn start_forced_failover(&mut self, incident: usize) {
-        if self.dr.paired_down > 0 {
+        if self.dr.paired_unavailable() {
             if let Some(e) = self.dr.emergency.as_mut() {
                 e.blocked = true;
             }
@@ -1043,7 +1097,7 @@ impl Replication<'_> {
         let incident = self.dr.destroyed_by.take().unwrap_or(self.current_cause());
         let how = self.rebuild_region(now, incident);
         self.dr.destroyed = false;
-        self.zones_in_sync();
+        self.zones_in_sync(Side::Home);
         self.resume_label = Some(how);
     }
 
@@ -1058,13 +1112,16 @@ impl Replication<'_> {
         if self.dr.paired_down > 0 {
             return self.refuse(now, "drill", "paired-region-down");
         }
+        if self.dr.paired_quorum_lost {
+            return self.refuse(now, "drill", "paired-quorum-lost");
+        }
         if !self.service.is_serving() {
             return self.refuse(now, "drill", "not-serving");
         }
         if self.dr_settings().vnet_unpaired {
             return self.refuse(now, "drill", "failover-failed-no-vnet-pair");
         }
-        let incident = self.open_incident(now, IncidentClass::Drill, &[], true);
+        let incident = self.open_incident(now, IncidentClass::Drill, Side::Home, &[], true);
         self.decide(incident, "failover");
         self.enter(Phase::Draining);
         self.dr.drill_stay = Some(stay);
@@ -1138,6 +1195,7 @@ impl Replication<'_> {
         self.enter(Phase::FailedOver);
         self.dr.failed_over_at = Some(now);
         self.dr.set_link(None);
+        self.take_over_in(Side::Paired);
         self.reconcile(now, None, Some(how));
         match self.dr.drill_stay {
             Some(stay) => self.set_timer(stay, Timer::StayOver),
@@ -1214,7 +1272,7 @@ impl Replication<'_> {
             self.component_repaired(now, drill);
         }
         self.dr.drill_stay = None;
-        self.decide(incident, "drill-aborted");
+        self.decide_paired(incident, "drill-aborted");
         self.enter(Phase::Protected);
         self.reconcile(now, None, Some("drill-aborted"));
         if destroys {
@@ -1230,7 +1288,7 @@ impl Replication<'_> {
         if self.dr.drill_stay.is_some() {
             return self.drill_cut_by_paired_outage(now, incident, destroys);
         }
-        self.decide(incident, "failover-interrupted");
+        self.decide_paired(incident, "failover-interrupted");
         self.enter(Phase::Protected);
         if destroys {
             return self.paired_down_while_protected(now, incident, destroys);
@@ -1292,10 +1350,10 @@ impl Replication<'_> {
             // `quorum` (every zone) would wait for a zone whose return
             // changes nothing the zone rules report, so no trigger follows.
             crate::scenario::ReplicationMode::AllInSync => {
-                self.zones.iter().any(|z| z.in_sync && z.is_up())
+                self.zones_of(Side::Home).zones.iter().any(|z| z.in_sync && z.is_up())
             }
             crate::scenario::ReplicationMode::Quorum => {
-                let up = self.zones.iter().filter(|z| z.is_up()).count();
+                let up = self.zones_of(Side::Home).zones.iter().filter(|z| z.is_up()).count();
                 up >= self.sc.replication.quorum
             }
         }
@@ -1331,12 +1389,17 @@ impl Replication<'_> {
     }
 
     /// Net rate of the reverse resync: the link's usable bandwidth less the
-    /// writes still arriving in the paired region (0: it waits).
+    /// writes still arriving in the paired region (0: it waits, also while
+    /// either region's zone quorum is lost: nothing can be read from, or
+    /// written to, a region without it).
     fn resync_rate(&self) -> f64 {
         let Some(cr) = self.sc.cross_region.as_ref() else {
             return 0.0;
         };
-        if self.dr.region_down > 0 || self.dr.paired_down > 0 {
+        if self.dr.region_down > 0
+            || self.dr.paired_unavailable()
+            || !self.zones_of(Side::Home).quorum_serving
+        {
             return 0.0;
         }
         let writes = if self.service.is_serving() {
@@ -1356,7 +1419,7 @@ impl Replication<'_> {
         } else {
             IncidentClass::Failback
         };
-        let incident = self.open_incident(now, class, &[], false);
+        let incident = self.open_incident(now, class, Side::Home, &[], false);
         self.incidents[incident].record.resync_ns =
             self.dr.resync_started.take().map(|s| now.since(s).0);
         self.enter(Phase::SwitchingBack);
@@ -1403,11 +1466,7 @@ impl Replication<'_> {
         self.dr.destroyed_by = None;
         self.dr.drill_stay = None;
         self.dr.failed_over_at = None;
-        self.zones_in_sync();
-        if self.leader.is_none_or(|l| !self.zones[l].is_up()) {
-            self.leader = (0..self.zones.len()).find(|&z| self.zones[z].is_up());
-            self.election_pending = false;
-        }
+        self.take_over_in(Side::Home);
         let link = self.new_link(now, false);
         self.dr.set_link(link);
         self.component_repaired(now, incident);
@@ -1531,7 +1590,7 @@ impl Replication<'_> {
         scheduled: bool,
         renew: bool,
     ) -> usize {
-        let incident = self.open_incident(now, IncidentClass::Region, &[], scheduled);
+        let incident = self.open_incident(now, IncidentClass::Region, Side::Home, &[], scheduled);
         // The lifecycle sees the region fail before its zones' state changes,
         // so a drain cut short knows what had reached the paired region.
         self.on(now, Trigger::HomeDown { incident, destroys });
@@ -1542,8 +1601,8 @@ impl Replication<'_> {
         }
         self.sched
             .after(duration, Event::RegionRepair { incident, renew });
-        let all: Vec<usize> = (0..self.zones.len()).collect();
-        self.take_zones_down(now, &all);
+        let all: Vec<usize> = (0..self.zones_of(Side::Home).zones.len()).collect();
+        self.take_zones_down(now, Side::Home, &all);
         self.replan(now);
         self.reconcile(now, Some(incident), None);
         if self.dr.in_primary() {
@@ -1555,8 +1614,8 @@ impl Replication<'_> {
     pub(super) fn region_repair(&mut self, now: SimTime, incident: usize, renew: bool) {
         self.dr.region_down -= 1;
         self.component_repaired(now, incident);
-        for z in 0..self.zones.len() {
-            self.repair_zone(now, z, false);
+        for z in 0..self.zones_of(Side::Home).zones.len() {
+            self.repair_zone(now, Side::Home, z, false);
         }
         if renew {
             if let Some(rf) = &self.sc.region_failures {
@@ -1602,7 +1661,7 @@ impl Replication<'_> {
         scheduled: bool,
         renew: Option<bool>,
     ) {
-        let incident = self.open_incident(now, IncidentClass::Link, &[], scheduled);
+        let incident = self.open_incident(now, IncidentClass::Link, Side::Home, &[], scheduled);
         if self.outage.is_none() {
             self.incidents[incident].record.recovery = "none-needed";
         }

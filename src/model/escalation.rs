@@ -1,26 +1,31 @@
 //! Zone outages that grow into outages of their whole region
 //! (`failures.zones.escalation_probability`): with that probability a
 //! random zone outage schedules, after an `escalation_delay` draw, an
-//! outage of every zone of the home region lasting an
-//! `escalation_duration` draw. A zone already repaired by then does not
-//! escalate. The region incident records the zone incident it began as
-//! (`escalated_from`); from there the region's rules, DR included, decide.
+//! outage of every zone of its region (the home region, or the paired
+//! region for one of its zones) lasting an `escalation_duration` draw. A
+//! zone already repaired by then does not escalate. The region incident
+//! records the zone incident it began as (`escalated_from`); from there the
+//! region's rules, DR included, decide.
 
 use super::{Event, Replication};
+use crate::scenario::Side;
 use crate::time::SimTime;
 use rand::RngExt;
 
 impl Replication<'_> {
-    /// Draws whether the random zone outage `incident` escalates, and when.
-    pub(super) fn maybe_escalate(&mut self, incident: usize) {
+    /// Draws whether the random zone outage `incident` of the region `side`
+    /// escalates, and when (from that region's own escalation stream).
+    pub(super) fn maybe_escalate(&mut self, side: Side, incident: usize) {
         let Some(e) = &self.sc.zone_escalation else {
             return;
         };
-        if self.rng.escalation.random::<f64>() < e.probability {
-            let delay = e.delay.sample(&mut self.rng.escalation);
+        let rng = &mut self.rng.zones[side.index()].escalation;
+        if rng.random::<f64>() < e.probability {
+            let delay = e.delay.sample(rng);
             self.sched.after(
                 delay,
                 Event::Escalation {
+                    side,
                     zone_incident: incident,
                 },
             );
@@ -29,15 +34,20 @@ impl Replication<'_> {
 
     /// The escalation of `zone_incident` is due: if the zone is still down,
     /// its region fails.
-    pub(super) fn escalate(&mut self, now: SimTime, zone_incident: usize) {
+    pub(super) fn escalate(&mut self, now: SimTime, side: Side, zone_incident: usize) {
         if self.incidents[zone_incident].record.end_ns.is_some() {
             return;
         }
         let Some(e) = &self.sc.zone_escalation else {
             return;
         };
-        let duration = e.duration.sample(&mut self.rng.escalation);
-        let region = self.region_outage(now, duration, false, false, false);
+        let duration = e
+            .duration
+            .sample(&mut self.rng.zones[side.index()].escalation);
+        let region = match side {
+            Side::Home => self.region_outage(now, duration, false, false, false),
+            Side::Paired => self.paired_outage(now, duration, false, false, false),
+        };
         self.incidents[region].record.escalated_from = Some(zone_incident as u32);
     }
 }

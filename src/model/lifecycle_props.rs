@@ -1,7 +1,10 @@
 //! Property test of the DR lifecycle under random interleavings: region
 //! outages and paired-region outages (some destroying the primary's data or
 //! what the paired region holds), link partitions and
-//! degradations, zone failures, and enable / drill / disable operations,
+//! degradations, zone failures of the home region and of the paired region
+//! (its quorum lost pauses shipping, calls off drills and failovers into it,
+//! and stops writes while the environment runs there), and enable / drill /
+//! disable operations,
 //! all in the first half of a short horizon, under every lifecycle-relevant
 //! configuration ([`Config`]): two or three zones, the majority quorum or
 //! the all-in-sync mode, durability on arrival or on apply, the emergency
@@ -16,7 +19,7 @@
 use super::dr::Site;
 use super::Replication;
 use crate::incident::IncidentClass;
-use crate::scenario::{parse_str, Operation, OperationKind, Scenario, ScheduledIncident};
+use crate::scenario::{parse_str, Operation, OperationKind, Scenario, ScheduledIncident, Side};
 use crate::time::{SimDuration, SimTime};
 use proptest::prelude::*;
 
@@ -195,6 +198,7 @@ enum Injected {
     PairedRegion,
     Link { factor: f64 },
     Zones { zones: Vec<usize> },
+    PairedZones { zones: Vec<usize> },
     Op { kind: OperationKind, stay_min: u64 },
 }
 
@@ -208,6 +212,11 @@ fn injected() -> impl Strategy<Value = (u64, u64, Injected)> {
             (0usize..3).prop_map(|z| vec![z, (z + 1) % 3]),
         ]
         .prop_map(|zones| Injected::Zones { zones }),
+        prop_oneof![
+            (0usize..3).prop_map(|z| vec![z]),
+            (0usize..3).prop_map(|z| vec![z, (z + 1) % 3]),
+        ]
+        .prop_map(|zones| Injected::PairedZones { zones }),
         prop_oneof![
             Just(OperationKind::Enable),
             Just(OperationKind::Drill),
@@ -245,6 +254,7 @@ fn scenario(c: &Config, events: &[(u64, u64, Injected)], destroy_share: u8) -> S
         let duration = SimDuration(dur * MINUTE);
         let scheduled = |class, zones, destroys_data, bandwidth_factor| ScheduledIncident {
             class,
+            side: Side::Home,
             zones,
             at,
             duration,
@@ -281,6 +291,10 @@ fn scenario(c: &Config, events: &[(u64, u64, Injected)], destroy_share: u8) -> S
                 sc.scheduled
                     .push(scheduled(IncidentClass::Zone, zones, false, 1.0))
             }
+            Injected::PairedZones { zones } => sc.scheduled.push(ScheduledIncident {
+                side: Side::Paired,
+                ..scheduled(IncidentClass::Zone, zones.clone(), false, 1.0)
+            }),
             Injected::Op { kind, stay_min } => sc.operations.push(Operation {
                 kind: *kind,
                 at,
@@ -307,6 +321,10 @@ fn check_step(r: &Replication) -> Result<(), TestCaseError> {
     prop_assert!(
         !(serving && site == Site::Secondary && r.dr.paired_down > 0),
         "served from a paired region that is down"
+    );
+    prop_assert!(
+        !(serving && site == Site::Secondary && r.dr.paired_quorum_lost),
+        "served from a paired region without its zone quorum"
     );
     prop_assert_eq!(serving, r.outage.is_none(), "outage book out of step");
     for i in &r.incidents {

@@ -37,11 +37,11 @@ pub use trace::TraceEvent;
 use crate::engine::rng::{stream_rng, Stream};
 use crate::engine::Scheduler;
 use crate::incident::{DowntimeSpan, Incident, IncidentClass, RefusedOperation};
-use crate::scenario::{Architecture, Scenario};
+use crate::scenario::{Architecture, Scenario, Side};
 use crate::time::{SimDuration, SimTime};
 use rand::rngs::ChaCha8Rng;
 use rand::RngExt;
-use zones::Zone;
+use zones::{RegionZones, ZoneRngs};
 
 /// Samples per replication of the commit latency and of the replication
 /// lag, at instants spread uniformly over the horizon, so both
@@ -53,20 +53,23 @@ pub const TRACE_PROBES: u64 = 2000;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 enum Event {
-    /// The next random outage of a zone's renewal process.
-    RandomZoneFailure { zone: usize },
+    /// The next random outage of a zone's renewal process (zone `zone` of
+    /// the region `side`; so for every zone event).
+    RandomZoneFailure { side: Side, zone: usize },
     /// A scheduled `[[incidents]]` entry starts.
     Scheduled { index: usize },
     /// A zone comes back. `renew` restarts its renewal process.
     ZoneRepair {
+        side: Side,
         zone: usize,
         incident: usize,
         renew: bool,
     },
-    /// Election of a new leader completes (ignored if `epoch` is stale).
-    ElectionDone { epoch: u64 },
+    /// Election of a new leader in the region `side` completes (ignored if
+    /// `epoch` is stale).
+    ElectionDone { side: Side, epoch: u64 },
     /// A returning zone has caught up.
-    ResyncDone { zone: usize, epoch: u64 },
+    ResyncDone { side: Side, zone: usize, epoch: u64 },
     /// A support engineer restored the environment elsewhere.
     TicketResolved { epoch: u64 },
     /// The next random outage of the home region.
@@ -95,9 +98,9 @@ enum Event {
     DrWorkDone { plan: u64 },
     /// A restore from backup started in generation `epoch` has copied the data.
     RestoreDone { epoch: u64 },
-    /// Random zone outage `zone_incident` grows into a region outage, if
-    /// its zone is still down.
-    Escalation { zone_incident: usize },
+    /// Random zone outage `zone_incident` (of the region `side`) grows
+    /// into an outage of that region, if its zone is still down.
+    Escalation { side: Side, zone_incident: usize },
     /// The RPO bound is looked at (block, resume or re-plan), if planned in
     /// generation `plan` (see `rpo_bound.rs`).
     RpoBoundCheck { plan: u64 },
@@ -166,18 +169,15 @@ impl ReplicationOutcome {
 
 /// RNGs of one replication, one per random source (see `engine::rng`).
 struct Rngs {
-    zones: Vec<ChaCha8Rng>,
-    correlated: ChaCha8Rng,
-    failover: ChaCha8Rng,
+    /// The zones' sources of each region (`[home, paired]`).
+    zones: [ZoneRngs; 2],
     writes: ChaCha8Rng,
     latency: ChaCha8Rng,
     ticket: ChaCha8Rng,
-    follower: ChaCha8Rng,
     region: ChaCha8Rng,
     link: ChaCha8Rng,
     operator: ChaCha8Rng,
     backups: ChaCha8Rng,
-    escalation: ChaCha8Rng,
     paired_region: ChaCha8Rng,
     provider: ChaCha8Rng,
 }
@@ -190,19 +190,14 @@ pub struct Replication<'s> {
     arch: Architecture,
     sched: Scheduler<Event>,
     rng: Rngs,
-    zones: Vec<Zone>,
-    /// Leader zone; `None` while an election is pending or impossible.
-    leader: Option<usize>,
-    /// Zone hosting a single-zone or manually recovered environment.
+    /// The zones of the home region and of its paired region (`[home,
+    /// paired]`, see [`Side::index`]; the paired region's are empty when not
+    /// simulated).
+    region_zones: [RegionZones; 2],
+    /// Zone of the home region hosting a single-zone or manually recovered
+    /// environment.
     site: usize,
-    election_pending: bool,
-    /// When the pending election's leader failure is (was) declared.
-    detected_at: SimTime,
-    /// When the last election completed (labels how an outage recovered).
-    last_election_at: Option<SimTime>,
-    /// Generation counters: an event carrying an older value is stale and ignored.
-    election_epoch: u64,
-    resync_epoch: u64,
+    /// Generation counter of the support ticket: an older one is void.
     ticket_epoch: u64,
     ticket_pending: bool,
     /// Region, link and DR lifecycle state.
@@ -215,8 +210,6 @@ pub struct Replication<'s> {
     outage: Option<Outage>,
     interruptions: u32,
     downtime: Vec<DowntimeSpan>,
-    /// The zone rules allowed writes in the primary at the last reconcile.
-    quorum_serving: bool,
     incidents: Vec<OpenIncident>,
     sample_instants: Vec<SimTime>,
     latencies: Vec<u64>,
@@ -235,21 +228,23 @@ impl<'s> Replication<'s> {
     pub fn new(sc: &'s Scenario, run: u64) -> Self {
         let seed = sc.simulation.seed;
         let zone_count = sc.home_region().zones.len();
+        let paired_count = if sc.paired_zones_simulated() {
+            sc.region_of(Side::Paired).map_or(0, |r| r.zones.len())
+        } else {
+            0
+        };
         let rng = Rngs {
-            zones: (0..zone_count)
-                .map(|i| stream_rng(seed, run, Stream::ZoneFailures(i as u16)))
-                .collect(),
-            correlated: stream_rng(seed, run, Stream::CorrelatedZones),
-            failover: stream_rng(seed, run, Stream::Failover),
+            zones: [
+                ZoneRngs::new(seed, run, Side::Home, zone_count),
+                ZoneRngs::new(seed, run, Side::Paired, paired_count),
+            ],
             writes: stream_rng(seed, run, Stream::Writes),
             latency: stream_rng(seed, run, Stream::CommitLatency),
             ticket: stream_rng(seed, run, Stream::SupportTicket),
-            follower: stream_rng(seed, run, Stream::FollowerLag),
             region: stream_rng(seed, run, Stream::RegionFailures),
             link: stream_rng(seed, run, Stream::LinkFailures),
             operator: stream_rng(seed, run, Stream::Operator),
             backups: stream_rng(seed, run, Stream::BackupLoss),
-            escalation: stream_rng(seed, run, Stream::Escalation),
             paired_region: stream_rng(seed, run, Stream::PairedRegionFailures),
             provider: stream_rng(seed, run, Stream::ProviderFailover),
         };
@@ -260,14 +255,11 @@ impl<'s> Replication<'s> {
             arch: sc.architecture(),
             sched: Scheduler::new(horizon),
             rng,
-            zones: vec![Zone::default(); zone_count],
-            leader: Some(sc.environment.home_zone),
+            region_zones: [
+                RegionZones::new(zone_count, sc.environment.home_zone),
+                RegionZones::new(paired_count, 0),
+            ],
             site: sc.environment.home_zone,
-            election_pending: false,
-            detected_at: SimTime::ZERO,
-            last_election_at: None,
-            election_epoch: 0,
-            resync_epoch: 0,
             ticket_epoch: 0,
             ticket_pending: false,
             dr: dr::DrState::default(),
@@ -277,7 +269,6 @@ impl<'s> Replication<'s> {
             outage: None,
             interruptions: 0,
             downtime: Vec::new(),
-            quorum_serving: true,
             incidents: Vec::new(),
             sample_instants: Vec::new(),
             latencies: Vec::with_capacity(SAMPLES_PER_RUN),
@@ -288,12 +279,7 @@ impl<'s> Replication<'s> {
             events: 0,
         };
         r.service.start(SimTime::ZERO);
-        for (zone, process) in sc.zone_failures.iter().enumerate() {
-            if let Some(p) = process {
-                let first = p.time_between.sample(&mut r.rng.zones[zone]);
-                r.sched.after(first, Event::RandomZoneFailure { zone });
-            }
-        }
+        r.start_zone_processes();
         for (index, s) in sc.scheduled.iter().enumerate() {
             r.sched.at(s.at, Event::Scheduled { index });
         }
@@ -387,20 +373,28 @@ impl<'s> Replication<'s> {
     }
 
     fn record_trace(&mut self, now: SimTime, event: Event, phase_before: dr::Phase) {
-        let zone_name = |z: usize| self.sc.home_region().zones[z].clone();
+        let zone_name = |side: Side, z: usize| self.zone_scope(side, &[z]);
         let region = || self.sc.home_region().name.clone();
         let (kind, scope, incident) = match event {
-            Event::RandomZoneFailure { zone } => ("zone-failure", zone_name(zone), None),
-            Event::Scheduled { index } => ("scheduled-incident", String::new(), Some(index)),
-            Event::ZoneRepair { zone, incident, .. } => {
-                ("zone-repair", zone_name(zone), Some(incident))
+            Event::RandomZoneFailure { side, zone } => {
+                ("zone-failure", zone_name(side, zone), None)
             }
-            Event::ElectionDone { .. } => (
+            Event::Scheduled { index } => ("scheduled-incident", String::new(), Some(index)),
+            Event::ZoneRepair {
+                side,
+                zone,
+                incident,
+                ..
+            } => ("zone-repair", zone_name(side, zone), Some(incident)),
+            Event::ElectionDone { side, .. } => (
                 "election-done",
-                self.leader.map(zone_name).unwrap_or_default(),
+                self.zones_of(side)
+                    .leader
+                    .map(|l| zone_name(side, l))
+                    .unwrap_or_default(),
                 None,
             ),
-            Event::ResyncDone { zone, .. } => ("zone-resynced", zone_name(zone), None),
+            Event::ResyncDone { side, zone, .. } => ("zone-resynced", zone_name(side, zone), None),
             Event::TicketResolved { .. } => ("support-ticket-resolved", String::new(), None),
             Event::RandomRegionOutage => ("region-outage", region(), None),
             Event::RegionRepair { incident, .. } => ("region-repair", region(), Some(incident)),
@@ -435,8 +429,15 @@ impl<'s> Replication<'s> {
                 (kind, region(), None)
             }
             Event::RestoreDone { .. } => ("restore-done", region(), None),
-            Event::Escalation { zone_incident } => {
-                ("zone-escalation", region(), Some(zone_incident))
+            Event::Escalation {
+                side,
+                zone_incident,
+            } => {
+                let scope = match side {
+                    Side::Home => region(),
+                    Side::Paired => self.paired_name(),
+                };
+                ("zone-escalation", scope, Some(zone_incident))
             }
             Event::RpoBoundCheck { .. } => (
                 if self.rpo.blocks() {
@@ -455,7 +456,7 @@ impl<'s> Replication<'s> {
             | Event::RandomRegionOutage
             | Event::RandomPairedOutage
             | Event::RandomLinkIncident { .. } => self.incidents.len().checked_sub(1),
-            Event::Escalation { zone_incident }
+            Event::Escalation { zone_incident, .. }
                 if self.incidents[zone_incident].record.end_ns.is_none() =>
             {
                 self.incidents.len().checked_sub(1)
@@ -513,23 +514,25 @@ impl<'s> Replication<'s> {
 
     fn handle(&mut self, now: SimTime, event: Event) {
         match event {
-            Event::RandomZoneFailure { zone } => self.random_zone_failure(now, zone),
+            Event::RandomZoneFailure { side, zone } => self.random_zone_failure(now, side, zone),
             Event::Scheduled { index } => self.scheduled_incident(now, index),
             Event::ZoneRepair {
+                side,
                 zone,
                 incident,
                 renew,
             } => {
-                self.repair_zone(now, zone, renew);
+                self.repair_zone(now, side, zone, renew);
                 self.component_repaired(now, incident);
                 self.reconcile(now, None, None);
             }
-            Event::ElectionDone { epoch } => {
-                if epoch == self.election_epoch && self.election_pending {
-                    self.elect(now);
+            Event::ElectionDone { side, epoch } => {
+                let rz = self.zones_of(side);
+                if epoch == rz.election_epoch && rz.election_pending {
+                    self.elect(now, side);
                 }
             }
-            Event::ResyncDone { zone, epoch } => self.zone_resynced(now, zone, epoch),
+            Event::ResyncDone { side, zone, epoch } => self.zone_resynced(now, side, zone, epoch),
             Event::TicketResolved { epoch } => {
                 if epoch == self.ticket_epoch && self.ticket_pending {
                     self.restore_from_backup(now);
@@ -545,7 +548,10 @@ impl<'s> Replication<'s> {
             Event::DrTimer { timer, epoch } => self.timer_fired(now, timer, epoch),
             Event::DrWorkDone { plan } => self.work_done(now, plan),
             Event::RestoreDone { epoch } => self.restore_done(now, epoch),
-            Event::Escalation { zone_incident } => self.escalate(now, zone_incident),
+            Event::Escalation {
+                side,
+                zone_incident,
+            } => self.escalate(now, side, zone_incident),
             Event::RpoBoundCheck { plan } => self.rpo_bound_check(now, plan),
         }
     }
@@ -554,19 +560,20 @@ impl<'s> Replication<'s> {
         let s = &self.sc.scheduled[index];
         match s.class {
             IncidentClass::Zone => {
-                let zones = s.zones.clone();
-                let incident = self.open_incident(now, IncidentClass::Zone, &zones, true);
+                let (side, zones) = (s.side, s.zones.clone());
+                let incident = self.open_incident(now, IncidentClass::Zone, side, &zones, true);
                 for &z in &zones {
                     self.sched.after(
                         s.duration,
                         Event::ZoneRepair {
+                            side,
                             zone: z,
                             incident,
                             renew: false,
                         },
                     );
                 }
-                self.fail_zones(now, &zones, incident);
+                self.fail_zones(now, side, &zones, incident);
             }
             IncidentClass::Region => {
                 if s.destroys_data {
@@ -582,25 +589,22 @@ impl<'s> Replication<'s> {
         }
     }
 
-    /// Opens an incident record. `zones` names the failed zones (empty for
-    /// region and link incidents, which name themselves via `scope`).
+    /// Opens an incident record. `zones` names the failed zones of the
+    /// region `side` (empty for region and link incidents, which name
+    /// themselves via `scope`).
     fn open_incident(
         &mut self,
         now: SimTime,
         class: IncidentClass,
+        side: Side,
         zones: &[usize],
         scheduled: bool,
     ) -> usize {
-        let region = self.sc.home_region();
         let scope = match class {
-            IncidentClass::Zone => zones
-                .iter()
-                .map(|&z| region.zones[z].as_str())
-                .collect::<Vec<_>>()
-                .join("+"),
+            IncidentClass::Zone => self.zone_scope(side, zones),
             IncidentClass::Link | IncidentClass::RpoBound => "cross-region-link".to_string(),
             IncidentClass::PairedRegion => self.paired_name(),
-            _ => region.name.clone(),
+            _ => self.sc.home_region().name.clone(),
         };
         let seq = self.incidents.len();
         let overlaps = self.outage.as_mut().map(|o| {
@@ -618,6 +622,24 @@ impl<'s> Replication<'s> {
         self.incidents.len() - 1
     }
 
+    /// The scope of a zone incident: its zones joined by `+` (`az1+az2`),
+    /// prefixed by the region's name in the paired region
+    /// (`northeurope/az1+az2`), whose zones may share the home region's names.
+    fn zone_scope(&self, side: Side, zones: &[usize]) -> String {
+        let Some(region) = self.sc.region_of(side) else {
+            return String::new();
+        };
+        let names = zones
+            .iter()
+            .map(|&z| region.zones[z].as_str())
+            .collect::<Vec<_>>()
+            .join("+");
+        match side {
+            Side::Home => names,
+            Side::Paired => format!("{}/{names}", region.name),
+        }
+    }
+
     /// One failed component of `incident` is back; the incident ends with the last.
     fn component_repaired(&mut self, now: SimTime, incident: usize) {
         let inc = &mut self.incidents[incident];
@@ -630,13 +652,26 @@ impl<'s> Replication<'s> {
     /// Re-derives whether writes are served after any change. `how` labels
     /// a resumption caused by a DR action; otherwise the zone rules label it.
     fn reconcile(&mut self, now: SimTime, cause: Option<usize>, how: Option<&'static str>) {
-        let in_primary = self.zone_rules_serving(now);
-        if in_primary != self.quorum_serving {
-            self.quorum_serving = in_primary;
+        let in_primary = self.zone_rules_serving(now, Side::Home);
+        if in_primary != self.zones_of(Side::Home).quorum_serving {
+            self.zones_of_mut(Side::Home).quorum_serving = in_primary;
             self.on(
                 now,
                 dr::Trigger::Quorum {
                     serving: in_primary,
+                },
+            );
+        }
+        let in_paired = self.zone_rules_serving(now, Side::Paired);
+        if in_paired != self.zones_of(Side::Paired).quorum_serving {
+            self.zones_of_mut(Side::Paired).quorum_serving = in_paired;
+            self.dr.paired_quorum_lost = !in_paired;
+            let incident = cause.unwrap_or(self.incidents.len().saturating_sub(1));
+            self.on(
+                now,
+                dr::Trigger::PairedQuorum {
+                    held: in_paired,
+                    incident,
                 },
             );
         }
@@ -649,7 +684,7 @@ impl<'s> Replication<'s> {
                     && !self.rpo.blocks()
                     && !self.rpo_bound_holds_resumption(now)
             }
-            dr::Site::Secondary => self.dr.paired_down == 0,
+            dr::Site::Secondary => self.dr.paired_down == 0 && in_paired,
             dr::Site::None => false,
         };
         let how = how.unwrap_or_else(|| self.resumption_label());
@@ -788,10 +823,12 @@ impl<'s> Replication<'s> {
         }
     }
 
-    /// Commit latency now: the zones' quorum latency, slowed down by the
-    /// paired region's limited capacity while failed over.
+    /// Commit latency now: the quorum latency of the zones of the region
+    /// serving, slowed down by the paired region's limited capacity while
+    /// failed over.
     fn commit_latency(&mut self) -> SimDuration {
-        let base = self.quorum_latency();
+        let side = self.serving_side().unwrap_or(Side::Home);
+        let base = self.quorum_latency(side);
         match self.dr.serving_site() {
             dr::Site::Secondary => {
                 let capacity = self.sc.dr.as_ref().map_or(1.0, |d| d.secondary_capacity);

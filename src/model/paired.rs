@@ -1,7 +1,8 @@
 //! Outages of the home region's paired region: a random renewal process
-//! (`failures.regions`, or its `[[failures.region]]` override) and scheduled
-//! `[[incidents]]` naming the paired region. Each opens a `paired-region`
-//! incident; the DR lifecycle decides its effect ([`Trigger::PairedDown`],
+//! (`failures.regions`, or its `[[failures.region]]` override), scheduled
+//! `[[incidents]]` naming the paired region, and escalated outages of its
+//! zones. Each takes every zone of the region down and opens a
+//! `paired-region` incident; the DR lifecycle decides its effect ([`Trigger::PairedDown`],
 //! [`Trigger::PairedUp`]): shipping stops, drills and failovers into it are
 //! refused or called off, the environment running there waits for it, and
 //! a destroying outage deletes what it holds.
@@ -12,6 +13,7 @@
 use super::dr::{Site, Trigger};
 use super::{Event, Replication};
 use crate::incident::IncidentClass;
+use crate::scenario::Side;
 use crate::time::{SimDuration, SimTime};
 
 impl Replication<'_> {
@@ -42,7 +44,8 @@ impl Replication<'_> {
         self.paired_outage(now, duration, destroys, false, true);
     }
 
-    /// The paired region fails for `duration`; the lifecycle decides the rest.
+    /// The paired region fails for `duration`, every zone of it with it;
+    /// the lifecycle decides the rest. Returns the incident.
     pub(super) fn paired_outage(
         &mut self,
         now: SimTime,
@@ -50,22 +53,34 @@ impl Replication<'_> {
         destroys: bool,
         scheduled: bool,
         renew: bool,
-    ) {
-        let incident = self.open_incident(now, IncidentClass::PairedRegion, &[], scheduled);
+    ) -> usize {
+        let incident = self.open_incident(
+            now,
+            IncidentClass::PairedRegion,
+            Side::Paired,
+            &[],
+            scheduled,
+        );
         self.dr.paired_down += 1;
         self.on(now, Trigger::PairedDown { incident, destroys });
         self.sched
             .after(duration, Event::PairedRepair { incident, renew });
+        let all: Vec<usize> = (0..self.zones_of(Side::Paired).zones.len()).collect();
+        self.take_zones_down(now, Side::Paired, &all);
         self.replan(now);
         self.reconcile(now, Some(incident), None);
         if self.dr.serving_site() == Site::Secondary {
             self.charge_outage_to(now, incident);
         }
+        incident
     }
 
     pub(super) fn paired_repair(&mut self, now: SimTime, incident: usize, renew: bool) {
         self.dr.paired_down -= 1;
         self.component_repaired(now, incident);
+        for z in 0..self.zones_of(Side::Paired).zones.len() {
+            self.repair_zone(now, Side::Paired, z, false);
+        }
         if renew {
             if let Some(pf) = &self.sc.paired_region_failures {
                 let next = pf.process.time_between.sample(&mut self.rng.paired_region);

@@ -6,7 +6,7 @@
 
 use super::dr::{Phase, Site};
 use super::Replication;
-use crate::scenario::Architecture;
+use crate::scenario::{Architecture, Side};
 use crate::time::SimTime;
 
 /// Why writes are not served at an instant.
@@ -157,10 +157,10 @@ impl Replication<'_> {
                 }
                 _ => (Component::Execution, None),
             },
-            // Running in the paired region: stopped only while it is down
-            // (otherwise a stop there is a transition within this event).
+            // Running in the paired region: stopped while it is down, or by
+            // its zone rules (as at home).
             Site::Secondary if self.dr.paired_down > 0 => (Component::Wait, None),
-            Site::Secondary => (Component::Execution, None),
+            Site::Secondary => self.zone_component(now, Side::Paired),
             Site::Primary if self.dr.region_down > 0 || self.dr.awaiting_decision() => {
                 if self.dr.awaiting_decision() {
                     (Component::Decision, None)
@@ -171,21 +171,23 @@ impl Replication<'_> {
             // Copying the backup back (`restore.rs`).
             Site::Primary if self.restore_running() => (Component::Restore, None),
             // The RPO bound holds commits while the backlog drains under it.
-            Site::Primary if self.rpo.blocks() && self.quorum_serving => (Component::Drain, None),
-            Site::Primary => self.zone_component(now),
+            Site::Primary if self.rpo.blocks() && self.zones_of(Side::Home).quorum_serving => (Component::Drain, None),
+            Site::Primary => self.zone_component(now, Side::Home),
         }
     }
 
-    /// In the primary region with the region up: what the zone rules wait for.
-    fn zone_component(&self, now: SimTime) -> Foreseen {
-        match self.arch {
+    /// In the region serving (`side`), with the region up: what the zone
+    /// rules wait for.
+    fn zone_component(&self, now: SimTime, side: Side) -> Foreseen {
+        let rz = self.zones_of(side);
+        match self.arch_in(side) {
             // Missed heartbeats until the failure is declared, then the
             // election and reroute.
-            Architecture::ZoneRedundant if self.leader.is_none() && self.election_pending => {
-                if now < self.detected_at {
+            Architecture::ZoneRedundant if rz.leader.is_none() && rz.election_pending => {
+                if now < rz.detected_at {
                     (
                         Component::Detection,
-                        Some((self.detected_at, Component::Execution)),
+                        Some((rz.detected_at, Component::Execution)),
                     )
                 } else {
                     (Component::Execution, None)

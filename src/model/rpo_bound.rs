@@ -41,7 +41,7 @@
 use super::exact::Replicator;
 use super::{dr::Phase, Event, Replication};
 use crate::incident::IncidentClass;
-use crate::scenario::Fidelity;
+use crate::scenario::{Fidelity, Side};
 use crate::time::{SimDuration, SimTime};
 
 /// The bound's state in one replication.
@@ -173,7 +173,7 @@ impl Replication<'_> {
         if now.since(link.last_sync(log, now)) < bound {
             return false;
         }
-        let incident = self.open_incident(now, IncidentClass::RpoBound, &[], false);
+        let incident = self.open_incident(now, IncidentClass::RpoBound, Side::Home, &[], false);
         self.rpo.blocked_by = Some(incident);
         self.charge_outage_to(now, incident);
         self.plan_rpo_bound(now);
@@ -183,7 +183,7 @@ impl Replication<'_> {
     /// The lag has reached the bound: writes stop in the primary (an
     /// `rpo-bound` incident, the cause of the interruption).
     fn rpo_block(&mut self, now: SimTime) {
-        let incident = self.open_incident(now, IncidentClass::RpoBound, &[], false);
+        let incident = self.open_incident(now, IncidentClass::RpoBound, Side::Home, &[], false);
         self.rpo.blocked_by = Some(incident);
         self.reconcile(now, Some(incident), None);
         // The reconcile re-planned only if serving changed; make sure.

@@ -1,4 +1,6 @@
-//! In-region rules (zone-redundant production environment):
+//! In-region rules, the same in the home region and in its paired region
+//! ([`RegionZones`] holds one region's zones and election state; every rule
+//! takes the [`Side`] it applies to). Zone-redundant production environment:
 //! - a write commits when `quorum` zone replicas (leader included) hold it;
 //!   every zone that is up and in sync receives every write;
 //! - writes are served while the leader's zone is up and at least `quorum`
@@ -17,12 +19,22 @@
 //!
 //! A non-production environment lives in one zone and waits for it; a
 //! production environment in a region without zones is restored from
-//! backup into another zone when a support ticket resolves first.
+//! backup into another zone when a support ticket resolves first (both in
+//! the home region only: DR, hence the paired region, needs production, and
+//! there the environment is zone-redundant).
+//!
+//! Both regions run these rules all the time. The region the environment
+//! runs in decides whether writes are served (and a lost write is counted
+//! only there); the other holds a copy (the secondary, or the old primary
+//! being resynchronised) whose quorum decides whether it can receive
+//! (`dr.rs`: the log ships to the paired region only while its quorum holds).
 
 use super::{sample_loss, Event, Replication};
+use crate::engine::rng::{stream_rng, Stream};
 use crate::incident::IncidentClass;
-use crate::scenario::{Architecture, ReplicationMode};
+use crate::scenario::{Architecture, ReplicationMode, Side};
 use crate::time::{SimDuration, SimTime};
+use rand::rngs::ChaCha8Rng;
 use rand::RngExt;
 
 /// What a zone's replica holds.
@@ -71,51 +83,205 @@ impl Zone {
     }
 }
 
+/// The zones of one region and the state of their leader election.
+pub(super) struct RegionZones {
+    pub(super) zones: Vec<Zone>,
+    /// Leader zone; `None` while an election is pending or impossible.
+    pub(super) leader: Option<usize>,
+    pub(super) election_pending: bool,
+    /// When the pending election's leader failure is (was) declared.
+    pub(super) detected_at: SimTime,
+    /// When the last election completed (labels how an outage recovered).
+    pub(super) last_election_at: Option<SimTime>,
+    /// Generation counters: an event carrying an older value is stale and ignored.
+    pub(super) election_epoch: u64,
+    pub(super) resync_epoch: u64,
+    /// The zone rules allowed writes in this region at the last reconcile
+    /// (for the region the environment does not run in: its copy's quorum holds).
+    pub(super) quorum_serving: bool,
+}
+
+impl RegionZones {
+    /// `count` healthy, up-to-date zones led by `leader` (none: no zones).
+    pub(super) fn new(count: usize, leader: usize) -> Self {
+        RegionZones {
+            zones: vec![Zone::default(); count],
+            leader: (count > 0).then_some(leader),
+            election_pending: false,
+            detected_at: SimTime::ZERO,
+            last_election_at: None,
+            election_epoch: 0,
+            resync_epoch: 0,
+            quorum_serving: true,
+        }
+    }
+
+    pub(super) fn up_zones(&self) -> usize {
+        self.zones.iter().filter(|z| z.is_up()).count()
+    }
+
+    fn tracking_up(&self) -> usize {
+        self.zones
+            .iter()
+            .filter(|z| z.is_up() && z.data == Data::Tracking)
+            .count()
+    }
+}
+
+/// The random sources of one region's zones, each its own stream: the
+/// home region keeps the streams it always had, the paired region has new
+/// ones, so simulating its zones shifts no home-region draw.
+pub(super) struct ZoneRngs {
+    /// Outage process of each zone.
+    pub(super) failures: Vec<ChaCha8Rng>,
+    /// Whether an outage takes a second zone, and which.
+    pub(super) correlated: ChaCha8Rng,
+    /// Reroute and election delays.
+    pub(super) failover: ChaCha8Rng,
+    /// In-flight lag of followers when the leader fails with a quorum.
+    pub(super) follower: ChaCha8Rng,
+    /// Whether an outage escalates to the region, the delay and duration.
+    pub(super) escalation: ChaCha8Rng,
+}
+
+impl ZoneRngs {
+    pub(super) fn new(seed: u64, run: u64, side: Side, zone_count: usize) -> Self {
+        let rng = |s| stream_rng(seed, run, s);
+        match side {
+            Side::Home => ZoneRngs {
+                failures: (0..zone_count)
+                    .map(|i| rng(Stream::ZoneFailures(i as u16)))
+                    .collect(),
+                correlated: rng(Stream::CorrelatedZones),
+                failover: rng(Stream::Failover),
+                follower: rng(Stream::FollowerLag),
+                escalation: rng(Stream::Escalation),
+            },
+            Side::Paired => ZoneRngs {
+                failures: (0..zone_count)
+                    .map(|i| rng(Stream::PairedZoneFailures(i as u16)))
+                    .collect(),
+                correlated: rng(Stream::PairedCorrelatedZones),
+                failover: rng(Stream::PairedFailover),
+                follower: rng(Stream::PairedFollowerLag),
+                escalation: rng(Stream::PairedEscalation),
+            },
+        }
+    }
+}
+
 impl Replication<'_> {
-    pub(super) fn random_zone_failure(&mut self, now: SimTime, zone: usize) {
-        let process = self.sc.zone_failures[zone]
+    pub(super) fn zones_of(&self, side: Side) -> &RegionZones {
+        &self.region_zones[side.index()]
+    }
+
+    pub(super) fn zones_of_mut(&mut self, side: Side) -> &mut RegionZones {
+        &mut self.region_zones[side.index()]
+    }
+
+    fn zone_rngs(&mut self, side: Side) -> &mut ZoneRngs {
+        &mut self.rng.zones[side.index()]
+    }
+
+    /// How the environment survives a zone failure in the region `side`:
+    /// in the paired region (production, DR) it is always zone-redundant.
+    pub(super) fn arch_in(&self, side: Side) -> Architecture {
+        match side {
+            Side::Home => self.arch,
+            Side::Paired => Architecture::ZoneRedundant,
+        }
+    }
+
+    /// The region the environment runs in now (`None` while a switch is
+    /// under way and nowhere serves).
+    pub(super) fn serving_side(&self) -> Option<Side> {
+        match self.dr.serving_site() {
+            super::dr::Site::Primary => Some(Side::Home),
+            super::dr::Site::Secondary => Some(Side::Paired),
+            super::dr::Site::None => None,
+        }
+    }
+
+    /// Schedules the first random outage of every zone that fails at random.
+    pub(super) fn start_zone_processes(&mut self) {
+        for side in Side::BOTH {
+            for zone in 0..self.sc.zone_failures_in(side).len() {
+                if let Some(p) = &self.sc.zone_failures_in(side)[zone] {
+                    let first = p
+                        .time_between
+                        .sample(&mut self.rng.zones[side.index()].failures[zone]);
+                    self.sched
+                        .after(first, Event::RandomZoneFailure { side, zone });
+                }
+            }
+        }
+    }
+
+    pub(super) fn random_zone_failure(&mut self, now: SimTime, side: Side, zone: usize) {
+        let process = self.sc.zone_failures_in(side)[zone]
             .as_ref()
             .expect("only zones with a failure process schedule failures");
-        let duration = process.duration.sample(&mut self.rng.zones[zone]);
+        let duration = process
+            .duration
+            .sample(&mut self.zone_rngs(side).failures[zone]);
         let mut failed = vec![zone];
         let p = self.sc.correlated_zone_probability;
-        if p > 0.0 && self.rng.correlated.random::<f64>() < p && self.zones.len() > 1 {
-            let k = self.rng.correlated.random_range(0..self.zones.len() - 1);
+        let count = self.zones_of(side).zones.len();
+        let rng = &mut self.rng.zones[side.index()].correlated;
+        if p > 0.0 && rng.random::<f64>() < p && count > 1 {
+            let k = rng.random_range(0..count - 1);
             failed.push(if k >= zone { k + 1 } else { k });
         }
-        let incident = self.open_incident(now, IncidentClass::Zone, &failed, false);
+        let incident = self.open_incident(now, IncidentClass::Zone, side, &failed, false);
         for (i, &z) in failed.iter().enumerate() {
             self.sched.after(
                 duration,
                 Event::ZoneRepair {
+                    side,
                     zone: z,
                     incident,
                     renew: i == 0,
                 },
             );
         }
-        self.fail_zones(now, &failed, incident);
-        self.maybe_escalate(incident);
+        self.fail_zones(now, side, &failed, incident);
+        self.maybe_escalate(side, incident);
     }
 
     /// Takes zones down at one instant. If the leader and at least
     /// `quorum - 1` other in-sync zones fail together, the survivors lack the
     /// writes still in flight to them (one-way zone latency).
-    pub(super) fn fail_zones(&mut self, now: SimTime, failed: &[usize], incident: usize) {
-        self.take_zones_down(now, failed);
+    pub(super) fn fail_zones(
+        &mut self,
+        now: SimTime,
+        side: Side,
+        failed: &[usize],
+        incident: usize,
+    ) {
+        self.take_zones_down(now, side, failed);
         self.reconcile(now, Some(incident), None);
     }
 
     /// The state change of a zone failure, without re-deciding service.
-    pub(super) fn take_zones_down(&mut self, now: SimTime, failed: &[usize]) {
+    pub(super) fn take_zones_down(&mut self, now: SimTime, side: Side, failed: &[usize]) {
         let frontier = self.service.frontier(now);
-        let leader_fails = self.leader.is_some_and(|l| failed.contains(&l));
+        let serving_here = self.service.is_serving() && self.serving_side() == Some(side);
+        let quorum = self.sc.replication.quorum_in(side);
+        let in_flight_lost = self.arch_in(side) == Architecture::ZoneRedundant
+            && self.sc.replication.mode == ReplicationMode::Quorum
+            && serving_here;
+        let rtt = self.sc.replication.zone_rtt_in(side);
+        let (rz, rngs) = (
+            &mut self.region_zones[side.index()],
+            &mut self.rng.zones[side.index()],
+        );
+        let leader_fails = rz.leader.is_some_and(|l| failed.contains(&l));
         let tracking_failing = failed
             .iter()
-            .filter(|&&z| self.zones[z].is_up() && self.zones[z].data == Data::Tracking)
+            .filter(|&&z| rz.zones[z].is_up() && rz.zones[z].data == Data::Tracking)
             .count();
         for &z in failed {
-            let zone = &mut self.zones[z];
+            let zone = &mut rz.zones[z];
             if zone.is_up() {
                 zone.data = Data::Behind {
                     holds: zone.data.holds(frontier),
@@ -125,17 +291,11 @@ impl Replication<'_> {
         }
         // All-in-sync commits only what every member holds: nothing is in
         // flight to a survivor.
-        if self.arch == Architecture::ZoneRedundant
-            && self.sc.replication.mode == ReplicationMode::Quorum
-            && leader_fails
-            && tracking_failing >= self.sc.replication.quorum
-            && self.service.is_serving()
-            && self.dr.in_primary()
-        {
-            for z in 0..self.zones.len() {
-                if self.zones[z].is_up() && self.zones[z].data == Data::Tracking {
-                    let rtt = self.sc.replication.zone_rtt.sample(&mut self.rng.follower);
-                    self.zones[z].data = Data::Behind {
+        if in_flight_lost && leader_fails && tracking_failing >= quorum {
+            for zone in &mut rz.zones {
+                if zone.is_up() && zone.data == Data::Tracking {
+                    let rtt = rtt.sample(&mut rngs.follower);
+                    zone.data = Data::Behind {
                         holds: SimTime(frontier.0.saturating_sub(rtt.0 / 2)),
                     };
                 }
@@ -143,35 +303,40 @@ impl Replication<'_> {
         }
     }
 
-    pub(super) fn repair_zone(&mut self, now: SimTime, zone: usize, renew: bool) {
-        self.zones[zone].down -= 1;
-        if self.zones[zone].is_up()
-            && self.arch == Architecture::ZoneRedundant
-            && self.leader.is_some()
+    pub(super) fn repair_zone(&mut self, now: SimTime, side: Side, zone: usize, renew: bool) {
+        let rz = self.zones_of_mut(side);
+        rz.zones[zone].down -= 1;
+        if rz.zones[zone].is_up()
+            && rz.leader.is_some()
+            && self.arch_in(side) == Architecture::ZoneRedundant
         {
-            self.start_resync(now, zone);
+            self.start_resync(now, side, zone);
         }
         if renew {
-            if let Some(p) = &self.sc.zone_failures[zone] {
-                let next = p.time_between.sample(&mut self.rng.zones[zone]);
-                self.sched.after(next, Event::RandomZoneFailure { zone });
+            if let Some(p) = &self.sc.zone_failures_in(side)[zone] {
+                let next = p
+                    .time_between
+                    .sample(&mut self.rng.zones[side.index()].failures[zone]);
+                self.sched
+                    .after(next, Event::RandomZoneFailure { side, zone });
             }
         }
     }
 
-    pub(super) fn zone_resynced(&mut self, now: SimTime, zone: usize, epoch: u64) {
-        if matches!(self.zones[zone].data, Data::Resyncing { epoch: e, .. } if e == epoch) {
-            self.zones[zone].data = Data::Tracking;
+    pub(super) fn zone_resynced(&mut self, now: SimTime, side: Side, zone: usize, epoch: u64) {
+        let z = &mut self.zones_of_mut(side).zones[zone];
+        if matches!(z.data, Data::Resyncing { epoch: e, .. } if e == epoch) {
+            z.data = Data::Tracking;
             self.reconcile(now, None, None);
         }
     }
 
     /// A zone that is up but behind catches up from the leader.
-    pub(super) fn start_resync(&mut self, now: SimTime, zone: usize) {
+    pub(super) fn start_resync(&mut self, now: SimTime, side: Side, zone: usize) {
         let frontier = self.service.frontier(now);
-        let holds = self.zones[zone].data.holds(frontier);
+        let holds = self.zones_of(side).zones[zone].data.holds(frontier);
         if holds >= frontier {
-            self.zones[zone].data = Data::Tracking;
+            self.zones_of_mut(side).zones[zone].data = Data::Tracking;
             return;
         }
         let missed_s =
@@ -181,81 +346,105 @@ impl Replication<'_> {
             Some(bw) => SimDuration::from_secs_f64(bytes / bw),
             None => SimDuration::ZERO,
         };
+        let rz = self.zones_of_mut(side);
         if duration.is_zero() {
-            self.zones[zone].data = Data::Tracking;
+            rz.zones[zone].data = Data::Tracking;
         } else {
-            self.resync_epoch += 1;
-            let epoch = self.resync_epoch;
-            self.zones[zone].data = Data::Resyncing { holds, epoch };
+            rz.resync_epoch += 1;
+            let epoch = rz.resync_epoch;
+            rz.zones[zone].data = Data::Resyncing { holds, epoch };
             self.sched
-                .after(duration, Event::ResyncDone { zone, epoch });
+                .after(duration, Event::ResyncDone { side, zone, epoch });
         }
     }
 
-    /// Marks every zone that is up as holding everything: after a restore
-    /// or a switch back, the primary's data is whatever the restore put there.
-    pub(super) fn zones_in_sync(&mut self) {
-        for z in &mut self.zones {
-            if z.is_up() {
-                z.data = Data::Tracking;
-            }
-        }
+    /// Marks every zone of `side` that is up as holding everything: after a
+    /// restore or a switch, the region's data is whatever the restore or
+    /// the switch put there.
+    pub(super) fn zones_in_sync(&mut self, side: Side) {
         let frontier = self.service.frontier(SimTime::MAX);
-        for z in &mut self.zones {
-            if !z.is_up() {
-                z.data = Data::Behind { holds: frontier };
-            }
+        for z in &mut self.zones_of_mut(side).zones {
+            z.data = if z.is_up() {
+                Data::Tracking
+            } else {
+                Data::Behind { holds: frontier }
+            };
         }
     }
 
-    /// Whether the zone rules allow writes in the primary region now,
-    /// starting the recovery action the architecture prescribes.
-    pub(super) fn zone_rules_serving(&mut self, now: SimTime) -> bool {
-        match self.arch {
+    /// The environment moves into the region `side` (a failover into the
+    /// paired region, a switch back home): its zones hold everything the
+    /// switch brought, and a zone that is up leads if the leader is not.
+    pub(super) fn take_over_in(&mut self, side: Side) {
+        self.zones_in_sync(side);
+        let rz = self.zones_of_mut(side);
+        if rz.leader.is_none_or(|l| !rz.zones[l].is_up()) {
+            rz.leader = (0..rz.zones.len()).find(|&z| rz.zones[z].is_up());
+            rz.election_pending = false;
+        }
+    }
+
+    /// Whether the zone rules allow writes in the region `side` now,
+    /// starting the recovery action the architecture prescribes. A paired
+    /// region whose zones are not simulated always allows them.
+    pub(super) fn zone_rules_serving(&mut self, now: SimTime, side: Side) -> bool {
+        if self.zones_of(side).zones.is_empty() {
+            return true;
+        }
+        match self.arch_in(side) {
             Architecture::ZoneRedundant
                 if self.sc.replication.mode == ReplicationMode::AllInSync =>
             {
-                self.all_in_sync_serving(now)
+                self.all_in_sync_serving(now, side)
             }
             Architecture::ZoneRedundant => {
-                if let Some(l) = self.leader {
-                    if !self.zones[l].is_up() {
-                        self.leader = None;
+                let quorum = self.sc.replication.quorum_in(side);
+                let rz = self.zones_of(side);
+                if let Some(l) = rz.leader {
+                    if !rz.zones[l].is_up() {
                         let detect = self.detection_delay(now);
-                        self.detected_at = now.after(detect);
-                        self.begin_election(self.detected_at);
+                        let rz = self.zones_of_mut(side);
+                        rz.leader = None;
+                        rz.detected_at = now.after(detect);
+                        let at = rz.detected_at;
+                        self.begin_election(side, at);
                     }
-                } else if !self.election_pending && self.up_zones() >= self.sc.replication.quorum {
+                } else if !rz.election_pending && rz.up_zones() >= quorum {
                     // A failed election retries once enough zones are back.
-                    self.detected_at = now;
-                    self.begin_election(now);
+                    self.zones_of_mut(side).detected_at = now;
+                    self.begin_election(side, now);
                 }
-                self.leader.is_some() && self.tracking_up() >= self.sc.replication.quorum
+                let rz = self.zones_of(side);
+                rz.leader.is_some() && rz.tracking_up() >= quorum
             }
-            Architecture::SingleZone => self.zones[self.site].is_up(),
-            Architecture::ManualRecovery => {
-                let up = self.zones[self.site].is_up();
-                if up && self.ticket_pending {
-                    // The zone came back before support restored a backup.
-                    self.ticket_pending = false;
-                    self.ticket_epoch += 1;
-                } else if !up && !self.ticket_pending && !self.region_down() {
-                    self.ticket_pending = true;
-                    self.ticket_epoch += 1;
-                    let recovery = self.sc.home_region().manual_recovery.as_ref();
-                    let delay = recovery.map_or(SimDuration::ZERO, |m| {
-                        m.ticket_delay.sample(&mut self.rng.ticket)
-                    });
-                    self.sched.after(
-                        delay,
-                        Event::TicketResolved {
-                            epoch: self.ticket_epoch,
-                        },
-                    );
-                }
-                up
-            }
+            Architecture::SingleZone => self.zones_of(side).zones[self.site].is_up(),
+            Architecture::ManualRecovery => self.manual_recovery_serving(),
         }
+    }
+
+    /// A production environment in a home region without zones: up while
+    /// its zone is; otherwise a support ticket restores it elsewhere.
+    fn manual_recovery_serving(&mut self) -> bool {
+        let up = self.zones_of(Side::Home).zones[self.site].is_up();
+        if up && self.ticket_pending {
+            // The zone came back before support restored a backup.
+            self.ticket_pending = false;
+            self.ticket_epoch += 1;
+        } else if !up && !self.ticket_pending && !self.region_down() {
+            self.ticket_pending = true;
+            self.ticket_epoch += 1;
+            let recovery = self.sc.home_region().manual_recovery.as_ref();
+            let delay = recovery.map_or(SimDuration::ZERO, |m| {
+                m.ticket_delay.sample(&mut self.rng.ticket)
+            });
+            self.sched.after(
+                delay,
+                Event::TicketResolved {
+                    epoch: self.ticket_epoch,
+                },
+            );
+        }
+        up
     }
 
     /// How the current interruption ends when the zone rules resume writes.
@@ -269,24 +458,30 @@ impl Replication<'_> {
         ) {
             return "region-repair";
         }
-        let elected = self.last_election_at.is_some_and(|t| t >= outage.since);
-        match self.arch {
+        let side = self.serving_side().unwrap_or(Side::Home);
+        let elected = self
+            .zones_of(side)
+            .last_election_at
+            .is_some_and(|t| t >= outage.since);
+        match self.arch_in(side) {
             Architecture::ZoneRedundant if elected => "zone-failover",
             Architecture::ZoneRedundant => "quorum",
             Architecture::SingleZone | Architecture::ManualRecovery => "zone-repair",
         }
     }
 
-    pub(super) fn begin_election(&mut self, at: SimTime) {
-        self.election_pending = true;
-        self.election_epoch += 1;
-        let reroute = self.sc.failover.reroute.sample(&mut self.rng.failover);
-        self.sched.at(
-            at.after(reroute),
-            Event::ElectionDone {
-                epoch: self.election_epoch,
-            },
-        );
+    pub(super) fn begin_election(&mut self, side: Side, at: SimTime) {
+        let reroute = self
+            .sc
+            .failover
+            .reroute
+            .sample(&mut self.zone_rngs(side).failover);
+        let rz = self.zones_of_mut(side);
+        rz.election_pending = true;
+        rz.election_epoch += 1;
+        let epoch = rz.election_epoch;
+        self.sched
+            .at(at.after(reroute), Event::ElectionDone { side, epoch });
     }
 
     /// Heartbeats are sent at multiples of the interval from time zero; a
@@ -301,35 +496,26 @@ impl Replication<'_> {
         SimDuration(declared - failed_at.0)
     }
 
-    fn up_zones(&self) -> usize {
-        self.zones.iter().filter(|z| z.is_up()).count()
-    }
-
-    fn tracking_up(&self) -> usize {
-        self.zones
-            .iter()
-            .filter(|z| z.is_up() && z.data == Data::Tracking)
-            .count()
-    }
-
     /// Picks the most up-to-date zone among those up; writes it lacks are
-    /// lost (while the environment runs in the primary region).
-    pub(super) fn elect(&mut self, now: SimTime) {
+    /// lost (while the environment runs in this region).
+    pub(super) fn elect(&mut self, now: SimTime, side: Side) {
         if self.sc.replication.mode == ReplicationMode::AllInSync {
-            return self.reconfigure_in_sync(now);
+            return self.reconfigure_in_sync(now, side);
         }
-        self.election_pending = false;
-        self.last_election_at = Some(now);
-        if self.up_zones() < self.sc.replication.quorum {
+        let quorum = self.sc.replication.quorum_in(side);
+        let frontier = self.service.frontier(now);
+        let rz = self.zones_of_mut(side);
+        rz.election_pending = false;
+        rz.last_election_at = Some(now);
+        if rz.up_zones() < quorum {
             return self.reconcile(now, None, None);
         }
-        let frontier = self.service.frontier(now);
-        let (best, best_holds) = (0..self.zones.len())
-            .filter(|&z| self.zones[z].is_up())
-            .map(|z| (z, self.zones[z].data.holds(frontier)))
+        let (best, best_holds) = (0..rz.zones.len())
+            .filter(|&z| rz.zones[z].is_up())
+            .map(|z| (z, rz.zones[z].data.holds(frontier)))
             .max_by_key(|&(z, h)| (h, std::cmp::Reverse(z)))
             .expect("at least quorum >= 1 zones are up");
-        if best_holds < frontier && self.dr.in_primary() {
+        if best_holds < frontier && self.serving_side() == Some(side) {
             let loss = sample_loss(
                 &self.service,
                 best_holds,
@@ -342,20 +528,22 @@ impl Replication<'_> {
             self.record_loss(cause, loss);
             // The suffix held only by failed zones is discarded: they rejoin
             // behind the new leader.
-            for z in &mut self.zones {
+            for z in &mut self.zones_of_mut(side).zones {
                 if z.data.holds(frontier) > best_holds {
                     z.data = Data::Behind { holds: best_holds };
                 }
             }
         }
-        self.leader = Some(best);
-        self.zones[best].data = Data::Tracking;
-        for z in 0..self.zones.len() {
-            if z != best && self.zones[z].is_up() {
-                if self.zones[z].data.holds(frontier) >= best_holds {
-                    self.zones[z].data = Data::Tracking;
-                } else if !matches!(self.zones[z].data, Data::Resyncing { .. }) {
-                    self.start_resync(now, z);
+        let rz = self.zones_of_mut(side);
+        rz.leader = Some(best);
+        rz.zones[best].data = Data::Tracking;
+        for z in 0..rz.zones.len() {
+            let rz = self.zones_of_mut(side);
+            if z != best && rz.zones[z].is_up() {
+                if rz.zones[z].data.holds(frontier) >= best_holds {
+                    rz.zones[z].data = Data::Tracking;
+                } else if !matches!(rz.zones[z].data, Data::Resyncing { .. }) {
+                    self.start_resync(now, side, z);
                 }
             }
         }
@@ -363,9 +551,11 @@ impl Replication<'_> {
     }
 
     /// A support ticket completes: the environment is restored from the
-    /// latest backup into another up zone (or waits if none is up).
+    /// latest backup into another up zone of the home region (or waits if
+    /// none is up).
     pub(super) fn restore_from_backup(&mut self, now: SimTime) {
-        let Some(target) = (0..self.zones.len()).find(|&z| z != self.site && self.zones[z].is_up())
+        let home = self.zones_of(Side::Home);
+        let Some(target) = (0..home.zones.len()).find(|&z| z != self.site && home.zones[z].is_up())
         else {
             // Nowhere to restore to: keep waiting for a zone.
             return;
@@ -408,35 +598,29 @@ impl Replication<'_> {
 
     /// The leader acknowledges locally; a commit needs `quorum - 1` more
     /// acknowledgements, so its latency is the (quorum-1)-th smallest round
-    /// trip to the in-sync followers (an order statistic); in all-in-sync
-    /// mode every in-sync follower's, so the largest. In the paired
-    /// region every zone is assumed healthy.
-    pub(super) fn quorum_latency(&mut self) -> SimDuration {
-        let q = self.sc.replication.quorum;
-        if self.arch != Architecture::ZoneRedundant || q <= 1 {
+    /// trip to the in-sync followers of the region `side` (an order
+    /// statistic); in all-in-sync mode every in-sync follower's, so the
+    /// largest. Round trips follow that region's zone distance.
+    pub(super) fn quorum_latency(&mut self, side: Side) -> SimDuration {
+        let q = self.sc.replication.quorum_in(side);
+        if self.arch_in(side) != Architecture::ZoneRedundant || q <= 1 {
             return SimDuration::ZERO;
         }
-        let everywhere = !self.dr.in_primary();
-        let leader = self.leader;
-        let mut rtts: Vec<u64> = (0..self.zones.len())
+        let mode = self.sc.replication.mode;
+        let rtt = self.sc.replication.zone_rtt_in(side);
+        let rz = &self.region_zones[side.index()];
+        let mut rtts: Vec<u64> = (0..rz.zones.len())
             .filter(|&z| {
-                everywhere
-                    || (Some(z) != leader
-                        && self.zones[z].is_up()
-                        && self.zones[z].data == Data::Tracking
-                        && (self.zones[z].in_sync
-                            || self.sc.replication.mode == ReplicationMode::Quorum))
+                Some(z) != rz.leader
+                    && rz.zones[z].is_up()
+                    && rz.zones[z].data == Data::Tracking
+                    && (rz.zones[z].in_sync || mode == ReplicationMode::Quorum)
             })
-            .take(if everywhere {
-                self.zones.len() - 1
-            } else {
-                usize::MAX
-            })
-            .map(|_| self.sc.replication.zone_rtt.sample(&mut self.rng.latency).0)
+            .map(|_| rtt.sample(&mut self.rng.latency).0)
             .collect();
         rtts.sort_unstable();
         // All-in-sync waits for every in-sync follower: the slowest.
-        let needed = match self.sc.replication.mode {
+        let needed = match mode {
             ReplicationMode::Quorum => q - 1,
             ReplicationMode::AllInSync => rtts.len(),
         };

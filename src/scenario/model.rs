@@ -26,8 +26,14 @@ pub struct Scenario {
     /// Random outage process of each zone of the home region (by zone index);
     /// `None` for a zone that never fails at random.
     pub zone_failures: Vec<Option<FailureProcess>>,
+    /// Random outage process of each zone of the paired region (by zone
+    /// index in its `[[regions]]` entry): the same law as the home region's
+    /// unless a `[[failures.zone]]` with `region` overrides it. Empty when
+    /// the paired region's zones are not simulated (no `[cross_region]`
+    /// link, or a paired region without availability zones).
+    pub paired_zone_failures: Vec<Option<FailureProcess>>,
     /// Probability (in [0, 1]) that a random zone outage also takes one other
-    /// zone of the region down at the same instant.
+    /// zone of its region (home or paired) down at the same instant.
     pub correlated_zone_probability: f64,
     /// Random zone outages that grow into outages of their whole region.
     pub zone_escalation: Option<ZoneEscalation>,
@@ -480,6 +486,26 @@ impl Workload {
     }
 }
 
+/// One region of the pair: the home region, or its paired region (the DR
+/// target). Each has its zones, and the same zone rules apply in both.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Side {
+    Home,
+    Paired,
+}
+
+impl Side {
+    pub const BOTH: [Side; 2] = [Side::Home, Side::Paired];
+
+    /// Position in per-region arrays (`[home, paired]`).
+    pub fn index(self) -> usize {
+        match self {
+            Side::Home => 0,
+            Side::Paired => 1,
+        }
+    }
+}
+
 /// In-region synchronous replication across the zones.
 #[derive(Clone, Debug)]
 pub struct ZoneReplication {
@@ -489,11 +515,36 @@ pub struct ZoneReplication {
     /// waits for every zone of the in-sync set, all of them when all are up.
     pub quorum: usize,
     pub zone_rtt: ZoneRtt,
+    /// The same rule in the paired region: `quorum` when given (at most its
+    /// zone count), else its own majority (its zone count in all-in-sync).
+    /// Equal to `quorum` when the paired region's zones are not simulated.
+    pub paired_quorum: usize,
+    /// Round trip between the paired region's zones: `zone_rtt` when given,
+    /// else derived from that region's `zone_distance_km`.
+    pub paired_zone_rtt: ZoneRtt,
     /// Bytes per second a returning zone uses to catch up; `None`: instant.
     pub resync_bandwidth: Option<f64>,
 }
 
-/// How a write commits across the zones of the home region.
+impl ZoneReplication {
+    /// Zone replicas that must hold a write in the region `side`.
+    pub fn quorum_in(&self, side: Side) -> usize {
+        match side {
+            Side::Home => self.quorum,
+            Side::Paired => self.paired_quorum,
+        }
+    }
+
+    /// Zone-to-zone round trip in the region `side`.
+    pub fn zone_rtt_in(&self, side: Side) -> &ZoneRtt {
+        match side {
+            Side::Home => &self.zone_rtt,
+            Side::Paired => &self.paired_zone_rtt,
+        }
+    }
+}
+
+/// How a write commits across the zones of a region.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub enum ReplicationMode {
     /// A fixed number of replicas (`quorum`) must hold a write; any zone
@@ -571,7 +622,9 @@ pub struct FailureProcess {
 #[derive(Clone, Debug)]
 pub struct ScheduledIncident {
     pub class: IncidentClass,
-    /// Zone indices of the home region that fail together.
+    /// Zone incident: the region whose zones fail (`zones` index its zones).
+    pub side: Side,
+    /// Zone indices (of the region `side` names) that fail together.
     pub zones: Vec<usize>,
     pub at: SimTime,
     pub duration: SimDuration,
@@ -623,6 +676,33 @@ impl TargetBasis {
 impl Scenario {
     pub fn home_region(&self) -> &Region {
         &self.regions[self.environment.region]
+    }
+
+    /// The region `side` names: the home region, or its paired region
+    /// (`None` without a `[cross_region]` link).
+    pub fn region_of(&self, side: Side) -> Option<&Region> {
+        match side {
+            Side::Home => Some(self.home_region()),
+            Side::Paired => self
+                .cross_region
+                .as_ref()
+                .map(|c| &self.regions[c.paired_region]),
+        }
+    }
+
+    /// Random zone outage processes of the region `side`.
+    pub fn zone_failures_in(&self, side: Side) -> &[Option<FailureProcess>] {
+        match side {
+            Side::Home => &self.zone_failures,
+            Side::Paired => &self.paired_zone_failures,
+        }
+    }
+
+    /// Whether the paired region's zones are simulated one by one: with a
+    /// `[cross_region]` link to a paired region that has availability zones.
+    pub fn paired_zones_simulated(&self) -> bool {
+        self.region_of(Side::Paired)
+            .is_some_and(|r| r.availability_zones)
     }
 
     pub fn architecture(&self) -> Architecture {

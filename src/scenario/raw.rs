@@ -329,8 +329,11 @@ pub struct RawZoneFailures {
 #[serde(deny_unknown_fields, remote = "Self")]
 #[schemars(!remote)]
 pub struct RawZoneOverride {
-    /// The zone (of the home region). Required.
+    /// The zone, of the region `region` names. Required.
     pub name: Spanned<String>,
+    /// The zone's region: the home region, or its paired region (with a `[cross_region]` link; zones of both may share names). Default: the home region.
+    #[serde(default)]
+    pub region: Option<Spanned<String>>,
     /// Random up time of this zone between outages. Default: that of `[failures.zones]`.
     pub time_between: Option<Dist>,
     /// Random outage duration of this zone. Default: that of `[failures.zones]`.
@@ -381,7 +384,7 @@ pub struct RawIncident {
     /// For `kind = "zone"`: zones failing together. Default: none.
     #[serde(default)]
     pub zones: Option<Vec<Spanned<String>>>,
-    /// For `kind = "region"`: the failing region (the home region only). Default: the home region.
+    /// For `kind = "region"`: the failing region, the home region or its paired region (with a `[cross_region]` link). For `kind = "zone"`: the region of the failing zones, likewise. Default: the home region.
     #[serde(default)]
     pub region: Option<Spanned<String>>,
     /// For `kind = "region"`: the outage destroys the primary's data. Default: `false`.

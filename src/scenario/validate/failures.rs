@@ -1,7 +1,10 @@
-//! `[failures]`: the random failure processes of zones, the home region and
-//! the cross-region link.
+//! `[failures]`: the random failure processes of the zones (of the home
+//! region and of its paired region), of both regions and of the
+//! cross-region link.
 
-use super::super::model::{Degradation, FailureProcess, Region, RegionFailures, ZoneEscalation};
+use super::super::model::{
+    Degradation, FailureProcess, Region, RegionFailures, Side, ZoneEscalation,
+};
 use super::super::raw::{
     RawDegradation, RawFailures, RawProcess, RawRegionFailures, RawRegionOverride, RawZoneFailures,
 };
@@ -18,25 +21,38 @@ const MIN_FAILURE_CYCLE_S: f64 = 1.0;
 /// memory and time of one replication, whatever the caller.
 const MAX_INCIDENTS_PER_RUN: f64 = 1e6;
 
-/// The failure process of every zone of the home region (`None`: the zone
-/// never fails at random) and the probability that a zone failure takes
-/// the others down with it.
+/// The failure process of every zone of the home region and of the paired
+/// region (`None`: the zone never fails at random) and the probability that
+/// a zone failure takes another zone of its region down with it.
 pub(super) struct ZoneFailures {
     pub processes: Vec<Option<FailureProcess>>,
+    pub paired_processes: Vec<Option<FailureProcess>>,
     pub correlated_probability: f64,
     pub escalation: Option<ZoneEscalation>,
 }
 
-/// `[failures.zones]` sets every zone's process; each `[[failures.zone]]`
-/// overrides one zone, inheriting what it leaves out from that default.
+/// The regions whose zones fail: the home region, and the paired region
+/// when its zones are simulated (a `[cross_region]` link, availability zones).
+pub(super) struct ZoneRegions<'a> {
+    pub regions: &'a [Region],
+    pub names: &'a [String],
+    pub home: Option<usize>,
+    pub paired: Option<usize>,
+}
+
+/// `[failures.zones]` sets every zone's process, in both regions; each
+/// `[[failures.zone]]` overrides one zone (of the region its `region` key
+/// names, the home region by default), inheriting what it leaves out from
+/// that default.
 pub(super) fn zone_failures(
     c: &mut Checker,
     raw: &RawFailures,
     horizon: SimDuration,
-    home: Option<&Region>,
+    at: &ZoneRegions,
 ) -> ZoneFailures {
-    let zone_count = home.map_or(0, |r| r.zones.len());
-    let mut zone_failures: Vec<Option<FailureProcess>> = vec![None; zone_count];
+    let count = |ri: Option<usize>| ri.map_or(0, |ri| at.regions[ri].zones.len());
+    let mut processes: [Vec<Option<FailureProcess>>; 2] =
+        [vec![None; count(at.home)], vec![None; count(at.paired)]];
     let mut correlated = 0.0;
     let mut escalation = None;
     if let Some(zf) = &raw.zones {
@@ -47,9 +63,9 @@ pub(super) fn zone_failures(
             &zf.duration,
             "failures.zones",
             horizon,
-            zone_count,
+            count(at.home) + count(at.paired),
         );
-        for slot in zone_failures.iter_mut() {
+        for slot in processes.iter_mut().flatten() {
             *slot = Some(FailureProcess {
                 time_between: zf.time_between.clone(),
                 duration: zf.duration.clone(),
@@ -68,34 +84,72 @@ pub(super) fn zone_failures(
             }
         }
     }
-    if let Some(region) = home {
-        for (i, o) in raw.zone.iter().enumerate() {
-            let path = format!("failures.zone[{i}]");
-            let o = o.get_ref();
-            let Some(zi) = c.resolve(&o.name, &region.zones, "zone", &format!("{path}.name"))
-            else {
-                continue;
-            };
-            let base = zone_failures[zi].clone();
-            let time_between = o
-                .time_between
-                .clone()
-                .or(base.as_ref().map(|b| b.time_between.clone()));
-            let duration = o.duration.clone().or(base.map(|b| b.duration));
-            match (time_between, duration) {
-                (Some(tb), Some(d)) => {
-                    check_process(c, &tb, &d, &path, horizon, 1);
-                    zone_failures[zi] = Some(FailureProcess { time_between: tb, duration: d });
-                }
-                _ => c.error(None, &path, "a zone override needs `time_between` and `duration` (or a [failures.zones] default)"),
+    for (i, o) in raw.zone.iter().enumerate() {
+        let path = format!("failures.zone[{i}]");
+        let o = o.get_ref();
+        let Some((side, ri)) = zone_region(c, o.region.as_ref(), at, &format!("{path}.region"))
+        else {
+            continue;
+        };
+        let region = &at.regions[ri];
+        let Some(zi) = c.resolve(&o.name, &region.zones, "zone", &format!("{path}.name")) else {
+            continue;
+        };
+        let slot = &mut processes[side.index()][zi];
+        let time_between = o
+            .time_between
+            .clone()
+            .or(slot.as_ref().map(|b| b.time_between.clone()));
+        let duration = o
+            .duration
+            .clone()
+            .or(slot.as_ref().map(|b| b.duration.clone()));
+        match (time_between, duration) {
+            (Some(tb), Some(d)) => {
+                check_process(c, &tb, &d, &path, horizon, 1);
+                *slot = Some(FailureProcess { time_between: tb, duration: d });
             }
+            _ => c.error(None, &path, "a zone override needs `time_between` and `duration` (or a [failures.zones] default)"),
         }
     }
+    let [processes, paired_processes] = processes;
     ZoneFailures {
-        processes: zone_failures,
+        processes,
+        paired_processes,
         correlated_probability: correlated,
         escalation,
     }
+}
+
+/// The region a zone is named in (`region` key of a zone override or a
+/// zone incident): the home region by default, or the paired region when
+/// its zones are simulated; anything else is an error at `path`.
+pub(super) fn zone_region(
+    c: &mut Checker,
+    region: Option<&Spanned<String>>,
+    at: &ZoneRegions,
+    path: &str,
+) -> Option<(Side, usize)> {
+    let home = at.home?;
+    let Some(r) = region else {
+        return Some((Side::Home, home));
+    };
+    let ri = c.resolve(r, at.names, "region", path)?;
+    if ri == home {
+        return Some((Side::Home, home));
+    }
+    if Some(ri) == at.paired {
+        return Some((Side::Paired, ri));
+    }
+    c.error(
+        Some(r.span()),
+        path,
+        format!(
+            "only the zones of the home region `{}` and of its paired region (with a [cross_region] link, in a region with availability zones) are simulated, not those of `{}`",
+            at.names[home], at.names[ri]
+        ),
+    );
+    None
 }
 
 /// `escalation_probability` with its delay and the duration of the region

@@ -1,9 +1,9 @@
 //! `[[incidents]]`: one-off failures scheduled at fixed instants.
 
-use super::super::model::{Region, ScheduledIncident};
+use super::super::model::{Region, ScheduledIncident, Side};
 use super::super::raw::RawIncident;
 use super::super::spanned::Spanned;
-use super::failures::check_bandwidth_factor;
+use super::failures::{check_bandwidth_factor, zone_region, ZoneRegions};
 use super::Checker;
 use crate::incident::IncidentClass;
 use crate::time::{SimDuration, SimTime};
@@ -80,9 +80,9 @@ fn incident(
         .iter()
         .chain(inc_ref.zones.iter().flatten())
         .collect();
-    let zones = match kind {
+    let (side, zones) = match kind {
         "zone" => zone_incident_zones(c, path, inc, &names, cx),
-        "region" => region_incident_zones(cx),
+        "region" => (Side::Home, region_incident_zones(cx)),
         _ => {
             if !cx.has_link {
                 c.error(
@@ -91,7 +91,7 @@ fn incident(
                     "a link incident needs a `[cross_region]` link",
                 );
             }
-            Vec::new()
+            (Side::Home, Vec::new())
         }
     };
     if kind != "zone" && !names.is_empty() {
@@ -118,6 +118,7 @@ fn incident(
     let bandwidth_factor = bandwidth_factor(c, path, inc, kind);
     Some(ScheduledIncident {
         class,
+        side,
         zones,
         at: SimTime(at.0),
         duration: *inc_ref.duration.get_ref(),
@@ -127,19 +128,35 @@ fn incident(
     })
 }
 
-/// The zones a zone incident takes down, by index in the home region.
+/// The zones a zone incident takes down: of the home region, or of the
+/// paired region its `region` key names; by index in that region.
 fn zone_incident_zones(
     c: &mut Checker,
     path: &str,
     inc: &Spanned<RawIncident>,
     names: &[&Spanned<String>],
     cx: &IncidentContext,
-) -> Vec<usize> {
+) -> (Side, Vec<usize>) {
     let mut zones = Vec::new();
     if names.is_empty() {
         c.error(Some(inc.span()), path, "a zone incident names the failing zone with `zone = \"...\"` (or several with `zones = [...]`)");
     }
-    if let Some(ri) = cx.home {
+    let at = ZoneRegions {
+        regions: cx.regions,
+        names: cx.region_names,
+        home: cx.home,
+        paired: cx
+            .paired
+            .filter(|&p| cx.has_link && cx.regions[p].availability_zones),
+    };
+    let region = zone_region(
+        c,
+        inc.get_ref().region.as_ref(),
+        &at,
+        &format!("{path}.region"),
+    );
+    let side = region.map_or(Side::Home, |(side, _)| side);
+    if let Some((_, ri)) = region {
         for n in names {
             if let Some(zi) = c.resolve(n, &cx.regions[ri].zones, "zone", &format!("{path}.zone")) {
                 if zones.contains(&zi) {
@@ -153,7 +170,7 @@ fn zone_incident_zones(
             }
         }
     }
-    zones
+    (side, zones)
 }
 
 /// Whether a region incident names the paired region (which needs the

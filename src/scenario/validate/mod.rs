@@ -52,13 +52,32 @@ pub(crate) fn validate(raw: RawScenario, c: &mut Checker) -> Option<Scenario> {
     let home_region = home.region.map(|ri| &regions[ri]);
     let workload = workload::workload(c, &raw.workload);
     let write_bytes_per_sec = workload::write_bytes_per_sec(&workload);
-    let replication = zones::replication(c, &raw.replication, home_region);
+    let mut replication = zones::replication(c, &raw.replication, home_region);
     let failover = zones::failover(c, &raw.failover);
-    let zone_failures = failures::zone_failures(c, &raw.failures, horizon, home_region);
 
     let paired = topology::paired_region(c, raw.regions.get_ref(), home.region, &region_names);
     topology::check_pair_distances(c, raw.regions.get_ref());
     let cross_region = link::cross_region(c, &raw, home.region, paired, write_bytes_per_sec);
+    // The paired region's zones are simulated once a link makes it matter.
+    let paired_with_zones =
+        paired.filter(|&p| cross_region.is_some() && regions[p].availability_zones);
+    zones::paired_zone_rules(
+        c,
+        &raw.replication,
+        paired_with_zones.map(|p| &regions[p]),
+        &mut replication,
+    );
+    let zone_failures = failures::zone_failures(
+        c,
+        &raw.failures,
+        horizon,
+        &failures::ZoneRegions {
+            regions: &regions,
+            names: &region_names,
+            home: home.region,
+            paired: paired_with_zones,
+        },
+    );
     let operations = operations::operations(c, &raw.operations, horizon);
     let dr = dr::dr(
         c,
@@ -138,6 +157,7 @@ pub(crate) fn validate(raw: RawScenario, c: &mut Checker) -> Option<Scenario> {
         replication,
         failover,
         zone_failures: zone_failures.processes,
+        paired_zone_failures: zone_failures.paired_processes,
         correlated_zone_probability: zone_failures.correlated_probability,
         zone_escalation: zone_failures.escalation,
         scheduled,

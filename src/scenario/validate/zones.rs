@@ -1,5 +1,6 @@
 //! `[replication]` and `[failover]`: the synchronous quorum across the zones
-//! of the home region and how a failed leader zone is replaced.
+//! of a region (the home region, and the paired region once the environment
+//! runs there) and how a failed leader zone is replaced.
 
 use super::super::model::{
     Region, ReplicationMode, ZoneFailover, ZoneReplication, ZoneRtt, FIBER_NS_PER_KM,
@@ -58,16 +59,7 @@ pub(super) fn replication(
         (q, ReplicationMode::Quorum) => quorum_of(c, q.as_ref(), zone_count, majority),
     };
     let zone_distance = home.map_or(DEFAULT_ZONE_DISTANCE_KM, |r| r.zone_distance_km);
-    let zone_rtt = match &raw.zone_rtt {
-        Some(d) => ZoneRtt::Given(d.clone()),
-        None => ZoneRtt::Derived {
-            propagation: SimDuration((2.0 * FIBER_NS_PER_KM as f64 * zone_distance).round() as u64),
-            overhead: raw
-                .rtt_overhead
-                .clone()
-                .unwrap_or_else(default_rtt_overhead),
-        },
-    };
+    let zone_rtt = zone_rtt(raw, zone_distance);
     let resync_bandwidth = raw.resync_bandwidth.as_ref().map(|b| {
         let v = b.get_ref().0;
         if !positive(v) {
@@ -82,9 +74,58 @@ pub(super) fn replication(
     ZoneReplication {
         mode,
         quorum,
+        paired_quorum: quorum,
+        paired_zone_rtt: zone_rtt.clone(),
         zone_rtt,
         resync_bandwidth,
     }
+}
+
+/// The round trip between two zones `distance_km` apart: `zone_rtt` when
+/// given, else the fibre propagation plus `rtt_overhead`.
+fn zone_rtt(raw: &RawReplication, distance_km: f64) -> ZoneRtt {
+    match &raw.zone_rtt {
+        Some(d) => ZoneRtt::Given(d.clone()),
+        None => ZoneRtt::Derived {
+            propagation: SimDuration((2.0 * FIBER_NS_PER_KM as f64 * distance_km).round() as u64),
+            overhead: raw
+                .rtt_overhead
+                .clone()
+                .unwrap_or_else(default_rtt_overhead),
+        },
+    }
+}
+
+/// The same zone rules in the paired region (when its zones are simulated):
+/// an explicit `quorum` applies there too and must fit its zones; without
+/// one, its own majority (all-in-sync: every zone of its in-sync set); the
+/// round trip follows from its own `zone_distance_km`.
+pub(super) fn paired_zone_rules(
+    c: &mut Checker,
+    raw: &RawReplication,
+    paired: Option<&Region>,
+    rules: &mut ZoneReplication,
+) {
+    let Some(region) = paired else {
+        return;
+    };
+    let n = region.zones.len();
+    rules.paired_quorum = match (rules.mode, &raw.quorum) {
+        (ReplicationMode::AllInSync, _) => n.max(1),
+        (ReplicationMode::Quorum, Some(q)) => {
+            let v = *q.get_ref();
+            if n >= 2 && v > n as i64 {
+                c.error(
+                    Some(q.span()),
+                    "replication.quorum",
+                    format!("quorum {v} exceeds the {n} zones of the paired region `{}`, whose zones replicate by the same rule after a failover", region.name),
+                );
+            }
+            v.clamp(1, n.max(1) as i64) as usize
+        }
+        (ReplicationMode::Quorum, None) => n / 2 + 1,
+    };
+    rules.paired_zone_rtt = zone_rtt(raw, region.zone_distance_km);
 }
 
 /// The quorum of mode `quorum`: 1 … zones, warning when not a majority.
