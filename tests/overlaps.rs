@@ -773,6 +773,8 @@ fn enable_after_staying_in_the_paired_region_is_refused() {
         (o.refused[0].operation, o.refused[0].reason),
         ("enable", "stayed-in-paired-region")
     );
+}
+
 /// Issue 11 part 1, symmetric regions: during a drill's stay in the paired
 /// region, its leader zone `az1` (named `pair/az1`: both regions have an
 /// `az1`) fails for 1 h at day 1 + 1 h. Writes stop exactly as at home: the

@@ -1349,11 +1349,18 @@ impl Replication<'_> {
             // The survivor of the in-sync set carries on alone (`in_sync.rs`):
             // `quorum` (every zone) would wait for a zone whose return
             // changes nothing the zone rules report, so no trigger follows.
-            crate::scenario::ReplicationMode::AllInSync => {
-                self.zones_of(Side::Home).zones.iter().any(|z| z.in_sync && z.is_up())
-            }
+            crate::scenario::ReplicationMode::AllInSync => self
+                .zones_of(Side::Home)
+                .zones
+                .iter()
+                .any(|z| z.in_sync && z.is_up()),
             crate::scenario::ReplicationMode::Quorum => {
-                let up = self.zones_of(Side::Home).zones.iter().filter(|z| z.is_up()).count();
+                let up = self
+                    .zones_of(Side::Home)
+                    .zones
+                    .iter()
+                    .filter(|z| z.is_up())
+                    .count();
                 up >= self.sc.replication.quorum
             }
         }

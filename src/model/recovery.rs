@@ -171,7 +171,9 @@ impl Replication<'_> {
             // Copying the backup back (`restore.rs`).
             Site::Primary if self.restore_running() => (Component::Restore, None),
             // The RPO bound holds commits while the backlog drains under it.
-            Site::Primary if self.rpo.blocks() && self.zones_of(Side::Home).quorum_serving => (Component::Drain, None),
+            Site::Primary if self.rpo.blocks() && self.zones_of(Side::Home).quorum_serving => {
+                (Component::Drain, None)
+            }
             Site::Primary => self.zone_component(now, Side::Home),
         }
     }
