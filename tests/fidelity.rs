@@ -109,11 +109,21 @@ fn accelerated(write_rate: &str) -> String {
         "apply_delay = ",
         "durable_at = \"apply\"\napply_delay = ",
     );
-    with(
+    t = with(
         &t,
         "write_rate = \"200/s\"",
         &format!("write_rate = \"{write_rate}\""),
-    )
+    );
+    // The relations are of the link under home-region outages: the paired
+    // region's zones stay up (a lost paired quorum pauses shipping, and the
+    // catch-up after it differs by construction at 1 ms batches; its
+    // agreement is `paired_zone_failures_agree`'s).
+    for zone in ["az1", "az2", "az3"] {
+        t.push_str(&format!(
+            "\n[[failures.zone]]\nname = \"{zone}\"\nregion = \"northeurope\"\ntime_between = \"500y\"\n"
+        ));
+    }
+    t
 }
 
 fn scenario(text: &str, fidelity: Fidelity) -> Scenario {
@@ -497,19 +507,11 @@ fn partitions_and_degradations_agree() {
     ignore = "slow in debug builds: cargo test --release --test fidelity"
 )]
 fn paired_zone_failures_agree() {
-    let mut text = accelerated("5/s");
-    let mut overrides = String::new();
-    for zone in ["az1", "az2", "az3"] {
-        overrides += &format!(
-            "[[failures.zone]]\nregion = \"northeurope\"\nname = \"{zone}\"\n\
-             time_between = {{ dist = \"exponential\", mean = \"8h\" }}\n\
-             duration = {{ dist = \"lognormal\", median = \"1h\", sigma = 0.5 }}\n\n"
-        );
-    }
-    text = with(
-        &text,
-        "[[operations]]",
-        &format!("{overrides}[[operations]]"),
+    // The fixture's paired zones that never fail, failing every 8 h.
+    let text = accelerated("5/s").replace(
+        "time_between = \"500y\"\n",
+        "time_between = { dist = \"exponential\", mean = \"8h\" }\n\
+         duration = { dist = \"lognormal\", median = \"1h\", sigma = 0.5 }\n",
     );
     let paired_zone_incidents: usize = outcomes(&scenario(&text, Fidelity::Fast), 0..20)
         .iter()
@@ -570,12 +572,19 @@ fn squeezed(horizon: &str, outage_mean: &str, interval: &str, apply_delay: &str)
     ignore = "slow in debug builds: cargo test --release --test fidelity"
 )]
 fn millisecond_batches_agree() {
+    // The paired region stays up here: with its outages every 2 min as
+    // well, each return (and its zones' 30 s election) leaves a backlog
+    // whose catch-up the fast link cuts into Poisson-sized batches where the
+    // exact link cuts every 1 ms, a difference by construction (module
+    // docs) that dominates the paired lag relation at this batch interval.
+    // The other comparisons of this file (10 ms batches and longer) keep
+    // the paired region's outages on.
     let text = squeezed(
         "5m",
         "2m",
         "1ms",
         "{ dist = \"exponential\", mean = \"100ms\" }",
-    );
+    ) + "\n[[failures.region]]\nname = \"northeurope\"\nrandom = false\n";
     compare(
         "1 ms batches, Exp(100 ms)",
         &text,
