@@ -264,13 +264,16 @@ fn caption_parts(prov: &Provenance) -> (&'static str, String) {
     // "sha256:3f2a…" would spend the short hash on its algorithm name.
     let digest = prov.scenario_hash.rsplit(':').next().unwrap_or_default();
     let hash: String = digest.chars().take(12).collect();
+    // A chart of no replication (`drsim decide`) is computed from the
+    // scenario's laws: "0 runs" would read as a run that did nothing.
+    let runs = match prov.runs {
+        0 => "computed, not simulated".to_string(),
+        1 => "1 run".to_string(),
+        n => format!("{} runs", group_thousands(n)),
+    };
     let tail = format!(
-        "   ·   seed {}   ·   {} run{}   ·   scenario hash {}   ·   drsim {}",
-        prov.seed,
-        group_thousands(prov.runs),
-        if prov.runs == 1 { "" } else { "s" },
-        hash,
-        prov.drsim_version
+        "   ·   seed {}   ·   {runs}   ·   scenario hash {}   ·   drsim {}",
+        prov.seed, hash, prov.drsim_version
     );
     ("scenario: ", tail)
 }
@@ -697,6 +700,10 @@ mod tests {
         assert!(tail.contains("12,000 runs"), "{tail}");
         let one = Provenance { runs: 1, ..prov };
         assert!(caption_parts(&one).1.contains("   ·   1 run   ·"));
+        let computed = Provenance { runs: 0, ..one };
+        assert!(caption_parts(&computed)
+            .1
+            .contains("   ·   computed, not simulated   ·"));
     }
 
     #[test]
