@@ -40,16 +40,7 @@ pub(crate) fn frontier(args: FrontierArgs) -> Result<ExitCode> {
     drsim::guard::install_ctrlc(Arc::clone(&stop)).context("cannot install the Ctrl-C handler")?;
     let per_policy = runs.unwrap_or(loaded.scenario.simulation.runs);
     let total = (plan.len() as u64).saturating_mul(per_policy);
-    let progress = Progress::new(total, args.quiet);
-    let tick = || {
-        if let Some(p) = &progress {
-            p.0.inc(1);
-        }
-    };
-    let result = frontier::run(plan, &stop, &tick)?;
-    if let Some(p) = &progress {
-        p.0.finish_and_clear();
-    }
+    let result = Progress::ticking(total, args.quiet, |tick| frontier::run(plan, &stop, tick))?;
     let first = &result.points[0].summary;
     output::write_csv(&result, &staged.path().join("frontier.csv"))?;
     report::provenance::write(

@@ -158,6 +158,22 @@ impl Progress {
         bar.set_style(style);
         Some(Progress(bar))
     }
+
+    /// Runs `work` with a tick per replication drawn on a bar of `total`
+    /// (none when `quiet` or stderr is not a terminal), cleared after.
+    fn ticking<T>(total: u64, quiet: bool, work: impl FnOnce(&(dyn Fn() + Sync)) -> T) -> T {
+        let progress = Progress::new(total, quiet);
+        let tick = || {
+            if let Some(p) = &progress {
+                p.0.inc(1);
+            }
+        };
+        let result = work(&tick);
+        if let Some(p) = &progress {
+            p.0.finish_and_clear();
+        }
+        result
+    }
 }
 
 impl OutcomeSink for Progress {
@@ -289,14 +305,7 @@ fn run(args: RunArgs) -> Result<ExitCode> {
         p.0.finish_and_clear();
     }
     csv.commit()?;
-    report::write_summary_json(dir, &summary)?;
-    report::provenance::write(
-        dir,
-        sc,
-        summary.runs,
-        "run",
-        &["summary.json", "incidents.csv", "runs.csv", "report.html"],
-    )?;
+    report::write_run_record(dir, &summary, sc)?;
     let mut charted = None;
     if args.plot {
         let (_, trace) = Replication::new(sc, 0).traced().run_traced();
@@ -526,16 +535,9 @@ fn run_sweep(args: SweepArgs) -> Result<ExitCode> {
     drsim::guard::install_ctrlc(Arc::clone(&stop)).context("cannot install the Ctrl-C handler")?;
     let points = plan.len() as u64;
     let per_point = runs.unwrap_or(loaded.scenario.simulation.runs);
-    let progress = Progress::new(points.saturating_mul(per_point), args.quiet);
-    let tick = || {
-        if let Some(p) = &progress {
-            p.0.inc(1);
-        }
-    };
-    let result = sweep::run_plan(plan, &stop, &tick)?;
-    if let Some(p) = &progress {
-        p.0.finish_and_clear();
-    }
+    let result = Progress::ticking(points.saturating_mul(per_point), args.quiet, |tick| {
+        sweep::run_plan(plan, &stop, tick)
+    })?;
     let mut seen = std::collections::BTreeSet::new();
     for w in result.points.iter().flat_map(|p| &p.warnings) {
         if seen.insert(w.to_string()) && !args.quiet {

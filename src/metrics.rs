@@ -98,8 +98,10 @@ struct Components {
     sum_ns: [u128; 6],
 }
 
-/// The component names, in [`Components`] order (summary keys and shard state).
-const COMPONENTS: [&str; 6] = [
+/// The RTO component names, in [`Components`] order: summary keys, shard
+/// state and the breakdown chart's stacking order (as they follow each
+/// other in an incident). One list, so a new component reaches them all.
+pub const RTO_COMPONENTS: [&str; 6] = [
     "detection",
     "decision",
     "execution",
@@ -107,7 +109,6 @@ const COMPONENTS: [&str; 6] = [
     "drain",
     "wait",
 ];
-
 impl Components {
     fn new() -> Self {
         Components {

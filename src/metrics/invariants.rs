@@ -8,7 +8,7 @@
 //! pass them all and that breaking one is refused, naming the field.
 
 use super::moments::U256;
-use super::{Aggregator, ClassTotals, Realised, StateError, COMPONENTS};
+use super::{Aggregator, ClassTotals, Realised, StateError, RTO_COMPONENTS};
 use crate::incident::IncidentClass;
 use crate::scenario::TargetBasis;
 use hdrhistogram::Histogram;
@@ -144,7 +144,7 @@ fn check_class(what: &str, c: &ClassTotals, runs: u64, horizon_ns: u64) -> Resul
         u128::from(rto_zero_bucket),
     )?;
     let mut parts: u128 = 0;
-    for (k, name) in COMPONENTS.iter().enumerate() {
+    for (k, name) in RTO_COMPONENTS.iter().enumerate() {
         let w = field(&format!("rto_components.ns.{name}"));
         count_is(&w, &c.components.ns[k], c.disruptive, "disruptive")?;
         sum_within_buckets(

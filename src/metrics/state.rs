@@ -9,7 +9,7 @@
 //! cannot panic, wrap or allocate beyond its own size.
 
 use super::{
-    hdr_v2, invariants, Aggregator, ClassTotals, Components, Moments, Realised, COMPONENTS,
+    hdr_v2, invariants, Aggregator, ClassTotals, Components, Moments, Realised, RTO_COMPONENTS,
 };
 use crate::incident::{IncidentClass, RefusedOperation};
 use hdrhistogram::Histogram;
@@ -435,16 +435,16 @@ impl Components {
     }
 
     fn from_state(what: &str, s: &ComponentsState) -> Result<Components, StateError> {
-        if s.sum_ns.len() != COMPONENTS.len() || s.ns.len() != COMPONENTS.len() {
+        if s.sum_ns.len() != RTO_COMPONENTS.len() || s.ns.len() != RTO_COMPONENTS.len() {
             return Err(StateError(format!(
                 "{what}: expected {} components, found {} sums and {} histograms",
-                COMPONENTS.len(),
+                RTO_COMPONENTS.len(),
                 s.sum_ns.len(),
                 s.ns.len()
             )));
         }
         let mut c = Components::new();
-        for (k, name) in COMPONENTS.iter().enumerate() {
+        for (k, name) in RTO_COMPONENTS.iter().enumerate() {
             c.sum_ns[k] = parse_u128(&format!("{what}.sum_ns.{name}"), &s.sum_ns[k])?;
             c.ns[k] = hdr_v2::decode(&format!("{what}.ns.{name}"), &s.ns[k])?;
         }
@@ -452,7 +452,7 @@ impl Components {
     }
 
     fn checked_absorb(&mut self, what: &str, o: &Components) -> Result<(), StateError> {
-        for (k, name) in COMPONENTS.iter().enumerate() {
+        for (k, name) in RTO_COMPONENTS.iter().enumerate() {
             add_u128(
                 &format!("{what}.sum_ns.{name}"),
                 &mut self.sum_ns[k],

@@ -1608,8 +1608,7 @@ impl Replication<'_> {
         }
         self.sched
             .after(duration, Event::RegionRepair { incident, renew });
-        let all: Vec<usize> = (0..self.zones_of(Side::Home).zones.len()).collect();
-        self.take_zones_down(now, Side::Home, &all);
+        self.take_region_zones_down(now, Side::Home);
         self.replan(now);
         self.reconcile(now, Some(incident), None);
         if self.dr.in_primary() {
@@ -1621,9 +1620,7 @@ impl Replication<'_> {
     pub(super) fn region_repair(&mut self, now: SimTime, incident: usize, renew: bool) {
         self.dr.region_down -= 1;
         self.component_repaired(now, incident);
-        for z in 0..self.zones_of(Side::Home).zones.len() {
-            self.repair_zone(now, Side::Home, z, false);
-        }
+        self.repair_region_zones(now, Side::Home);
         if renew {
             if let Some(rf) = &self.sc.region_failures {
                 let next = rf.process.time_between.sample(&mut self.rng.region);

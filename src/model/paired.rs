@@ -65,8 +65,7 @@ impl Replication<'_> {
         self.on(now, Trigger::PairedDown { incident, destroys });
         self.sched
             .after(duration, Event::PairedRepair { incident, renew });
-        let all: Vec<usize> = (0..self.zones_of(Side::Paired).zones.len()).collect();
-        self.take_zones_down(now, Side::Paired, &all);
+        self.take_region_zones_down(now, Side::Paired);
         self.replan(now);
         self.reconcile(now, Some(incident), None);
         if self.dr.serving_site() == Site::Secondary {
@@ -78,9 +77,7 @@ impl Replication<'_> {
     pub(super) fn paired_repair(&mut self, now: SimTime, incident: usize, renew: bool) {
         self.dr.paired_down -= 1;
         self.component_repaired(now, incident);
-        for z in 0..self.zones_of(Side::Paired).zones.len() {
-            self.repair_zone(now, Side::Paired, z, false);
-        }
+        self.repair_region_zones(now, Side::Paired);
         if renew {
             if let Some(pf) = &self.sc.paired_region_failures {
                 let next = pf.process.time_between.sample(&mut self.rng.paired_region);

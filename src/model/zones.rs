@@ -262,6 +262,21 @@ impl Replication<'_> {
         self.reconcile(now, Some(incident), None);
     }
 
+    /// Every zone of the region `side` goes down with its region (a region
+    /// outage), without re-deciding service.
+    pub(super) fn take_region_zones_down(&mut self, now: SimTime, side: Side) {
+        let all: Vec<usize> = (0..self.zones_of(side).zones.len()).collect();
+        self.take_zones_down(now, side, &all);
+    }
+
+    /// Every zone of the region `side` returns with its region; their own
+    /// renewal processes were never stopped.
+    pub(super) fn repair_region_zones(&mut self, now: SimTime, side: Side) {
+        for z in 0..self.zones_of(side).zones.len() {
+            self.repair_zone(now, side, z, false);
+        }
+    }
+
     /// The state change of a zone failure, without re-deciding service.
     pub(super) fn take_zones_down(&mut self, now: SimTime, side: Side, failed: &[usize]) {
         let frontier = self.service.frontier(now);

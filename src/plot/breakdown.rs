@@ -19,17 +19,7 @@ use super::output::{write_chart, Chart, Surface};
 use super::style::{self, LegendEntry, Swatch};
 use super::{PlotError, Provenance};
 
-/// The RTO components in stacking order, as they follow each other in an
-/// incident.
-pub const RTO_COMPONENTS: [&str; 6] = [
-    "detection",
-    "decision",
-    "execution",
-    "restore",
-    "drain",
-    "wait",
-];
-
+pub use crate::metrics::RTO_COMPONENTS;
 /// One class's bar: mean seconds of each of [`RTO_COMPONENTS`], and its p99
 /// RTO in seconds.
 #[derive(Debug, Clone, PartialEq)]

@@ -12,6 +12,7 @@ pub mod table;
 pub mod trace;
 
 use crate::metrics::Summary;
+use crate::scenario::Scenario;
 use std::io;
 use std::path::{Path, PathBuf};
 
@@ -20,4 +21,19 @@ pub fn write_summary_json(dir: &Path, summary: &Summary) -> io::Result<PathBuf> 
     let mut text = serde_json::to_string_pretty(summary).map_err(io::Error::other)?;
     text.push('\n');
     atomic::write_atomic(&dir.join("summary.json"), text.as_bytes())
+}
+
+/// Writes a `run` folder's `summary.json` and its `provenance.json`, which
+/// lists the files every run folder holds: `drsim run` and each scenario of
+/// a side-by-side run write the same record.
+pub fn write_run_record(dir: &Path, summary: &Summary, sc: &Scenario) -> io::Result<()> {
+    write_summary_json(dir, summary)?;
+    provenance::write(
+        dir,
+        sc,
+        summary.runs,
+        "run",
+        &["summary.json", "incidents.csv", "runs.csv", "report.html"],
+    )?;
+    Ok(())
 }

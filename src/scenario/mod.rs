@@ -75,18 +75,7 @@ pub fn read_file(path: &Path) -> Result<String, ScenarioError> {
 /// Validates scenario text; `file` names it in diagnostics.
 pub fn parse_str(text: &str, file: &str) -> Result<Loaded, ScenarioError> {
     let mut checker = Checker::new(file, text);
-    if text.len() > MAX_SCENARIO_BYTES {
-        checker.error(
-            None,
-            "",
-            format!(
-                "the file is {} bytes; scenario files are limited to {MAX_SCENARIO_BYTES} bytes",
-                text.len()
-            ),
-        );
-        return Err(ScenarioError::Invalid(checker.into_errors()));
-    }
-    let raw: raw::RawScenario = match parse_raw(text, &mut checker) {
+    let raw: raw::RawScenario = match parse_bounded(text, &mut checker, "scenario files") {
         Some(raw) => raw,
         None => return Err(ScenarioError::Invalid(checker.into_errors())),
     };
@@ -101,6 +90,28 @@ pub fn parse_str(text: &str, file: &str) -> Result<Loaded, ScenarioError> {
 
 /// TOML syntax and types, with the key path of the failing value tracked by
 /// `serde_path_to_error` and the span supplied by the TOML deserializer.
+/// [`parse_raw`] of a file's whole text, refused (`None`, diagnosed) past
+/// [`MAX_SCENARIO_BYTES`]; `kind` names the files in the message
+/// ("scenario files").
+fn parse_bounded<T: serde::de::DeserializeOwned>(
+    text: &str,
+    checker: &mut Checker,
+    kind: &str,
+) -> Option<T> {
+    if text.len() > MAX_SCENARIO_BYTES {
+        checker.error(
+            None,
+            "",
+            format!(
+                "the file is {} bytes; {kind} are limited to {MAX_SCENARIO_BYTES} bytes",
+                text.len()
+            ),
+        );
+        return None;
+    }
+    parse_raw(text, checker)
+}
+
 fn parse_raw<T: serde::de::DeserializeOwned>(text: &str, checker: &mut Checker) -> Option<T> {
     let de = match toml::Deserializer::parse(text) {
         Ok(de) => de,

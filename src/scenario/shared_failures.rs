@@ -18,7 +18,7 @@
 use super::error::{Diagnostic, ScenarioError};
 use super::raw::{RawFailureFile, RawScenario};
 use super::validate::{self, fnv1a_hex, Checker, MAX_RUNS};
-use super::{parse_raw, parse_str, read_file, Loaded, MAX_SCENARIO_BYTES};
+use super::{parse_bounded, parse_raw, parse_str, read_file, Loaded};
 use crate::time::SimDuration;
 use std::path::Path;
 
@@ -50,18 +50,8 @@ pub fn read_failure_file(path: &Path) -> Result<FailureFile, ScenarioError> {
 /// checked against each scenario by [`with_failures`].
 pub fn parse_failure_file(text: &str, file: &str) -> Result<FailureFile, ScenarioError> {
     let mut checker = Checker::new(file, text);
-    if text.len() > MAX_SCENARIO_BYTES {
-        checker.error(
-            None,
-            "",
-            format!(
-                "the file is {} bytes; failure descriptions are limited to {MAX_SCENARIO_BYTES} bytes",
-                text.len()
-            ),
-        );
-        return Err(ScenarioError::Invalid(checker.into_errors()));
-    }
-    let Some(raw) = parse_raw::<RawFailureFile>(text, &mut checker) else {
+    let Some(raw) = parse_bounded::<RawFailureFile>(text, &mut checker, "failure descriptions")
+    else {
         return Err(ScenarioError::Invalid(checker.into_errors()));
     };
     let runs = *raw.simulation.runs.get_ref();

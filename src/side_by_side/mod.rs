@@ -159,15 +159,7 @@ fn run_one(
         runner::run(sc, options, &mut sinks, stop)?
     };
     csv.commit().map_err(io_at(dir))?;
-    report::write_summary_json(dir, &summary).map_err(io_at(dir))?;
-    report::provenance::write(
-        dir,
-        sc,
-        summary.runs,
-        "run",
-        &["summary.json", "incidents.csv", "runs.csv", "report.html"],
-    )
-    .map_err(io_at(dir))?;
+    report::write_run_record(dir, &summary, sc).map_err(io_at(dir))?;
     report::html::write(dir, &summary, sc).map_err(io_at(dir))?;
     Ok((summary, values))
 }
