@@ -351,10 +351,18 @@ fn run_side_by_side(args: RunArgs) -> Result<ExitCode> {
     if let Some((_, flag)) = refused.iter().find(|(given, _)| *given) {
         bail!("{flag} does not apply to a side-by-side run (--failures): run that scenario alone");
     }
-    if args.scenarios.is_empty() {
+    let failures_path = args.failures.as_deref().unwrap_or(Path::new(""));
+    let (scenario_files, left_out) =
+        drsim::side_by_side::without_failure_file(&args.scenarios, failures_path);
+    for p in left_out.iter().filter(|_| !args.quiet) {
+        console::errln(&format!(
+            "note: {} is the failure description (--failures), not a scenario: left out",
+            p.display()
+        ));
+    }
+    if scenario_files.is_empty() {
         bail!("--failures needs the scenario files to run on it: drsim run A.toml B.toml --failures FAILURES.toml");
     }
-    let failures_path = args.failures.as_deref().unwrap_or(Path::new(""));
     let mut failures = scenario::read_failure_file(failures_path).map_err(scenario_error)?;
     if let Some(runs) = check_runs(args.runs)? {
         failures.runs = runs;
@@ -362,8 +370,7 @@ fn run_side_by_side(args: RunArgs) -> Result<ExitCode> {
     if let Some(seed) = args.seed {
         failures.seed = seed;
     }
-    let texts = args
-        .scenarios
+    let texts = scenario_files
         .iter()
         .map(|p| scenario_text(Some(p)))
         .collect::<Result<Vec<_>>>()?;

@@ -57,6 +57,24 @@ pub enum SideBySideError {
     Plot(#[from] crate::plot::PlotError),
 }
 
+/// The scenario files of a side-by-side run, less the failure description
+/// itself: a shell glob over a folder of scenarios
+/// (`scenarios/services/*.toml`) also matches the failure description kept
+/// there. Returns the files to run and those left out (the failure
+/// description, each time it was named), in the order given. Two paths are
+/// the same file when they canonicalize alike; a path that cannot be
+/// canonicalized (missing) stays, for its read to report it.
+pub fn without_failure_file(
+    scenarios: &[PathBuf],
+    failures: &Path,
+) -> (Vec<PathBuf>, Vec<PathBuf>) {
+    let failure_file = std::fs::canonicalize(failures).ok();
+    scenarios
+        .iter()
+        .cloned()
+        .partition(|p| failure_file.is_none() || std::fs::canonicalize(p).ok() != failure_file)
+}
+
 /// Each scenario (`(text, file)`) with the failure description substituted;
 /// the first error stops (it names the failure description and the scenario).
 pub fn prepare(
@@ -168,5 +186,40 @@ fn io_at(path: &Path) -> impl Fn(std::io::Error) -> SideBySideError + '_ {
     move |source| SideBySideError::Io {
         path: report::folder::public_path(path),
         source,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The failure description is left out however it is spelt (`./` and
+    /// `..` detours included), every time it appears; other files stay in
+    /// order, a missing one too.
+    #[test]
+    fn the_failure_description_is_left_out_of_the_scenarios() {
+        let dir = std::env::temp_dir().join(format!("drsim-sbs-left-out-{}", std::process::id()));
+        let sub = dir.join("sub");
+        std::fs::create_dir_all(&sub).unwrap();
+        let [a, f, b] = ["a.toml", "failures.toml", "b.toml"].map(|n| dir.join(n));
+        for p in [&a, &f, &b] {
+            std::fs::write(p, "").unwrap();
+        }
+        let detour = sub.join("..").join("failures.toml");
+        let missing = dir.join("missing.toml");
+        let given = vec![
+            a.clone(),
+            f.clone(),
+            b.clone(),
+            detour.clone(),
+            missing.clone(),
+        ];
+        let (kept, left) = without_failure_file(&given, &dir.join(".").join("failures.toml"));
+        assert_eq!(kept, vec![a, b, missing]);
+        assert_eq!(left, vec![f, detour]);
+        // A failure description that does not exist leaves everything in.
+        let (kept, left) = without_failure_file(&given, &dir.join("nope.toml"));
+        assert_eq!((kept, left.len()), (given, 0));
+        let _ = std::fs::remove_dir_all(&dir);
     }
 }
