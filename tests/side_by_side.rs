@@ -323,3 +323,47 @@ fn cli_outputs_do_not_depend_on_threads() {
     assert!(String::from_utf8_lossy(&o.stderr).contains("add --failures FAILURES.toml"));
     let _ = std::fs::remove_dir_all(&base);
 }
+
+/// `--runs` and `--seed` override the failure description's (as the README
+/// says): the scenarios run that many replications from that seed, and the
+/// combined TOML (hence the hash) says so. Before, the file's figures were
+/// read again from its text and the overrides were ignored.
+#[test]
+fn runs_and_seed_overrides_reach_every_scenario() {
+    let mut f = failures(&format!("{DIR}/failures.toml"));
+    let (runs, seed) = (f.runs, f.seed);
+    let plain = load(&format!("{DIR}/quorum-dr.toml"), &f);
+    assert_eq!((plain.simulation.runs, plain.simulation.seed), (runs, seed));
+    f.runs = 3;
+    f.seed = seed + 1;
+    let overridden = load(&format!("{DIR}/quorum-dr.toml"), &f);
+    assert_eq!(
+        (overridden.simulation.runs, overridden.simulation.seed),
+        (3, seed + 1)
+    );
+    let combined: toml::Table = overridden.source_text.parse().unwrap();
+    assert_eq!(combined["simulation"]["runs"].as_integer(), Some(3));
+    assert_eq!(
+        combined["simulation"]["seed"].as_integer(),
+        Some(seed as i64 + 1)
+    );
+    assert_ne!(overridden.source_hash, plain.source_hash);
+    let dir = std::env::temp_dir().join(format!("drsim-sbs-runs-{}", std::process::id()));
+    let o = drsim(&[
+        "run",
+        &format!("{DIR}/quorum-dr.toml"),
+        "--failures",
+        &format!("{DIR}/failures.toml"),
+        "--runs",
+        "2",
+        "--quiet",
+        "--force",
+        "--out",
+        dir.to_str().unwrap(),
+    ]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let csv = std::fs::read_to_string(dir.join("comparison.csv")).unwrap();
+    let row: Vec<&str> = csv.lines().nth(1).unwrap().split(',').collect();
+    assert_eq!(row[2], "2", "runs column");
+    let _ = std::fs::remove_dir_all(&dir);
+}

@@ -115,6 +115,9 @@ pub fn with_failures(
         Some(s) if checker.diagnostics.is_empty() => s,
         _ => return Err(ScenarioError::Invalid(checker.into_errors())),
     };
+    // `--runs` and `--seed` override the file's figures in `failures`.
+    scenario.simulation.seed = failures.seed;
+    scenario.simulation.runs = failures.runs;
     let combined = combined_text(text, file, failures)?;
     scenario.source_hash = fnv1a_hex(&combined);
     scenario.source_text = combined;
@@ -145,6 +148,13 @@ fn combined_text(text: &str, file: &str, failures: &FailureFile) -> Result<Strin
     {
         for (k, v) in from {
             sim.insert(k.clone(), v.clone());
+        }
+        // The replications actually run, `--runs` and `--seed` included
+        // (a seed above i64::MAX stays as the file gave it: TOML integers
+        // are signed).
+        sim.insert("runs".into(), toml::Value::Integer(failures.runs as i64));
+        if let Ok(seed) = i64::try_from(failures.seed) {
+            sim.insert("seed".into(), toml::Value::Integer(seed));
         }
     }
     toml::to_string(&table)
