@@ -3,7 +3,7 @@
 //! per replication, and the table and CSV they are printed as.
 
 use super::quantile_ci::{quantile_ci95, ClassValues, IncidentValues};
-use crate::metrics::{ClassSummary, Summary};
+use crate::metrics::{Summary, TargetResult};
 use crate::time::format_seconds;
 use std::fmt::Write;
 
@@ -26,11 +26,51 @@ pub struct ClassFigures {
     pub rto: Option<[f64; 3]>,
     /// 95% interval of the RTO p99 (order statistics).
     pub rto_p99_ci95: Option<(f64, f64)>,
+    /// The scenario's `[targets.<class>] rpo`, judged as in its report.
+    pub rpo_target: Option<TargetFigure>,
+    /// The scenario's `[targets.<class>] rto`, judged as in its report.
+    pub rto_target: Option<TargetFigure>,
+}
+
+/// One target of the scenario (`[targets.<class>]`) and its verdict, as
+/// the scenario's own report gives it ([`TargetResult`]): the documented
+/// figure beside the simulated one.
+#[derive(Clone, Debug, PartialEq)]
+pub struct TargetFigure {
+    /// The target (seconds).
+    pub target_s: f64,
+    /// Share of the judged incidents that must meet it.
+    pub quantile: f64,
+    /// That quantile of the metric over the judged incidents (seconds);
+    /// `None` without a judged incident.
+    pub observed_s: Option<f64>,
+    /// Share of the judged incidents that met it.
+    pub share_met: f64,
+    /// `share_met >= quantile` (vacuously true without a judged incident).
+    pub met: bool,
+}
+
+impl TargetFigure {
+    /// The target of `class` on `metric` (`"rpo"`, `"rto"`) in `targets`.
+    fn of(targets: &[TargetResult], class: &str, metric: &str) -> Option<TargetFigure> {
+        targets
+            .iter()
+            .find(|t| t.class == class && t.metric == metric)
+            .map(|t| TargetFigure {
+                target_s: t.target_s,
+                quantile: t.quantile,
+                observed_s: t.observed_s,
+                share_met: t.share_met,
+                met: t.met,
+            })
+    }
 }
 
 impl ClassFigures {
-    fn of(class: Option<&ClassSummary>, values: &ClassValues) -> ClassFigures {
-        let Some(c) = class else {
+    fn of(summary: &Summary, class_name: &str, values: &ClassValues) -> ClassFigures {
+        let rpo_target = TargetFigure::of(&summary.targets, class_name, "rpo");
+        let rto_target = TargetFigure::of(&summary.targets, class_name, "rto");
+        let Some(c) = summary.classes.get(class_name) else {
             return ClassFigures {
                 incidents: 0,
                 disruptive: 0,
@@ -38,6 +78,8 @@ impl ClassFigures {
                 rpo_p99_ci95: None,
                 rto: None,
                 rto_p99_ci95: None,
+                rpo_target,
+                rto_target,
             };
         };
         let q = |q: &crate::metrics::Quantiles| (q.count > 0).then_some([q.p50, q.p99, q.max]);
@@ -48,6 +90,8 @@ impl ClassFigures {
             rpo_p99_ci95: quantile_ci95(&values.rpo_ns, 0.99),
             rto: q(&c.disruptive_rto_s),
             rto_p99_ci95: quantile_ci95(&values.disruptive_rto_ns, 0.99),
+            rpo_target,
+            rto_target,
         }
     }
 }
@@ -107,8 +151,8 @@ impl Row {
                 (a.mean, lo, hi)
             }),
             downtime_s_per_year: summary.downtime_s.as_ref().map(|d| d.mean / years),
-            zone: ClassFigures::of(summary.classes.get("zone"), &values.zone),
-            region: ClassFigures::of(summary.classes.get("region"), &values.region),
+            zone: ClassFigures::of(summary, "zone", &values.zone),
+            region: ClassFigures::of(summary, "region", &values.region),
             lost_writes_per_year: per_run(lost as f64) / years,
             commit_latency: (latency.count > 0).then_some((latency.p50, latency.p99)),
             storage_gb: storage_gb_months / months,
@@ -138,6 +182,14 @@ pub const CSV_COLUMNS: &[&str] = &[
     "zone_rto_p99_ci95_low_s",
     "zone_rto_p99_ci95_high_s",
     "zone_rto_max_s",
+    "zone_rpo_target_s",
+    "zone_rpo_target_quantile",
+    "zone_rpo_target_observed_s",
+    "zone_rpo_target_met",
+    "zone_rto_target_s",
+    "zone_rto_target_quantile",
+    "zone_rto_target_observed_s",
+    "zone_rto_target_met",
     "region_incidents",
     "region_disruptive",
     "region_rpo_p50_s",
@@ -150,6 +202,14 @@ pub const CSV_COLUMNS: &[&str] = &[
     "region_rto_p99_ci95_low_s",
     "region_rto_p99_ci95_high_s",
     "region_rto_max_s",
+    "region_rpo_target_s",
+    "region_rpo_target_quantile",
+    "region_rpo_target_observed_s",
+    "region_rpo_target_met",
+    "region_rto_target_s",
+    "region_rto_target_quantile",
+    "region_rto_target_observed_s",
+    "region_rto_target_met",
     "lost_writes_per_year",
     "commit_latency_p50_s",
     "commit_latency_p99_s",
@@ -173,7 +233,7 @@ fn text_cell(s: &str) -> String {
 
 fn class_cells(c: &ClassFigures) -> Vec<String> {
     let at = |q: Option<[f64; 3]>, i: usize| cell(q.map(|q| q[i]));
-    vec![
+    let mut cells = vec![
         c.incidents.to_string(),
         c.disruptive.to_string(),
         at(c.rpo, 0),
@@ -186,7 +246,16 @@ fn class_cells(c: &ClassFigures) -> Vec<String> {
         cell(c.rto_p99_ci95.map(|c| c.0)),
         cell(c.rto_p99_ci95.map(|c| c.1)),
         at(c.rto, 2),
-    ]
+    ];
+    for t in [&c.rpo_target, &c.rto_target] {
+        cells.extend([
+            cell(t.as_ref().map(|t| t.target_s)),
+            cell(t.as_ref().map(|t| t.quantile)),
+            cell(t.as_ref().and_then(|t| t.observed_s)),
+            t.as_ref().map(|t| t.met.to_string()).unwrap_or_default(),
+        ]);
+    }
+    cells
 }
 
 /// `comparison.csv`: a header and one row per scenario, in the order given.
@@ -282,6 +351,7 @@ pub fn render(rows: &[Row]) -> String {
         out,
         "* RTO over the disruptive incidents; RPO over every incident; per year = per replication × 365 d / horizon"
     );
+    out.push_str(&render_targets(rows));
     if rows.iter().any(|r| r.storage_cost_per_month.is_some()) {
         for r in rows {
             if let Some(c) = r.storage_cost_per_month {
@@ -290,4 +360,206 @@ pub fn render(rows: &[Row]) -> String {
         }
     }
     out
+}
+
+/// A share as a percentage without trailing zeros (0.9 → `90%`, 0.999 →
+/// `99.9%`), to 0.01%.
+fn percent(share: f64) -> String {
+    format!("{}%", (share * 1e4).round() / 1e2)
+}
+
+/// One target's cells: `≤ 5.00s at 90%`, then `MET 97.1%` or `MISSED …`
+/// (the share of judged incidents meeting it); dashes without a target.
+fn target_cells(t: Option<&TargetFigure>) -> (String, String) {
+    t.map_or_else(
+        || ("-".to_string(), "-".to_string()),
+        |t| {
+            let verdict = if t.met { "MET" } else { "MISSED" };
+            (
+                format!(
+                    "≤ {} at {}",
+                    format_seconds(t.target_s),
+                    percent(t.quantile)
+                ),
+                format!("{verdict} {}", percent(t.share_met)),
+            )
+        },
+    )
+}
+
+/// The targets block of the printed table: per scenario and class with a
+/// target, the documented RPO and RTO beside the simulated p50 / p99 and
+/// the verdict (empty when no scenario has a zone or region target).
+fn render_targets(rows: &[Row]) -> String {
+    let mut lines = Vec::new();
+    for r in rows {
+        for (class, c) in [("zone", &r.zone), ("region", &r.region)] {
+            if c.rpo_target.is_none() && c.rto_target.is_none() {
+                continue;
+            }
+            let pair = |q: Option<[f64; 3]>| {
+                q.map_or_else(
+                    || "- / -".to_string(),
+                    |q| format!("{} / {}", format_seconds(q[0]), format_seconds(q[1])),
+                )
+            };
+            let (rpo_target, rpo_verdict) = target_cells(c.rpo_target.as_ref());
+            let (rto_target, rto_verdict) = target_cells(c.rto_target.as_ref());
+            lines.push([
+                r.scenario.clone(),
+                class.to_string(),
+                rpo_target,
+                pair(c.rpo),
+                rpo_verdict,
+                rto_target,
+                pair(c.rto),
+                rto_verdict,
+            ]);
+        }
+    }
+    if lines.is_empty() {
+        return String::new();
+    }
+    let header = [
+        "scenario",
+        "class",
+        "RPO target",
+        "RPO p50 / p99",
+        "RPO verdict",
+        "RTO target",
+        "RTO* p50 / p99",
+        "RTO verdict",
+    ]
+    .map(String::from);
+    let mut widths = [0usize; 8];
+    for l in std::iter::once(&header).chain(&lines) {
+        for (w, cell) in widths.iter_mut().zip(l) {
+            *w = (*w).max(cell.chars().count());
+        }
+    }
+    let mut out = String::from("\ntargets (each scenario's [targets], judged as in its report)\n");
+    for l in std::iter::once(&header).chain(&lines) {
+        let cells: Vec<String> = l
+            .iter()
+            .zip(widths)
+            .enumerate()
+            .map(|(i, (cell, w))| {
+                let pad = w - cell.chars().count();
+                if i < 2 {
+                    format!("{cell}{}", " ".repeat(pad))
+                } else {
+                    format!("{}{cell}", " ".repeat(pad))
+                }
+            })
+            .collect();
+        let _ = writeln!(out, "{}", cells.join("  ").trim_end());
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn class(rpo: Option<TargetFigure>, rto: Option<TargetFigure>) -> ClassFigures {
+        ClassFigures {
+            incidents: 10,
+            disruptive: 4,
+            rpo: Some([0.5, 1.0, 1.2]),
+            rpo_p99_ci95: None,
+            rto: Some([60.0, 3600.0, 7200.0]),
+            rto_p99_ci95: None,
+            rpo_target: rpo,
+            rto_target: rto,
+        }
+    }
+
+    fn row(zone: ClassFigures, region: ClassFigures) -> Row {
+        Row {
+            scenario: "s".into(),
+            file: "s.toml".into(),
+            runs: 3,
+            availability: None,
+            downtime_s_per_year: None,
+            zone,
+            region,
+            lost_writes_per_year: 0.0,
+            commit_latency: None,
+            storage_gb: 0.0,
+            storage_cost_per_month: None,
+        }
+    }
+
+    /// The target columns sit after each class's RTO max, in the order
+    /// target, quantile, observed, met; empty where the scenario has no
+    /// such target. The printed block gives target, p50 / p99 and verdict
+    /// per class with a target, and is absent without any.
+    #[test]
+    fn targets_appear_beside_the_simulated_figures() {
+        let met = TargetFigure {
+            target_s: 5.0,
+            quantile: 0.9,
+            observed_s: Some(0.9),
+            share_met: 1.0,
+            met: true,
+        };
+        let missed = TargetFigure {
+            target_s: 60.0,
+            quantile: 0.999,
+            observed_s: None,
+            share_met: 0.25,
+            met: false,
+        };
+        let r = row(class(None, None), class(Some(met), Some(missed)));
+        let csv = to_csv(std::slice::from_ref(&r));
+        let mut lines = csv.lines();
+        let header: Vec<&str> = lines.next().unwrap().split(',').collect();
+        let cells: Vec<&str> = lines.next().unwrap().split(',').collect();
+        assert_eq!(header.len(), cells.len());
+        let at = |name: &str| cells[header.iter().position(|h| *h == name).unwrap()];
+        let after_max = header
+            .iter()
+            .position(|h| *h == "region_rto_max_s")
+            .unwrap();
+        assert_eq!(header[after_max + 1], "region_rpo_target_s");
+        assert_eq!(
+            [
+                "region_rpo_target_s",
+                "region_rpo_target_quantile",
+                "region_rpo_target_observed_s",
+                "region_rpo_target_met",
+            ]
+            .map(at),
+            ["5", "0.9", "0.9", "true"]
+        );
+        assert_eq!(
+            [
+                "region_rto_target_s",
+                "region_rto_target_quantile",
+                "region_rto_target_observed_s",
+                "region_rto_target_met",
+            ]
+            .map(at),
+            ["60", "0.999", "", "false"]
+        );
+        assert_eq!(at("zone_rpo_target_s"), "");
+        assert_eq!(at("zone_rto_target_met"), "");
+        let printed = render(std::slice::from_ref(&r));
+        let block: Vec<&str> = printed
+            .lines()
+            .skip_while(|l| !l.starts_with("targets"))
+            .collect();
+        assert_eq!(block.len(), 3, "{printed}");
+        assert!(block[1].starts_with("scenario  class"), "{}", block[1]);
+        let line = block[2];
+        assert!(line.starts_with("s         region"), "{line}");
+        for part in ["≤ 5.00s at 90%", "500.0ms / 1.00s", "MET 100%"] {
+            assert!(line.contains(part), "{part} in {line}");
+        }
+        for part in ["≤ 1m 00s at 99.9%", "1m 00s / 1h 00m", "MISSED 25%"] {
+            assert!(line.contains(part), "{part} in {line}");
+        }
+        let none = render(&[row(class(None, None), class(None, None))]);
+        assert!(!none.contains("targets ("), "{none}");
+    }
 }
