@@ -57,6 +57,9 @@ pub enum Stream {
     PairedFollowerLag,
     /// [`Stream::Escalation`] of the paired region's zone outages.
     PairedEscalation,
+    /// Detection-to-election delays (`reroute` draws) of the leader of a
+    /// quorum over regions (`replication.scope = "regions"`).
+    VoterElection,
     /// Outages of region number `k` ≥ 2 (a region beyond the home region
     /// and its pair, numbered in `[[regions]]` order): up times and
     /// durations. Keyed by the number, not the name, so replication `r` of
@@ -91,6 +94,7 @@ impl Stream {
             Stream::PairedFollowerLag => 17,
             Stream::PairedEscalation => 18,
             Stream::ProviderFailover => 19,
+            Stream::VoterElection => 20,
             Stream::ExtraRegionFailures(k) => 0x3_0000 + u64::from(k),
             Stream::ExtraRegionDamage(k) => 0x3_1000 + u64::from(k),
         }

@@ -60,6 +60,11 @@ impl Replication<'_> {
             .clone()
     }
 
+    /// Whether region `extra` beyond the pair is down now.
+    pub(super) fn extra_region_down(&self, extra: usize) -> bool {
+        self.extra.down[extra] > 0
+    }
+
     pub(super) fn random_extra_outage(&mut self, now: SimTime, extra: usize) {
         let f = self.sc.extra_regions[extra]
             .failures

@@ -22,6 +22,7 @@ mod link;
 mod loss;
 mod paired;
 mod recovery;
+mod region_quorum;
 mod restore;
 mod rpo_bound;
 mod service;
@@ -111,6 +112,9 @@ enum Event {
     /// Random zone outage `zone_incident` (of the region `side`) grows
     /// into an outage of that region, if its zone is still down.
     Escalation { side: Side, zone_incident: usize },
+    /// The election of a leader of the quorum over regions completes
+    /// (ignored if `epoch` is stale).
+    VoterElectionDone { epoch: u64 },
     /// The RPO bound is looked at (block, resume or re-plan), if planned in
     /// generation `plan` (see `rpo_bound.rs`).
     RpoBoundCheck { plan: u64 },
@@ -214,6 +218,8 @@ pub struct Replication<'s> {
     dr: dr::DrState,
     /// Outages of the regions beyond the pair (`extra_regions.rs`).
     extra: extra_regions::ExtraRegions,
+    /// The leader of a quorum over regions (`region_quorum.rs`).
+    leadership: region_quorum::Leadership,
     /// Restores from in-region backups and backups lost (`restore.rs`).
     restores: restore::Restores,
     /// Writes blocked by the RPO bound (`rpo_bound.rs`).
@@ -276,6 +282,7 @@ impl<'s> Replication<'s> {
             ticket_pending: false,
             dr: dr::DrState::default(),
             extra: extra_regions::ExtraRegions::new(sc, run),
+            leadership: region_quorum::Leadership::new(sc, run),
             restores: restore::Restores::default(),
             rpo: rpo_bound::RpoGuard::default(),
             service: ServiceLog::default(),
@@ -291,6 +298,10 @@ impl<'s> Replication<'s> {
             probes: Vec::new(),
             events: 0,
         };
+        if sc.region_quorum.is_some() {
+            // The voters lead: the home zones only carry them.
+            r.region_zones[Side::Home.index()].leader = None;
+        }
         r.service.start(SimTime::ZERO);
         r.start_zone_processes();
         for (index, s) in sc.scheduled.iter().enumerate() {
@@ -463,6 +474,10 @@ impl<'s> Replication<'s> {
                 };
                 ("zone-escalation", scope, Some(zone_incident))
             }
+            Event::VoterElectionDone { .. } => {
+                let scope = self.voter_leader_region().unwrap_or_default();
+                ("leader-elected", scope, None)
+            }
             Event::RpoBoundCheck { .. } => (
                 if self.rpo.blocks() {
                     "rpo-bound-blocking"
@@ -584,6 +599,7 @@ impl<'s> Replication<'s> {
                 zone_incident,
             } => self.escalate(now, side, zone_incident),
             Event::RpoBoundCheck { plan } => self.rpo_bound_check(now, plan),
+            Event::VoterElectionDone { epoch } => self.voter_election_done(now, epoch),
         }
     }
 
@@ -687,7 +703,11 @@ impl<'s> Replication<'s> {
     /// Re-derives whether writes are served after any change. `how` labels
     /// a resumption caused by a DR action; otherwise the zone rules label it.
     fn reconcile(&mut self, now: SimTime, cause: Option<usize>, how: Option<&'static str>) {
-        let in_primary = self.zone_rules_serving(now, Side::Home);
+        let in_primary = if self.sc.region_quorum.is_some() {
+            self.voters_serving(now)
+        } else {
+            self.zone_rules_serving(now, Side::Home)
+        };
         if in_primary != self.zones_of(Side::Home).quorum_serving {
             self.zones_of_mut(Side::Home).quorum_serving = in_primary;
             self.on(
@@ -862,6 +882,9 @@ impl<'s> Replication<'s> {
     /// serving, slowed down by the paired region's limited capacity while
     /// failed over.
     fn commit_latency(&mut self) -> SimDuration {
+        if self.sc.region_quorum.is_some() {
+            return self.voter_commit_latency();
+        }
         let side = self.serving_side().unwrap_or(Side::Home);
         let base = self.quorum_latency(side);
         match self.dr.serving_site() {

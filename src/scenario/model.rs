@@ -47,6 +47,9 @@ pub struct Scenario {
     /// The home region's `paired_region` (index in `regions`; region number
     /// 1), with a `[cross_region]` link or not.
     pub paired_region: Option<usize>,
+    /// `[replication] scope = "regions"`: the synchronous write quorum over
+    /// voters in several regions that replaces the zone quorum.
+    pub region_quorum: Option<RegionQuorum>,
     /// The regions beyond the home region and its pair (region numbers 2,
     /// 3, … in `[[regions]]` order), each with its outage process.
     pub extra_regions: Vec<ExtraRegion>,
@@ -106,6 +109,40 @@ impl RegionFailures {
             0.0
         }
     }
+}
+
+/// A synchronous write quorum over voting replicas in several regions
+/// (`[replication] scope = "regions"`: Spanner multi-region, CockroachDB
+/// `SURVIVE REGION FAILURE`, Cosmos DB strong consistency, DynamoDB MRSC).
+#[derive(Clone, Debug)]
+pub struct RegionQuorum {
+    /// Every voting replica, in `[[replication.voters]]` order (a region's
+    /// voters together, in their zones in turn).
+    pub voters: Vec<Voter>,
+    /// Voters (the leader included) that must hold a write to commit it:
+    /// a majority of `voters`, so every election quorum meets every write
+    /// quorum and no acknowledged write is ever lost.
+    pub quorum: usize,
+    /// Added to the propagation of a round trip between two regions.
+    pub region_rtt_overhead: Dist,
+}
+
+/// One voting replica.
+#[derive(Clone, Debug)]
+pub struct Voter {
+    /// Index of its region in `Scenario::regions`.
+    pub region: usize,
+    /// Index of its region in `Scenario::extra_regions` (`None`: the home region).
+    pub extra: Option<usize>,
+    /// Index of its zone in the region's zones.
+    pub zone: usize,
+    /// Votes, holds no copy of the data, serves nothing, never leads.
+    pub witness: bool,
+    /// Round trip to a voter of another region, by that voter's region
+    /// index: 2 × 5 µs/km × the distance (the overhead is drawn apart).
+    pub propagation: std::collections::BTreeMap<usize, SimDuration>,
+    /// Round trip to a voter of its own region (its zones' round trip).
+    pub zone_rtt: ZoneRtt,
 }
 
 /// A region the scenario uses beyond the home region (region number 0)

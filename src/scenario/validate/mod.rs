@@ -14,6 +14,7 @@ mod failures;
 mod incidents;
 mod link;
 mod operations;
+mod region_quorum;
 mod rpo_bound;
 mod services;
 mod simulation;
@@ -52,7 +53,8 @@ pub(crate) fn validate(raw: RawScenario, c: &mut Checker) -> Option<Scenario> {
     let home_region = home.region.map(|ri| &regions[ri]);
     let workload = workload::workload(c, &raw.workload);
     let write_bytes_per_sec = workload::write_bytes_per_sec(&workload);
-    let mut replication = zones::replication(c, &raw.replication, home_region);
+    let voters_scope = region_quorum::regions_scope(c, &raw.replication);
+    let mut replication = zones::replication(c, &raw.replication, home_region, voters_scope);
     let failover = zones::failover(c, &raw.failover);
 
     let paired = topology::paired_region(c, raw.regions.get_ref(), home.region, &region_names);
@@ -61,6 +63,20 @@ pub(crate) fn validate(raw: RawScenario, c: &mut Checker) -> Option<Scenario> {
     let extra_indices: Vec<usize> = extra.iter().map(|&(ri, _)| ri).collect();
     let distances =
         topology::distances(c, raw.regions.get_ref(), &region_names, home.region, &extra);
+    let region_quorum = region_quorum::region_quorum(
+        c,
+        &raw,
+        voters_scope,
+        &region_quorum::QuorumContext {
+            regions: &regions,
+            names: &region_names,
+            home: home.region,
+            paired,
+            extra: &extra_indices,
+            distances: &distances,
+            kind: home.kind,
+        },
+    );
     let cross_region = link::cross_region(c, &raw, home.region, paired, write_bytes_per_sec);
     // The paired region's zones are simulated once a link makes it matter.
     let paired_with_zones =
@@ -181,6 +197,7 @@ pub(crate) fn validate(raw: RawScenario, c: &mut Checker) -> Option<Scenario> {
             })
             .collect(),
         distances,
+        region_quorum,
         cross_region,
         dr,
         operations,
