@@ -380,3 +380,33 @@ fn the_mode_is_validated() {
     };
     assert!(e.contains("applies only with scope = \"regions\""), "{e}");
 }
+
+/// The formula behind `drsim analyze`'s region-quorum-commit-latency-mean:
+/// the hand-derived mean of the 2nd smallest of 1 ms, 5 ms + E, 5 ms + E,
+/// 10 ms + E (E ~ Exp(2 ms)), and the i.i.d. case against
+/// `order_statistic_mean` (Rényi: 2nd of 4 Exp(2 ms) = 2 × (1/4 + 1/3) ms).
+#[test]
+fn the_mixed_order_statistic_matches_its_closed_forms() {
+    use drsim::theory::{order_statistic_mean, order_statistic_mean_mixed};
+    let exp = |shift: f64| {
+        move |x: f64| {
+            if x < shift {
+                0.0
+            } else {
+                1.0 - (-(x - shift) / 2e-3).exp()
+            }
+        }
+    };
+    let partner = |x: f64| if x < 1e-3 { 0.0 } else { 1.0 };
+    let (b, c) = (exp(5e-3), exp(10e-3));
+    let cdfs: [&dyn Fn(f64) -> f64; 4] = [&partner, &b, &b, &c];
+    let got = order_statistic_mean_mixed(&cdfs, 2, 0.2).unwrap();
+    let want = 5e-3 + 1e-3 * (1.0 - (-5f64).exp()) + (-5f64).exp() * 2e-3 / 3.0;
+    assert!((got - want).abs() < 1e-9, "{got} vs {want}");
+    let e = exp(0.0);
+    let iid: [&dyn Fn(f64) -> f64; 4] = [&e, &e, &e, &e];
+    let mixed = order_statistic_mean_mixed(&iid, 2, 0.2).unwrap();
+    let same = order_statistic_mean(4, 2, e, 0.2).unwrap();
+    assert!((mixed - same).abs() < 1e-12 && (mixed - 2e-3 * (0.25 + 1.0 / 3.0)).abs() < 1e-9);
+    assert!(order_statistic_mean_mixed(&iid, 5, 0.2).is_err());
+}
