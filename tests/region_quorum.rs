@@ -410,3 +410,34 @@ fn the_mixed_order_statistic_matches_its_closed_forms() {
     assert!((mixed - same).abs() < 1e-12 && (mixed - 2e-3 * (0.25 + 1.0 / 3.0)).abs() < 1e-9);
     assert!(order_statistic_mean_mixed(&iid, 5, 0.2).is_err());
 }
+
+/// The four presets of a quorum over regions load on the shared failures
+/// and lose nothing (RPO 0), whatever fails, over 40 replications.
+#[test]
+fn the_presets_run_on_the_shared_failures_and_lose_nothing() {
+    use drsim::scenario::{read_failure_file, with_failures};
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+    let f = read_failure_file(&root.join("scenarios/services/failures.toml")).unwrap();
+    for preset in [
+        "spanner-multi-region",
+        "cockroachdb-survive-region",
+        "cosmos-db-strong-three-regions",
+        "dynamodb-global-tables-mrsc",
+    ] {
+        let file = format!("scenarios/services/{preset}.toml");
+        let text = std::fs::read_to_string(root.join(&file)).unwrap();
+        let sc = with_failures(&text, &file, &f)
+            .unwrap_or_else(|e| panic!("{e}"))
+            .scenario;
+        assert!(sc.region_quorum.is_some(), "{preset}");
+        for r in 0..40 {
+            let out = run_replication(&sc, r);
+            assert!(
+                out.incidents
+                    .iter()
+                    .all(|i| i.lost_writes == 0 && i.rpo_ns == 0),
+                "{preset}, replication {r}"
+            );
+        }
+    }
+}
