@@ -430,6 +430,12 @@ fn the_presets_run_on_the_shared_failures_and_lose_nothing() {
             .unwrap_or_else(|e| panic!("{e}"))
             .scenario;
         assert!(sc.region_quorum.is_some(), "{preset}");
+        if preset == "spanner-multi-region" {
+            assert_eq!(
+                drsim::runner::describe_architecture(&sc),
+                "synchronous 3-of-5 quorum over regions: us-east4 2, us-east1 2, us-central1 1 witness (leader in us-east4)"
+            );
+        }
         for r in 0..40 {
             let out = run_replication(&sc, r);
             assert!(
