@@ -319,6 +319,9 @@ fn fold(
 pub fn describe_architecture(sc: &Scenario) -> String {
     use crate::scenario::Architecture::*;
     let region = sc.home_region();
+    if let Some(q) = &sc.region_quorum {
+        return describe_region_quorum(sc, q);
+    }
     match sc.architecture() {
         ZoneRedundant if sc.replication.mode == crate::scenario::ReplicationMode::AllInSync => {
             format!(
@@ -342,6 +345,31 @@ pub fn describe_architecture(sc: &Scenario) -> String {
             region.name
         ),
     }
+}
+
+/// `replication.scope = "regions"`: the quorum and each region's voters, in declaration order.
+fn describe_region_quorum(sc: &Scenario, q: &crate::scenario::RegionQuorum) -> String {
+    let mut regions: Vec<(usize, usize, bool)> = Vec::new();
+    for v in &q.voters {
+        match regions.iter_mut().find(|(r, _, _)| *r == v.region) {
+            Some(entry) => entry.1 += 1,
+            None => regions.push((v.region, 1, v.witness)),
+        }
+    }
+    let parts: Vec<String> = regions
+        .iter()
+        .map(|&(r, n, witness)| {
+            let kind = if witness { " witness" } else { "" };
+            format!("{} {n}{kind}", sc.regions[r].name)
+        })
+        .collect();
+    format!(
+        "synchronous {}-of-{} quorum over regions: {} (leader in {})",
+        q.quorum,
+        q.voters.len(),
+        parts.join(", "),
+        sc.home_region().name
+    )
 }
 
 #[cfg(test)]

@@ -600,6 +600,38 @@ pub fn order_statistic_cdf(
     Ok(binomial_sum(n, k..=n, f, 1.0 - f).min(1.0))
 }
 
+/// Mean of the k-th smallest of independent, **not identically distributed** non-negative
+/// values (a quorum's commit latency over round trips to replicas at different distances):
+/// E[X_(k)] = ∫₀^upper P(X_(k) > x) dx, where P(X_(k) > x) = P(fewer than k of the values are ≤
+/// x) is the lower tail of a Poisson-binomial law with success probabilities F_i(x), computed by
+/// the usual recursion over the values (David & Nagaraja, *Order Statistics*, §5.2). Integration
+/// as in [`order_statistic_mean`].
+///
+/// `cdfs`: the CDF of each value (seconds → probability, clamped to [0, 1]), at least one;
+/// 1 ≤ `k` ≤ `cdfs.len()`; `upper`: seconds, finite and > 0, where every F_i ≈ 1. Returns seconds.
+pub fn order_statistic_mean_mixed(
+    cdfs: &[&dyn Fn(f64) -> f64],
+    k: u32,
+    upper: f64,
+) -> Result<f64, TheoryError> {
+    k_within_n(cdfs.len() as u32, k)?;
+    let upper = positive("upper", upper)?;
+    let k = k as usize;
+    let survival = |x: f64| {
+        // below[j] = P(exactly j of the values seen so far are ≤ x), for j < k.
+        let mut below = vec![0.0; k];
+        below[0] = 1.0;
+        for cdf in cdfs {
+            let f = cdf(x).clamp(0.0, 1.0);
+            for j in (0..k).rev() {
+                below[j] = below[j] * (1.0 - f) + if j > 0 { below[j - 1] * f } else { 0.0 };
+            }
+        }
+        below.iter().sum::<f64>().min(1.0)
+    };
+    Ok(panel_integral(survival, 0.0, upper))
+}
+
 /// Number of equal panels the order-statistic integral is split into before adaptive Simpson
 /// runs on each: a panel's first five samples then cannot all miss a narrow feature (a step CDF
 /// of a deterministic RTT, a sharp mode).

@@ -45,7 +45,7 @@ fn load(file: &str) -> Scenario {
 
 /// Each suite scenario is analysed once and shared by its tests (the harness runs them on
 /// several threads; `OnceLock` makes the others wait for the first).
-static ANALYSES: [OnceLock<Analysis>; 8] = [const { OnceLock::new() }; 8];
+static ANALYSES: [OnceLock<Analysis>; 9] = [const { OnceLock::new() }; 9];
 
 fn analysis(file: &str) -> &'static Analysis {
     let i = VALIDATION_SUITE

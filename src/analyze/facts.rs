@@ -79,12 +79,16 @@ pub(super) fn architecture_assumption(sc: &Scenario) -> Assumption {
     let arch = sc.architecture();
     Assumption::check(
         "zone-redundant architecture (production environment in a region with zones)",
-        arch == Architecture::ZoneRedundant,
-        || match arch {
+        arch == Architecture::ZoneRedundant && sc.region_quorum.is_none(),
+        || {
+            match arch {
+            // The zone checks' laws are those of a quorum over zones.
+            Architecture::ZoneRedundant => "the quorum is over regions (scope = \"regions\"): see region-quorum-commit-latency-mean".into(),
             Architecture::SingleZone => {
                 "the environment lives in one zone (non-production): no quorum".into()
             }
             _ => "the region has no availability zones: recovery is by support ticket".into(),
+        }
         },
     )
 }

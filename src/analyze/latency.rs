@@ -18,7 +18,7 @@ const COMMIT_LATENCY_MEAN: Spec = Spec {
     unit: "ms",
 };
 
-fn rtt_cdf(rtt: &ZoneRtt, x: f64) -> f64 {
+pub(super) fn rtt_cdf(rtt: &ZoneRtt, x: f64) -> f64 {
     match rtt {
         ZoneRtt::Given(d) => d.cdf_secs(x),
         ZoneRtt::Derived {
@@ -28,7 +28,7 @@ fn rtt_cdf(rtt: &ZoneRtt, x: f64) -> f64 {
     }
 }
 
-fn rtt_mean(rtt: &ZoneRtt) -> f64 {
+pub(super) fn rtt_mean(rtt: &ZoneRtt) -> f64 {
     match rtt {
         ZoneRtt::Given(d) => d.mean_secs(),
         ZoneRtt::Derived {

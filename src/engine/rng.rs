@@ -57,6 +57,17 @@ pub enum Stream {
     PairedFollowerLag,
     /// [`Stream::Escalation`] of the paired region's zone outages.
     PairedEscalation,
+    /// Detection-to-election delays (`reroute` draws) of the leader of a
+    /// quorum over regions (`replication.scope = "regions"`).
+    VoterElection,
+    /// Outages of region number `k` ≥ 2 (a region beyond the home region
+    /// and its pair, numbered in `[[regions]]` order): up times and
+    /// durations. Keyed by the number, not the name, so replication `r` of
+    /// every scenario sees the same outages of region `k`.
+    ExtraRegionFailures(u16),
+    /// Whether an outage of region number `k` ≥ 2 destroys its data, and
+    /// takes its backups too.
+    ExtraRegionDamage(u16),
 }
 
 impl Stream {
@@ -83,6 +94,9 @@ impl Stream {
             Stream::PairedFollowerLag => 17,
             Stream::PairedEscalation => 18,
             Stream::ProviderFailover => 19,
+            Stream::VoterElection => 20,
+            Stream::ExtraRegionFailures(k) => 0x3_0000 + u64::from(k),
+            Stream::ExtraRegionDamage(k) => 0x3_1000 + u64::from(k),
         }
     }
 }

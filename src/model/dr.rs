@@ -1597,6 +1597,9 @@ impl Replication<'_> {
         scheduled: bool,
         renew: bool,
     ) -> usize {
+        if self.sc.region_quorum.is_some() {
+            return self.voter_home_outage(now, duration, scheduled, renew);
+        }
         let incident = self.open_incident(now, IncidentClass::Region, Side::Home, &[], scheduled);
         // The lifecycle sees the region fail before its zones' state changes,
         // so a drain cut short knows what had reached the paired region.
@@ -1618,6 +1621,9 @@ impl Replication<'_> {
     }
 
     pub(super) fn region_repair(&mut self, now: SimTime, incident: usize, renew: bool) {
+        if self.sc.region_quorum.is_some() {
+            return self.voter_home_repair(now, incident, renew);
+        }
         self.dr.region_down -= 1;
         self.component_repaired(now, incident);
         self.repair_region_zones(now, Side::Home);

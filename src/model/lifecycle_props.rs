@@ -262,6 +262,7 @@ fn scenario(c: &Config, events: &[(u64, u64, Injected)], destroy_share: u8) -> S
             // Every other destroying outage (by start minute) takes the
             // in-region backups too: a total loss.
             destroys_backups: destroys_data && (at.0 / MINUTE).is_multiple_of(2),
+            extra_region: None,
             bandwidth_factor,
         };
         match what {

@@ -14,6 +14,7 @@ mod apply_delays;
 mod dr;
 mod escalation;
 mod exact;
+mod extra_regions;
 mod in_sync;
 #[cfg(test)]
 mod lifecycle_props;
@@ -21,6 +22,7 @@ mod link;
 mod loss;
 mod paired;
 mod recovery;
+mod region_quorum;
 mod restore;
 mod rpo_bound;
 mod service;
@@ -80,6 +82,15 @@ enum Event {
     RandomPairedOutage,
     /// The paired region comes back.
     PairedRepair { incident: usize, renew: bool },
+    /// The next random outage of region `extra` beyond the pair (index in
+    /// `Scenario::extra_regions`).
+    RandomExtraOutage { extra: usize },
+    /// Region `extra` beyond the pair comes back.
+    ExtraRepair {
+        extra: usize,
+        incident: usize,
+        renew: bool,
+    },
     /// The next random partition (`degraded == false`) or bandwidth
     /// degradation of the cross-region link.
     RandomLinkIncident { degraded: bool },
@@ -101,6 +112,9 @@ enum Event {
     /// Random zone outage `zone_incident` (of the region `side`) grows
     /// into an outage of that region, if its zone is still down.
     Escalation { side: Side, zone_incident: usize },
+    /// The election of a leader of the quorum over regions completes
+    /// (ignored if `epoch` is stale).
+    VoterElectionDone { epoch: u64 },
     /// The RPO bound is looked at (block, resume or re-plan), if planned in
     /// generation `plan` (see `rpo_bound.rs`).
     RpoBoundCheck { plan: u64 },
@@ -202,6 +216,10 @@ pub struct Replication<'s> {
     ticket_pending: bool,
     /// Region, link and DR lifecycle state.
     dr: dr::DrState,
+    /// Outages of the regions beyond the pair (`extra_regions.rs`).
+    extra: extra_regions::ExtraRegions,
+    /// The leader of a quorum over regions (`region_quorum.rs`).
+    leadership: region_quorum::Leadership,
     /// Restores from in-region backups and backups lost (`restore.rs`).
     restores: restore::Restores,
     /// Writes blocked by the RPO bound (`rpo_bound.rs`).
@@ -263,6 +281,8 @@ impl<'s> Replication<'s> {
             ticket_epoch: 0,
             ticket_pending: false,
             dr: dr::DrState::default(),
+            extra: extra_regions::ExtraRegions::new(sc, run),
+            leadership: region_quorum::Leadership::new(sc, run),
             restores: restore::Restores::default(),
             rpo: rpo_bound::RpoGuard::default(),
             service: ServiceLog::default(),
@@ -278,6 +298,10 @@ impl<'s> Replication<'s> {
             probes: Vec::new(),
             events: 0,
         };
+        if sc.region_quorum.is_some() {
+            // The voters lead: the home zones only carry them.
+            r.region_zones[Side::Home.index()].leader = None;
+        }
         r.service.start(SimTime::ZERO);
         r.start_zone_processes();
         for (index, s) in sc.scheduled.iter().enumerate() {
@@ -285,6 +309,7 @@ impl<'s> Replication<'s> {
         }
         r.start_dr_processes();
         r.start_paired_process();
+        r.start_extra_region_processes();
         let mut instants: Vec<SimTime> = (0..SAMPLES_PER_RUN)
             .map(|_| SimTime(r.rng.latency.random_range(0..horizon.0.max(1))))
             .collect();
@@ -402,6 +427,16 @@ impl<'s> Replication<'s> {
             Event::PairedRepair { incident, .. } => {
                 ("paired-region-repair", self.paired_name(), Some(incident))
             }
+            Event::RandomExtraOutage { extra } => {
+                ("region-outage", self.extra_region_name(extra), None)
+            }
+            Event::ExtraRepair {
+                extra, incident, ..
+            } => (
+                "region-repair",
+                self.extra_region_name(extra),
+                Some(incident),
+            ),
             Event::RandomLinkIncident { degraded } => (
                 if degraded {
                     "link-degradation"
@@ -439,6 +474,10 @@ impl<'s> Replication<'s> {
                 };
                 ("zone-escalation", scope, Some(zone_incident))
             }
+            Event::VoterElectionDone { .. } => {
+                let scope = self.voter_leader_region().unwrap_or_default();
+                ("leader-elected", scope, None)
+            }
             Event::RpoBoundCheck { .. } => (
                 if self.rpo.blocks() {
                     "rpo-bound-blocking"
@@ -455,6 +494,7 @@ impl<'s> Replication<'s> {
             | Event::RandomZoneFailure { .. }
             | Event::RandomRegionOutage
             | Event::RandomPairedOutage
+            | Event::RandomExtraOutage { .. }
             | Event::RandomLinkIncident { .. } => self.incidents.len().checked_sub(1),
             Event::Escalation { zone_incident, .. }
                 if self.incidents[zone_incident].record.end_ns.is_none() =>
@@ -542,6 +582,12 @@ impl<'s> Replication<'s> {
             Event::RegionRepair { incident, renew } => self.region_repair(now, incident, renew),
             Event::RandomPairedOutage => self.random_paired_outage(now),
             Event::PairedRepair { incident, renew } => self.paired_repair(now, incident, renew),
+            Event::RandomExtraOutage { extra } => self.random_extra_outage(now, extra),
+            Event::ExtraRepair {
+                extra,
+                incident,
+                renew,
+            } => self.extra_repair(now, extra, incident, renew),
             Event::RandomLinkIncident { degraded } => self.random_link_incident(now, degraded),
             Event::LinkRepair { incident, renew } => self.link_repair(now, incident, renew),
             Event::Operation { index, occurrence } => self.operation(now, index, occurrence),
@@ -553,11 +599,16 @@ impl<'s> Replication<'s> {
                 zone_incident,
             } => self.escalate(now, side, zone_incident),
             Event::RpoBoundCheck { plan } => self.rpo_bound_check(now, plan),
+            Event::VoterElectionDone { epoch } => self.voter_election_done(now, epoch),
         }
     }
 
     fn scheduled_incident(&mut self, now: SimTime, index: usize) {
         let s = &self.sc.scheduled[index];
+        if let Some(extra) = s.extra_region {
+            self.extra_outage(now, extra, s.duration, true, false);
+            return;
+        }
         match s.class {
             IncidentClass::Zone => {
                 let (side, zones) = (s.side, s.zones.clone());
@@ -652,7 +703,11 @@ impl<'s> Replication<'s> {
     /// Re-derives whether writes are served after any change. `how` labels
     /// a resumption caused by a DR action; otherwise the zone rules label it.
     fn reconcile(&mut self, now: SimTime, cause: Option<usize>, how: Option<&'static str>) {
-        let in_primary = self.zone_rules_serving(now, Side::Home);
+        let in_primary = if self.sc.region_quorum.is_some() {
+            self.voters_serving(now)
+        } else {
+            self.zone_rules_serving(now, Side::Home)
+        };
         if in_primary != self.zones_of(Side::Home).quorum_serving {
             self.zones_of_mut(Side::Home).quorum_serving = in_primary;
             self.on(
@@ -827,6 +882,9 @@ impl<'s> Replication<'s> {
     /// serving, slowed down by the paired region's limited capacity while
     /// failed over.
     fn commit_latency(&mut self) -> SimDuration {
+        if self.sc.region_quorum.is_some() {
+            return self.voter_commit_latency();
+        }
         let side = self.serving_side().unwrap_or(Side::Home);
         let base = self.quorum_latency(side);
         match self.dr.serving_site() {

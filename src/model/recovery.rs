@@ -148,6 +148,9 @@ impl Replication<'_> {
     /// Why writes are not served now (called only while they are not), and
     /// the change the state already foresees before the next event.
     pub(super) fn blocking_component(&self, now: SimTime) -> Foreseen {
+        if self.sc.region_quorum.is_some() {
+            return self.voter_component(now);
+        }
         match self.dr.serving_site() {
             Site::None => match (self.dr.phase, self.dr.switch_executes_from) {
                 (Phase::Draining, _) => (Component::Drain, None),

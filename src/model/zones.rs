@@ -467,6 +467,9 @@ impl Replication<'_> {
         let Some(outage) = self.outage.as_ref() else {
             return "none-needed";
         };
+        if self.sc.region_quorum.is_some() {
+            return self.voters_resumption_label(outage.since);
+        }
         if matches!(
             self.incidents[outage.cause].record.class,
             IncidentClass::Region | IncidentClass::PairedRegion

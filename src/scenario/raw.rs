@@ -116,6 +116,9 @@ pub struct RawRegion {
     /// Distance to the paired region, in km (a warning below 480 km, 300 miles). Default: 500.
     #[serde(default)]
     pub pair_distance_km: Option<Spanned<f64>>,
+    /// Distances to other regions, in km, by region name (`{ uksouth = 450 }`): symmetric, so a pair is declared once, on either region; the pair of `paired_region` takes `pair_distance_km` instead. A region beyond the home region and its pair needs its distance to the home region. Default: none.
+    #[serde(default)]
+    pub distance_km: Option<Spanned<std::collections::BTreeMap<Spanned<String>, Spanned<f64>>>>,
 }
 
 fn yes() -> bool {
@@ -190,6 +193,30 @@ pub struct RawReplication {
     /// Bandwidth a returning zone uses to catch up with what it missed (a bandwidth). Default: instant catch-up.
     #[serde(default)]
     pub resync_bandwidth: Option<Spanned<Bandwidth>>,
+    /// `"zones"` (the quorum is over the zones of the region the environment runs in) or `"regions"` (a synchronous write quorum over voting replicas in several regions, `[[replication.voters]]`; `quorum` then counts voters). Default: `"zones"`.
+    #[serde(default)]
+    pub scope: Option<Spanned<String>>,
+    /// With `scope = "regions"`: the voting replicas of each region (`[[replication.voters]]`, one entry per region; the home region's, not a witness, is required). Default: none.
+    #[serde(default)]
+    pub voters: Vec<Spanned<RawVoters>>,
+    /// With `scope = "regions"`: random time added to the propagation round trip between two regions (2 × 5 µs/km × their distance). Default: `"2ms"`.
+    #[serde(default)]
+    pub region_rtt_overhead: Option<Dist>,
+}
+
+/// The voting replicas one region holds (`scope = "regions"`).
+#[derive(Deserialize, JsonSchema, Debug)]
+#[serde(deny_unknown_fields, remote = "Self")]
+#[schemars(!remote)]
+pub struct RawVoters {
+    /// The region, by name. Required.
+    pub region: Spanned<String>,
+    /// Voting replicas in the region, 1 … 16, placed in its zones in turn (voter j in zone j mod zones). Default: 1.
+    #[serde(default)]
+    pub count: Option<Spanned<i64>>,
+    /// Witness replicas: they vote, hold no copy of the data, serve nothing and never lead. Default: `false`.
+    #[serde(default)]
+    pub witness: Option<bool>,
 }
 
 /// Detection of a failed leader zone and election of a new one.
@@ -652,6 +679,7 @@ tables_only!(
     RawEnvironment,
     RawWorkload,
     RawReplication,
+    RawVoters,
     RawFailover,
     RawFailures,
     RawProcess,

@@ -14,6 +14,7 @@ mod failures;
 mod incidents;
 mod link;
 mod operations;
+mod region_quorum;
 mod rpo_bound;
 mod services;
 mod simulation;
@@ -52,11 +53,30 @@ pub(crate) fn validate(raw: RawScenario, c: &mut Checker) -> Option<Scenario> {
     let home_region = home.region.map(|ri| &regions[ri]);
     let workload = workload::workload(c, &raw.workload);
     let write_bytes_per_sec = workload::write_bytes_per_sec(&workload);
-    let mut replication = zones::replication(c, &raw.replication, home_region);
+    let voters_scope = region_quorum::regions_scope(c, &raw.replication);
+    let mut replication = zones::replication(c, &raw.replication, home_region, voters_scope);
     let failover = zones::failover(c, &raw.failover);
 
     let paired = topology::paired_region(c, raw.regions.get_ref(), home.region, &region_names);
     topology::check_pair_distances(c, raw.regions.get_ref());
+    let extra = topology::extra_regions(&regions, home.region, paired);
+    let extra_indices: Vec<usize> = extra.iter().map(|&(ri, _)| ri).collect();
+    let distances =
+        topology::distances(c, raw.regions.get_ref(), &region_names, home.region, &extra);
+    let region_quorum = region_quorum::region_quorum(
+        c,
+        &raw,
+        voters_scope,
+        &region_quorum::QuorumContext {
+            regions: &regions,
+            names: &region_names,
+            home: home.region,
+            paired,
+            extra: &extra_indices,
+            distances: &distances,
+            kind: home.kind,
+        },
+    );
     let cross_region = link::cross_region(c, &raw, home.region, paired, write_bytes_per_sec);
     // The paired region's zones are simulated once a link makes it matter.
     let paired_with_zones =
@@ -114,6 +134,7 @@ pub(crate) fn validate(raw: RawScenario, c: &mut Checker) -> Option<Scenario> {
             home: home.region,
             paired,
             has_link: cross_region.is_some(),
+            extra: &extra_indices,
         },
     );
     let scheduled = incidents::incidents(
@@ -126,6 +147,7 @@ pub(crate) fn validate(raw: RawScenario, c: &mut Checker) -> Option<Scenario> {
             home: home.region,
             paired,
             has_link: cross_region.is_some(),
+            extra: &extra_indices,
         },
     );
     let targets = targets::targets(c, raw.targets.as_ref());
@@ -164,6 +186,18 @@ pub(crate) fn validate(raw: RawScenario, c: &mut Checker) -> Option<Scenario> {
         targets,
         region_failures: random.region,
         paired_region_failures: random.paired_region,
+        paired_region: paired,
+        extra_regions: extra
+            .iter()
+            .zip(random.extra)
+            .map(|(&(region, number), failures)| ExtraRegion {
+                region,
+                number,
+                failures,
+            })
+            .collect(),
+        distances,
+        region_quorum,
         cross_region,
         dr,
         operations,

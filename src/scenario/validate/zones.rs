@@ -26,11 +26,14 @@ fn default_rtt_overhead() -> Dist {
 }
 
 /// `home` is `None` when the environment's region did not resolve: the
-/// quorum is then checked against no zones.
+/// quorum is then checked against no zones. With `scope = "regions"`
+/// (`voters_scope`) `quorum` counts voters (`region_quorum.rs` checks it)
+/// and the zones keep their majority.
 pub(super) fn replication(
     c: &mut Checker,
     raw: &RawReplication,
     home: Option<&Region>,
+    voters_scope: bool,
 ) -> ZoneReplication {
     let zone_count = home.map_or(0, |r| r.zones.len());
     let majority = zone_count / 2 + 1;
@@ -56,6 +59,7 @@ pub(super) fn replication(
             zone_count.max(1)
         }
         (None, ReplicationMode::AllInSync) => zone_count.max(1),
+        (_, ReplicationMode::Quorum) if voters_scope => majority,
         (q, ReplicationMode::Quorum) => quorum_of(c, q.as_ref(), zone_count, majority),
     };
     let zone_distance = home.map_or(DEFAULT_ZONE_DISTANCE_KM, |r| r.zone_distance_km);
@@ -83,7 +87,7 @@ pub(super) fn replication(
 
 /// The round trip between two zones `distance_km` apart: `zone_rtt` when
 /// given, else the fibre propagation plus `rtt_overhead`.
-fn zone_rtt(raw: &RawReplication, distance_km: f64) -> ZoneRtt {
+pub(super) fn zone_rtt(raw: &RawReplication, distance_km: f64) -> ZoneRtt {
     match &raw.zone_rtt {
         Some(d) => ZoneRtt::Given(d.clone()),
         None => ZoneRtt::Derived {
