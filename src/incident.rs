@@ -177,6 +177,10 @@ pub struct Incident {
     /// A region incident that began as zone incident `escalated_from` (its
     /// sequence number) and grew into an outage of the whole region.
     pub escalated_from: Option<u32>,
+    /// The region an emergency failover went to, when `dr.targets` lists
+    /// more than the paired region (`None` otherwise, and when no
+    /// failover was started for the incident).
+    pub failover_target: Option<String>,
 }
 
 impl Incident {
@@ -219,6 +223,7 @@ impl Incident {
             wait_ns: 0,
             total_loss: false,
             escalated_from: None,
+            failover_target: None,
         }
     }
 

@@ -57,6 +57,12 @@ pub enum Stream {
     PairedFollowerLag,
     /// [`Stream::Escalation`] of the paired region's zone outages.
     PairedEscalation,
+    /// Partitions of the link to the further secondary region of region
+    /// number `k` ≥ 2 (`dr.targets`; the law of `[failures.link]`).
+    SecondaryLinkFailures(u16),
+    /// Per-batch apply delays on the link to the further secondary region
+    /// of region number `k` ≥ 2.
+    SecondaryApplyDelay(u16),
 }
 
 impl Stream {
@@ -83,6 +89,8 @@ impl Stream {
             Stream::PairedFollowerLag => 17,
             Stream::PairedEscalation => 18,
             Stream::ProviderFailover => 19,
+            Stream::SecondaryLinkFailures(k) => 0x5_0000 + u64::from(k),
+            Stream::SecondaryApplyDelay(k) => 0x5_1000 + u64::from(k),
         }
     }
 }

@@ -15,6 +15,7 @@ mod incidents;
 mod link;
 mod operations;
 mod rpo_bound;
+mod secondaries;
 mod services;
 mod simulation;
 mod targets;
