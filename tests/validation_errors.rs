@@ -543,12 +543,25 @@ fn region_overrides_and_incidents_name_the_home_or_paired_region() {
         "{e}"
     );
     // Without a link the paired region plays no part: naming it is an error.
+    let no_dr = include_str!("../scenarios/dynamics365-no-dr.toml");
+    assert!(!no_dr.contains("[cross_region]"));
+    let e = err(format!(
+        "{no_dr}\n[[incidents]]\nkind = \"region\"\nregion = \"northeurope\"\nat = \"1d\"\nduration = \"1h\"\n"
+    ));
+    assert!(
+        e.contains("the paired region `northeurope` fails only with a [cross_region] link"),
+        "{e}"
+    );
+    // A region beyond the pair may fail (tests/extra_regions.rs), once its
+    // distance to the home region is known.
     let zr = REFERENCE_SCENARIO;
-    assert!(!zr.contains("[cross_region]"));
     let e = err(format!(
         "{zr}\n[[regions]]\nname = \"other\"\nzones = [\"a\", \"b\"]\n\n[[incidents]]\nkind = \"region\"\nregion = \"other\"\nat = \"1d\"\nduration = \"1h\"\n"
     ));
-    assert!(e.contains("only outages of the home region"), "{e}");
+    assert!(
+        e.contains("region `other` (region number 2, beyond the home region and its pair) has no distance to the home region `westeurope`"),
+        "{e}"
+    );
     // With the link, a scheduled outage of the paired region is accepted.
     let ok = with("[[incidents]]\nkind = \"region\"\nregion = \"northeurope\"\nat = \"1d\"\nduration = \"1h\"\n");
     let sc = parse_str(&ok, "ok.toml").unwrap().scenario;

@@ -63,6 +63,14 @@ pub enum Stream {
     /// Per-batch apply delays on the link to the further secondary region
     /// of region number `k` ≥ 2.
     SecondaryApplyDelay(u16),
+    /// Outages of region number `k` ≥ 2 (a region beyond the home region
+    /// and its pair, numbered in `[[regions]]` order): up times and
+    /// durations. Keyed by the number, not the name, so replication `r` of
+    /// every scenario sees the same outages of region `k`.
+    ExtraRegionFailures(u16),
+    /// Whether an outage of region number `k` ≥ 2 destroys its data, and
+    /// takes its backups too.
+    ExtraRegionDamage(u16),
 }
 
 impl Stream {
@@ -91,6 +99,8 @@ impl Stream {
             Stream::ProviderFailover => 19,
             Stream::SecondaryLinkFailures(k) => 0x5_0000 + u64::from(k),
             Stream::SecondaryApplyDelay(k) => 0x5_1000 + u64::from(k),
+            Stream::ExtraRegionFailures(k) => 0x3_0000 + u64::from(k),
+            Stream::ExtraRegionDamage(k) => 0x3_1000 + u64::from(k),
         }
     }
 }

@@ -14,6 +14,7 @@ mod apply_delays;
 mod dr;
 mod escalation;
 mod exact;
+mod extra_regions;
 mod in_sync;
 #[cfg(test)]
 mod lifecycle_props;
@@ -81,6 +82,15 @@ enum Event {
     RandomPairedOutage,
     /// The paired region comes back.
     PairedRepair { incident: usize, renew: bool },
+    /// The next random outage of region `extra` beyond the pair (index in
+    /// `Scenario::extra_regions`).
+    RandomExtraOutage { extra: usize },
+    /// Region `extra` beyond the pair comes back.
+    ExtraRepair {
+        extra: usize,
+        incident: usize,
+        renew: bool,
+    },
     /// The next random partition (`degraded == false`) or bandwidth
     /// degradation of the cross-region link.
     RandomLinkIncident { degraded: bool },
@@ -210,6 +220,8 @@ pub struct Replication<'s> {
     ticket_pending: bool,
     /// Region, link and DR lifecycle state.
     dr: dr::DrState,
+    /// Outages of the regions beyond the pair (`extra_regions.rs`).
+    extra: extra_regions::ExtraRegions,
     /// Restores from in-region backups and backups lost (`restore.rs`).
     restores: restore::Restores,
     /// Writes blocked by the RPO bound (`rpo_bound.rs`).
@@ -271,6 +283,7 @@ impl<'s> Replication<'s> {
             ticket_epoch: 0,
             ticket_pending: false,
             dr: dr::DrState::default(),
+            extra: extra_regions::ExtraRegions::new(sc, run),
             restores: restore::Restores::default(),
             rpo: rpo_bound::RpoGuard::default(),
             service: ServiceLog::default(),
@@ -295,6 +308,7 @@ impl<'s> Replication<'s> {
         r.start_dr_processes();
         r.start_paired_process();
         r.start_secondaries();
+        r.start_extra_region_processes();
         let mut instants: Vec<SimTime> = (0..SAMPLES_PER_RUN)
             .map(|_| SimTime(r.rng.latency.random_range(0..horizon.0.max(1))))
             .collect();
@@ -412,6 +426,16 @@ impl<'s> Replication<'s> {
             Event::PairedRepair { incident, .. } => {
                 ("paired-region-repair", self.paired_name(), Some(incident))
             }
+            Event::RandomExtraOutage { extra } => {
+                ("region-outage", self.extra_region_name(extra), None)
+            }
+            Event::ExtraRepair {
+                extra, incident, ..
+            } => (
+                "region-repair",
+                self.extra_region_name(extra),
+                Some(incident),
+            ),
             Event::RandomLinkIncident { degraded } => (
                 if degraded {
                     "link-degradation"
@@ -481,6 +505,7 @@ impl<'s> Replication<'s> {
             | Event::RandomZoneFailure { .. }
             | Event::RandomRegionOutage
             | Event::RandomPairedOutage
+            | Event::RandomExtraOutage { .. }
             | Event::RandomLinkIncident { .. } => self.incidents.len().checked_sub(1),
             Event::Escalation { zone_incident, .. }
                 if self.incidents[zone_incident].record.end_ns.is_none() =>
@@ -568,6 +593,12 @@ impl<'s> Replication<'s> {
             Event::RegionRepair { incident, renew } => self.region_repair(now, incident, renew),
             Event::RandomPairedOutage => self.random_paired_outage(now),
             Event::PairedRepair { incident, renew } => self.paired_repair(now, incident, renew),
+            Event::RandomExtraOutage { extra } => self.random_extra_outage(now, extra),
+            Event::ExtraRepair {
+                extra,
+                incident,
+                renew,
+            } => self.extra_repair(now, extra, incident, renew),
             Event::RandomLinkIncident { degraded } => self.random_link_incident(now, degraded),
             Event::LinkRepair { incident, renew } => self.link_repair(now, incident, renew),
             Event::Operation { index, occurrence } => self.operation(now, index, occurrence),
@@ -592,6 +623,10 @@ impl<'s> Replication<'s> {
 
     fn scheduled_incident(&mut self, now: SimTime, index: usize) {
         let s = &self.sc.scheduled[index];
+        if let Some(extra) = s.extra_region {
+            self.extra_outage(now, extra, s.duration, s.destroys_data, true, false);
+            return;
+        }
         match s.class {
             IncidentClass::Zone => {
                 let (side, zones) = (s.side, s.zones.clone());

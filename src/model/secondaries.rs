@@ -30,9 +30,10 @@ use super::service::ServiceLog;
 use super::{Event, Replication};
 use crate::engine::rng::{stream_rng, Stream};
 use crate::incident::IncidentClass;
-use crate::scenario::{Scenario, Side, TargetChoice};
+use crate::scenario::{Scenario, Side, TargetChoice, FIBER_NS_PER_KM};
 use crate::time::{SimDuration, SimTime};
 use rand::rngs::ChaCha8Rng;
+use rand::RngExt;
 
 /// What a further secondary region holds.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -52,9 +53,15 @@ pub(super) enum CopyState {
 pub(super) struct Secondary {
     /// Index into `Scenario::regions`.
     pub(super) region: usize,
-    /// Its region number (2, 3, …; see `Scenario::region_number`): keys its streams.
+    /// Index into `Scenario::extra_regions` (its outage process).
+    pub(super) extra: usize,
+    /// Its region number (2, 3, …; `Scenario::region_number`): keys its streams.
     number: u16,
-    /// Active outages of the region.
+    /// One-way propagation of its link: 5 µs/km × its distance to the
+    /// home region plus half the link's overhead (as the paired link's).
+    one_way: SimDuration,
+    /// Active outages of the region (the lifecycle's view of the count
+    /// `extra_regions.rs` keeps, updated through `secondary_down`/`_up`).
     pub(super) down: u32,
     /// Active partitions of its link (incident numbers).
     partitions: Vec<usize>,
@@ -70,6 +77,9 @@ pub(super) struct Secondary {
     copy_epoch: u64,
     /// Its partitions (`[failures.link]` law).
     link_rng: ChaCha8Rng,
+    /// Whether a random outage of its region destroys its copy
+    /// (`Stream::ExtraRegionDamage`, `destroy_probability`).
+    damage_rng: ChaCha8Rng,
 }
 
 /// A failover target: the paired region, or further secondary `i`.
@@ -83,13 +93,29 @@ pub(super) enum Target {
 /// their copies whole from time 0 if DR is on from the start.
 pub(super) fn secondaries_of(sc: &Scenario, run: u64) -> Vec<Secondary> {
     let whole = sc.dr.as_ref().is_some_and(|d| d.enabled_at_start);
+    let home = sc.environment.region;
+    let propagation = |km: f64| SimDuration((FIBER_NS_PER_KM as f64 * km).round() as u64);
     sc.extra_secondaries()
         .into_iter()
         .map(|region| {
-            let number = region_number(sc, region);
+            let extra = sc
+                .extra_regions
+                .iter()
+                .position(|e| e.region == region)
+                .expect("a region beyond the pair is an extra region");
+            let number = sc.extra_regions[extra].number;
+            // The paired link's overhead, this region's distance.
+            let one_way = sc.cross_region.as_ref().map_or(SimDuration::ZERO, |cr| {
+                let pair_km = sc.distances.km(home, cr.paired_region).unwrap_or(0.0);
+                let km = sc.distances.km(home, region).unwrap_or(pair_km);
+                SimDuration(cr.one_way.0.saturating_sub(propagation(pair_km).0))
+                    .saturating_add(propagation(km))
+            });
             Secondary {
                 region,
+                extra,
                 number,
+                one_way,
                 down: 0,
                 partitions: Vec::new(),
                 copy: if whole {
@@ -106,27 +132,10 @@ pub(super) fn secondaries_of(sc: &Scenario, run: u64) -> Vec<Secondary> {
                     run,
                     Stream::SecondaryLinkFailures(number),
                 ),
+                damage_rng: stream_rng(sc.simulation.seed, run, Stream::ExtraRegionDamage(number)),
             }
         })
         .collect()
-}
-
-/// The region number of `regions[index]` (the numbering shared by
-/// scenarios run on the same failures): 0 the home region, 1 its paired
-/// region, then 2, 3, … for the other regions in `[[regions]]` order.
-fn region_number(sc: &Scenario, index: usize) -> u16 {
-    let home = sc.environment.region;
-    let paired = sc.cross_region.as_ref().map(|c| c.paired_region);
-    if index == home {
-        return 0;
-    }
-    if Some(index) == paired {
-        return 1;
-    }
-    let before = (0..index)
-        .filter(|&i| i != home && Some(i) != paired)
-        .count();
-    (2 + before) as u16
 }
 
 impl Secondary {
@@ -168,7 +177,7 @@ impl Replication<'_> {
             &self.service,
             now,
             cr.batch_interval,
-            cr.one_way,
+            s.one_way,
             cr.bandwidth,
             self.sc.workload.bytes_per_sec(),
             cr.sync_delay(),
@@ -411,6 +420,26 @@ impl Replication<'_> {
     }
 
     // ── the region and its link fail and return ─────────────────────────
+
+    /// The further secondary whose region is `extra` (index in
+    /// `Scenario::extra_regions`), if that region is a failover target.
+    pub(super) fn secondary_of_extra(&self, extra: usize) -> Option<usize> {
+        self.dr.secondaries.iter().position(|s| s.extra == extra)
+    }
+
+    /// Whether a random outage of region `extra` destroys what it holds:
+    /// drawn (from its own damage stream) only for a failover target whose
+    /// outage law destroys data at all.
+    pub(super) fn draw_extra_destruction(&mut self, extra: usize) -> bool {
+        let Some(i) = self.secondary_of_extra(extra) else {
+            return false;
+        };
+        let p = self.sc.extra_regions[extra]
+            .failures
+            .as_ref()
+            .map_or(0.0, |f| f.destroy_probability);
+        p > 0.0 && self.dr.secondaries[i].damage_rng.random::<f64>() < p
+    }
 
     /// An outage of further secondary `i`'s region (`incident`) while the
     /// environment does not run there: its log pauses; a destroying

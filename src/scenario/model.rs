@@ -44,6 +44,14 @@ pub struct Scenario {
     /// Random outages of the home region's paired region (only with a
     /// `cross_region` link: without one it plays no part; never conditioned).
     pub paired_region_failures: Option<RegionFailures>,
+    /// The home region's `paired_region` (index in `regions`; region number
+    /// 1), with a `[cross_region]` link or not.
+    pub paired_region: Option<usize>,
+    /// The regions beyond the home region and its pair (region numbers 2,
+    /// 3, … in `[[regions]]` order), each with its outage process.
+    pub extra_regions: Vec<ExtraRegion>,
+    /// Distances between regions (km), as declared.
+    pub distances: RegionDistances,
     /// The asynchronous link to the paired region (present when the home
     /// region has a pair and `[cross_region]` is given).
     pub cross_region: Option<CrossRegion>,
@@ -97,6 +105,43 @@ impl RegionFailures {
         } else {
             0.0
         }
+    }
+}
+
+/// A region the scenario uses beyond the home region (region number 0)
+/// and its paired region (1). Its random streams are keyed by its number,
+/// not its name, so replication `r` of every scenario compared on the same
+/// failures sees the same outages of region `k`, whatever it is called.
+#[derive(Clone, Debug)]
+pub struct ExtraRegion {
+    /// Index in `Scenario::regions`.
+    pub region: usize,
+    /// Its region number, ≥ 2 (the key of its random streams).
+    pub number: u16,
+    /// Its random outages: `[failures.regions]` unless a
+    /// `[[failures.region]]` names it (never conditioned); `None`: none.
+    pub failures: Option<RegionFailures>,
+}
+
+/// Distances between regions (km), symmetric: `distance_km` entries and
+/// each region's `pair_distance_km` to its `paired_region` (500 km unless
+/// given).
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct RegionDistances(std::collections::BTreeMap<(usize, usize), f64>);
+
+impl RegionDistances {
+    fn key(a: usize, b: usize) -> (usize, usize) {
+        (a.min(b), a.max(b))
+    }
+
+    /// The distance between regions `a` and `b` (by index), if declared.
+    pub fn km(&self, a: usize, b: usize) -> Option<f64> {
+        self.0.get(&Self::key(a, b)).copied()
+    }
+
+    /// Declares the distance between `a` and `b`; the distance it replaces, if any.
+    pub fn insert(&mut self, a: usize, b: usize, km: f64) -> Option<f64> {
+        self.0.insert(Self::key(a, b), km)
     }
 }
 
@@ -654,6 +699,9 @@ pub struct ScheduledIncident {
     pub destroys_data: bool,
     /// Region incident destroying the data: the in-region backups too.
     pub destroys_backups: bool,
+    /// Region incident of a region beyond the pair: its index in
+    /// `Scenario::extra_regions` (`None`: the home or paired region, by class).
+    pub extra_region: Option<usize>,
     /// Link degradation: fraction of the bandwidth left.
     pub bandwidth_factor: f64,
 }
@@ -731,6 +779,22 @@ impl Scenario {
             Side::Home => &self.zone_failures,
             Side::Paired => &self.paired_zone_failures,
         }
+    }
+
+    /// The region number of `regions[index]`: 0 for the home region, 1 for
+    /// its paired region, 2, 3, … for the others (`None` for a region the
+    /// scenario does not use).
+    pub fn region_number(&self, index: usize) -> Option<u16> {
+        if index == self.environment.region {
+            return Some(0);
+        }
+        if self.paired_region == Some(index) {
+            return Some(1);
+        }
+        self.extra_regions
+            .iter()
+            .find(|e| e.region == index)
+            .map(|e| e.number)
     }
 
     /// Whether the paired region's zones are simulated one by one: with a

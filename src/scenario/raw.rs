@@ -116,6 +116,9 @@ pub struct RawRegion {
     /// Distance to the paired region, in km (a warning below 480 km, 300 miles). Default: 500.
     #[serde(default)]
     pub pair_distance_km: Option<Spanned<f64>>,
+    /// Distances to other regions, in km, by region name (`{ uksouth = 450 }`): symmetric, so a pair is declared once, on either region; the pair of `paired_region` takes `pair_distance_km` instead. A region beyond the home region and its pair needs its distance to the home region. Default: none.
+    #[serde(default)]
+    pub distance_km: Option<Spanned<std::collections::BTreeMap<Spanned<String>, Spanned<f64>>>>,
 }
 
 fn yes() -> bool {

@@ -11,7 +11,8 @@ use std::borrow::Cow;
 use std::ops::Range;
 
 /// `T` and the byte range of its text in the scenario file.
-#[derive(Clone, Debug, PartialEq)]
+/// Compared by value only (the span is where, not what), so a name can key a map.
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord)]
 pub struct Spanned<T>(toml::Spanned<T>);
 
 impl<T> Spanned<T> {

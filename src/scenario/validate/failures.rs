@@ -224,17 +224,22 @@ fn zone_escalation(
 pub(super) struct RegionAndLinkFailures {
     pub region: Option<RegionFailures>,
     pub paired_region: Option<RegionFailures>,
+    /// Of each region beyond the pair, in the order of `FailingRegions::extra`.
+    pub extra: Vec<Option<RegionFailures>>,
     pub link: Option<FailureProcess>,
     pub link_degradation: Option<Degradation>,
 }
 
-/// The regions whose outages are simulated: the home region, and its
-/// paired region when a `[cross_region]` link makes it matter.
+/// The regions whose outages are simulated: the home region, its paired
+/// region when a `[cross_region]` link makes it matter, and the regions
+/// beyond the pair.
 pub(super) struct FailingRegions<'a> {
     pub names: &'a [String],
     pub home: Option<usize>,
     pub paired: Option<usize>,
     pub has_link: bool,
+    /// The regions beyond the pair (indices), in region-number order.
+    pub extra: &'a [usize],
 }
 
 pub(super) fn region_and_link_failures(
@@ -248,17 +253,23 @@ pub(super) fn region_and_link_failures(
         .regions
         .as_ref()
         .map(|rf| region_failures(c, rf, horizon));
-    let (home_override, paired_override) = region_overrides(c, &raw.region, regions);
-    let region = merged_region_failures(c, base.as_ref(), home_override, horizon);
+    let mut overrides = region_overrides(c, &raw.region, regions);
+    let region = merged_region_failures(c, base.as_ref(), overrides.home.take(), horizon);
+    // Only the home region's outages can be conditioned.
+    let unconditioned = base.as_ref().map(|b| RegionFailures {
+        conditioned: None,
+        ..b.clone()
+    });
     let paired_region = if has_link && regions.paired.is_some() {
-        let base = base.as_ref().map(|b| RegionFailures {
-            conditioned: None,
-            ..b.clone()
-        });
-        merged_region_failures(c, base.as_ref(), paired_override, horizon)
+        merged_region_failures(c, unconditioned.as_ref(), overrides.paired.take(), horizon)
     } else {
         None
     };
+    let extra = overrides
+        .extra
+        .into_iter()
+        .map(|o| merged_region_failures(c, unconditioned.as_ref(), o, horizon))
+        .collect();
     let link = raw.link.as_ref().map(|lf| link_failures(c, lf, horizon));
     let link_degradation = raw
         .link_degradation
@@ -274,6 +285,7 @@ pub(super) fn region_and_link_failures(
     RegionAndLinkFailures {
         region,
         paired_region,
+        extra,
         link,
         link_degradation,
     }
@@ -282,14 +294,26 @@ pub(super) fn region_and_link_failures(
 /// A `[[failures.region]]` entry and its key path.
 type Override<'r> = (String, &'r RawRegionOverride);
 
-/// `[[failures.region]]`: the overrides of the home region and of its
-/// paired region (each at most once), by name.
+/// The `[[failures.region]]` entry of each region that fails at random.
+struct RegionOverrides<'r> {
+    home: Option<Override<'r>>,
+    paired: Option<Override<'r>>,
+    /// In the order of `FailingRegions::extra`.
+    extra: Vec<Option<Override<'r>>>,
+}
+
+/// `[[failures.region]]`: the overrides of the home region, of its paired
+/// region and of the regions beyond the pair (each at most once), by name.
 fn region_overrides<'r>(
     c: &mut Checker,
     raw: &'r [Spanned<RawRegionOverride>],
     regions: &FailingRegions,
-) -> (Option<Override<'r>>, Option<Override<'r>>) {
-    let (mut home, mut paired) = (None, None);
+) -> RegionOverrides<'r> {
+    let mut found = RegionOverrides {
+        home: None,
+        paired: None,
+        extra: vec![None; regions.extra.len()],
+    };
     for (i, o) in raw.iter().enumerate() {
         let path = format!("failures.region[{i}]");
         let Some(ri) = c.resolve(
@@ -300,16 +324,19 @@ fn region_overrides<'r>(
         ) else {
             continue;
         };
+        let extra = regions.extra.iter().position(|&e| e == ri);
         let slot = if Some(ri) == regions.home {
-            &mut home
+            &mut found.home
         } else if Some(ri) == regions.paired && regions.has_link {
-            &mut paired
+            &mut found.paired
+        } else if let Some(e) = extra {
+            &mut found.extra[e]
         } else {
             c.error(
                 Some(o.get_ref().name.span()),
                 &format!("{path}.name"),
                 format!(
-                    "only the home region and its paired region (with a [cross_region] link) fail at random, not `{}`",
+                    "the paired region `{}` fails at random only with a [cross_region] link",
                     regions.names[ri]
                 ),
             );
@@ -324,7 +351,7 @@ fn region_overrides<'r>(
         }
         *slot = Some((path, o.get_ref()));
     }
-    (home, paired)
+    found
 }
 
 /// A region's outage process: its override over the `[failures.regions]`

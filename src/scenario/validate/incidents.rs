@@ -21,6 +21,8 @@ pub(super) struct IncidentContext<'a> {
     /// Index of its paired region, if any.
     pub paired: Option<usize>,
     pub has_link: bool,
+    /// The regions beyond the pair (indices), in region-number order.
+    pub extra: &'a [usize],
 }
 
 /// Incidents whose kind does not resolve are left out (and reported).
@@ -53,11 +55,10 @@ fn incident(
         &format!("{path}.kind"),
     )?;
     let kind = INCIDENT_KINDS[ki];
-    let class = match kind {
-        "zone" => IncidentClass::Zone,
-        "region" if names_paired_region(c, path, inc_ref, cx) => IncidentClass::PairedRegion,
-        "region" => IncidentClass::Region,
-        _ => IncidentClass::Link,
+    let (class, extra_region) = match kind {
+        "zone" => (IncidentClass::Zone, None),
+        "region" => region_incident_target(c, path, inc_ref, cx),
+        _ => (IncidentClass::Link, None),
     };
     let at = *inc_ref.at.get_ref();
     let horizon = cx.horizon;
@@ -108,6 +109,13 @@ fn incident(
             "`destroys_data` applies only to region incidents",
         );
     }
+    if extra_region.is_some() && inc_ref.destroys_data == Some(true) {
+        c.error(
+            Some(inc.span()),
+            &format!("{path}.destroys_data"),
+            "a region beyond the home region and its pair holds none of the environment's data: nothing there can be destroyed",
+        );
+    }
     if inc_ref.destroys_backups == Some(true) && inc_ref.destroys_data != Some(true) {
         c.error(
             Some(inc.span()),
@@ -124,6 +132,7 @@ fn incident(
         duration: *inc_ref.duration.get_ref(),
         destroys_data: inc_ref.destroys_data.unwrap_or(false),
         destroys_backups: inc_ref.destroys_backups.unwrap_or(false),
+        extra_region,
         bandwidth_factor,
     })
 }
@@ -173,45 +182,42 @@ fn zone_incident_zones(
     (side, zones)
 }
 
-/// Whether a region incident names the paired region (which needs the
-/// `[cross_region]` link to matter); any region but the home region and
-/// its pair is an error. The error, if any, is reported once, here.
-fn names_paired_region(
+/// The region a region incident takes down: the home region (class
+/// `region`), its paired region (class `paired-region`, which needs the
+/// `[cross_region]` link to matter) or a region beyond the pair (class
+/// `region`, with its index among those regions). The paired region
+/// without a link is an error, reported once, here.
+fn region_incident_target(
     c: &mut Checker,
     path: &str,
     inc_ref: &RawIncident,
     cx: &IncidentContext,
-) -> bool {
+) -> (IncidentClass, Option<usize>) {
+    let home = (IncidentClass::Region, None);
     let (Some(r), Some(ri)) = (&inc_ref.region, cx.home) else {
-        return false;
+        return home;
     };
     let Some(x) = c.resolve(r, cx.region_names, "region", &format!("{path}.region")) else {
-        return false;
+        return home;
     };
     if x == ri {
-        return false;
+        return home;
     }
-    if Some(x) == cx.paired && cx.has_link {
-        return true;
+    if let Some(e) = cx.extra.iter().position(|&e| e == x) {
+        return (IncidentClass::Region, Some(e));
     }
-    let pair = cx
-        .paired
-        .map(|p| {
-            format!(
-                " and its paired region `{}` (with a [cross_region] link)",
-                cx.region_names[p]
-            )
-        })
-        .unwrap_or_default();
+    if cx.has_link {
+        return (IncidentClass::PairedRegion, None);
+    }
     c.error(
         Some(r.span()),
         &format!("{path}.region"),
         format!(
-            "only outages of the home region `{}`{pair} are simulated",
-            cx.region_names[ri]
+            "the paired region `{}` fails only with a [cross_region] link",
+            cx.region_names[x]
         ),
     );
-    false
+    home
 }
 
 /// A region incident takes down every zone of its region (the home region's

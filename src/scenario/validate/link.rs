@@ -2,13 +2,11 @@
 
 use super::super::model::{CrossRegion, Durability, FIBER_NS_PER_KM};
 use super::super::raw::{RawCrossRegion, RawScenario};
-use super::topology::MAX_DISTANCE_KM;
+use super::topology::{DEFAULT_PAIR_DISTANCE_KM, MAX_DISTANCE_KM};
 use super::{positive, rpo_bound, Checker};
 use crate::dist::Dist;
 use crate::time::SimDuration;
 
-/// Default distance to the paired region (km): "at least 300 miles" ≈ 480 km.
-const DEFAULT_PAIR_DISTANCE_KM: f64 = 500.0;
 /// Finest batch cut the fast model accepts.
 const MIN_BATCH_INTERVAL: SimDuration = SimDuration(1_000_000);
 

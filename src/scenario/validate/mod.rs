@@ -58,6 +58,10 @@ pub(crate) fn validate(raw: RawScenario, c: &mut Checker) -> Option<Scenario> {
 
     let paired = topology::paired_region(c, raw.regions.get_ref(), home.region, &region_names);
     topology::check_pair_distances(c, raw.regions.get_ref());
+    let extra = topology::extra_regions(&regions, home.region, paired);
+    let extra_indices: Vec<usize> = extra.iter().map(|&(ri, _)| ri).collect();
+    let distances =
+        topology::distances(c, raw.regions.get_ref(), &region_names, home.region, &extra);
     let cross_region = link::cross_region(c, &raw, home.region, paired, write_bytes_per_sec);
     // The paired region's zones are simulated once a link makes it matter.
     let paired_with_zones =
@@ -115,6 +119,7 @@ pub(crate) fn validate(raw: RawScenario, c: &mut Checker) -> Option<Scenario> {
             home: home.region,
             paired,
             has_link: cross_region.is_some(),
+            extra: &extra_indices,
         },
     );
     let scheduled = incidents::incidents(
@@ -127,6 +132,7 @@ pub(crate) fn validate(raw: RawScenario, c: &mut Checker) -> Option<Scenario> {
             home: home.region,
             paired,
             has_link: cross_region.is_some(),
+            extra: &extra_indices,
         },
     );
     let targets = targets::targets(c, raw.targets.as_ref());
@@ -165,6 +171,17 @@ pub(crate) fn validate(raw: RawScenario, c: &mut Checker) -> Option<Scenario> {
         targets,
         region_failures: random.region,
         paired_region_failures: random.paired_region,
+        paired_region: paired,
+        extra_regions: extra
+            .iter()
+            .zip(random.extra)
+            .map(|(&(region, number), failures)| ExtraRegion {
+                region,
+                number,
+                failures,
+            })
+            .collect(),
+        distances,
         cross_region,
         dr,
         operations,

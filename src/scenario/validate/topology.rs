@@ -1,7 +1,7 @@
 //! `[[regions]]` and `[environment]`: the regions, their zones and pairs, and
 //! where the environment lives among them.
 
-use super::super::model::{EnvironmentType, ManualRecovery, Region};
+use super::super::model::{EnvironmentType, ManualRecovery, Region, RegionDistances};
 use super::super::raw::{RawEnvironment, RawRegion, RawScenario};
 use super::super::spanned::Spanned;
 use super::Checker;
@@ -10,6 +10,10 @@ use crate::time::SimDuration;
 /// Most zones per region: real regions have 2–4; the per-zone random
 /// streams are numbered in 16 bits.
 const MAX_ZONES: usize = 1000;
+/// Most regions per scenario: real deployments span a handful; the random
+/// streams of a region beyond the pair are keyed by its number below 4096
+/// (`engine::rng::Stream::ExtraRegionFailures`).
+const MAX_REGIONS: usize = 1000;
 /// Largest distance accepted (km): half the Earth's circumference.
 pub(super) const MAX_DISTANCE_KM: f64 = 20_100.0;
 /// Default distance between the zones of a region (km): the seed says
@@ -17,6 +21,9 @@ pub(super) const MAX_DISTANCE_KM: f64 = 20_100.0;
 pub(super) const DEFAULT_ZONE_DISTANCE_KM: f64 = 10.0;
 /// Below this, a pair gives a warning: the seed says "at least 300 miles when possible".
 const MIN_PAIR_DISTANCE_KM: f64 = 480.0;
+/// Distance of a pair when `pair_distance_km` is not given (km): "at least
+/// 300 miles" ≈ 480 km.
+pub(super) const DEFAULT_PAIR_DISTANCE_KM: f64 = 500.0;
 /// Backups kept in the primary region when the scenario does not say: daily.
 const DEFAULT_BACKUP_INTERVAL: SimDuration = SimDuration::from_secs(86_400);
 
@@ -40,8 +47,18 @@ pub(super) fn regions(c: &mut Checker, raw: &Spanned<Vec<RawRegion>>) -> Vec<Reg
             "at least one region is required",
         );
     }
+    if raw.get_ref().len() > MAX_REGIONS {
+        c.error(
+            Some(raw.span()),
+            "regions",
+            format!(
+                "at most {MAX_REGIONS} regions are supported, found {}",
+                raw.get_ref().len()
+            ),
+        );
+    }
     let mut regions: Vec<Region> = Vec::new();
-    for (i, r) in raw.get_ref().iter().enumerate() {
+    for (i, r) in raw.get_ref().iter().take(MAX_REGIONS).enumerate() {
         let region = region(c, &format!("regions[{i}]"), r, &regions);
         regions.push(region);
     }
@@ -232,6 +249,111 @@ pub(super) fn check_pair_distances(c: &mut Checker, raw: &[RawRegion]) {
             }
         }
     }
+}
+
+/// The regions beyond the home region and its pair, with their region
+/// numbers: 2, 3, … in `[[regions]]` order (0 is the home region, 1 its
+/// pair). Empty while the home region does not resolve.
+pub(super) fn extra_regions(
+    regions: &[Region],
+    home: Option<usize>,
+    paired: Option<usize>,
+) -> Vec<(usize, u16)> {
+    let Some(home) = home else {
+        return Vec::new();
+    };
+    (0..regions.len())
+        .filter(|&i| i != home && Some(i) != paired)
+        .zip(2u16..)
+        .collect()
+}
+
+/// The distances between regions: every region's `distance_km` entries
+/// (symmetric: a pair given on both sides must agree) and its
+/// `pair_distance_km` to its `paired_region`. A region beyond the pair
+/// needs its distance to the home region (the region every feature beyond
+/// the pair talks to first).
+pub(super) fn distances(
+    c: &mut Checker,
+    raw: &[RawRegion],
+    names: &[String],
+    home: Option<usize>,
+    extra: &[(usize, u16)],
+) -> RegionDistances {
+    let mut d = RegionDistances::default();
+    let pair_of = |i: usize| -> Option<usize> {
+        let p = raw[i].paired_region.as_ref()?;
+        names.iter().position(|n| n == p.get_ref())
+    };
+    for (i, r) in raw.iter().enumerate() {
+        if let Some(p) = pair_of(i).filter(|&p| p != i) {
+            let km = r
+                .pair_distance_km
+                .as_ref()
+                .map_or(DEFAULT_PAIR_DISTANCE_KM, |k| *k.get_ref());
+            d.insert(i, p, km);
+        }
+    }
+    for (i, r) in raw.iter().enumerate() {
+        let Some(map) = &r.distance_km else {
+            continue;
+        };
+        for (name, km) in map.get_ref() {
+            let path = format!("regions[{i}].distance_km.{}", name.get_ref());
+            let Some(j) = c.resolve(name, names, "region", &path) else {
+                continue;
+            };
+            let value = *km.get_ref();
+            if j == i {
+                c.error(Some(name.span()), &path, "a region's distance to itself is not a region distance (the zones' is `zone_distance_km`)");
+                continue;
+            }
+            if pair_of(i) == Some(j) || pair_of(j) == Some(i) {
+                c.error(
+                    Some(name.span()),
+                    &path,
+                    format!(
+                        "`{}` and `{}` are a pair: their distance is `pair_distance_km`",
+                        names[i], names[j]
+                    ),
+                );
+                continue;
+            }
+            if !value.is_finite() || !(0.0..=MAX_DISTANCE_KM).contains(&value) {
+                c.error(
+                    Some(km.span()),
+                    &path,
+                    format!(
+                        "expected a distance in km between 0 and {MAX_DISTANCE_KM}, found {value}"
+                    ),
+                );
+                continue;
+            }
+            if let Some(earlier) = d.insert(i, j, value).filter(|&e| e != value) {
+                c.error(
+                    Some(km.span()),
+                    &path,
+                    format!("the distance between `{}` and `{}` is given twice, {earlier} km and {value} km: give it once", names[i], names[j]),
+                );
+            }
+        }
+    }
+    if let Some(h) = home {
+        for &(ri, number) in extra {
+            if d.km(h, ri).is_none() {
+                c.error_with_help(
+                    Some(raw[ri].name.span()),
+                    &format!("regions[{ri}].distance_km"),
+                    format!(
+                        "region `{}` (region number {number}, beyond the home region and its pair) has no distance to the home region `{}`",
+                        names[ri], names[h]
+                    ),
+                    format!("add `distance_km = {{ {} = <km> }}` to either region", names[h]),
+                );
+            }
+        }
+    }
+    d
 }
 
 /// `environment.restore_bandwidth`: positive when given.
