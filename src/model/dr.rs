@@ -577,8 +577,10 @@ impl Replication<'_> {
             // ── the paired region returns ───────────────────────────────
             (P::Off | P::Seeding | P::CatchingUp | P::SwitchingBack, T::PairedUp) => {}
             (P::Protected, T::PairedUp) => self.paired_back_while_protected(),
-            // Running in a further secondary: the paired copy waits for the switch back.
-            (P::FailedOver | P::ResyncingBack, T::PairedUp) if !self.dr.in_paired() => {}
+            // Failing over to or running in a further secondary: the paired
+            // copy waits for the switch back.
+            (P::FailingOver | P::FailedOver | P::ResyncingBack, T::PairedUp)
+                if !self.dr.in_paired() => {}
             (P::Draining | P::FailingOver, T::PairedUp) => self.cannot_happen(
                 phase,
                 trigger,
@@ -695,7 +697,7 @@ impl Replication<'_> {
                 self.drill_cut_by_paired_outage(now, incident, false)
             }
             // Failing over to a further secondary: the paired region is not involved.
-            (P::FailingOver, T::PairedQuorum { held: false, .. }) if !self.dr.in_paired() => {}
+            (P::FailingOver, T::PairedQuorum { .. }) if !self.dr.in_paired() => {}
             (P::FailingOver, T::PairedQuorum { held: false, incident }) => {
                 self.failover_cut_by_paired_outage(now, incident, false)
             }
@@ -807,12 +809,13 @@ impl Replication<'_> {
             ),
         }
         self.replan(now);
-        self.replan_secondaries(now);
     }
 
     /// Re-plans the work under way at the rates of now: the link's usable
     /// bandwidth, then the completion of the copy, catch-up, drain or resync.
     pub(super) fn replan(&mut self, now: SimTime) {
+        // The further links first: they have no plan to keep.
+        self.replan_secondaries(now);
         let factor = self.dr.log_factor();
         // Nothing a plan depends on changed (an overlapping degradation of
         // the same depth, a zone event that leaves serving as it was): the

@@ -139,6 +139,12 @@ pub(super) fn secondaries_of(sc: &Scenario, run: u64) -> Vec<Secondary> {
 }
 
 impl Secondary {
+    /// Its link ships now (property tests: never from a primary that is down).
+    #[cfg(test)]
+    pub(super) fn shipping(&self) -> bool {
+        self.link.is_some() && self.factor > 0.0
+    }
+
     /// It can take a failover: up, holding a whole copy, and (`strict`)
     /// with its link not partitioned.
     fn available(&self, strict: bool) -> bool {
