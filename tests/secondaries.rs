@@ -114,7 +114,11 @@ fn the_second_secondary_takes_q_over_one_plus_q_of_the_failovers_by_priority() {
 /// the priority rule gives it.
 #[test]
 fn least_lag_never_picks_a_target_that_is_down() {
-    let text = SCENARIO.replacen("target_choice = \"priority\"", "target_choice = \"least-lag\"", 1);
+    let text = SCENARIO.replacen(
+        "target_choice = \"priority\"",
+        "target_choice = \"least-lag\"",
+        1,
+    );
     let sc = parse_str(&text, "closed-form.toml").unwrap().scenario;
     for run in 0..50 {
         let o = run_replication(&sc, run);
@@ -127,7 +131,10 @@ fn least_lag_never_picks_a_target_that_is_down() {
                     && j.end_ns.is_none_or(|e| e > decided)
                     && i.rto_ns == 40 * MIN
             });
-            assert!(!down_then, "failed over to {target}, down at the decision: {i:?}");
+            assert!(
+                !down_then,
+                "failed over to {target}, down at the decision: {i:?}"
+            );
         }
     }
 }

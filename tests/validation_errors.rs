@@ -693,7 +693,10 @@ fn failover_targets_name_known_regions_other_than_home_once() {
 fn failover_targets_include_the_paired_region() {
     let e = targets_error(r#"["uksouth"]"#, "priority");
     assert!(e.contains("key: dr.targets"), "{e}");
-    assert!(e.contains("must include the paired region `northeurope`"), "{e}");
+    assert!(
+        e.contains("must include the paired region `northeurope`"),
+        "{e}"
+    );
     let e = targets_error("[]", "priority");
     assert!(e.contains("expected at least one region"), "{e}");
 }

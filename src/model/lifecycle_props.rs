@@ -167,7 +167,10 @@ fn further_secondaries(c: &Config, text: &mut String) {
         .collect();
     *text = text.replacen(
         "pair_distance_km = 500\n",
-        &format!("pair_distance_km = 500\ndistance_km = {{ {} }}\n", distances.join(", ")),
+        &format!(
+            "pair_distance_km = 500\ndistance_km = {{ {} }}\n",
+            distances.join(", ")
+        ),
         1,
     );
     let list: Vec<String> = std::iter::once("pair")
@@ -261,11 +264,22 @@ enum Injected {
     PairedRegion,
     /// An outage of further secondary `which` (modulo their number; none
     /// without further secondaries).
-    FurtherRegion { which: usize },
-    Link { factor: f64 },
-    Zones { zones: Vec<usize> },
-    PairedZones { zones: Vec<usize> },
-    Op { kind: OperationKind, stay_min: u64 },
+    FurtherRegion {
+        which: usize,
+    },
+    Link {
+        factor: f64,
+    },
+    Zones {
+        zones: Vec<usize>,
+    },
+    PairedZones {
+        zones: Vec<usize>,
+    },
+    Op {
+        kind: OperationKind,
+        stay_min: u64,
+    },
 }
 
 fn injected() -> impl Strategy<Value = (u64, u64, Injected)> {
@@ -414,7 +428,10 @@ fn check_step(r: &Replication) -> Result<(), TestCaseError> {
             !(serving && site == Site::Secondary && r.dr.secondaries[i].down > 0),
             "served from a further secondary that is down"
         );
-        prop_assert!(site != Site::Primary, "running in the primary, aimed elsewhere");
+        prop_assert!(
+            site != Site::Primary,
+            "running in the primary, aimed elsewhere"
+        );
     }
     for s in &r.dr.secondaries {
         prop_assert!(
@@ -457,7 +474,11 @@ fn check_step(r: &Replication) -> Result<(), TestCaseError> {
         }
         // With further secondaries every failover names one of the targets.
         if let Some(t) = &rec.failover_target {
-            prop_assert!(targets.len() > 1 && targets.contains(&t.as_str()), "{:?}", rec);
+            prop_assert!(
+                targets.len() > 1 && targets.contains(&t.as_str()),
+                "{:?}",
+                rec
+            );
         }
         // Under an RPO bound, no emergency's loss window exceeds it.
         let bound = r.sc.cross_region.as_ref().and_then(|c| c.rpo_bound);

@@ -163,9 +163,7 @@ impl Replication<'_> {
                 self.new_secondary_link(SimTime::ZERO, i);
             }
             if let Some(p) = &self.sc.link_failures {
-                let first = p
-                    .time_between
-                    .sample(&mut self.dr.secondaries[i].link_rng);
+                let first = p.time_between.sample(&mut self.dr.secondaries[i].link_rng);
                 self.sched
                     .after(first, Event::SecondaryPartition { secondary: i });
             }
@@ -553,9 +551,7 @@ impl Replication<'_> {
         self.on(now, Trigger::LinkChanged);
         self.component_repaired(now, incident);
         if let Some(p) = &self.sc.link_failures {
-            let next = p
-                .time_between
-                .sample(&mut self.dr.secondaries[i].link_rng);
+            let next = p.time_between.sample(&mut self.dr.secondaries[i].link_rng);
             self.sched
                 .after(next, Event::SecondaryPartition { secondary: i });
         }

@@ -10,13 +10,16 @@ use super::Checker;
 /// The failover targets (region indices, priority order) and the choice
 /// rule. Without `dr.targets`, the paired region alone.
 pub(super) fn targets(c: &mut Checker, dref: &RawDr, cx: &DrContext) -> (Vec<usize>, TargetChoice) {
-    let choice = dref.target_choice.as_ref().map_or(TargetChoice::Priority, |t| {
-        let names: Vec<String> = TargetChoice::NAMES.iter().map(|s| s.to_string()).collect();
-        match c.resolve(t, &names, "target choice", "dr.target_choice") {
-            Some(1) => TargetChoice::LeastLag,
-            _ => TargetChoice::Priority,
-        }
-    });
+    let choice = dref
+        .target_choice
+        .as_ref()
+        .map_or(TargetChoice::Priority, |t| {
+            let names: Vec<String> = TargetChoice::NAMES.iter().map(|s| s.to_string()).collect();
+            match c.resolve(t, &names, "target choice", "dr.target_choice") {
+                Some(1) => TargetChoice::LeastLag,
+                _ => TargetChoice::Priority,
+            }
+        });
     let default: Vec<usize> = cx.paired.into_iter().collect();
     let Some(list) = &dref.targets else {
         return (default, choice);
