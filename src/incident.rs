@@ -153,6 +153,11 @@ pub struct Incident {
     /// Paired region: `"dr-off"`, `"seeding-paused"`, `"seeding-restarted"`,
     /// `"replication-paused"`, `"secondary-destroyed"`, `"drill-aborted"`,
     /// `"failover-interrupted"`, `"serving-region-down"`, `"switch-back-completes"`.
+    /// With further secondaries (`dr.targets`): region `"wait-targets-down"`;
+    /// paired region `"serving-elsewhere"`; a further secondary's region
+    /// incident `"dr-off"`, `"no-copy"`, `"replication-paused"`,
+    /// `"seeding-restarted"`, `"secondary-destroyed"`, `"failover-interrupted"`,
+    /// `"serving-region-down"`, `"switch-back-completes"`.
     pub decision: Option<&'static str>,
     /// Link incident: time from its end until the backlog was drained (ns).
     pub catch_up_ns: Option<u64>,
