@@ -153,6 +153,11 @@ pub struct Incident {
     /// Paired region: `"dr-off"`, `"seeding-paused"`, `"seeding-restarted"`,
     /// `"replication-paused"`, `"secondary-destroyed"`, `"drill-aborted"`,
     /// `"failover-interrupted"`, `"serving-region-down"`, `"switch-back-completes"`.
+    /// With further secondaries (`dr.targets`): region `"wait-targets-down"`;
+    /// paired region `"serving-elsewhere"`; a further secondary's region
+    /// incident `"dr-off"`, `"no-copy"`, `"replication-paused"`,
+    /// `"seeding-restarted"`, `"secondary-destroyed"`, `"failover-interrupted"`,
+    /// `"serving-region-down"`, `"switch-back-completes"`.
     pub decision: Option<&'static str>,
     /// Link incident: time from its end until the backlog was drained (ns).
     pub catch_up_ns: Option<u64>,
@@ -177,6 +182,10 @@ pub struct Incident {
     /// A region incident that began as zone incident `escalated_from` (its
     /// sequence number) and grew into an outage of the whole region.
     pub escalated_from: Option<u32>,
+    /// The region an emergency failover went to, when `dr.targets` lists
+    /// more than the paired region (`None` otherwise, and when no
+    /// failover was started for the incident).
+    pub failover_target: Option<String>,
 }
 
 impl Incident {
@@ -219,6 +228,7 @@ impl Incident {
             wait_ns: 0,
             total_loss: false,
             escalated_from: None,
+            failover_target: None,
         }
     }
 

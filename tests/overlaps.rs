@@ -847,3 +847,134 @@ fn a_paired_quorum_loss_while_protected_stops_shipping() {
     assert!(region.shown_loss_ns.unwrap() < MIN, "{region:?}");
     assert_eq!(region.rto_ns, 40 * MIN);
 }
+
+/// Issue 12, more than one secondary: the home region fails at day 1 while
+/// the first secondary (the paired region) has been down since 23 h. Under
+/// the priority rule the failover skips it and goes to the second
+/// secondary, `third`: 30 min decision + 10 min failover (its zones are not
+/// simulated: no election), and the loss is `third`'s window, one batch
+/// interval at most (5 s batches, no apply delay). The paired region's
+/// outage only paused its log, and its return changes nothing while the
+/// environment runs in `third`.
+#[test]
+fn the_primary_failing_while_secondary_one_is_down_fails_over_to_secondary_two() {
+    let o = run("24-two-secondaries");
+    let home = only(&o, IncidentClass::Region);
+    assert_eq!(
+        (home.decision, home.recovery),
+        (Some("failover"), "dr-failover")
+    );
+    assert_eq!(home.failover_target.as_deref(), Some("third"));
+    assert_eq!(home.rto_ns, 40 * MIN);
+    let shown = home.shown_loss_ns.unwrap();
+    assert!(shown <= 5 * S + S / 100, "third's window: {shown} ns");
+    assert_eq!(home.last_sync_ns, Some(DAY - shown));
+    assert!(home.rpo_ns <= shown, "{home:?}");
+    // 200 writes/s over at most 5 s.
+    assert!(home.lost_writes <= 1_200, "{home:?}");
+    let paired = only(&o, IncidentClass::PairedRegion);
+    assert_eq!(paired.decision, Some("replication-paused"));
+    assert_eq!((paired.rto_ns, paired.downtime_ns), (0, 0));
+    // Switched back after the home region's return (30 h) + 1 h.
+    let failback = only(&o, IncidentClass::Failback);
+    assert!(failback.start_ns > DAY + 7 * HOUR, "{failback:?}");
+    assert_eq!(o.horizon_ns - o.served_ns, home.rto_ns + failback.rto_ns);
+}
+
+/// The same failures with the paired region as the only secondary (the
+/// behaviour before `dr.targets`): the failover waits for the paired
+/// region (back at 29 h), then its zones elect a leader (30 s) and the
+/// failover executes: 5 h 10 min 30 s, and the loss is the paired
+/// region's window: the hour since its outage began and the 5 s batch cut
+/// at 23 h, not yet sent then.
+#[test]
+fn with_the_paired_region_alone_the_failover_waits_for_it() {
+    let o = run_with(
+        "24-two-secondaries",
+        "targets = [\"pair\", \"third\"]\n",
+        "",
+    );
+    let home = only(&o, IncidentClass::Region);
+    assert_eq!(home.failover_target, None);
+    assert_eq!(home.decision, Some("failover"));
+    assert_eq!(home.rto_ns, 5 * HOUR + 10 * MIN + 30 * S);
+    assert_eq!(home.shown_loss_ns, Some(HOUR + 5 * S));
+}
+
+/// Both secondaries down at the decision: the failover waits
+/// (`wait-targets-down`) and starts when the first of them returns, here
+/// `third` (down 23 h 30 – 1 d 2 h), ahead of the paired region (29 h).
+#[test]
+fn with_every_secondary_down_the_failover_waits_for_the_first_back() {
+    let o = run_with(
+        "24-two-secondaries",
+        "[[incidents]]\nkind = \"region\"\nat = \"1d\"",
+        "[[incidents]]\nkind = \"region\"\nregion = \"third\"\nat = \"1410m\"\nduration = \"150m\"\n\n[[incidents]]\nkind = \"region\"\nat = \"1d\"",
+    );
+    let home = o
+        .incidents
+        .iter()
+        .find(|i| i.class == IncidentClass::Region && i.scope == "home")
+        .unwrap();
+    assert_eq!(home.failover_target.as_deref(), Some("third"));
+    assert_eq!(home.rto_ns, 2 * HOUR + 10 * MIN);
+    // Its window reaches back to its own outage (23 h 30), and the 5 s
+    // batch cut then, not yet sent.
+    assert_eq!(home.shown_loss_ns, Some(30 * MIN + 5 * S));
+}
+
+/// The least-lag rule, an exact small case. The paired link is partitioned
+/// from 22 h to 23 h; the home region fails at 23 h 01. At 22 h the link
+/// had shipped everything to 21:59:55 (the batch cut at 22 h was not yet
+/// sent); from 23 h it ships 12.5 s of writes per second (10 MB/s over
+/// 0.8 MB/s), 750 s by 23:01, up to 22:12:25, whose batch is still on its
+/// way (4.25 ms propagation): the last batch arrived ends at 22:12:20, and
+/// the paired window is 23:01:00 − 22:12:20 = 2920 s (no apply delay).
+/// `third`'s link kept up: at most one batch interval. The priority rule
+/// takes the paired region and its 2920 s; least-lag takes `third`.
+#[test]
+fn least_lag_picks_the_smaller_loss_window() {
+    let partition = "[[incidents]]\nkind = \"link\"\nat = \"22h\"\nduration = \"1h\"\n\n[[incidents]]\nkind = \"region\"\nat = \"1381m\"";
+    let scenario = |choice: &str| {
+        let path = Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("tests/scenarios/overlaps/24-two-secondaries.toml");
+        let text = std::fs::read_to_string(path).unwrap();
+        let pair_down = "[[incidents]]\nkind = \"region\"\nregion = \"pair\"\nat = \"23h\"\nduration = \"6h\"\n\n";
+        let home_down = "[[incidents]]\nkind = \"region\"\nat = \"1d\"";
+        assert!(text.contains(pair_down) && text.contains(home_down));
+        let text = text
+            .replacen(pair_down, "", 1)
+            .replacen(home_down, partition, 1)
+            .replacen("target_choice = \"priority\"", choice, 1);
+        let sc = drsim::scenario::parse_str(&text, "variant.toml")
+            .unwrap()
+            .scenario;
+        run_replication(&sc, 0)
+    };
+    let home_of = |o: &ReplicationOutcome| only(o, IncidentClass::Region).clone();
+    let by_priority = home_of(&scenario("target_choice = \"priority\""));
+    assert_eq!(by_priority.failover_target.as_deref(), Some("pair"));
+    let window = by_priority.shown_loss_ns.unwrap() as f64 / 1e9;
+    assert!((window - 2920.0).abs() < 1e-3, "paired window {window} s");
+    let by_lag = home_of(&scenario("target_choice = \"least-lag\""));
+    assert_eq!(by_lag.failover_target.as_deref(), Some("third"));
+    assert!(by_lag.shown_loss_ns.unwrap() <= 5 * S + S / 100);
+    assert!(by_lag.lost_writes * 100 < by_priority.lost_writes);
+    // Same failures, the same start of the emergency.
+    assert_eq!(by_lag.start_ns, by_priority.start_ns);
+}
+
+/// A target whose link is partitioned at the decision is skipped: the
+/// paired link is cut from 23 h 50 to 2 d, the home region fails at 1 d,
+/// the paired region is up: priority still goes to `third`.
+#[test]
+fn a_partitioned_target_is_skipped() {
+    let o = run_with(
+        "24-two-secondaries",
+        "kind = \"region\"\nregion = \"pair\"\nat = \"23h\"\nduration = \"6h\"",
+        "kind = \"link\"\nat = \"1430m\"\nduration = \"1d\"",
+    );
+    let home = only(&o, IncidentClass::Region);
+    assert_eq!(home.failover_target.as_deref(), Some("third"));
+    assert_eq!(home.rto_ns, 40 * MIN);
+}

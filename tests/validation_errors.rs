@@ -654,3 +654,56 @@ fn after_failover_names_a_known_behaviour() {
     assert!(e.contains("expected one of"), "{e}");
     assert!(e.contains("did you mean `stay`?"), "{e}");
 }
+
+/// `dr.targets` / `dr.target_choice` on the self-service DR scenario with a
+/// third region `uksouth`; returns the rendered errors.
+fn targets_error(targets: &str, choice: &str) -> String {
+    let dr = include_str!("../scenarios/dynamics365-self-service-dr.toml");
+    let text = dr
+        .replacen(
+            "[environment]\n",
+            "[[regions]]\nname = \"uksouth\"\nzones = [\"az1\", \"az2\", \"az3\"]\n\n[environment]\n",
+            1,
+        )
+        .replacen(
+            "[dr]\n",
+            &format!("[dr]\ntargets = {targets}\ntarget_choice = \"{choice}\"\n"),
+            1,
+        );
+    match parse_str(&text, "bad.toml") {
+        Ok(_) => panic!("accepted targets = {targets}, target_choice = {choice}"),
+        Err(e) => e.to_string(),
+    }
+}
+
+#[test]
+fn failover_targets_name_known_regions_other_than_home_once() {
+    let e = targets_error(r#"["northeurope", "uksout"]"#, "priority");
+    assert!(e.contains("key: dr.targets[1]"), "{e}");
+    assert!(e.contains("did you mean `uksouth`?"), "{e}");
+    let e = targets_error(r#"["northeurope", "westeurope"]"#, "priority");
+    assert!(e.contains("key: dr.targets[1]"), "{e}");
+    assert!(e.contains("home region"), "{e}");
+    let e = targets_error(r#"["northeurope", "uksouth", "northeurope"]"#, "priority");
+    assert!(e.contains("key: dr.targets[2]"), "{e}");
+    assert!(e.contains("listed twice"), "{e}");
+}
+
+#[test]
+fn failover_targets_include_the_paired_region() {
+    let e = targets_error(r#"["uksouth"]"#, "priority");
+    assert!(e.contains("key: dr.targets"), "{e}");
+    assert!(
+        e.contains("must include the paired region `northeurope`"),
+        "{e}"
+    );
+    let e = targets_error("[]", "priority");
+    assert!(e.contains("expected at least one region"), "{e}");
+}
+
+#[test]
+fn target_choice_names_a_known_rule() {
+    let e = targets_error(r#"["northeurope", "uksouth"]"#, "least_lag");
+    assert!(e.contains("key: dr.target_choice"), "{e}");
+    assert!(e.contains("did you mean `least-lag`?"), "{e}");
+}

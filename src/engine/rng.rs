@@ -60,6 +60,12 @@ pub enum Stream {
     /// Detection-to-election delays (`reroute` draws) of the leader of a
     /// quorum over regions (`replication.scope = "regions"`).
     VoterElection,
+    /// Partitions of the link to the further secondary region of region
+    /// number `k` ≥ 2 (`dr.targets`; the law of `[failures.link]`).
+    SecondaryLinkFailures(u16),
+    /// Per-batch apply delays on the link to the further secondary region
+    /// of region number `k` ≥ 2.
+    SecondaryApplyDelay(u16),
     /// Outages of region number `k` ≥ 2 (a region beyond the home region
     /// and its pair, numbered in `[[regions]]` order): up times and
     /// durations. Keyed by the number, not the name, so replication `r` of
@@ -95,6 +101,8 @@ impl Stream {
             Stream::PairedEscalation => 18,
             Stream::ProviderFailover => 19,
             Stream::VoterElection => 20,
+            Stream::SecondaryLinkFailures(k) => 0x5_0000 + u64::from(k),
+            Stream::SecondaryApplyDelay(k) => 0x5_1000 + u64::from(k),
             Stream::ExtraRegionFailures(k) => 0x3_0000 + u64::from(k),
             Stream::ExtraRegionDamage(k) => 0x3_1000 + u64::from(k),
         }

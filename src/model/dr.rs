@@ -19,6 +19,7 @@
 
 use super::exact::{ExactLink, Replicator};
 use super::link::AsyncLink;
+use super::secondaries::{Secondary, Target};
 use super::{sample_loss, Event, Loss, Replication};
 use crate::engine::rng::{stream_rng, Stream};
 use crate::incident::{IncidentClass, RefusedOperation};
@@ -136,6 +137,15 @@ pub(super) enum Trigger {
     PairedDown { incident: usize, destroys: bool },
     /// The last active outage of the paired region ends.
     PairedUp,
+    /// The region of further secondary `secondary` (`dr.targets`) fails
+    /// (`incident`), possibly destroying what it holds.
+    SecondaryDown {
+        secondary: usize,
+        incident: usize,
+        destroys: bool,
+    },
+    /// The last active outage of further secondary `secondary`'s region ends.
+    SecondaryUp { secondary: usize },
     /// A partition or degradation of the link starts or ends.
     LinkChanged,
     /// The zone rules stopped (`false`) or resumed (`true`) writes in the primary.
@@ -225,8 +235,11 @@ struct Emergency {
     /// ends when the quorum returns.
     from_quorum: bool,
     /// The failover was decided (or under way) but the paired region is
-    /// down: it starts when the paired region returns.
+    /// down (every target, with further secondaries): it starts when one
+    /// returns.
     blocked: bool,
+    /// With further secondaries: the target chosen for the failover.
+    target: Option<Target>,
 }
 
 /// Where writes can be served.
@@ -309,6 +322,12 @@ pub(super) struct DrState {
     quorum_lost_at: Option<SimTime>,
     /// The first "cannot happen" cell reached (see `Replication::cannot_happen`).
     pub(super) impossible: Option<String>,
+    /// The further secondary regions (`dr.targets` beyond the paired
+    /// region), in priority order (`secondaries.rs`).
+    pub(super) secondaries: Vec<Secondary>,
+    /// Failing over to, or running in, further secondary `i` (not the
+    /// paired region).
+    pub(super) serving_in: Option<usize>,
 }
 
 impl DrState {
@@ -341,10 +360,31 @@ impl DrState {
         self.paired_down > 0 || self.paired_quorum_lost
     }
 
-    /// Serving started or stopped: the link's fluid changes regime.
+    /// Serving started or stopped: the links' fluids change regime.
     pub(super) fn serving_changed(&mut self, log: &super::ServiceLog, now: SimTime) {
         if let Some(link) = &mut self.link {
             link.reanchor(log, now);
+        }
+        self.reanchor_secondaries(log, now);
+    }
+
+    /// The paired region's link is partitioned.
+    pub(super) fn link_partitioned(&self) -> bool {
+        self.path_factor() == 0.0
+    }
+
+    /// The region the environment runs in (or fails over to) is the
+    /// paired region, not a further secondary.
+    pub(super) fn in_paired(&self) -> bool {
+        self.serving_in.is_none()
+    }
+
+    /// The region the environment runs in while failed over cannot serve:
+    /// down (or, the paired region, without its zone quorum).
+    fn serving_region_unavailable(&self) -> bool {
+        match self.serving_in {
+            None => self.paired_unavailable(),
+            Some(i) => self.secondaries[i].down > 0,
         }
     }
 
@@ -506,6 +546,16 @@ impl Replication<'_> {
             (P::Draining, T::PairedDown { incident, destroys }) => {
                 self.drill_cut_by_paired_outage(now, incident, destroys)
             }
+            // An emergency failover to a further secondary, or the
+            // environment running there: the paired copy is not receiving
+            // anyway; destroyed, it is seeded again after the switch back.
+            (
+                P::FailingOver | P::FailedOver | P::ResyncingBack,
+                T::PairedDown { incident, destroys },
+            ) if !self.dr.in_paired() => {
+                self.decide(incident, "serving-elsewhere");
+                self.dr.reseed_after_switch |= destroys;
+            }
             // Drill: as above. Emergency: the failover stops and restarts
             // when the paired region returns (or the home region first).
             (P::FailingOver, T::PairedDown { incident, destroys }) => {
@@ -527,6 +577,10 @@ impl Replication<'_> {
             // ── the paired region returns ───────────────────────────────
             (P::Off | P::Seeding | P::CatchingUp | P::SwitchingBack, T::PairedUp) => {}
             (P::Protected, T::PairedUp) => self.paired_back_while_protected(),
+            // Failing over to or running in a further secondary: the paired
+            // copy waits for the switch back.
+            (P::FailingOver | P::FailedOver | P::ResyncingBack, T::PairedUp)
+                if !self.dr.in_paired() => {}
             (P::Draining | P::FailingOver, T::PairedUp) => self.cannot_happen(
                 phase,
                 trigger,
@@ -535,6 +589,60 @@ impl Replication<'_> {
             (P::FailedOver | P::ResyncingBack, T::PairedUp) => {
                 self.paired_back_while_serving_there(now)
             }
+
+            // ── a further secondary's region fails ──────────────────────
+            // (`secondaries.rs`; the paired region's cells above stay its own.)
+            // No copy, or one being seeded: a copy cut by the outage is
+            // made again once DR protects the primary.
+            (P::Off | P::Seeding | P::CatchingUp, T::SecondaryDown { secondary, incident, .. }) => {
+                self.secondary_copy_cut(secondary, incident, true)
+            }
+            // Its log stops (the backlog grows); destroyed, its copy is gone
+            // (made again once it returns). An emergency failover to it
+            // picks another target, or waits.
+            (P::Protected | P::Draining, T::SecondaryDown { secondary, incident, destroys }) => {
+                self.secondary_copy_cut(secondary, incident, destroys)
+            }
+            (P::FailingOver, T::SecondaryDown { secondary, incident, destroys }) => {
+                self.failover_cut_by_secondary_outage(now, secondary, incident, destroys)
+            }
+            // The environment runs there: writes stop until it returns;
+            // destroyed, its last backup there is restored on the return.
+            // Else it is not receiving anyway: a destroyed copy is made again.
+            (
+                P::FailedOver | P::ResyncingBack | P::SwitchingBack,
+                T::SecondaryDown { secondary, incident, destroys },
+            ) => {
+                if self.dr.serving_in == Some(secondary) && phase != P::SwitchingBack {
+                    self.serving_region_down(incident, destroys)
+                } else if self.dr.serving_in == Some(secondary) {
+                    // The last batch is already on its way home.
+                    self.decide(incident, "switch-back-completes");
+                } else {
+                    self.secondary_copy_cut(secondary, incident, destroys)
+                }
+            }
+
+            // ── a further secondary's region returns ────────────────────
+            // A failover that waited for a target starts (the re-plan
+            // starts a copy that is owed).
+            (P::Protected, T::SecondaryUp { .. }) => self.paired_back_while_protected(),
+            (P::FailedOver | P::ResyncingBack, T::SecondaryUp { secondary })
+                if self.dr.serving_in == Some(secondary) =>
+            {
+                self.paired_back_while_serving_there(now)
+            }
+            (
+                P::Off
+                | P::Seeding
+                | P::CatchingUp
+                | P::Draining
+                | P::FailingOver
+                | P::FailedOver
+                | P::ResyncingBack
+                | P::SwitchingBack,
+                T::SecondaryUp { .. },
+            ) => {}
 
             // ── the link's rate changes: the work under way is re-planned ─
             (
@@ -588,6 +696,8 @@ impl Replication<'_> {
             (P::Draining, T::PairedQuorum { held: false, incident }) => {
                 self.drill_cut_by_paired_outage(now, incident, false)
             }
+            // Failing over to a further secondary: the paired region is not involved.
+            (P::FailingOver, T::PairedQuorum { .. }) if !self.dr.in_paired() => {}
             (P::FailingOver, T::PairedQuorum { held: false, incident }) => {
                 self.failover_cut_by_paired_outage(now, incident, false)
             }
@@ -704,6 +814,8 @@ impl Replication<'_> {
     /// Re-plans the work under way at the rates of now: the link's usable
     /// bandwidth, then the completion of the copy, catch-up, drain or resync.
     pub(super) fn replan(&mut self, now: SimTime) {
+        // The further links first: they have no plan to keep.
+        self.replan_secondaries(now);
         let factor = self.dr.log_factor();
         // Nothing a plan depends on changed (an overlapping degradation of
         // the same depth, a zone event that leaves serving as it was): the
@@ -854,6 +966,7 @@ impl Replication<'_> {
         self.dr.transfer = None;
         let link = self.new_link(now, true);
         self.dr.set_link(link);
+        self.seed_secondaries_with_paired();
         let setup = self.dr_settings().seeding_overhead.clone();
         let overhead = setup.sample(&mut self.rng.operator);
         self.set_timer(overhead, Timer::SetupDone);
@@ -872,6 +985,7 @@ impl Replication<'_> {
     /// The backlog of the seeding has drained: the environment is protected.
     fn caught_up(&mut self, now: SimTime) {
         self.enter(Phase::Protected);
+        self.secondaries_seeded(now);
         if self.dr.seeding_ns.is_none() {
             self.dr.seeding_ns = self.dr.seeding_started.map(|s| now.since(s).0);
         }
@@ -896,6 +1010,7 @@ impl Replication<'_> {
         self.dr.transfer = None;
         self.dr.emergency = None;
         self.dr.set_link(None);
+        self.drop_secondary_copies();
         if let Some(since) = self.dr.active_since.take() {
             self.dr.active_ns += now.since(since).0;
         }
@@ -986,7 +1101,54 @@ impl Replication<'_> {
             decided: false,
             from_quorum: false,
             blocked: false,
+            target: None,
         });
+        self.record_secondary_syncs(now, stopped);
+    }
+
+    /// The loss window the policy judges: the paired region's, or with
+    /// further secondaries, that of the target the failover would pick now.
+    fn decision_window(&self, e: &Emergency) -> SimDuration {
+        let sync = match self.choose_target(e.last_sync) {
+            Some(t) if !self.dr.secondaries.is_empty() => self.target_sync(t, e.last_sync),
+            _ => e.last_sync,
+        };
+        e.stopped.since(sync)
+    }
+
+    /// With further secondaries: aims the emergency's failover at `target`
+    /// and shows its loss window on the incident (last sync, loss shown,
+    /// target region).
+    fn aim_failover(&mut self, incident: usize, target: Target) {
+        let Some(e) = self.dr.emergency.as_mut() else {
+            return;
+        };
+        e.target = Some(target);
+        let (paired_sync, stopped) = (e.last_sync, e.stopped);
+        let sync = self.target_sync(target, paired_sync);
+        self.dr.serving_in = match target {
+            Target::Paired => None,
+            Target::Extra(i) => Some(i),
+        };
+        let name = match target {
+            Target::Paired => self.paired_name(),
+            Target::Extra(i) => self.secondary_name(i),
+        };
+        let rec = &mut self.incidents[incident].record;
+        rec.last_sync_ns = Some(sync.0);
+        rec.shown_loss_ns = Some(stopped.since(sync).0);
+        rec.failover_target = Some(name);
+    }
+
+    /// The failover under way lost its target: back to protected, the
+    /// emergency picks another target now, or waits for one.
+    pub(super) fn retarget_failover(&mut self, _now: SimTime) {
+        self.enter(Phase::Protected);
+        if let Some(e) = self.dr.emergency.as_mut() {
+            e.blocked = false;
+            let incident = e.incident;
+            self.start_forced_failover(incident);
+        }
     }
 
     fn emergency_decision(&mut self, _now: SimTime, incident: usize) {
@@ -999,8 +1161,9 @@ impl Replication<'_> {
         if d.vnet_unpaired {
             return self.decide(e.incident, "failover-failed-no-vnet-pair");
         }
-        let window = e.stopped.since(e.last_sync);
-        if d.max_data_loss.is_some_and(|max| window > max) && !self.dr.destroyed {
+        let max_data_loss = d.max_data_loss;
+        let window = self.decision_window(&e);
+        if max_data_loss.is_some_and(|max| window > max) && !self.dr.destroyed {
             return self.decide(e.incident, "wait-policy");
         }
         self.start_forced_failover(e.incident);
@@ -1041,11 +1204,21 @@ impl Replication<'_> {
     /// The emergency failover of `incident` executes (`failover_time`),
     /// unless the paired region is down: then it starts on its return.
     fn start_forced_failover(&mut self, incident: usize) {
-        if self.dr.paired_unavailable() {
+        if self.dr.secondaries.is_empty() && self.dr.paired_unavailable() {
             if let Some(e) = self.dr.emergency.as_mut() {
                 e.blocked = true;
             }
             return self.decide(incident, "wait-paired-region-down");
+        }
+        if !self.dr.secondaries.is_empty() {
+            let paired_sync = self.dr.emergency.map_or(SimTime::ZERO, |e| e.last_sync);
+            let Some(target) = self.choose_target(paired_sync) else {
+                if let Some(e) = self.dr.emergency.as_mut() {
+                    e.blocked = true;
+                }
+                return self.decide(incident, "wait-targets-down");
+            };
+            self.aim_failover(incident, target);
         }
         self.decide(incident, "failover");
         self.enter(Phase::FailingOver);
@@ -1175,13 +1348,21 @@ impl Replication<'_> {
             "planned-switch"
         } else {
             let e = self.dr.emergency.take();
-            let counted = self.dr.exact_losses.iter().find(|(i, _)| *i == incident);
+            // The exact fidelity counted the paired region's loss; a
+            // further secondary's is drawn from its own window.
+            let to_paired = e.and_then(|e| e.target).is_none_or(|t| t == Target::Paired);
+            let counted = self
+                .dr
+                .exact_losses
+                .iter()
+                .find(|(i, _)| *i == incident && to_paired);
             let loss = match (counted, e) {
                 (Some(&(_, loss)), _) => loss,
                 // Nothing more is copied: every write after the last sync is lost.
                 (None, Some(e)) => sample_loss(
                     &self.service,
-                    e.last_sync,
+                    e.target
+                        .map_or(e.last_sync, |t| self.target_sync(t, e.last_sync)),
                     e.stopped,
                     self.sc.workload.write_rate,
                     self.sc.workload.write_size,
@@ -1195,7 +1376,10 @@ impl Replication<'_> {
         self.enter(Phase::FailedOver);
         self.dr.failed_over_at = Some(now);
         self.dr.set_link(None);
-        self.take_over_in(Side::Paired);
+        self.pause_secondary_links();
+        if self.dr.in_paired() {
+            self.take_over_in(Side::Paired);
+        }
         self.reconcile(now, None, Some(how));
         match self.dr.drill_stay {
             Some(stay) => self.set_timer(stay, Timer::StayOver),
@@ -1297,6 +1481,9 @@ impl Replication<'_> {
             e.blocked = true;
             let home = e.incident;
             self.decide(home, "wait-paired-region-down");
+        }
+        if !self.dr.secondaries.is_empty() {
+            self.retarget_failover(now);
         }
     }
 
@@ -1404,7 +1591,7 @@ impl Replication<'_> {
             return 0.0;
         };
         if self.dr.region_down > 0
-            || self.dr.paired_unavailable()
+            || self.dr.serving_region_unavailable()
             || !self.zones_of(Side::Home).quorum_serving
         {
             return 0.0;
@@ -1468,6 +1655,7 @@ impl Replication<'_> {
 
     fn switch_back_done(&mut self, now: SimTime, incident: usize) {
         self.enter(Phase::Protected);
+        self.dr.serving_in = None;
         self.dr.switch_executes_from = None;
         self.dr.destroyed = false;
         self.dr.destroyed_by = None;
@@ -1476,6 +1664,7 @@ impl Replication<'_> {
         self.take_over_in(Side::Home);
         let link = self.new_link(now, false);
         self.dr.set_link(link);
+        self.resume_secondary_links(now);
         self.component_repaired(now, incident);
         self.reconcile(now, None, Some("planned-switch"));
         if std::mem::take(&mut self.dr.reseed_after_switch) {

@@ -71,15 +71,19 @@ impl Replication<'_> {
             .as_ref()
             .expect("scheduled only with a process");
         let duration = f.process.duration.sample(&mut self.extra.failures[extra]);
-        self.extra_outage(now, extra, duration, false, true);
+        let destroys = self.draw_extra_destruction(extra);
+        self.extra_outage(now, extra, duration, destroys, false, true);
     }
 
-    /// Region `extra` fails for `duration`. Returns the incident.
+    /// Region `extra` fails for `duration` (destroying what it holds, if
+    /// `destroys`: a further secondary's copy, `secondaries.rs`). Returns
+    /// the incident.
     pub(super) fn extra_outage(
         &mut self,
         now: SimTime,
         extra: usize,
         duration: SimDuration,
+        destroys: bool,
         scheduled: bool,
         renew: bool,
     ) -> usize {
@@ -94,6 +98,9 @@ impl Replication<'_> {
                 renew,
             },
         );
+        if let Some(i) = self.secondary_of_extra(extra) {
+            self.secondary_down(now, i, incident, destroys);
+        }
         self.reconcile(now, Some(incident), None);
         incident
     }
@@ -107,6 +114,9 @@ impl Replication<'_> {
     ) {
         self.extra.down[extra] -= 1;
         self.component_repaired(now, incident);
+        if let Some(i) = self.secondary_of_extra(extra) {
+            self.secondary_up(now, i);
+        }
         if renew {
             if let Some(f) = &self.sc.extra_regions[extra].failures {
                 let next = f

@@ -11,7 +11,11 @@
 //! after a quorum loss on or off, instant or timed restores, a loss policy,
 //! random zone outages that escalate into region outages, either failover
 //! path (the customer's or the provider's) and either behaviour after it
-//! (switch back, or stay in the paired region). Invariants
+//! (switch back, or stay in the paired region), and one to three
+//! secondary regions (`dr.targets`: the paired region and up to two
+//! further ones, with random outages, destroying ones included, random
+//! partitions of their links and scheduled outages) under either choice
+//! rule. Invariants
 //! are checked after every event, the books at the end, and the second
 //! half (longer than any operation takes at the scenario's bandwidth) must
 //! leave the lifecycle at rest when no incident began in it.
@@ -108,13 +112,27 @@ struct Config {
     stay: bool,
     /// `cross_region.rpo_bound = { lag = "30s" }` (only the bounded test).
     rpo_bound: bool,
+    /// Further secondary regions beyond the paired one (0 to 2: one to
+    /// three secondaries), each failing every 3 days on average (median
+    /// 2 h, a fifth destroying its copy), its link partitioned every 2
+    /// days (median 20 min; the paired link too).
+    further: usize,
+    /// `dr.target_choice = "least-lag"`, else the priority list.
+    least_lag: bool,
     /// The scenario's seed (the random zone outages differ per case).
     seed: u64,
 }
 
 fn config() -> impl Strategy<Value = Config> {
-    (any::<bool>(), 2usize..=3, any::<[bool; 8]>(), any::<u64>()).prop_map(
-        |(enabled, zones, f, seed)| Config {
+    (
+        any::<bool>(),
+        2usize..=3,
+        any::<[bool; 8]>(),
+        any::<u64>(),
+        0usize..=2,
+        any::<bool>(),
+    )
+        .prop_map(|(enabled, zones, f, seed, further, least_lag)| Config {
             enabled,
             zones,
             all_in_sync: f[0],
@@ -126,9 +144,56 @@ fn config() -> impl Strategy<Value = Config> {
             provider: f[6],
             stay: f[7],
             rpo_bound: false,
+            further,
+            least_lag,
             seed,
-        },
-    )
+        })
+}
+
+/// Names of the further secondary regions.
+const FURTHER: [&str; 2] = ["third", "fourth"];
+
+/// The further secondaries of `c`: their regions, distances, targets and
+/// failure laws (appended after the `[dr]` keys).
+fn further_secondaries(c: &Config, text: &mut String) {
+    if c.further == 0 {
+        return;
+    }
+    let names = &FURTHER[..c.further];
+    let distances: Vec<String> = names
+        .iter()
+        .enumerate()
+        .map(|(i, n)| format!("{n} = {}", 900 + 300 * i))
+        .collect();
+    *text = text.replacen(
+        "pair_distance_km = 500\n",
+        &format!(
+            "pair_distance_km = 500\ndistance_km = {{ {} }}\n",
+            distances.join(", ")
+        ),
+        1,
+    );
+    let list: Vec<String> = std::iter::once("pair")
+        .chain(names.iter().copied())
+        .map(|n| format!("\"{n}\""))
+        .collect();
+    text.push_str(&format!("targets = [{}]\n", list.join(", ")));
+    let choice = if c.least_lag { "least-lag" } else { "priority" };
+    text.push_str(&format!("target_choice = \"{choice}\"\n"));
+    for n in names {
+        text.push_str(&format!(
+            "[[regions]]\nname = \"{n}\"\nzones = [\"az1\", \"az2\", \"az3\"]\n\
+             [[failures.region]]\nname = \"{n}\"\n\
+             time_between = {{ dist = \"exponential\", mean = \"3d\" }}\n\
+             duration = {{ dist = \"lognormal\", median = \"2h\", sigma = 0.5 }}\n\
+             destroy_probability = 0.2\n"
+        ));
+    }
+    text.push_str(
+        "[failures.link]\n\
+         time_between = { dist = \"exponential\", mean = \"2d\" }\n\
+         duration = { dist = \"lognormal\", median = \"20m\", sigma = 0.5 }\n",
+    );
 }
 
 /// The base scenario under `c`.
@@ -179,6 +244,7 @@ fn base_text(c: &Config) -> String {
             text.push_str("max_data_loss = \"1m\"\n");
         }
     }
+    further_secondaries(c, &mut text);
     if c.escalation {
         text.push_str(
             "[failures.zones]\n\
@@ -196,16 +262,31 @@ fn base_text(c: &Config) -> String {
 enum Injected {
     Region,
     PairedRegion,
-    Link { factor: f64 },
-    Zones { zones: Vec<usize> },
-    PairedZones { zones: Vec<usize> },
-    Op { kind: OperationKind, stay_min: u64 },
+    /// An outage of further secondary `which` (modulo their number; none
+    /// without further secondaries).
+    FurtherRegion {
+        which: usize,
+    },
+    Link {
+        factor: f64,
+    },
+    Zones {
+        zones: Vec<usize>,
+    },
+    PairedZones {
+        zones: Vec<usize>,
+    },
+    Op {
+        kind: OperationKind,
+        stay_min: u64,
+    },
 }
 
 fn injected() -> impl Strategy<Value = (u64, u64, Injected)> {
     let what = prop_oneof![
         Just(Injected::Region),
         Just(Injected::PairedRegion),
+        (0usize..2).prop_map(|which| Injected::FurtherRegion { which }),
         prop_oneof![Just(0.0), Just(0.01), Just(0.3)].prop_map(|factor| Injected::Link { factor }),
         prop_oneof![
             (0usize..3).prop_map(|z| vec![z]),
@@ -282,6 +363,20 @@ fn scenario(c: &Config, events: &[(u64, u64, Injected)], destroy_share: u8) -> S
                     1.0,
                 ));
             }
+            Injected::FurtherRegion { which } => {
+                if c.further > 0 {
+                    let region = sc
+                        .regions
+                        .iter()
+                        .position(|r| r.name == FURTHER[which % c.further])
+                        .expect("a further secondary region");
+                    let extra = sc.extra_regions.iter().position(|e| e.region == region);
+                    sc.scheduled.push(ScheduledIncident {
+                        extra_region: extra,
+                        ..scheduled(IncidentClass::Region, vec![], false, 1.0)
+                    });
+                }
+            }
             Injected::Link { factor } => {
                 sc.scheduled
                     .push(scheduled(IncidentClass::Link, vec![], false, *factor))
@@ -319,14 +414,37 @@ fn check_step(r: &Replication) -> Result<(), TestCaseError> {
         !(serving && site == Site::Primary && r.dr.region_down > 0),
         "served from a region that is down"
     );
+    let in_paired = r.dr.in_paired();
     prop_assert!(
-        !(serving && site == Site::Secondary && r.dr.paired_down > 0),
+        !(serving && site == Site::Secondary && in_paired && r.dr.paired_down > 0),
         "served from a paired region that is down"
     );
     prop_assert!(
-        !(serving && site == Site::Secondary && r.dr.paired_quorum_lost),
+        !(serving && site == Site::Secondary && in_paired && r.dr.paired_quorum_lost),
         "served from a paired region without its zone quorum"
     );
+    if let Some(i) = r.dr.serving_in {
+        prop_assert!(
+            !(serving && site == Site::Secondary && r.dr.secondaries[i].down > 0),
+            "served from a further secondary that is down"
+        );
+        prop_assert!(
+            site != Site::Primary,
+            "running in the primary, aimed elsewhere"
+        );
+    }
+    for s in &r.dr.secondaries {
+        prop_assert!(
+            !(s.shipping() && (r.dr.region_down > 0 || s.down > 0 || site == Site::Secondary)),
+            "a further link ships from a primary that is down or failed over, or into a region that is down"
+        );
+    }
+    let targets: Vec<&str> = r.sc.dr.as_ref().map_or(vec![], |d| {
+        d.targets
+            .iter()
+            .map(|&t| r.sc.regions[t].name.as_str())
+            .collect()
+    });
     prop_assert_eq!(serving, r.outage.is_none(), "outage book out of step");
     for i in &r.incidents {
         let rec = &i.record;
@@ -348,10 +466,19 @@ fn check_step(r: &Replication) -> Result<(), TestCaseError> {
                 rec
             );
             if rec.recovery == "dr-failover" {
-                // The loss is the writes after the last sync before the primary stopped.
+                // The loss is the writes after the chosen target's last
+                // sync before the primary stopped.
                 let shown = rec.shown_loss_ns.expect("a failover shows its loss");
                 prop_assert!(rec.rpo_ns <= shown, "{:?}", rec);
             }
+        }
+        // With further secondaries every failover names one of the targets.
+        if let Some(t) = &rec.failover_target {
+            prop_assert!(
+                targets.len() > 1 && targets.contains(&t.as_str()),
+                "{:?}",
+                rec
+            );
         }
         // Under an RPO bound, no emergency's loss window exceeds it.
         let bound = r.sc.cross_region.as_ref().and_then(|c| c.rpo_bound);
@@ -441,7 +568,8 @@ proptest! {
 
     #[test]
     fn random_interleavings_under_an_rpo_bound_keep_it(
-        config in config().prop_map(|c| Config { rpo_bound: true, ..c }),
+        // The bound reads the paired region's lag only: no further secondaries.
+        config in config().prop_map(|c| Config { rpo_bound: true, further: 0, ..c }),
         destroy_share in 0u8..3,
         events in prop::collection::vec(injected(), 1..14),
     ) {

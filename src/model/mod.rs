@@ -25,6 +25,7 @@ mod recovery;
 mod region_quorum;
 mod restore;
 mod rpo_bound;
+mod secondaries;
 mod service;
 mod trace;
 mod zones;
@@ -118,6 +119,13 @@ enum Event {
     /// The RPO bound is looked at (block, resume or re-plan), if planned in
     /// generation `plan` (see `rpo_bound.rs`).
     RpoBoundCheck { plan: u64 },
+    /// The next random partition of further secondary `secondary`'s link.
+    SecondaryPartition { secondary: usize },
+    /// Partition `incident` of further secondary `secondary`'s link ends.
+    SecondaryPartitionOver { secondary: usize, incident: usize },
+    /// The copy of further secondary `secondary` started in generation
+    /// `epoch` is whole (void if that copy was called off).
+    SecondaryCopied { secondary: usize, epoch: u64 },
 }
 
 struct OpenIncident {
@@ -307,8 +315,10 @@ impl<'s> Replication<'s> {
         for (index, s) in sc.scheduled.iter().enumerate() {
             r.sched.at(s.at, Event::Scheduled { index });
         }
+        r.dr.secondaries = secondaries::secondaries_of(sc, run);
         r.start_dr_processes();
         r.start_paired_process();
+        r.start_secondaries();
         r.start_extra_region_processes();
         let mut instants: Vec<SimTime> = (0..SAMPLES_PER_RUN)
             .map(|_| SimTime(r.rng.latency.random_range(0..horizon.0.max(1))))
@@ -487,6 +497,22 @@ impl<'s> Replication<'s> {
                 "cross-region-link".into(),
                 self.rpo.incident(),
             ),
+            Event::SecondaryPartition { secondary } => (
+                "link-partition",
+                format!("cross-region-link/{}", self.secondary_name(secondary)),
+                None,
+            ),
+            Event::SecondaryPartitionOver {
+                secondary,
+                incident,
+            } => (
+                "link-repair",
+                format!("cross-region-link/{}", self.secondary_name(secondary)),
+                Some(incident),
+            ),
+            Event::SecondaryCopied { secondary, .. } => {
+                ("secondary-copied", self.secondary_name(secondary), None)
+            }
         };
         // Scheduled incidents and random failures open the newest incident.
         let incident = match event {
@@ -600,13 +626,21 @@ impl<'s> Replication<'s> {
             } => self.escalate(now, side, zone_incident),
             Event::RpoBoundCheck { plan } => self.rpo_bound_check(now, plan),
             Event::VoterElectionDone { epoch } => self.voter_election_done(now, epoch),
+            Event::SecondaryPartition { secondary } => self.secondary_partition(now, secondary),
+            Event::SecondaryPartitionOver {
+                secondary,
+                incident,
+            } => self.secondary_partition_over(now, secondary, incident),
+            Event::SecondaryCopied { secondary, epoch } => {
+                self.secondary_copied(now, secondary, epoch)
+            }
         }
     }
 
     fn scheduled_incident(&mut self, now: SimTime, index: usize) {
         let s = &self.sc.scheduled[index];
         if let Some(extra) = s.extra_region {
-            self.extra_outage(now, extra, s.duration, true, false);
+            self.extra_outage(now, extra, s.duration, s.destroys_data, true, false);
             return;
         }
         match s.class {
@@ -739,7 +773,10 @@ impl<'s> Replication<'s> {
                     && !self.rpo.blocks()
                     && !self.rpo_bound_holds_resumption(now)
             }
-            dr::Site::Secondary => self.dr.paired_down == 0 && in_paired,
+            dr::Site::Secondary => match self.dr.serving_in {
+                None => self.dr.paired_down == 0 && in_paired,
+                Some(i) => self.dr.secondaries[i].down == 0,
+            },
             dr::Site::None => false,
         };
         let how = how.unwrap_or_else(|| self.resumption_label());
@@ -886,7 +923,12 @@ impl<'s> Replication<'s> {
             return self.voter_commit_latency();
         }
         let side = self.serving_side().unwrap_or(Side::Home);
-        let base = self.quorum_latency(side);
+        let base = match self.dr.serving_in {
+            Some(i) if self.dr.serving_site() == dr::Site::Secondary => {
+                self.extra_region_latency(i)
+            }
+            _ => self.quorum_latency(side),
+        };
         match self.dr.serving_site() {
             dr::Site::Secondary => {
                 let capacity = self.sc.dr.as_ref().map_or(1.0, |d| d.secondary_capacity);

@@ -68,7 +68,7 @@ impl Replication<'_> {
         self.take_region_zones_down(now, Side::Paired);
         self.replan(now);
         self.reconcile(now, Some(incident), None);
-        if self.dr.serving_site() == Site::Secondary {
+        if self.dr.serving_site() == Site::Secondary && self.dr.in_paired() {
             self.charge_outage_to(now, incident);
         }
         incident

@@ -197,6 +197,9 @@ impl Replication<'_> {
     pub(super) fn serving_side(&self) -> Option<Side> {
         match self.dr.serving_site() {
             super::dr::Site::Primary => Some(Side::Home),
+            // A further secondary's zones are not simulated: neither
+            // region's zone rules decide serving there.
+            super::dr::Site::Secondary if !self.dr.in_paired() => None,
             super::dr::Site::Secondary => Some(Side::Paired),
             super::dr::Site::None => None,
         }

@@ -333,6 +333,28 @@ pub struct Dr {
     /// After an emergency failover the environment stays in the paired
     /// region, unprotected, instead of switching back (`dr.after_failover = "stay"`).
     pub stays_after_failover: bool,
+    /// Failover targets in priority order (`dr.targets`), as indices into
+    /// `Scenario::regions`: the paired region and any further secondary
+    /// regions. Just the paired region unless the scenario lists more.
+    pub targets: Vec<usize>,
+    /// How an emergency failover picks among `targets` (`dr.target_choice`).
+    pub target_choice: TargetChoice,
+}
+
+/// How an emergency failover picks its target among `dr.targets` (only
+/// the available ones: up, quorum held, whole copy, link not partitioned).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum TargetChoice {
+    /// The first available target in the list.
+    Priority,
+    /// The available target with the smallest loss window at the decision
+    /// (ties: the earlier in the list).
+    LeastLag,
+}
+
+impl TargetChoice {
+    /// Values of `dr.target_choice`, in the order priority, least-lag.
+    pub const NAMES: [&'static str; 2] = ["priority", "least-lag"];
 }
 
 /// The provider fails over after a region-wide outage of the home region,
@@ -773,6 +795,19 @@ impl Scenario {
                 .as_ref()
                 .map(|c| &self.regions[c.paired_region]),
         }
+    }
+
+    /// The further secondary regions (`dr.targets` beyond the paired
+    /// region), in priority order, as indices into `regions`.
+    pub fn extra_secondaries(&self) -> Vec<usize> {
+        let paired = self.cross_region.as_ref().map(|c| c.paired_region);
+        self.dr.as_ref().map_or_else(Vec::new, |d| {
+            d.targets
+                .iter()
+                .copied()
+                .filter(|&t| Some(t) != paired)
+                .collect()
+        })
     }
 
     /// Random zone outage processes of the region `side`.

@@ -606,6 +606,12 @@ pub struct RawDr {
     /// After an emergency failover: `"switch-back"` (the operator switches back once the home region is up) or `"stay"` (the environment stays in the paired region for good, with no secondary copy: geo-redundant storage after an unplanned failover, before geo-redundancy is re-enabled). Default: `"switch-back"`.
     #[serde(default)]
     pub after_failover: Option<Spanned<String>>,
+    /// Failover targets in priority order: region names, the paired region among them; every other one is a further secondary region holding its own copy over its own link (the `[cross_region]` laws, its own outages and partitions). Default: the paired region alone.
+    #[serde(default)]
+    pub targets: Option<Spanned<Vec<Spanned<String>>>>,
+    /// How an emergency failover picks its target among `targets`: `"priority"` (the first available one in the list) or `"least-lag"` (the available one with the smallest loss window at the decision); a target that is down, has lost its zone quorum, holds no whole copy or whose link is partitioned is skipped. Default: `"priority"`.
+    #[serde(default)]
+    pub target_choice: Option<Spanned<String>>,
 }
 
 /// A scheduled DR lifecycle operation.

@@ -50,6 +50,7 @@ pub(super) fn dr(c: &mut Checker, raw: &RawScenario, cx: &DrContext) -> Option<D
         check_eligibility(c, raw, d, cx);
     }
     check_target_region(c, dref, cx);
+    let (targets, target_choice) = super::secondaries::targets(c, dref, cx);
     let vnet_unpaired = env.vnet == Some(true) && env.vnet_paired != Some(true);
     if wants_dr && vnet_unpaired {
         c.warn(Some(d.span()), "environment.vnet_paired", "the environment is in a virtual network without a Virtual Network pair: every DR failover and failback will fail (set vnet_paired = true)");
@@ -135,6 +136,8 @@ pub(super) fn dr(c: &mut Checker, raw: &RawScenario, cx: &DrContext) -> Option<D
         emergency_after_quorum_loss,
         provider,
         stays_after_failover,
+        targets,
+        target_choice,
     })
 }
 

@@ -16,6 +16,7 @@ mod link;
 mod operations;
 mod region_quorum;
 mod rpo_bound;
+mod secondaries;
 mod services;
 mod simulation;
 mod targets;
