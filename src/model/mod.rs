@@ -98,9 +98,13 @@ enum Event {
     DrWorkDone { plan: u64 },
     /// A restore from backup started in generation `epoch` has copied the data.
     RestoreDone { epoch: u64 },
-    /// Random zone outage `zone_incident` (of the region `side`) grows
-    /// into an outage of that region, if its zone is still down.
-    Escalation { side: Side, zone_incident: usize },
+    /// Random zone outage `zone_incident` (of zone `zone` of the region
+    /// `side`) grows into an outage of that region, if its zone is still down.
+    Escalation {
+        side: Side,
+        zone: usize,
+        zone_incident: usize,
+    },
     /// The RPO bound is looked at (block, resume or re-plan), if planned in
     /// generation `plan` (see `rpo_bound.rs`).
     RpoBoundCheck { plan: u64 },
@@ -432,6 +436,7 @@ impl<'s> Replication<'s> {
             Event::Escalation {
                 side,
                 zone_incident,
+                ..
             } => {
                 let scope = match side {
                     Side::Home => region(),
@@ -550,8 +555,9 @@ impl<'s> Replication<'s> {
             Event::RestoreDone { epoch } => self.restore_done(now, epoch),
             Event::Escalation {
                 side,
+                zone,
                 zone_incident,
-            } => self.escalate(now, side, zone_incident),
+            } => self.escalate(now, side, zone, zone_incident),
             Event::RpoBoundCheck { plan } => self.rpo_bound_check(now, plan),
         }
     }

@@ -8,8 +8,10 @@ use super::Checker;
 use crate::time::SimDuration;
 
 /// Most zones per region: real regions have 2–4; the per-zone random
-/// streams are numbered in 16 bits.
+/// streams are numbered in 16 bits, each family in a range of 0x4000 ids
+/// (`engine::rng::Stream::id`).
 const MAX_ZONES: usize = 1000;
+const _: () = assert!(MAX_ZONES <= 0x4000);
 /// Largest distance accepted (km): half the Earth's circumference.
 pub(super) const MAX_DISTANCE_KM: f64 = 20_100.0;
 /// Default distance between the zones of a region (km): the seed says
