@@ -20,6 +20,7 @@ mod lifecycle_props;
 mod link;
 mod loss;
 mod paired;
+mod reads;
 mod recovery;
 mod restore;
 mod rpo_bound;
@@ -31,6 +32,7 @@ pub use apply_delays::ApplyDelays;
 pub use exact::{exact_event_estimate, ExactLink, EVENTS_PER_BATCH, EVENTS_PER_WRITE};
 pub use link::AsyncLink;
 pub use loss::{sample_loss, Loss};
+pub use reads::{ReadDowntimeSpan, ReadLog};
 pub use service::ServiceLog;
 pub use trace::TraceEvent;
 
@@ -156,6 +158,12 @@ pub struct ReplicationOutcome {
     pub refused: Vec<RefusedOperation>,
     /// The stretches without service, each charged to one incident, in time order.
     pub downtime: Vec<DowntimeSpan>,
+    /// Nanoseconds during which no copy served reads (at most the write
+    /// downtime: reads are served whenever writes are; see `reads`).
+    pub read_down_ns: u64,
+    /// The stretches without reads, in time order (each inside a stretch
+    /// of `downtime`).
+    pub read_downtime: Vec<ReadDowntimeSpan>,
     /// Events handled (for throughput figures).
     pub events: u64,
 }
@@ -168,6 +176,16 @@ impl ReplicationOutcome {
 
     pub fn downtime_ns(&self) -> u64 {
         self.horizon_ns - self.served_ns
+    }
+
+    /// Fraction of the horizon during which some copy served reads.
+    pub fn read_availability(&self) -> f64 {
+        self.read_served_ns() as f64 / self.horizon_ns as f64
+    }
+
+    /// Nanoseconds during which some copy served reads.
+    pub fn read_served_ns(&self) -> u64 {
+        self.horizon_ns - self.read_down_ns
     }
 }
 
@@ -211,6 +229,8 @@ pub struct Replication<'s> {
     /// Writes blocked by the RPO bound (`rpo_bound.rs`).
     rpo: rpo_bound::RpoGuard,
     service: ServiceLog,
+    /// When reads were not served (`reads.rs`).
+    reads: ReadLog,
     outage: Option<Outage>,
     interruptions: u32,
     downtime: Vec<DowntimeSpan>,
@@ -270,6 +290,7 @@ impl<'s> Replication<'s> {
             restores: restore::Restores::default(),
             rpo: rpo_bound::RpoGuard::default(),
             service: ServiceLog::default(),
+            reads: ReadLog::default(),
             outage: None,
             interruptions: 0,
             downtime: Vec::new(),
@@ -320,6 +341,8 @@ impl<'s> Replication<'s> {
             _ => false,
         };
         self.handle(now, event);
+        let reads = self.reads_served();
+        self.reads.mark(now, reads);
         if self.outage.is_some() {
             let (c, then) = self.blocking_component(now);
             if let Some(o) = self.outage.as_mut() {
@@ -498,6 +521,7 @@ impl<'s> Replication<'s> {
         }
         let served_ns = self.service.served_until(horizon);
         let lag_at_horizon_ns = self.lag_at(horizon).map(|d| d.0);
+        let (read_downtime, read_down_ns) = std::mem::take(&mut self.reads).finish(horizon);
         let (dr_active_ns, seeding_ns, refused) = self.dr.totals(horizon);
         ReplicationOutcome {
             run: self.run,
@@ -512,6 +536,8 @@ impl<'s> Replication<'s> {
             dr_active_ns,
             refused,
             downtime: self.downtime,
+            read_down_ns,
+            read_downtime,
             // Exact fidelity adds the per-write events run inside the link.
             events: self.events + self.dr.link_events(),
         }
