@@ -65,17 +65,14 @@ fn scenario(readable: bool, extra: &str) -> Scenario {
 }
 
 fn scenario_in(fidelity: &str, readable: bool, extra: &str) -> Scenario {
-    let text = BASE
-        .replace("FIDELITY", fidelity)
-        .replace(
-            "READABLE",
-            if readable {
-                "readable_secondary = true"
-            } else {
-                ""
-            },
-        )
-        + extra;
+    let text = BASE.replace("FIDELITY", fidelity).replace(
+        "READABLE",
+        if readable {
+            "readable_secondary = true"
+        } else {
+            ""
+        },
+    ) + extra;
     parse_str(&text, "reads.toml")
         .unwrap_or_else(|e| panic!("{e}"))
         .scenario
@@ -136,7 +133,8 @@ fn a_readable_secondary_serves_reads_through_a_home_region_outage() {
 /// log); writes are as before.
 #[test]
 fn reads_stop_while_the_secondary_region_is_down_too() {
-    let extra = "[[incidents]]\nkind = \"region\"\nregion = \"pair\"\nat = \"1470m\"\nduration = \"30m\"\n";
+    let extra =
+        "[[incidents]]\nkind = \"region\"\nregion = \"pair\"\nat = \"1470m\"\nduration = \"30m\"\n";
     let o = run_replication(&scenario(true, extra), 0);
     assert_eq!(write_down_ns(&o), 2 * HOUR + 30 * S);
     let from = DAY + 30 * MIN;

@@ -380,11 +380,10 @@ fn check_step(r: &Replication) -> Result<(), TestCaseError> {
 /// Checked once the horizon closes the books.
 fn check_books(r: Replication) -> Result<(), TestCaseError> {
     let horizon = r.sched.horizon().0;
-    let readable = r
-        .sc
-        .cross_region
-        .as_ref()
-        .is_some_and(|c| c.readable_secondary);
+    let readable =
+        r.sc.cross_region
+            .as_ref()
+            .is_some_and(|c| c.readable_secondary);
     let o = r.finish();
     let downtime = o.horizon_ns - o.served_ns;
     let charged: u64 = o.incidents.iter().map(|i| i.downtime_ns).sum();

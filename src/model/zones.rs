@@ -719,7 +719,10 @@ mod tests {
         let mut extra = 0;
         for _ in 0..n {
             let salt: u64 = rng.random();
-            let (three, four) = (correlated_partner(salt, 1, 3), correlated_partner(salt, 1, 4));
+            let (three, four) = (
+                correlated_partner(salt, 1, 3),
+                correlated_partner(salt, 1, 4),
+            );
             assert_ne!(four, 1);
             hits[four] += 1;
             if four == 3 {
@@ -731,7 +734,10 @@ mod tests {
         }
         // Each of the three others about n/3 (5σ ≈ 400).
         for (zone, &h) in hits.iter().enumerate().filter(|&(z, _)| z != 1) {
-            assert!((f64::from(h) - n as f64 / 3.0).abs() < 400.0, "zone {zone}: {h}");
+            assert!(
+                (f64::from(h) - n as f64 / 3.0).abs() < 400.0,
+                "zone {zone}: {h}"
+            );
         }
         assert_eq!(extra, hits[3]);
     }

@@ -118,7 +118,13 @@ impl Panel {
         let empty = if points.is_empty() { " — none" } else { "" };
         // An axis of zeros says so rather than leave the reader to work out
         // that every point sits on it.
-        let zeros = |lo: f64, hi: f64| if lo == 0.0 && hi == 0.0 { " — all 0" } else { "" };
+        let zeros = |lo: f64, hi: f64| {
+            if lo == 0.0 && hi == 0.0 {
+                " — all 0"
+            } else {
+                ""
+            }
+        };
         Panel {
             x_desc: format!("{}{empty}{}", x.describe(&p.x_label), zeros(x_lo, x_hi)),
             y_desc: format!("{}{}", y.describe(&p.y_label), zeros(y_lo, y_hi)),
@@ -397,6 +403,9 @@ mod tests {
         let first = place_label((100, 30), (120, 16), 120, BOUNDS, &[]);
         assert!(first.y0 >= BOUNDS.top, "{first:?}");
         let second = place_label((100, 30), (120, 16), 120, BOUNDS, &[first]);
-        assert!(!second.overlaps(&first) && second.y0 >= BOUNDS.top, "{second:?}");
+        assert!(
+            !second.overlaps(&first) && second.y0 >= BOUNDS.top,
+            "{second:?}"
+        );
     }
 }

@@ -273,7 +273,8 @@ pub fn render(rows: &[Row]) -> String {
         "GB/month",
     );
     for r in rows {
-        let share = |a: Option<(f64, f64, f64)>| a.map_or_else(dash, |a| format!("{:.5}%", a.0 * 100.0));
+        let share =
+            |a: Option<(f64, f64, f64)>| a.map_or_else(dash, |a| format!("{:.5}%", a.0 * 100.0));
         let availability = share(r.availability);
         let latency = r.commit_latency.map_or_else(dash, |(p50, p99)| {
             format!("{} / {}", format_seconds(p50), format_seconds(p99))
