@@ -1421,6 +1421,12 @@ pub(crate) mod tests {
             let e = Aggregator::new(&sc).absorb(&bad).unwrap_err().0;
             assert!(e.starts_with(needle), "expected `{needle}…`, got: {e}");
         };
+        let runs_horizon = good.served_ns.sum.parse::<u128>().unwrap()
+            + good.downtime_ns.sum.parse::<u128>().unwrap();
+        let read_down_law = format!(
+            "state.read_downtime_ns.sum: {runs_horizon}, more than state.downtime_ns.sum = \
+             110000000000 (reads are served whenever writes are)"
+        );
         type Edit = Box<dyn Fn(&mut AggregatorState)>;
         let cases: Vec<(Edit, &str)> = vec![
             (
@@ -1492,6 +1498,29 @@ pub(crate) mod tests {
                     s.downtime_ns.sum_sq = sq.checked_add(U256::from_u128(1)).unwrap().to_hex();
                 }),
                 "state.downtime_ns.sum_sq: does not match state.served_ns.sum_sq",
+            ),
+            (
+                Box::new(|s| {
+                    let sq = U256::from_hex(&s.read_downtime_ns.sum_sq).unwrap();
+                    s.read_downtime_ns.sum_sq =
+                        sq.checked_add(U256::from_u128(1)).unwrap().to_hex();
+                }),
+                "state.read_downtime_ns.sum_sq: does not match state.read_served_ns.sum_sq",
+            ),
+            (
+                // Reads never served, in both runs: the pair is consistent,
+                // but reads would be down while writes were served.
+                Box::new(|s| {
+                    let sum = |v: &str| v.parse::<u128>().unwrap();
+                    let total = sum(&s.served_ns.sum) + sum(&s.downtime_ns.sum);
+                    let h = U256::from_u128(total / 2);
+                    s.read_served_ns.sum = "0".into();
+                    s.read_served_ns.sum_sq = U256::from_u128(0).to_hex();
+                    s.read_downtime_ns.sum = total.to_string();
+                    let h2 = h.checked_mul(h).unwrap();
+                    s.read_downtime_ns.sum_sq = h2.checked_add(h2).unwrap().to_hex();
+                }),
+                &read_down_law,
             ),
             (
                 Box::new(|s| s.incidents_per_run.sum = "6".into()),
