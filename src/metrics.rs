@@ -275,6 +275,9 @@ pub struct Aggregator {
     /// Served nanoseconds per run (availability = served / horizon).
     served_ns: Moments,
     downtime_ns: Moments,
+    /// Nanoseconds per run during which some copy served reads, and not.
+    read_served_ns: Moments,
+    read_downtime_ns: Moments,
     incidents_per_run: Moments,
     commit_latency_ns: Histogram<u64>,
     lag_ns: Histogram<u64>,
@@ -305,6 +308,8 @@ impl Aggregator {
             classes: BTreeMap::new(),
             served_ns: Moments::default(),
             downtime_ns: Moments::default(),
+            read_served_ns: Moments::default(),
+            read_downtime_ns: Moments::default(),
             incidents_per_run: Moments::default(),
             commit_latency_ns: histogram(),
             lag_ns: histogram(),
@@ -331,6 +336,8 @@ impl Aggregator {
         self.events += outcome.events;
         self.served_ns.push(outcome.served_ns);
         self.downtime_ns.push(outcome.downtime_ns());
+        self.read_served_ns.push(outcome.read_served_ns());
+        self.read_downtime_ns.push(outcome.read_down_ns);
         self.incidents_per_run.push(outcome.incidents.len() as u64);
         for &l in &outcome.commit_latencies_ns {
             record(&mut self.commit_latency_ns, l);
@@ -483,6 +490,8 @@ impl Aggregator {
             classes,
             availability: self.per_run(&self.served_ns, self.horizon_ns as f64),
             downtime_s: self.per_run(&self.downtime_ns, 1e9),
+            read_availability: self.per_run(&self.read_served_ns, self.horizon_ns as f64),
+            read_downtime_s: self.per_run(&self.read_downtime_ns, 1e9),
             incidents_per_run: self.per_run(&self.incidents_per_run, 1.0),
             commit_latency_s: Quantiles::of_samples(&self.commit_latency_ns),
             targets,
@@ -722,12 +731,19 @@ pub struct Summary {
     pub architecture: String,
     /// Per incident class (BTreeMap: stable key order in the JSON).
     pub classes: BTreeMap<String, ClassSummary>,
-    /// Fraction of time writes were served, mean over replications with a
-    /// 95% t-interval; `null` when no replication finished (a partial run
-    /// interrupted before its first), like the two rates below.
+    /// Fraction of time writes were served (write availability), mean
+    /// over replications with a 95% t-interval; `null` when no replication
+    /// finished (a partial run interrupted before its first), like the
+    /// rates below. Named `availability`, not `write_availability`, as it
+    /// always was: summaries, baselines and `drsim compare` read that key.
     pub availability: Option<Interval>,
-    /// Seconds without service per replication.
+    /// Seconds without service (writes) per replication.
     pub downtime_s: Option<Interval>,
+    /// Fraction of time some copy served reads (`model::reads`): at least
+    /// `availability`, equal to it without a readable secondary.
+    pub read_availability: Option<Interval>,
+    /// Seconds without reads per replication.
+    pub read_downtime_s: Option<Interval>,
     pub incidents_per_run: Option<Interval>,
     /// Commit latency (seconds), time-weighted samples.
     pub commit_latency_s: Quantiles,
@@ -1009,6 +1025,7 @@ pub(crate) mod tests {
     use super::*;
 
     use crate::incident::DowntimeSpan;
+    use crate::model::ReadDowntimeSpan;
     use crate::scenario::REFERENCE_SCENARIO;
     use crate::time::SimDuration;
 
@@ -1068,10 +1085,11 @@ pub(crate) mod tests {
             })
             .collect();
         let down = union(downtime.iter().map(|d| (d.start_ns, d.end_ns)).collect());
+        let down_ns = down.iter().map(|(a, b)| b - a).sum::<u64>();
         ReplicationOutcome {
             run: 0,
             incidents,
-            served_ns: horizon_ns - down.iter().map(|(a, b)| b - a).sum::<u64>(),
+            served_ns: horizon_ns - down_ns,
             horizon_ns,
             interruptions: 0,
             commit_latencies_ns: vec![],
@@ -1081,6 +1099,11 @@ pub(crate) mod tests {
             dr_active_ns: 0,
             refused: vec![],
             downtime,
+            read_down_ns: down_ns,
+            read_downtime: down
+                .iter()
+                .map(|&(start_ns, end_ns)| ReadDowntimeSpan { start_ns, end_ns })
+                .collect(),
             events: 0,
         }
     }
@@ -1398,6 +1421,12 @@ pub(crate) mod tests {
             let e = Aggregator::new(&sc).absorb(&bad).unwrap_err().0;
             assert!(e.starts_with(needle), "expected `{needle}…`, got: {e}");
         };
+        let runs_horizon = good.served_ns.sum.parse::<u128>().unwrap()
+            + good.downtime_ns.sum.parse::<u128>().unwrap();
+        let read_down_law = format!(
+            "state.read_downtime_ns.sum: {runs_horizon}, more than state.downtime_ns.sum = \
+             110000000000 (reads are served whenever writes are)"
+        );
         type Edit = Box<dyn Fn(&mut AggregatorState)>;
         let cases: Vec<(Edit, &str)> = vec![
             (
@@ -1469,6 +1498,29 @@ pub(crate) mod tests {
                     s.downtime_ns.sum_sq = sq.checked_add(U256::from_u128(1)).unwrap().to_hex();
                 }),
                 "state.downtime_ns.sum_sq: does not match state.served_ns.sum_sq",
+            ),
+            (
+                Box::new(|s| {
+                    let sq = U256::from_hex(&s.read_downtime_ns.sum_sq).unwrap();
+                    s.read_downtime_ns.sum_sq =
+                        sq.checked_add(U256::from_u128(1)).unwrap().to_hex();
+                }),
+                "state.read_downtime_ns.sum_sq: does not match state.read_served_ns.sum_sq",
+            ),
+            (
+                // Reads never served, in both runs: the pair is consistent,
+                // but reads would be down while writes were served.
+                Box::new(|s| {
+                    let sum = |v: &str| v.parse::<u128>().unwrap();
+                    let total = sum(&s.served_ns.sum) + sum(&s.downtime_ns.sum);
+                    let h = U256::from_u128(total / 2);
+                    s.read_served_ns.sum = "0".into();
+                    s.read_served_ns.sum_sq = U256::from_u128(0).to_hex();
+                    s.read_downtime_ns.sum = total.to_string();
+                    let h2 = h.checked_mul(h).unwrap();
+                    s.read_downtime_ns.sum_sq = h2.checked_add(h2).unwrap().to_hex();
+                }),
+                &read_down_law,
             ),
             (
                 Box::new(|s| s.incidents_per_run.sum = "6".into()),

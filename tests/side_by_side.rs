@@ -104,17 +104,17 @@ fn same_failures_whatever_the_replication_dr_and_workload() {
 }
 
 /// A two-zone region against a three-zone one: the outages of the zones
-/// both have (az1, az2: onset and repair), and every region outage but
-/// those escalated from az3, are the same. Fails if escalation draws come
-/// from one stream shared by the zones (a third zone's outages would shift
-/// every later draw).
+/// both have (az1, az2: onset and repair), their correlated partners
+/// whenever the three-zone region's partner is not az3, and every region
+/// outage but those escalated from az3, are the same. Fails if escalation
+/// or correlation draws come from one stream shared by the zones (a third
+/// zone's outages would shift every later draw).
 #[test]
-#[ignore = "fails today: escalation draws share one stream across zones; the per-zone fix was reverted (it made a generated hostile scenario exceed its 60 s budget), see README"]
 fn shared_zones_fail_alike_whatever_the_zone_count() {
     let f = failures(&format!("{DIR}/failures.toml"));
     let three = load(&format!("{DIR}/quorum-dr.toml"), &f);
     let two = load(&format!("{DIR}/two-zones-async.toml"), &f);
-    let mut region_outages = 0;
+    let (mut region_outages, mut correlated_shared) = (0, 0);
     for r in 0..f.runs {
         let (o3, o2) = (run_replication(&three, r), run_replication(&two, r));
         let primary_zone = |i: &Incident| i.scope.split('+').next().unwrap_or_default().to_string();
@@ -129,6 +129,20 @@ fn shared_zones_fail_alike_whatever_the_zone_count() {
             zones(&o2.incidents),
             "replication {r}: zone outages"
         );
+        let scopes = |o: &[Incident]| -> Vec<(String, u64)> {
+            o.iter()
+                .filter(|i| i.class == IncidentClass::Zone && !i.scope.contains("az3"))
+                .map(|i| (i.scope.clone(), i.start_ns))
+                .collect()
+        };
+        let paired_scopes = scopes(&o2.incidents);
+        for shared in scopes(&o3.incidents) {
+            assert!(
+                paired_scopes.contains(&shared),
+                "replication {r}: {shared:?} is not in the two-zone run"
+            );
+            correlated_shared += usize::from(shared.0.contains('+'));
+        }
         let from_az3 = |o: &[Incident], i: &Incident| {
             i.escalated_from
                 .is_some_and(|z| primary_zone(&o[z as usize]) == "az3")
@@ -141,6 +155,10 @@ fn shared_zones_fail_alike_whatever_the_zone_count() {
         region_outages += count(&r2, IncidentClass::Region);
     }
     assert!(region_outages > 50, "{region_outages} region outages");
+    assert!(
+        correlated_shared > 5,
+        "{correlated_shared} correlated outages of az1 and az2"
+    );
 }
 
 fn diagnostics(e: ScenarioError) -> String {

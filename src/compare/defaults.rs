@@ -61,6 +61,11 @@ const DEFAULT_RULES: &[DefaultRule] = &[
         why: "a fraction near 1, where relative change means nothing; 1e-6 of a year is 32 s",
     },
     DefaultRule {
+        pattern: "read_availability.*",
+        tolerance: Tolerance::abs(1e-6),
+        why: "as `availability`: a fraction near 1",
+    },
+    DefaultRule {
         pattern: "**.p999",
         tolerance: Tolerance::rel(0.25),
         why: "tails rest on few incidents and move a lot with any model change",

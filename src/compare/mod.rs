@@ -68,6 +68,7 @@
 //! | `requested_runs` | exact | set by the scenario or `--runs`, not measured |
 //! | `targets[*].share_met` | abs 0.001 | a share next to its required quantile: relative slack would hide a near miss |
 //! | `availability.*` | abs 1e-6 | a fraction near 1, where relative change means nothing; 1e-6 of a year is 32 s |
+//! | `read_availability.*` | abs 1e-6 | as `availability`: a fraction near 1 |
 //! | `**.p999` | rel 25% | tails rest on few incidents and move a lot with any model change |
 //! | `**.max` | rel 25% | a single incident |
 //! | `**` | rel 5% | means, p50 to p99, counts (`incidents`, `interrupted`, `lost_writes`, ...), `observed_s`, and whatever a later drsim adds |

@@ -13,8 +13,12 @@ use rand::SeedableRng;
 pub enum Stream {
     /// Outage process of zone `i` of the home region.
     ZoneFailures(u16),
-    /// Whether a zone outage takes a second zone, and which.
-    CorrelatedZones,
+    /// Whether a random outage of zone `i` of the home region takes a
+    /// second zone, and which. One stream per zone (ids 0x6_4000 + i; id 1
+    /// was the stream the zones shared), so a zone's correlated partners do
+    /// not depend on how many other zones fail (common random numbers
+    /// across deployments, `run --failures`).
+    ZoneCorrelation(u16),
     /// Reroute and election delays.
     Failover,
     /// Write arrivals inside loss windows.
@@ -39,9 +43,11 @@ pub enum Stream {
     /// Whether a region outage that destroys the data takes the in-region
     /// backups with it.
     BackupLoss,
-    /// Whether a zone outage escalates to its region, the delay and the
-    /// region outage's duration.
-    Escalation,
+    /// Whether a random outage of zone `i` of the home region escalates to
+    /// its region, the delay and the region outage's duration. One stream
+    /// per zone (ids 0x6_0000 + i; id 13 was the stream the zones shared),
+    /// for the same reason as [`Stream::ZoneCorrelation`].
+    ZoneEscalation(u16),
     /// Outages of the home region's paired region.
     PairedRegionFailures,
     /// Provider-managed failover: whether the provider waits the outage
@@ -49,14 +55,13 @@ pub enum Stream {
     ProviderFailover,
     /// Outage process of zone `i` of the paired region.
     PairedZoneFailures(u16),
-    /// [`Stream::CorrelatedZones`] of the paired region's zones.
-    PairedCorrelatedZones,
+    /// [`Stream::ZoneCorrelation`] of zone `i` of the paired region (id 15
+    /// was the stream its zones shared).
+    PairedZoneCorrelation(u16),
     /// [`Stream::Failover`] (reroute and election delays) in the paired region.
     PairedFailover,
     /// [`Stream::FollowerLag`] in the paired region.
     PairedFollowerLag,
-    /// [`Stream::Escalation`] of the paired region's zone outages.
-    PairedEscalation,
     /// Detection-to-election delays (`reroute` draws) of the leader of a
     /// quorum over regions (`replication.scope = "regions"`).
     VoterElection,
@@ -74,13 +79,15 @@ pub enum Stream {
     /// Whether an outage of region number `k` ≥ 2 destroys its data, and
     /// takes its backups too.
     ExtraRegionDamage(u16),
+    /// [`Stream::ZoneEscalation`] of zone `i` of the paired region (id 18
+    /// was the stream its zones shared).
+    PairedZoneEscalation(u16),
 }
 
 impl Stream {
     fn id(self) -> u64 {
         match self {
             Stream::ZoneFailures(i) => 0x1_0000 + u64::from(i),
-            Stream::CorrelatedZones => 1,
             Stream::Failover => 2,
             Stream::Writes => 3,
             Stream::CommitLatency => 4,
@@ -92,19 +99,23 @@ impl Stream {
             Stream::ApplyDelay => 10,
             Stream::ExactWrites => 11,
             Stream::BackupLoss => 12,
-            Stream::Escalation => 13,
             Stream::PairedRegionFailures => 14,
             Stream::PairedZoneFailures(i) => 0x2_0000 + u64::from(i),
-            Stream::PairedCorrelatedZones => 15,
             Stream::PairedFailover => 16,
             Stream::PairedFollowerLag => 17,
-            Stream::PairedEscalation => 18,
             Stream::ProviderFailover => 19,
             Stream::VoterElection => 20,
             Stream::SecondaryLinkFailures(k) => 0x5_0000 + u64::from(k),
             Stream::SecondaryApplyDelay(k) => 0x5_1000 + u64::from(k),
             Stream::ExtraRegionFailures(k) => 0x3_0000 + u64::from(k),
             Stream::ExtraRegionDamage(k) => 0x3_1000 + u64::from(k),
+            // Ids 1, 13, 15 and 18 were the streams a region's zones
+            // shared for correlation and escalation; a zone index is below
+            // MAX_ZONES (1000) < 0x4000, so the four ranges never meet.
+            Stream::ZoneEscalation(i) => 0x6_0000 + u64::from(i),
+            Stream::ZoneCorrelation(i) => 0x6_4000 + u64::from(i),
+            Stream::PairedZoneEscalation(i) => 0x6_8000 + u64::from(i),
+            Stream::PairedZoneCorrelation(i) => 0x6_C000 + u64::from(i),
         }
     }
 }

@@ -8,7 +8,7 @@
 //! pass them all and that breaking one is refused, naming the field.
 
 use super::moments::U256;
-use super::{Aggregator, ClassTotals, Realised, StateError, RTO_COMPONENTS};
+use super::{Aggregator, ClassTotals, Moments, Realised, StateError, RTO_COMPONENTS};
 use crate::incident::IncidentClass;
 use crate::scenario::TargetBasis;
 use hdrhistogram::Histogram;
@@ -54,6 +54,8 @@ fn check_per_run(agg: &Aggregator) -> Result<(), StateError> {
     for (what, m, max) in [
         ("state.served_ns", &agg.served_ns, Some(h)),
         ("state.downtime_ns", &agg.downtime_ns, Some(h)),
+        ("state.read_served_ns", &agg.read_served_ns, Some(h)),
+        ("state.read_downtime_ns", &agg.read_downtime_ns, Some(h)),
         ("state.dr_active_ns", &agg.dr_active_ns, Some(h)),
         ("state.incidents_per_run", &agg.incidents_per_run, None),
     ] {
@@ -68,12 +70,42 @@ fn check_per_run(agg: &Aggregator) -> Result<(), StateError> {
     let lag = &agg.lag_at_horizon_ns;
     at_most("state.lag_at_horizon_ns.n", lag.n, "runs", agg.runs)?;
     lag.check("state.lag_at_horizon_ns", None)?;
-    let (served, down) = (&agg.served_ns, &agg.downtime_ns);
     let runs_horizon = u128::from(agg.runs) * u128::from(h);
+    complements(
+        ("state.served_ns", &agg.served_ns),
+        ("state.downtime_ns", &agg.downtime_ns),
+        runs_horizon,
+        h,
+    )?;
+    complements(
+        ("state.read_served_ns", &agg.read_served_ns),
+        ("state.read_downtime_ns", &agg.read_downtime_ns),
+        runs_horizon,
+        h,
+    )?;
+    // Reads are served whenever writes are, in every replication.
+    if agg.read_downtime_ns.sum > agg.downtime_ns.sum {
+        return Err(StateError(format!(
+            "state.read_downtime_ns.sum: {}, more than state.downtime_ns.sum = {} (reads are \
+             served whenever writes are)",
+            agg.read_downtime_ns.sum, agg.downtime_ns.sum
+        )));
+    }
+    Ok(())
+}
+
+/// Served + down = horizon in every replication, so the sums and the
+/// squares of the two samples are tied exactly.
+fn complements(
+    (served_what, served): (&str, &Moments),
+    (down_what, down): (&str, &Moments),
+    runs_horizon: u128,
+    h: u64,
+) -> Result<(), StateError> {
     equal(
-        "state.downtime_ns.sum",
+        &format!("{down_what}.sum"),
         down.sum,
-        "runs × horizon − served_ns.sum",
+        &format!("runs × horizon − {}.sum", &served_what["state.".len()..]),
         runs_horizon.saturating_sub(served.sum),
     )?;
     // Σ(h − s)² = n·h² − 2h·Σs + Σs², i.e. Σd² + 2h·Σs = n·h² + Σs².
@@ -90,11 +122,10 @@ fn check_per_run(agg: &Aggregator) -> Result<(), StateError> {
         Some(lhs == rhs)
     })();
     if tied != Some(true) {
-        return Err(StateError(
-            "state.downtime_ns.sum_sq: does not match state.served_ns.sum_sq (down = horizon − \
+        return Err(StateError(format!(
+            "{down_what}.sum_sq: does not match {served_what}.sum_sq (down = horizon − \
              served in every run ties their squares exactly)"
-                .into(),
-        ));
+        )));
     }
     Ok(())
 }

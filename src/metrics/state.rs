@@ -49,6 +49,8 @@ pub struct AggregatorState {
     pub classes: BTreeMap<String, ClassState>,
     pub served_ns: MomentsState,
     pub downtime_ns: MomentsState,
+    pub read_served_ns: MomentsState,
+    pub read_downtime_ns: MomentsState,
     pub incidents_per_run: MomentsState,
     pub lag_at_horizon_ns: MomentsState,
     pub dr_active_ns: MomentsState,
@@ -140,6 +142,8 @@ impl Aggregator {
                 .collect(),
             served_ns: self.served_ns.to_state(),
             downtime_ns: self.downtime_ns.to_state(),
+            read_served_ns: self.read_served_ns.to_state(),
+            read_downtime_ns: self.read_downtime_ns.to_state(),
             incidents_per_run: self.incidents_per_run.to_state(),
             lag_at_horizon_ns: self.lag_at_horizon_ns.to_state(),
             dr_active_ns: self.dr_active_ns.to_state(),
@@ -191,6 +195,8 @@ impl Aggregator {
             classes: BTreeMap::new(),
             served_ns: Moments::default(),
             downtime_ns: Moments::default(),
+            read_served_ns: Moments::default(),
+            read_downtime_ns: Moments::default(),
             incidents_per_run: Moments::default(),
             commit_latency_ns: super::histogram(),
             lag_ns: super::histogram(),
@@ -261,6 +267,9 @@ impl Aggregator {
         }
         agg.served_ns = Moments::from_state("state.served_ns", &state.served_ns)?;
         agg.downtime_ns = Moments::from_state("state.downtime_ns", &state.downtime_ns)?;
+        agg.read_served_ns = Moments::from_state("state.read_served_ns", &state.read_served_ns)?;
+        agg.read_downtime_ns =
+            Moments::from_state("state.read_downtime_ns", &state.read_downtime_ns)?;
         agg.incidents_per_run =
             Moments::from_state("state.incidents_per_run", &state.incidents_per_run)?;
         agg.lag_at_horizon_ns =
@@ -339,6 +348,16 @@ impl Aggregator {
                 "state.downtime_ns",
                 &mut self.downtime_ns,
                 &other.downtime_ns,
+            ),
+            (
+                "state.read_served_ns",
+                &mut self.read_served_ns,
+                &other.read_served_ns,
+            ),
+            (
+                "state.read_downtime_ns",
+                &mut self.read_downtime_ns,
+                &other.read_downtime_ns,
             ),
             (
                 "state.incidents_per_run",

@@ -13,28 +13,29 @@ use crate::time::SimTime;
 use rand::RngExt;
 
 impl Replication<'_> {
-    /// Draws whether the random zone outage `incident` of the region `side`
-    /// escalates, and when (from that region's own escalation stream).
-    pub(super) fn maybe_escalate(&mut self, side: Side, incident: usize) {
+    /// Draws whether the random outage `incident` of zone `zone` of the
+    /// region `side` escalates, and when (from that zone's own stream).
+    pub(super) fn maybe_escalate(&mut self, side: Side, zone: usize, incident: usize) {
         let Some(e) = &self.sc.zone_escalation else {
             return;
         };
-        let rng = &mut self.rng.zones[side.index()].escalation;
+        let rng = self.rng.zones[side.index()].escalation.of(zone);
         if rng.random::<f64>() < e.probability {
             let delay = e.delay.sample(rng);
             self.sched.after(
                 delay,
                 Event::Escalation {
                     side,
+                    zone,
                     zone_incident: incident,
                 },
             );
         }
     }
 
-    /// The escalation of `zone_incident` is due: if the zone is still down,
-    /// its region fails.
-    pub(super) fn escalate(&mut self, now: SimTime, side: Side, zone_incident: usize) {
+    /// The escalation of `zone_incident` (an outage of zone `zone`) is due:
+    /// if the zone is still down, its region fails.
+    pub(super) fn escalate(&mut self, now: SimTime, side: Side, zone: usize, zone_incident: usize) {
         if self.incidents[zone_incident].record.end_ns.is_some() {
             return;
         }
@@ -43,7 +44,7 @@ impl Replication<'_> {
         };
         let duration = e
             .duration
-            .sample(&mut self.rng.zones[side.index()].escalation);
+            .sample(self.rng.zones[side.index()].escalation.of(zone));
         let region = match side {
             Side::Home => self.region_outage(now, duration, false, false, false),
             Side::Paired => self.paired_outage(now, duration, false, false, false),

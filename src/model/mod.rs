@@ -21,6 +21,7 @@ mod lifecycle_props;
 mod link;
 mod loss;
 mod paired;
+mod reads;
 mod recovery;
 mod region_quorum;
 mod restore;
@@ -34,6 +35,7 @@ pub use apply_delays::ApplyDelays;
 pub use exact::{exact_event_estimate, ExactLink, EVENTS_PER_BATCH, EVENTS_PER_WRITE};
 pub use link::AsyncLink;
 pub use loss::{sample_loss, Loss};
+pub use reads::{ReadDowntimeSpan, ReadLog};
 pub use service::ServiceLog;
 pub use trace::TraceEvent;
 
@@ -110,9 +112,13 @@ enum Event {
     DrWorkDone { plan: u64 },
     /// A restore from backup started in generation `epoch` has copied the data.
     RestoreDone { epoch: u64 },
-    /// Random zone outage `zone_incident` (of the region `side`) grows
-    /// into an outage of that region, if its zone is still down.
-    Escalation { side: Side, zone_incident: usize },
+    /// Random zone outage `zone_incident` (of zone `zone` of the region
+    /// `side`) grows into an outage of that region, if its zone is still down.
+    Escalation {
+        side: Side,
+        zone: usize,
+        zone_incident: usize,
+    },
     /// The election of a leader of the quorum over regions completes
     /// (ignored if `epoch` is stale).
     VoterElectionDone { epoch: u64 },
@@ -174,6 +180,12 @@ pub struct ReplicationOutcome {
     pub refused: Vec<RefusedOperation>,
     /// The stretches without service, each charged to one incident, in time order.
     pub downtime: Vec<DowntimeSpan>,
+    /// Nanoseconds during which no copy served reads (at most the write
+    /// downtime: reads are served whenever writes are; see `reads`).
+    pub read_down_ns: u64,
+    /// The stretches without reads, in time order (each inside a stretch
+    /// of `downtime`).
+    pub read_downtime: Vec<ReadDowntimeSpan>,
     /// Events handled (for throughput figures).
     pub events: u64,
 }
@@ -186,6 +198,16 @@ impl ReplicationOutcome {
 
     pub fn downtime_ns(&self) -> u64 {
         self.horizon_ns - self.served_ns
+    }
+
+    /// Fraction of the horizon during which some copy served reads.
+    pub fn read_availability(&self) -> f64 {
+        self.read_served_ns() as f64 / self.horizon_ns as f64
+    }
+
+    /// Nanoseconds during which some copy served reads.
+    pub fn read_served_ns(&self) -> u64 {
+        self.horizon_ns - self.read_down_ns
     }
 }
 
@@ -233,6 +255,8 @@ pub struct Replication<'s> {
     /// Writes blocked by the RPO bound (`rpo_bound.rs`).
     rpo: rpo_bound::RpoGuard,
     service: ServiceLog,
+    /// When reads were not served (`reads.rs`).
+    reads: ReadLog,
     outage: Option<Outage>,
     interruptions: u32,
     downtime: Vec<DowntimeSpan>,
@@ -294,6 +318,7 @@ impl<'s> Replication<'s> {
             restores: restore::Restores::default(),
             rpo: rpo_bound::RpoGuard::default(),
             service: ServiceLog::default(),
+            reads: ReadLog::default(),
             outage: None,
             interruptions: 0,
             downtime: Vec::new(),
@@ -351,6 +376,8 @@ impl<'s> Replication<'s> {
             _ => false,
         };
         self.handle(now, event);
+        let reads = self.reads_served();
+        self.reads.mark(now, reads);
         if self.outage.is_some() {
             let (c, then) = self.blocking_component(now);
             if let Some(o) = self.outage.as_mut() {
@@ -477,6 +504,7 @@ impl<'s> Replication<'s> {
             Event::Escalation {
                 side,
                 zone_incident,
+                ..
             } => {
                 let scope = match side {
                     Side::Home => region(),
@@ -559,6 +587,7 @@ impl<'s> Replication<'s> {
         }
         let served_ns = self.service.served_until(horizon);
         let lag_at_horizon_ns = self.lag_at(horizon).map(|d| d.0);
+        let (read_downtime, read_down_ns) = std::mem::take(&mut self.reads).finish(horizon);
         let (dr_active_ns, seeding_ns, refused) = self.dr.totals(horizon);
         ReplicationOutcome {
             run: self.run,
@@ -573,6 +602,8 @@ impl<'s> Replication<'s> {
             dr_active_ns,
             refused,
             downtime: self.downtime,
+            read_down_ns,
+            read_downtime,
             // Exact fidelity adds the per-write events run inside the link.
             events: self.events + self.dr.link_events(),
         }
@@ -622,8 +653,9 @@ impl<'s> Replication<'s> {
             Event::RestoreDone { epoch } => self.restore_done(now, epoch),
             Event::Escalation {
                 side,
+                zone,
                 zone_incident,
-            } => self.escalate(now, side, zone_incident),
+            } => self.escalate(now, side, zone, zone_incident),
             Event::RpoBoundCheck { plan } => self.rpo_bound_check(now, plan),
             Event::VoterElectionDone { epoch } => self.voter_election_done(now, epoch),
             Event::SecondaryPartition { secondary } => self.secondary_partition(now, secondary),

@@ -130,44 +130,98 @@ impl RegionZones {
 
 /// The random sources of one region's zones, each its own stream: the
 /// home region keeps the streams it always had, the paired region has new
-/// ones, so simulating its zones shifts no home-region draw.
+/// ones, so simulating its zones shifts no home-region draw. Correlation
+/// and escalation draws come from one stream per zone, so the zones two
+/// regions share (by index) fail alike whatever their other zones do
+/// (common random numbers across deployments, `run --failures`).
 pub(super) struct ZoneRngs {
     /// Outage process of each zone.
     pub(super) failures: Vec<ChaCha8Rng>,
-    /// Whether an outage takes a second zone, and which.
-    pub(super) correlated: ChaCha8Rng,
+    /// Per zone: whether its outage takes a second zone, and which.
+    pub(super) correlated: PerZoneStreams,
     /// Reroute and election delays.
     pub(super) failover: ChaCha8Rng,
     /// In-flight lag of followers when the leader fails with a quorum.
     pub(super) follower: ChaCha8Rng,
-    /// Whether an outage escalates to the region, the delay and duration.
-    pub(super) escalation: ChaCha8Rng,
+    /// Per zone: whether its outage escalates to the region, the delay and
+    /// the region outage's duration.
+    pub(super) escalation: PerZoneStreams,
 }
 
 impl ZoneRngs {
     pub(super) fn new(seed: u64, run: u64, side: Side, zone_count: usize) -> Self {
         let rng = |s| stream_rng(seed, run, s);
+        let per_zone = |stream| PerZoneStreams::new(seed, run, zone_count, stream);
         match side {
             Side::Home => ZoneRngs {
                 failures: (0..zone_count)
                     .map(|i| rng(Stream::ZoneFailures(i as u16)))
                     .collect(),
-                correlated: rng(Stream::CorrelatedZones),
+                correlated: per_zone(Stream::ZoneCorrelation),
                 failover: rng(Stream::Failover),
                 follower: rng(Stream::FollowerLag),
-                escalation: rng(Stream::Escalation),
+                escalation: per_zone(Stream::ZoneEscalation),
             },
             Side::Paired => ZoneRngs {
                 failures: (0..zone_count)
                     .map(|i| rng(Stream::PairedZoneFailures(i as u16)))
                     .collect(),
-                correlated: rng(Stream::PairedCorrelatedZones),
+                correlated: per_zone(Stream::PairedZoneCorrelation),
                 failover: rng(Stream::PairedFailover),
                 follower: rng(Stream::PairedFollowerLag),
-                escalation: rng(Stream::PairedEscalation),
+                escalation: per_zone(Stream::PairedZoneEscalation),
             },
         }
     }
+}
+
+/// One stream per zone, each made the first time its zone draws: a region
+/// of many zones that rarely escalate or correlate costs no generator set-up
+/// per replication. A stream's numbers do not depend on when it is made.
+pub(super) struct PerZoneStreams {
+    seed: u64,
+    run: u64,
+    stream: fn(u16) -> Stream,
+    rngs: Vec<Option<ChaCha8Rng>>,
+}
+
+impl PerZoneStreams {
+    fn new(seed: u64, run: u64, zone_count: usize, stream: fn(u16) -> Stream) -> Self {
+        PerZoneStreams {
+            seed,
+            run,
+            stream,
+            rngs: (0..zone_count).map(|_| None).collect(),
+        }
+    }
+
+    /// The stream of zone `zone`.
+    pub(super) fn of(&mut self, zone: usize) -> &mut ChaCha8Rng {
+        let (seed, run, stream) = (self.seed, self.run, self.stream);
+        self.rngs[zone].get_or_insert_with(|| stream_rng(seed, run, stream(zone as u16)))
+    }
+}
+
+/// The zone a correlated outage of `zone` also takes down, among `count`
+/// zones: of the others, the one with the smallest key `mix(salt, j)`, the
+/// salt drawn from `zone`'s own stream. Uniform over the others, and
+/// coupled across zone counts: a region with more zones picks the same
+/// partner as one with fewer whenever the partner is a zone both have (the
+/// extra zones only win when one of their keys is the smallest).
+pub(super) fn correlated_partner(salt: u64, zone: usize, count: usize) -> usize {
+    (0..count)
+        .filter(|&j| j != zone)
+        .min_by_key(|&j| (partner_key(salt, j), j))
+        .expect("a correlated outage needs a second zone")
+}
+
+/// splitmix64's finaliser of `salt` and a zone index: independent-looking
+/// keys for the zones of one correlated outage.
+fn partner_key(salt: u64, zone: usize) -> u64 {
+    let mut z = salt ^ (zone as u64 + 1).wrapping_mul(0x9e37_79b9_7f4a_7c15);
+    z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
+    z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
+    z ^ (z >> 31)
 }
 
 impl Replication<'_> {
@@ -230,10 +284,9 @@ impl Replication<'_> {
         let mut failed = vec![zone];
         let p = self.sc.correlated_zone_probability;
         let count = self.zones_of(side).zones.len();
-        let rng = &mut self.rng.zones[side.index()].correlated;
+        let rng = self.rng.zones[side.index()].correlated.of(zone);
         if p > 0.0 && rng.random::<f64>() < p && count > 1 {
-            let k = rng.random_range(0..count - 1);
-            failed.push(if k >= zone { k + 1 } else { k });
+            failed.push(correlated_partner(rng.random(), zone, count));
         }
         let incident = self.open_incident(now, IncidentClass::Zone, side, &failed, false);
         for (i, &z) in failed.iter().enumerate() {
@@ -248,7 +301,7 @@ impl Replication<'_> {
             );
         }
         self.fail_zones(now, side, &failed, incident);
-        self.maybe_escalate(side, incident);
+        self.maybe_escalate(side, zone, incident);
     }
 
     /// Takes zones down at one instant. If the leader and at least
@@ -652,5 +705,46 @@ impl Replication<'_> {
                 .copied()
                 .unwrap_or(0),
         )
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::correlated_partner;
+    use crate::engine::rng::{stream_rng, Stream};
+    use rand::RngExt;
+
+    /// The partner is uniform over the other zones, and a region with a
+    /// fourth zone picks the same partner as the three-zone region
+    /// whenever it does not pick that fourth zone.
+    #[test]
+    fn correlated_partner_is_uniform_and_coupled_across_zone_counts() {
+        let mut rng = stream_rng(5, 0, Stream::ZoneCorrelation(0));
+        let n = 30_000;
+        let mut hits = [0u32; 4];
+        let mut extra = 0;
+        for _ in 0..n {
+            let salt: u64 = rng.random();
+            let (three, four) = (
+                correlated_partner(salt, 1, 3),
+                correlated_partner(salt, 1, 4),
+            );
+            assert_ne!(four, 1);
+            hits[four] += 1;
+            if four == 3 {
+                extra += 1;
+            } else {
+                assert_eq!(three, four, "salt {salt}");
+            }
+            assert_eq!(correlated_partner(salt, 0, 2), 1);
+        }
+        // Each of the three others about n/3 (5σ ≈ 400).
+        for (zone, &h) in hits.iter().enumerate().filter(|&(z, _)| z != 1) {
+            assert!(
+                (f64::from(h) - n as f64 / 3.0).abs() < 400.0,
+                "zone {zone}: {h}"
+            );
+        }
+        assert_eq!(extra, hits[3]);
     }
 }

@@ -116,9 +116,18 @@ impl Panel {
         let x = axis(p.x_unit, x_lo, x_hi);
         let y = axis(p.y_unit, y_lo, y_hi);
         let empty = if points.is_empty() { " — none" } else { "" };
+        // An axis of zeros says so rather than leave the reader to work out
+        // that every point sits on it.
+        let zeros = |lo: f64, hi: f64| {
+            if lo == 0.0 && hi == 0.0 {
+                " — all 0"
+            } else {
+                ""
+            }
+        };
         Panel {
-            x_desc: format!("{}{empty}", x.describe(&p.x_label)),
-            y_desc: y.describe(&p.y_label),
+            x_desc: format!("{}{empty}{}", x.describe(&p.x_label), zeros(x_lo, x_hi)),
+            y_desc: format!("{}{}", y.describe(&p.y_label), zeros(y_lo, y_hi)),
             x,
             y,
             points,
@@ -131,6 +140,11 @@ impl Panel {
 fn axis(unit: Unit, lo: f64, hi: f64) -> Axis {
     if !(lo.is_finite() && hi.is_finite()) {
         return Axis::linear(unit, 0.0, 1.0, 6, true);
+    }
+    if lo == 0.0 && hi == 0.0 {
+        // Every value 0: one whole display unit from 0 (0–1 s for
+        // durations), not a sliver of 1% of nothing (0–0.8 ms).
+        return Axis::linear(unit, 0.0, 0.0, 6, true);
     }
     let span = if hi > lo {
         hi - lo
@@ -210,28 +224,188 @@ fn draw_panel<DB: Surface>(
             plotters::style::text_anchor::VPos::Bottom,
         ),
     );
-    // Labels of coinciding points (two deployments with the same figures)
-    // are stacked downwards instead of printed over each other.
-    let mut placed: Vec<(i32, i32, i32, i32)> = Vec::new();
+    let (x_pixels, y_pixels) = plot.get_pixel_range();
+    let bounds = Bounds {
+        left: x_pixels.start,
+        right: x_pixels.end,
+        top: y_pixels.start,
+        bottom: y_pixels.end,
+    };
+    let pixels: Vec<(i32, i32)> = panel
+        .points
+        .iter()
+        .map(|p| plot.map_coordinate(&(xv(p.x), yv(p.y))))
+        .collect();
+    let mut sizes = Vec::with_capacity(panel.points.len());
     for p in &panel.points {
-        let (px, py) = plot.map_coordinate(&(xv(p.x), yv(p.y)));
+        let (w, h) = root.estimate_text_size(&p.label, &label_style)?;
+        sizes.push((w as i32, h as i32 + 2));
+    }
+    let mut placed: Vec<LabelBox> = Vec::new();
+    for (i, p) in panel.points.iter().enumerate() {
+        let (px, py) = pixels[i];
         style::draw_marker(
             root,
             style::series_stroke(p.series).marker,
             (px, py),
             style::series_color(p.series),
         )?;
-        let (w, h) = root.estimate_text_size(&p.label, &label_style)?;
-        let (w, h) = (w as i32, h as i32 + 2);
-        let (x0, mut y1) = (px + 8, py - 6);
-        while placed
+        // Points drawn on the same pixels put their labels on one side:
+        // the side the widest of their labels fits on.
+        let widest = pixels
             .iter()
-            .any(|&(a, b, c, d)| x0 < c && a < x0 + w && y1 - h < d && b < y1)
-        {
-            y1 += h;
-        }
-        placed.push((x0, y1 - h, x0 + w, y1));
-        root.draw(&Text::new(p.label.clone(), (x0, y1), label_style.clone()))?;
+            .zip(&sizes)
+            .filter(|((x, y), _)| (x - px).abs() <= 2 && (y - py).abs() <= 2)
+            .map(|(_, &(w, _))| w)
+            .max()
+            .unwrap_or(sizes[i].0);
+        let label = place_label((px, py), sizes[i], widest, bounds, &placed);
+        placed.push(label);
+        root.draw(&Text::new(
+            p.label.clone(),
+            (label.x0, label.y1),
+            label_style.clone(),
+        ))?;
     }
     Ok(())
+}
+
+/// The plotting area in pixels: labels stay inside it, off the axes' tick
+/// labels and the legend.
+#[derive(Clone, Copy, Debug)]
+struct Bounds {
+    left: i32,
+    right: i32,
+    top: i32,
+    bottom: i32,
+}
+
+/// A label's box in pixels: left, top, right, bottom (the text is drawn
+/// from `(x0, y1)`, its bottom-left corner).
+#[derive(Clone, Copy, Debug, PartialEq)]
+struct LabelBox {
+    x0: i32,
+    y0: i32,
+    x1: i32,
+    y1: i32,
+}
+
+impl LabelBox {
+    fn overlaps(&self, o: &LabelBox) -> bool {
+        self.x0 < o.x1 && o.x0 < self.x1 && self.y0 < o.y1 && o.y0 < self.y1
+    }
+}
+
+/// Where the label of the point at `(px, py)` (pixels), `size` = (width,
+/// height), goes: above and to the right of the point, or to its left when
+/// a label `side_width` wide (the widest of the points on the same pixels)
+/// would pass the right edge; labels of coinciding points (two deployments
+/// with the same figures) are stacked upwards, away from the x axis and
+/// its tick labels, and downwards only once the stack reaches the top.
+/// Inside `bounds` whenever the label fits there.
+fn place_label(
+    (px, py): (i32, i32),
+    (w, h): (i32, i32),
+    side_width: i32,
+    bounds: Bounds,
+    placed: &[LabelBox],
+) -> LabelBox {
+    let x0 = if px + 8 + side_width.max(w) > bounds.right {
+        (px - 8 - w).max(bounds.left)
+    } else {
+        px + 8
+    };
+    let at = |y1: i32| LabelBox {
+        x0,
+        y0: y1 - h,
+        x1: x0 + w,
+        y1,
+    };
+    let free = |b: &LabelBox| !placed.iter().any(|p| p.overlaps(b));
+    // Bottom edge 6 px above the point, but never below the plotting area.
+    let start = (py - 6).min(bounds.bottom);
+    let mut y1 = start;
+    while y1 - h >= bounds.top {
+        if free(&at(y1)) {
+            return at(y1);
+        }
+        y1 -= h;
+    }
+    let mut y1 = (start + h).max(bounds.top + h);
+    while !free(&at(y1)) && y1 < bounds.bottom {
+        y1 += h;
+    }
+    at(y1)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const BOUNDS: Bounds = Bounds {
+        left: 60,
+        right: 400,
+        top: 20,
+        bottom: 500,
+    };
+
+    /// Every RPO 0: the axis spans one whole second, not 0–0.8 ms, and
+    /// its description says the values are all 0.
+    #[test]
+    fn an_axis_of_zeros_spans_a_whole_unit_and_says_so() {
+        let point = |x: f64| ScatterPoint {
+            series: 0,
+            label: "a".into(),
+            x,
+            y: 0.0,
+            x_ci: None,
+            y_ci: Some((0.0, 0.0)),
+        };
+        let panel = Panel::prepare(&ScatterPanel {
+            x_label: "RTO p99".into(),
+            x_unit: Unit::Seconds,
+            y_label: "RPO p99".into(),
+            y_unit: Unit::Seconds,
+            points: vec![point(60.0), point(7200.0)],
+        });
+        assert_eq!(panel.y_desc, "RPO p99 (s) — all 0");
+        assert_eq!((panel.y.lo(), panel.y.hi()), (0.0, 1.0));
+        assert_eq!(panel.x_desc, "RTO p99 (min)");
+    }
+
+    /// Three coinciding points on the x axis: the labels stack upwards,
+    /// every one above the axis (so off its tick labels) and none over
+    /// another.
+    #[test]
+    fn coinciding_labels_stack_above_the_axis() {
+        let mut placed = Vec::new();
+        for _ in 0..3 {
+            let b = place_label((200, BOUNDS.bottom), (120, 16), 120, BOUNDS, &placed);
+            assert!(b.y1 <= BOUNDS.bottom - 6, "{b:?}");
+            assert!(placed.iter().all(|p: &LabelBox| !p.overlaps(&b)), "{b:?}");
+            placed.push(b);
+        }
+        assert_eq!(placed[2].y1, BOUNDS.bottom - 6 - 32);
+    }
+
+    /// A point near the right edge has its label on its left, inside the
+    /// plotting area, and so has a short label whose coinciding neighbour's
+    /// is too wide for the right; one at the top stacks downwards once no
+    /// room is left.
+    #[test]
+    fn labels_stay_inside_the_plotting_area() {
+        let b = place_label((390, 300), (120, 16), 120, BOUNDS, &[]);
+        assert_eq!((b.x0, b.x1), (390 - 8 - 120, 390 - 8));
+        let short = place_label((300, 300), (60, 16), 120, BOUNDS, &[]);
+        assert_eq!((short.x0, short.x1), (300 - 8 - 60, 300 - 8));
+        let alone = place_label((300, 300), (60, 16), 60, BOUNDS, &[]);
+        assert_eq!(alone.x0, 308);
+        let first = place_label((100, 30), (120, 16), 120, BOUNDS, &[]);
+        assert!(first.y0 >= BOUNDS.top, "{first:?}");
+        let second = place_label((100, 30), (120, 16), 120, BOUNDS, &[first]);
+        assert!(
+            !second.overlaps(&first) && second.y0 >= BOUNDS.top,
+            "{second:?}"
+        );
+    }
 }

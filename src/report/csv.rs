@@ -130,7 +130,7 @@ pub const INCIDENT_COLUMNS: [&str; 31] = [
 ];
 
 /// Columns of `runs.csv`.
-pub const RUN_COLUMNS: [&str; 14] = [
+pub const RUN_COLUMNS: [&str; 16] = [
     "run",
     "availability",
     "downtime_s",
@@ -145,6 +145,8 @@ pub const RUN_COLUMNS: [&str; 14] = [
     "seeding_s",
     "lag_at_horizon_s",
     "refused_operations",
+    "read_availability",
+    "read_downtime_s",
 ];
 
 fn incident_row(out: &mut String, i: &Incident) {
@@ -212,6 +214,8 @@ fn run_row(out: &mut String, o: &ReplicationOutcome) -> fmt::Result {
     row.opt_secs(o.seeding_ns);
     row.opt_secs(o.lag_at_horizon_ns);
     row.int(o.refused.len() as u64);
+    write!(row.next(), "{:.12}", o.read_availability())?;
+    row.secs(o.read_down_ns);
     row.end();
     Ok(())
 }

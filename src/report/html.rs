@@ -347,13 +347,16 @@ fn availability(out: &mut String, s: &Summary) {
         &["per replication", "mean", "95% CI low", "95% CI high"],
     );
     out.push_str("<tbody>\n");
-    let rows: [(&str, &Option<Interval>, Show); 3] = [
+    let rows: [(&str, &Option<Interval>, Show); 5] = [
         ("availability", &s.availability, percent),
         ("downtime", &s.downtime_s, format_seconds),
+        ("read-availability", &s.read_availability, percent),
+        ("read-downtime", &s.read_downtime_s, format_seconds),
         ("incidents", &s.incidents_per_run, |x| format!("{x:.2}")),
     ];
     for (name, interval, show) in rows {
-        let mut cells = vec![format!("<td id=\"row-{name}\">{name}</td>")];
+        let label = name.replace('-', " ");
+        let mut cells = vec![format!("<td id=\"row-{name}\">{label}</td>")];
         match interval {
             Some(interval) => cells.extend(interval_cells(interval, show)),
             // A summary of 0 finished replications has no rates.

@@ -68,6 +68,19 @@ fn render_availability(out: &mut String, s: &Summary) {
         .map(|[lo, hi]| format!(" (95% CI {} – {})", percent(lo), percent(hi)))
         .unwrap_or_default();
     let _ = writeln!(out, "availability   {}{}", percent(availability.mean), ci);
+    if let (Some(reads), Some(read_down)) = (&s.read_availability, &s.read_downtime_s) {
+        let ci = reads
+            .ci95
+            .map(|[lo, hi]| format!(" (95% CI {} – {})", percent(lo), percent(hi)))
+            .unwrap_or_default();
+        let _ = writeln!(
+            out,
+            "  of reads     {}{} · {} without reads/run mean",
+            percent(reads.mean),
+            ci,
+            format_seconds(read_down.mean)
+        );
+    }
     let by_class: Vec<String> = s
         .classes
         .iter()

@@ -220,6 +220,9 @@ pub struct CrossRegion {
     pub durable_at: Durability,
     /// The RPO bound the primary enforces by blocking commits, if any.
     pub rpo_bound: Option<RpoBound>,
+    /// The secondary copy serves reads while the primary cannot serve
+    /// writes (`model::reads`).
+    pub readable_secondary: bool,
 }
 
 /// `cross_region.rpo_bound`: while DR protects the primary, writes are not

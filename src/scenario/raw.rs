@@ -500,6 +500,9 @@ pub struct RawCrossRegion {
     /// An RPO bound: commits in the primary wait while the replication lag is at this bound (a table, e.g. `{ lag = "20s" }`; needs `[dr]`). Default: none (the lag is unbounded).
     #[serde(default)]
     pub rpo_bound: Option<Spanned<RawRpoBound>>,
+    /// The secondary copy in the paired region serves (stale) reads while the primary cannot serve writes (home region down, writes stopped), as long as DR holds a whole copy there (protected, or a drill's drain, a failover or a switch back under way) and the paired region is up with its zone quorum (RA-GRS / RA-GZRS read access; Cosmos DB read regions): read availability then exceeds write availability. Default: `false`.
+    #[serde(default)]
+    pub readable_secondary: Option<bool>,
 }
 
 /// `cross_region.rpo_bound`: the replication lag the primary never lets writes exceed.

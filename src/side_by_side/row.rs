@@ -109,6 +109,10 @@ pub struct Row {
     pub availability: Option<(f64, f64, f64)>,
     /// Mean time without writes per year (seconds).
     pub downtime_s_per_year: Option<f64>,
+    /// Share of time some copy served reads: mean and 95% interval.
+    pub read_availability: Option<(f64, f64, f64)>,
+    /// Mean time without reads per year (seconds).
+    pub read_downtime_s_per_year: Option<f64>,
     pub zone: ClassFigures,
     pub region: ClassFigures,
     /// Acknowledged writes lost per year, every class together.
@@ -142,15 +146,18 @@ impl Row {
             .map(|s| s.primary_gb_months + s.secondary_gb_months)
             .sum();
         let latency = &summary.commit_latency_s;
+        let with_ci = |a: &crate::metrics::Interval| {
+            let [lo, hi] = a.ci95.unwrap_or([a.mean, a.mean]);
+            (a.mean, lo, hi)
+        };
         Row {
             scenario: summary.scenario.clone(),
             file: file.to_string(),
             runs: summary.runs,
-            availability: summary.availability.as_ref().map(|a| {
-                let [lo, hi] = a.ci95.unwrap_or([a.mean, a.mean]);
-                (a.mean, lo, hi)
-            }),
+            availability: summary.availability.as_ref().map(with_ci),
             downtime_s_per_year: summary.downtime_s.as_ref().map(|d| d.mean / years),
+            read_availability: summary.read_availability.as_ref().map(with_ci),
+            read_downtime_s_per_year: summary.read_downtime_s.as_ref().map(|d| d.mean / years),
             zone: ClassFigures::of(summary, "zone", &values.zone),
             region: ClassFigures::of(summary, "region", &values.region),
             lost_writes_per_year: per_run(lost as f64) / years,
@@ -170,6 +177,10 @@ pub const CSV_COLUMNS: &[&str] = &[
     "availability_ci95_low",
     "availability_ci95_high",
     "downtime_s_per_year",
+    "read_availability",
+    "read_availability_ci95_low",
+    "read_availability_ci95_high",
+    "read_downtime_s_per_year",
     "zone_incidents",
     "zone_disruptive",
     "zone_rpo_p50_s",
@@ -271,6 +282,10 @@ pub fn to_csv(rows: &[Row]) -> String {
             cell(r.availability.map(|a| a.1)),
             cell(r.availability.map(|a| a.2)),
             cell(r.downtime_s_per_year),
+            cell(r.read_availability.map(|a| a.0)),
+            cell(r.read_availability.map(|a| a.1)),
+            cell(r.read_availability.map(|a| a.2)),
+            cell(r.read_downtime_s_per_year),
         ];
         cells.extend(class_cells(&r.zone));
         cells.extend(class_cells(&r.region));
@@ -313,10 +328,11 @@ pub fn render(rows: &[Row]) -> String {
     let mut out = String::new();
     let _ = writeln!(
         out,
-        "{:<width$}  {:>11}  {:>10}  {:>26}  {:>26}  {:>26}  {:>26}  {:>12}  {:>19}  {:>9}",
+        "{:<width$}  {:>11}  {:>10}  {:>11}  {:>26}  {:>26}  {:>26}  {:>26}  {:>12}  {:>19}  {:>9}",
         "scenario",
         "availability",
         "down/year",
+        "reads",
         "zone RPO p50/p99/max",
         "zone RTO* p50/p99/max",
         "region RPO p50/p99/max",
@@ -326,18 +342,19 @@ pub fn render(rows: &[Row]) -> String {
         "GB/month",
     );
     for r in rows {
-        let availability = r
-            .availability
-            .map_or_else(dash, |a| format!("{:.5}%", a.0 * 100.0));
+        let share =
+            |a: Option<(f64, f64, f64)>| a.map_or_else(dash, |a| format!("{:.5}%", a.0 * 100.0));
+        let availability = share(r.availability);
         let latency = r.commit_latency.map_or_else(dash, |(p50, p99)| {
             format!("{} / {}", format_seconds(p50), format_seconds(p99))
         });
         let _ = writeln!(
             out,
-            "{:<width$}  {:>11}  {:>10}  {:>26}  {:>26}  {:>26}  {:>26}  {:>12.1}  {:>19}  {:>9.0}",
+            "{:<width$}  {:>11}  {:>10}  {:>11}  {:>26}  {:>26}  {:>26}  {:>26}  {:>12.1}  {:>19}  {:>9.0}",
             r.scenario,
             availability,
             secs(r.downtime_s_per_year),
+            share(r.read_availability),
             trio(r.zone.rpo),
             trio(r.zone.rto),
             trio(r.region.rpo),
@@ -349,7 +366,7 @@ pub fn render(rows: &[Row]) -> String {
     }
     let _ = writeln!(
         out,
-        "* RTO over the disruptive incidents; RPO over every incident; per year = per replication × 365 d / horizon"
+        "* availability: writes served; reads: some copy served reads; RTO over the disruptive incidents; RPO over every incident; per year = per replication × 365 d / horizon"
     );
     out.push_str(&render_targets(rows));
     if rows.iter().any(|r| r.storage_cost_per_month.is_some()) {

@@ -104,6 +104,7 @@ fn link(
         apply_delay,
         durable_at,
         rpo_bound: None,
+        readable_secondary: crr.readable_secondary.unwrap_or(false),
     };
     if let Some(raw) = &crr.rpo_bound {
         cr.rpo_bound = rpo_bound::rpo_bound(c, raw, cr.steady_lag(write_bytes_per_sec, 1.0));

@@ -8,8 +8,10 @@ use super::Checker;
 use crate::time::SimDuration;
 
 /// Most zones per region: real regions have 2–4; the per-zone random
-/// streams are numbered in 16 bits.
+/// streams are numbered in 16 bits, each family in a range of 0x4000 ids
+/// (`engine::rng::Stream::id`).
 const MAX_ZONES: usize = 1000;
+const _: () = assert!(MAX_ZONES <= 0x4000);
 /// Most regions per scenario: real deployments span a handful; the random
 /// streams of a region beyond the pair are keyed by its number below 4096
 /// (`engine::rng::Stream::ExtraRegionFailures`).
