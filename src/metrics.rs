@@ -285,6 +285,7 @@ pub struct Aggregator {
     catch_up_ns: Histogram<u64>,
     decisions: BTreeMap<String, u64>,
     dr_active_ns: Moments,
+    unprotected_ns: Moments,
     /// Refused lifecycle operations: operation → reason → count.
     refused: BTreeMap<String, BTreeMap<String, u64>>,
     /// Per service and class: total downtime (ns) over all replications.
@@ -315,6 +316,7 @@ impl Aggregator {
             catch_up_ns: histogram(),
             decisions: BTreeMap::new(),
             dr_active_ns: Moments::default(),
+            unprotected_ns: Moments::default(),
             refused: BTreeMap::new(),
             service_downtime_ns: vec![BTreeMap::new(); scenario.services.len()],
             runs: 0,
@@ -345,6 +347,7 @@ impl Aggregator {
             record(&mut self.seeding_ns, s);
         }
         self.dr_active_ns.push(outcome.dr_active_ns);
+        self.unprotected_ns.push(outcome.unprotected_ns);
         for r in &outcome.refused {
             self.add_refused(r);
         }
@@ -492,6 +495,10 @@ impl Aggregator {
                 .then(|| Interval::of(&self.lag_at_horizon_ns.welford(1e9))),
             seeding_s: (!self.seeding_ns.is_empty())
                 .then(|| Quantiles::of_samples(&self.seeding_ns)),
+            unprotected_s: scenario
+                .dr
+                .as_ref()
+                .and_then(|_| self.per_run(&self.unprotected_ns, 1e9)),
             emergency: Emergency {
                 decisions: self
                     .decisions
@@ -740,6 +747,10 @@ pub struct Summary {
     pub lag_at_horizon_s: Option<Interval>,
     /// Initial seeding durations (seconds) of `enable` operations.
     pub seeding_s: Option<Quantiles>,
+    /// With `[dr]`: seconds per replication during which DR was on but no
+    /// copy received the environment's writes (seeding and catching up,
+    /// failed over, resyncing back, re-copying after a failover).
+    pub unprotected_s: Option<Interval>,
     pub emergency: Emergency,
     /// Link incidents: time from their end until the backlog drained (seconds).
     pub link_catch_up_s: Option<Quantiles>,
@@ -1079,6 +1090,7 @@ pub(crate) mod tests {
             lag_at_horizon_ns: None,
             seeding_ns: None,
             dr_active_ns: 0,
+            unprotected_ns: 0,
             refused: vec![],
             downtime,
             events: 0,

@@ -47,6 +47,11 @@ pub enum Stream {
     /// Provider-managed failover: whether the provider waits the outage
     /// out, and its grace period (`dr.failover_by = "provider"`).
     ProviderFailover,
+    /// Set-up time of the re-copy to the former home region after a
+    /// failover (`dr.after_failover = "reprotect"`): a stream of its own,
+    /// so scenarios differing only in `after_failover` see the same
+    /// operator draws.
+    Reprotect,
     /// Outage process of zone `i` of the paired region.
     PairedZoneFailures(u16),
     /// [`Stream::CorrelatedZones`] of the paired region's zones.
@@ -83,6 +88,7 @@ impl Stream {
             Stream::PairedFollowerLag => 17,
             Stream::PairedEscalation => 18,
             Stream::ProviderFailover => 19,
+            Stream::Reprotect => 50,
         }
     }
 }

@@ -55,6 +55,7 @@ fn check_per_run(agg: &Aggregator) -> Result<(), StateError> {
         ("state.served_ns", &agg.served_ns, Some(h)),
         ("state.downtime_ns", &agg.downtime_ns, Some(h)),
         ("state.dr_active_ns", &agg.dr_active_ns, Some(h)),
+        ("state.unprotected_ns", &agg.unprotected_ns, Some(h)),
         ("state.incidents_per_run", &agg.incidents_per_run, None),
     ] {
         if m.n != agg.runs {

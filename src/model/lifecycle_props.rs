@@ -104,8 +104,8 @@ struct Config {
     /// `dr.failover_by = "provider"` (grace 30 min, waits out 30% of the
     /// outages), else the customer's decision (30 min).
     provider: bool,
-    /// `dr.after_failover = "stay"`, else switch back.
-    stay: bool,
+    /// `dr.after_failover`: 0 switch back, 1 `"stay"`, 2 `"reprotect"`.
+    after_failover: u8,
     /// `cross_region.rpo_bound = { lag = "30s" }` (only the bounded test).
     rpo_bound: bool,
     /// The scenario's seed (the random zone outages differ per case).
@@ -113,8 +113,8 @@ struct Config {
 }
 
 fn config() -> impl Strategy<Value = Config> {
-    (any::<bool>(), 2usize..=3, any::<[bool; 8]>(), any::<u64>()).prop_map(
-        |(enabled, zones, f, seed)| Config {
+    (any::<bool>(), 2usize..=3, any::<[bool; 7]>(), 0u8..3, any::<u64>()).prop_map(
+        |(enabled, zones, f, after_failover, seed)| Config {
             enabled,
             zones,
             all_in_sync: f[0],
@@ -124,7 +124,7 @@ fn config() -> impl Strategy<Value = Config> {
             loss_policy: f[4],
             escalation: f[5],
             provider: f[6],
-            stay: f[7],
+            after_failover,
             rpo_bound: false,
             seed,
         },
@@ -164,8 +164,10 @@ fn base_text(c: &Config) -> String {
             "data_size = \"20GB\"\nrestore_bandwidth = \"10MB/s\"",
         );
     }
-    if c.stay {
-        text.push_str("after_failover = \"stay\"\n");
+    match c.after_failover {
+        1 => text.push_str("after_failover = \"stay\"\n"),
+        2 => text.push_str("after_failover = \"reprotect\"\n"),
+        _ => {}
     }
     if c.provider {
         // The provider's path takes no decision, policy or quorum trigger.
@@ -341,8 +343,11 @@ fn check_step(r: &Replication) -> Result<(), TestCaseError> {
                 && rec.recovery == "dr-failover";
             let restored = rec.class == IncidentClass::PairedRegion
                 && rec.decision == Some("serving-region-down");
+            // Or, re-protected in the reverse direction, the emergency
+            // failover back from the paired region.
+            let reverse = rec.class == IncidentClass::PairedRegion && rec.recovery == "dr-failover";
             prop_assert!(
-                rec.class == IncidentClass::Region || emergency || restored,
+                rec.class == IncidentClass::Region || emergency || restored || reverse,
                 "{:?}",
                 rec
             );

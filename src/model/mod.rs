@@ -148,6 +148,10 @@ pub struct ReplicationOutcome {
     pub seeding_ns: Option<u64>,
     /// Nanoseconds during which a secondary copy existed (capacity).
     pub dr_active_ns: u64,
+    /// Nanoseconds during which DR was on but no copy received the
+    /// environment's writes (seeding, failed over, re-copying; see the
+    /// README's "unprotected").
+    pub unprotected_ns: u64,
     /// Lifecycle operations refused (e.g. `disable` while failed over), in time order.
     pub refused: Vec<RefusedOperation>,
     /// The stretches without service, each charged to one incident, in time order.
@@ -180,6 +184,7 @@ struct Rngs {
     backups: ChaCha8Rng,
     paired_region: ChaCha8Rng,
     provider: ChaCha8Rng,
+    reprotect: ChaCha8Rng,
 }
 
 /// One replication in progress. Drive it with [`Replication::step`] or
@@ -247,6 +252,7 @@ impl<'s> Replication<'s> {
             backups: stream_rng(seed, run, Stream::BackupLoss),
             paired_region: stream_rng(seed, run, Stream::PairedRegionFailures),
             provider: stream_rng(seed, run, Stream::ProviderFailover),
+            reprotect: stream_rng(seed, run, Stream::Reprotect),
         };
         let horizon = SimTime(sc.simulation.horizon.0);
         let mut r = Replication {
@@ -316,6 +322,7 @@ impl<'s> Replication<'s> {
             _ => false,
         };
         self.handle(now, event);
+        self.dr.track_protection(now);
         if self.outage.is_some() {
             let (c, then) = self.blocking_component(now);
             if let Some(o) = self.outage.as_mut() {
@@ -424,6 +431,7 @@ impl<'s> Replication<'s> {
                     dr::Phase::CatchingUp => "seeding-done",
                     dr::Phase::Draining => "drill-drained",
                     dr::Phase::ResyncingBack => "resync-back-done",
+                    dr::Phase::Recopying => "recopy-done",
                     _ => "dr-work-replanned",
                 };
                 (kind, region(), None)
@@ -494,6 +502,7 @@ impl<'s> Replication<'s> {
         let served_ns = self.service.served_until(horizon);
         let lag_at_horizon_ns = self.lag_at(horizon).map(|d| d.0);
         let (dr_active_ns, seeding_ns, refused) = self.dr.totals(horizon);
+        let unprotected_ns = self.dr.unprotected_ns(horizon);
         ReplicationOutcome {
             run: self.run,
             incidents: self.incidents.into_iter().map(|i| i.record).collect(),
@@ -505,6 +514,7 @@ impl<'s> Replication<'s> {
             lag_at_horizon_ns,
             seeding_ns,
             dr_active_ns,
+            unprotected_ns,
             refused,
             downtime: self.downtime,
             // Exact fidelity adds the per-write events run inside the link.
@@ -655,6 +665,7 @@ impl<'s> Replication<'s> {
         let in_primary = self.zone_rules_serving(now, Side::Home);
         if in_primary != self.zones_of(Side::Home).quorum_serving {
             self.zones_of_mut(Side::Home).quorum_serving = in_primary;
+            self.dr.home_quorum_lost = !in_primary;
             self.on(
                 now,
                 dr::Trigger::Quorum {
@@ -684,7 +695,13 @@ impl<'s> Replication<'s> {
                     && !self.rpo.blocks()
                     && !self.rpo_bound_holds_resumption(now)
             }
-            dr::Site::Secondary => self.dr.paired_down == 0 && in_paired,
+            // Re-protected in the reverse direction, the RPO bound acts there.
+            dr::Site::Secondary => {
+                self.dr.paired_down == 0
+                    && in_paired
+                    && !self.rpo.blocks()
+                    && !self.rpo_bound_holds_resumption(now)
+            }
             dr::Site::None => false,
         };
         let how = how.unwrap_or_else(|| self.resumption_label());

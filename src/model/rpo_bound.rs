@@ -72,10 +72,11 @@ impl RpoGuard {
 }
 
 impl Replication<'_> {
-    /// The bound in force now: set, and DR protecting the primary with a link.
+    /// The bound in force now: set, and DR protecting the primary with a
+    /// link (in either direction: `dr.after_failover = "reprotect"`).
     fn rpo_bound(&self) -> Option<SimDuration> {
         let bound = self.sc.cross_region.as_ref()?.rpo_bound?;
-        (self.dr.phase == Phase::Protected).then_some(bound.lag)
+        matches!(self.dr.phase, Phase::Protected | Phase::ReverseProtected).then_some(bound.lag)
     }
 
     /// Plans the next check of the bound at the rates of now (called by

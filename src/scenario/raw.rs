@@ -576,7 +576,7 @@ pub struct RawDr {
     /// Provider-managed failover: probability that the provider never fails over and waits the outage out, in [0, 1]. Default: 0.
     #[serde(default)]
     pub provider_never_probability: Option<Spanned<f64>>,
-    /// After an emergency failover: `"switch-back"` (the operator switches back once the home region is up) or `"stay"` (the environment stays in the paired region for good, with no secondary copy: geo-redundant storage after an unplanned failover, before geo-redundancy is re-enabled). Default: `"switch-back"`.
+    /// After an emergency failover: `"switch-back"` (the operator switches back once the home region is up), `"stay"` (the environment stays in the paired region for good, with no secondary copy: geo-redundant storage after an unplanned failover, before geo-redundancy is re-enabled) or `"reprotect"` (it stays in the paired region, now its primary, unprotected until a full copy of `data_size` has reached the recovered former home region after a `seeding_overhead` set-up; then protected in the reverse direction, the next outage of the new primary failing over back to the former home region). Default: `"switch-back"`.
     #[serde(default)]
     pub after_failover: Option<Spanned<String>>,
 }
