@@ -286,6 +286,8 @@ pub struct Aggregator {
     decisions: BTreeMap<String, u64>,
     dr_active_ns: Moments,
     unprotected_ns: Moments,
+    throttled_ns: Moments,
+    throttled_writes: Moments,
     /// Refused lifecycle operations: operation → reason → count.
     refused: BTreeMap<String, BTreeMap<String, u64>>,
     /// Per service and class: total downtime (ns) over all replications.
@@ -317,6 +319,8 @@ impl Aggregator {
             decisions: BTreeMap::new(),
             dr_active_ns: Moments::default(),
             unprotected_ns: Moments::default(),
+            throttled_ns: Moments::default(),
+            throttled_writes: Moments::default(),
             refused: BTreeMap::new(),
             service_downtime_ns: vec![BTreeMap::new(); scenario.services.len()],
             runs: 0,
@@ -348,6 +352,8 @@ impl Aggregator {
         }
         self.dr_active_ns.push(outcome.dr_active_ns);
         self.unprotected_ns.push(outcome.unprotected_ns);
+        self.throttled_ns.push(outcome.throttled_ns);
+        self.throttled_writes.push(outcome.throttled_writes);
         for r in &outcome.refused {
             self.add_refused(r);
         }
@@ -499,6 +505,17 @@ impl Aggregator {
                 .dr
                 .as_ref()
                 .and_then(|_| self.per_run(&self.unprotected_ns, 1e9)),
+            throttled: scenario
+                .cross_region
+                .as_ref()
+                .and_then(|c| c.rpo_bound)
+                .filter(|b| b.throttle)
+                .and_then(|_| {
+                    Some(Throttled {
+                        time_s: self.per_run(&self.throttled_ns, 1e9)?,
+                        writes: self.per_run(&self.throttled_writes, 1.0)?,
+                    })
+                }),
             emergency: Emergency {
                 decisions: self
                     .decisions
@@ -751,6 +768,9 @@ pub struct Summary {
     /// copy received the environment's writes (seeding and catching up,
     /// failed over, resyncing back, re-copying after a failover).
     pub unprotected_s: Option<Interval>,
+    /// With `cross_region.rpo_bound.action = "throttle"`: the price of the
+    /// throttle per replication.
+    pub throttled: Option<Throttled>,
     pub emergency: Emergency,
     /// Link incidents: time from their end until the backlog drained (seconds).
     pub link_catch_up_s: Option<Quantiles>,
@@ -801,6 +821,15 @@ fn conditioning(
         lost_writes_per_year: per(*lost as f64) * rate,
         region_downtime_s_per_year: per(*downtime_ns as f64 / 1e9) * rate,
     })
+}
+
+/// The RPO bound's throttle, per replication (mean and interval).
+#[derive(Clone, Debug, Serialize, PartialEq)]
+pub struct Throttled {
+    /// Seconds during which writes were admitted at the link's drain rate.
+    pub time_s: Interval,
+    /// Offered writes shed meanwhile.
+    pub writes: Interval,
 }
 
 /// What the emergency response saw and decided.
@@ -1091,6 +1120,8 @@ pub(crate) mod tests {
             seeding_ns: None,
             dr_active_ns: 0,
             unprotected_ns: 0,
+            throttled_ns: 0,
+            throttled_writes: 0,
             refused: vec![],
             downtime,
             events: 0,

@@ -294,6 +294,8 @@ fn counters(s: &mut AggregatorState) -> Vec<&mut u64> {
         &mut s.lag_at_horizon_ns,
         &mut s.dr_active_ns,
         &mut s.unprotected_ns,
+        &mut s.throttled_ns,
+        &mut s.throttled_writes,
     ] {
         v.push(&mut m.n);
     }
@@ -321,6 +323,8 @@ fn numbers(s: &mut AggregatorState) -> Vec<&mut String> {
         &mut s.lag_at_horizon_ns,
         &mut s.dr_active_ns,
         &mut s.unprotected_ns,
+        &mut s.throttled_ns,
+        &mut s.throttled_writes,
     ] {
         v.extend([&mut m.sum, &mut m.sum_sq]);
     }

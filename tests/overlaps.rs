@@ -865,14 +865,15 @@ fn run_with_all(case: &str, edits: &[(&str, &str)]) -> ReplicationOutcome {
 }
 
 /// The paired region's outage at day 2 in case 24.
-const PAIRED_AT_DAY_2: &str = "[[incidents]]\nkind = \"region\"\nregion = \"pair\"\nat = \"2d\"\nduration = \"4h\"\n";
+const PAIRED_AT_DAY_2: &str =
+    "[[incidents]]\nkind = \"region\"\nregion = \"pair\"\nat = \"2d\"\nduration = \"4h\"\n";
 
 /// `dr.after_failover = "reprotect"`: after the emergency failover (30 min
 /// decision, 10 min execution, at 24 h 40 min) the environment runs in the
 /// paired region; the 20 GB re-copy starts after its 1 h set-up but only
 /// moves once the home region is back (30 h) with its leader (30 s): done
-/// 2,000 s later. From then the home region holds the copy and the log
-/// ships the other way, so the paired region's outage at day 2 is an
+/// 2,000 s later, and the log of the writes made meanwhile catches up.
+/// From then the home region holds the copy and the log ships the other way, so the paired region's outage at day 2 is an
 /// emergency like a home outage while protected: the operator fails over
 /// back home after 30 min (10 min), losing only the reverse link's lag (at
 /// most one 5 s batch, its 0.4 s sending and the propagation). The home
@@ -946,30 +947,59 @@ fn after_the_recopy_a_failover_back_home_loses_only_the_reverse_lag() {
 /// On a quiet link the re-copy takes its set-up plus `data_size` over the
 /// link's rate, exactly: the home region is back (25 h, leader at 25 h
 /// 30 s) before the 1 h set-up ends (25 h 40 min), so the copy runs at
-/// 10 MB/s from then: 1 h + 2,000 s without protection, nothing else.
+/// 10 MB/s from then, 2,000 s. Then the log of the 2,000 s of writes made
+/// during the copy (1.6 GB) drains at 10 − 0.8 MB/s: 174 s, plus at most
+/// a batch; protected (in reverse) from then. A partition of the link for
+/// 10 min during the copy delays it by as much.
 #[test]
 fn the_recopy_takes_its_setup_and_data_size_over_the_link_rate() {
-    let o = run_with_all(
-        "24-reprotect-after-failover",
-        &[
-            ("at = \"1d\"\nduration = \"6h\"", "at = \"1d\"\nduration = \"1h\""),
-            (PAIRED_AT_DAY_2, ""),
-        ],
+    let short = (
+        "at = \"1d\"\nduration = \"6h\"",
+        "at = \"1d\"\nduration = \"1h\"",
     );
+    let traced = |edits: &[(&str, &str)]| {
+        let path = Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("tests/scenarios/overlaps/24-reprotect-after-failover.toml");
+        let mut text = std::fs::read_to_string(path).unwrap();
+        for (from, to) in edits {
+            assert!(text.contains(from), "lacks {from:?}");
+            text = text.replacen(from, to, 1);
+        }
+        let sc = drsim::scenario::parse_str(&text, "variant.toml")
+            .unwrap()
+            .scenario;
+        let (o, trace) = drsim::model::Replication::new(&sc, 0).traced().run_traced();
+        let at = |kind: &str| {
+            trace
+                .iter()
+                .find(|e| e.kind == kind)
+                .unwrap_or_else(|| panic!("no {kind}"))
+                .t_ns
+        };
+        let failover = at("failover-done");
+        (
+            o,
+            at("recopy-copy-done") - failover,
+            at("recopy-caught-up") - failover,
+        )
+    };
+    let (o, copied, caught_up) = traced(&[short, (PAIRED_AT_DAY_2, "")]);
     assert_eq!(only(&o, IncidentClass::Region).decision, Some("failover"));
-    assert_eq!(o.unprotected_ns, HOUR + 2_000 * S);
-    // A partition of the link for 10 min during the copy delays it by as much.
-    let cut = run_with_all(
-        "24-reprotect-after-failover",
-        &[
-            ("at = \"1d\"\nduration = \"6h\"", "at = \"1d\"\nduration = \"1h\""),
-            (
-                PAIRED_AT_DAY_2,
-                "[[incidents]]\nkind = \"link\"\nat = \"26h\"\nduration = \"10m\"\n",
-            ),
-        ],
+    assert_eq!(copied, HOUR + 2_000 * S);
+    let catch_up = caught_up - copied;
+    assert!((173 * S..180 * S).contains(&catch_up), "{catch_up}");
+    assert_eq!(
+        o.unprotected_ns, caught_up,
+        "unprotected from the failover to the catch-up"
     );
-    assert_eq!(cut.unprotected_ns, HOUR + 2_000 * S + 10 * MIN);
+    let (_, cut_copied, _) = traced(&[
+        short,
+        (
+            PAIRED_AT_DAY_2,
+            "[[incidents]]\nkind = \"link\"\nat = \"26h\"\nduration = \"10m\"\n",
+        ),
+    ]);
+    assert_eq!(cut_copied, HOUR + 2_000 * S + 10 * MIN);
 }
 
 /// A second outage during the re-copy, of the paired region where the
@@ -977,7 +1007,8 @@ fn the_recopy_takes_its_setup_and_data_size_over_the_link_rate() {
 /// environment without DR in its home region: writes stop for its 4 h and
 /// the election; destroying, the backup of 28 h is restored and the 2 h
 /// 10 min since are lost. The re-copy then starts over from the restored
-/// data once the region is back with its leader (34 h 10 min 30 s).
+/// data once the region is back with its leader (34 h 10 min 30 s), and
+/// its catch-up follows.
 #[test]
 fn a_second_outage_during_the_recopy_costs_what_no_dr_costs() {
     let o = run_with_all(
@@ -994,12 +1025,11 @@ fn a_second_outage_during_the_recopy_costs_what_no_dr_costs() {
         ("backup-restore", 4 * HOUR + 30 * S)
     );
     let lost_s = 2 * HOUR + 10 * MIN;
-    assert!(
-        (lost_s - S..=lost_s).contains(&paired.rpo_ns),
-        "{paired:?}"
-    );
-    let restart = 34 * HOUR + 10 * MIN + 30 * S + 2_000 * S;
-    assert_eq!(o.unprotected_ns, restart - (24 * HOUR + 40 * MIN));
+    assert!((lost_s - S..=lost_s).contains(&paired.rpo_ns), "{paired:?}");
+    // The copy restarted, then its catch-up (the writes since 34 h 10 min).
+    let copied = 34 * HOUR + 10 * MIN + 30 * S + 2_000 * S - (24 * HOUR + 40 * MIN);
+    let catch_up = o.unprotected_ns - copied;
+    assert!((173 * S..185 * S).contains(&catch_up), "{catch_up}");
 
     // The same destroying outage of the home region without DR.
     let path = Path::new(env!("CARGO_MANIFEST_DIR"))
@@ -1010,13 +1040,11 @@ fn a_second_outage_during_the_recopy_costs_what_no_dr_costs() {
         1,
     );
     // Writes are served throughout before it, as in the paired region.
-    let text = text
-        .replacen("enabled = true\n", "", 1)
-        .replacen(
-            "[[incidents]]\nkind = \"region\"\nat = \"1d\"\nduration = \"6h\"\n",
-            "",
-            1,
-        );
+    let text = text.replacen("enabled = true\n", "", 1).replacen(
+        "[[incidents]]\nkind = \"region\"\nat = \"1d\"\nduration = \"6h\"\n",
+        "",
+        1,
+    );
     let sc = drsim::scenario::parse_str(&text, "no-dr.toml")
         .unwrap()
         .scenario;

@@ -53,6 +53,8 @@ pub struct AggregatorState {
     pub lag_at_horizon_ns: MomentsState,
     pub dr_active_ns: MomentsState,
     pub unprotected_ns: MomentsState,
+    pub throttled_ns: MomentsState,
+    pub throttled_writes: MomentsState,
     pub decisions: BTreeMap<String, u64>,
     /// Refused lifecycle operations: operation → reason → count (> 0).
     pub refused: BTreeMap<String, BTreeMap<String, u64>>,
@@ -145,6 +147,8 @@ impl Aggregator {
             lag_at_horizon_ns: self.lag_at_horizon_ns.to_state(),
             dr_active_ns: self.dr_active_ns.to_state(),
             unprotected_ns: self.unprotected_ns.to_state(),
+            throttled_ns: self.throttled_ns.to_state(),
+            throttled_writes: self.throttled_writes.to_state(),
             decisions: self.decisions.clone(),
             refused: self.refused.clone(),
             service_downtime_ns: self
@@ -204,6 +208,8 @@ impl Aggregator {
             decisions: BTreeMap::new(),
             dr_active_ns: Moments::default(),
             unprotected_ns: Moments::default(),
+            throttled_ns: Moments::default(),
+            throttled_writes: Moments::default(),
             refused: BTreeMap::new(),
             service_downtime_ns: vec![BTreeMap::new(); self.services.len()],
             runs: 0,
@@ -270,6 +276,9 @@ impl Aggregator {
             Moments::from_state("state.lag_at_horizon_ns", &state.lag_at_horizon_ns)?;
         agg.dr_active_ns = Moments::from_state("state.dr_active_ns", &state.dr_active_ns)?;
         agg.unprotected_ns = Moments::from_state("state.unprotected_ns", &state.unprotected_ns)?;
+        agg.throttled_ns = Moments::from_state("state.throttled_ns", &state.throttled_ns)?;
+        agg.throttled_writes =
+            Moments::from_state("state.throttled_writes", &state.throttled_writes)?;
         for (decision, &n) in &state.decisions {
             check_label("state.decisions", decision, n)?;
         }
@@ -363,6 +372,16 @@ impl Aggregator {
                 "state.unprotected_ns",
                 &mut self.unprotected_ns,
                 &other.unprotected_ns,
+            ),
+            (
+                "state.throttled_ns",
+                &mut self.throttled_ns,
+                &other.throttled_ns,
+            ),
+            (
+                "state.throttled_writes",
+                &mut self.throttled_writes,
+                &other.throttled_writes,
             ),
         ] {
             mine.checked_absorb(what, theirs)?;

@@ -50,8 +50,10 @@ pub(super) enum Phase {
     /// The planned switch back executes: no writes.
     SwitchingBack,
     /// `dr.after_failover = "reprotect"`: running in the paired region, now
-    /// the primary, with no secondary copy while the set-up and then the
-    /// full copy of `data_size` to the former home region run.
+    /// the primary, with no secondary copy while the set-up (no link yet),
+    /// the full copy of `data_size` to the former home region (a transfer)
+    /// and the catch-up of the log of the writes made meanwhile (the link
+    /// alone) run.
     Recopying,
     /// Running in the paired region, the former home region holding the
     /// secondary copy: the log ships the other way.
@@ -413,14 +415,22 @@ impl DrState {
     pub(super) fn log_factor(&self) -> f64 {
         let ships = match self.phase {
             Phase::CatchingUp | Phase::Protected | Phase::Draining => true,
-            // The other way: the former home region must be able to take it.
+            // The other way: the former home region must be able to take
+            // it; re-copying, once the copy is whole (the catch-up).
             Phase::ReverseProtected => !self.home_quorum_lost,
+            Phase::Recopying => !self.home_quorum_lost && self.transfer.is_none(),
             _ => false,
         };
         if !ships || self.region_down > 0 || self.paired_unavailable() {
             return 0.0;
         }
         self.path_factor()
+    }
+
+    /// The paired region's data was destroyed and is neither restored nor
+    /// abandoned yet: nothing can be served there.
+    pub(super) fn paired_data_lost(&self) -> bool {
+        self.paired_destroyed_by.is_some()
     }
 
     /// The former home region can take the re-copy, the log or a failover
@@ -942,16 +952,30 @@ impl Replication<'_> {
                     .as_ref()
                     .and_then(|l| l.drained_by(log, now, limit))
             }
-            Phase::ResyncingBack | Phase::Recopying => {
-                let rate = if self.dr.phase == Phase::Recopying {
-                    self.recopy_rate()
-                } else {
-                    self.resync_rate()
-                };
+            Phase::ResyncingBack => {
+                let rate = self.resync_rate();
                 self.dr.transfer.as_mut().and_then(|t| {
                     t.set_rate(now, rate);
                     t.done_at()
                 })
+            }
+            // The copy, then the catch-up of its log (no link yet: the set-up).
+            Phase::Recopying => {
+                let rate = self.recopy_rate();
+                match self.dr.transfer.as_mut() {
+                    Some(t) => {
+                        t.set_rate(now, rate);
+                        t.done_at()
+                    }
+                    None => {
+                        let horizon = self.sched.horizon();
+                        let log = &self.service;
+                        self.dr
+                            .link
+                            .as_ref()
+                            .and_then(|l| l.caught_up_at(log, now, horizon))
+                    }
+                }
             }
             Phase::Off
             | Phase::Protected
@@ -1478,22 +1502,24 @@ impl Replication<'_> {
         self.sc.cross_region.as_ref().map_or(0.0, |c| c.bandwidth) * self.dr.path_factor()
     }
 
-    /// The former home region holds a full copy: protected in the reverse
-    /// direction; the log of the writes made during the copy ships now.
+    /// The copy is whole: the log of the writes made meanwhile ships (the
+    /// catch-up). Caught up: the former home region holds everything, the
+    /// environment is protected in the reverse direction.
     fn recopy_done(&mut self) {
-        self.dr.transfer = None;
-        self.enter(Phase::ReverseProtected);
+        if self.dr.transfer.take().is_none() {
+            self.enter(Phase::ReverseProtected);
+        }
     }
 
-    /// The former home region fails during the re-copy: the copy pauses
-    /// (the re-plan); destroyed, what was copied is gone and a copy under
-    /// way starts over (a set-up under way goes on).
+    /// The former home region fails during the re-copy: the copy or its
+    /// catch-up pauses (the re-plan); destroyed, what was copied is gone
+    /// and the copy starts over (a set-up under way goes on).
     fn recopy_target_down(&mut self, now: SimTime, incident: usize, destroys: bool) {
         if !destroys {
             return self.decide(incident, "recopy-paused");
         }
         self.decide(incident, "recopy-restarted");
-        if self.dr.transfer.is_some() {
+        if self.dr.link.is_some() {
             self.start_recopy(now);
         }
     }
@@ -1504,7 +1530,7 @@ impl Replication<'_> {
     fn paired_back_while_recopying(&mut self, now: SimTime) {
         let restored = self.dr.paired_destroyed_by.is_some();
         self.paired_back_while_serving_there(now);
-        if restored && self.dr.transfer.is_some() {
+        if restored && self.dr.link.is_some() {
             self.start_recopy(now);
         }
     }

@@ -106,15 +106,23 @@ struct Config {
     provider: bool,
     /// `dr.after_failover`: 0 switch back, 1 `"stay"`, 2 `"reprotect"`.
     after_failover: u8,
-    /// `cross_region.rpo_bound = { lag = "30s" }` (only the bounded test).
+    /// `cross_region.rpo_bound = { lag = "30s" }` (only the bounded tests).
     rpo_bound: bool,
+    /// The bound's `action = "throttle"` (only the throttled test).
+    throttle: bool,
     /// The scenario's seed (the random zone outages differ per case).
     seed: u64,
 }
 
 fn config() -> impl Strategy<Value = Config> {
-    (any::<bool>(), 2usize..=3, any::<[bool; 7]>(), 0u8..3, any::<u64>()).prop_map(
-        |(enabled, zones, f, after_failover, seed)| Config {
+    (
+        any::<bool>(),
+        2usize..=3,
+        any::<[bool; 7]>(),
+        0u8..3,
+        any::<u64>(),
+    )
+        .prop_map(|(enabled, zones, f, after_failover, seed)| Config {
             enabled,
             zones,
             all_in_sync: f[0],
@@ -126,9 +134,9 @@ fn config() -> impl Strategy<Value = Config> {
             provider: f[6],
             after_failover,
             rpo_bound: false,
+            throttle: false,
             seed,
-        },
-    )
+        })
 }
 
 /// The base scenario under `c`.
@@ -236,7 +244,10 @@ fn scenario(c: &Config, events: &[(u64, u64, Injected)], destroy_share: u8) -> S
     if c.rpo_bound {
         text = text.replacen(
             "[cross_region]\n",
-            &format!("[cross_region]\nrpo_bound = {{ lag = \"{BOUND_S}s\" }}\n"),
+            &format!(
+                "[cross_region]\nrpo_bound = {{ lag = \"{BOUND_S}s\", action = \"{}\" }}\n",
+                if c.throttle { "throttle" } else { "block" }
+            ),
             1,
         );
         // A bound needs DR at validation: the file enables it, `enabled`
@@ -408,7 +419,7 @@ fn run_checked(sc: &Scenario) -> Result<(), TestCaseError> {
     let last_start = r.incidents.iter().map(|i| i.record.start_ns).max();
     if last_start.is_none_or(|t| t < ACTIVE * MINUTE) {
         prop_assert!(
-            r.dr.at_rest() && !r.rpo.blocks(),
+            r.dr.at_rest() && !r.rpo.blocks() && !r.rpo.throttles(),
             "not at rest at the horizon: {:?}",
             r.dr.phase
         );
@@ -452,5 +463,25 @@ proptest! {
         let sc = scenario(&config, &events, destroy_share);
         prop_assert_eq!(sc.cross_region.as_ref().and_then(|c| c.rpo_bound).map(|b| b.lag.0), Some(BOUND_S * 1_000_000_000));
         run_checked(&sc)?;
+    }
+}
+
+proptest! {
+    // The same interleavings under a throttling RPO bound of 30 s: the
+    // degradations (to 1% and 30% of a link that carries 12.5 times the
+    // load) throttle, partitions and paired-region outages block.
+    #![proptest_config(ProptestConfig {
+        cases: 300,
+        rng_seed: proptest::test_runner::RngSeed::Fixed(0x7468_726f_7474_6c65),
+        ..ProptestConfig::default()
+    })]
+
+    #[test]
+    fn random_interleavings_under_a_throttle_keep_the_bound(
+        config in config().prop_map(|c| Config { rpo_bound: true, throttle: true, ..c }),
+        destroy_share in 0u8..3,
+        events in prop::collection::vec(injected(), 1..14),
+    ) {
+        run_checked(&scenario(&config, &events, destroy_share))?;
     }
 }

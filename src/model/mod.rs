@@ -152,6 +152,12 @@ pub struct ReplicationOutcome {
     /// environment's writes (seeding, failed over, re-copying; see the
     /// README's "unprotected").
     pub unprotected_ns: u64,
+    /// Nanoseconds during which the RPO bound throttled writes
+    /// (`cross_region.rpo_bound.action = "throttle"`).
+    pub throttled_ns: u64,
+    /// Writes shed by the throttle (expected count: the offered rate times
+    /// the share not admitted, over the throttled time).
+    pub throttled_writes: u64,
     /// Lifecycle operations refused (e.g. `disable` while failed over), in time order.
     pub refused: Vec<RefusedOperation>,
     /// The stretches without service, each charged to one incident, in time order.
@@ -431,7 +437,10 @@ impl<'s> Replication<'s> {
                     dr::Phase::CatchingUp => "seeding-done",
                     dr::Phase::Draining => "drill-drained",
                     dr::Phase::ResyncingBack => "resync-back-done",
-                    dr::Phase::Recopying => "recopy-done",
+                    dr::Phase::Recopying if self.dr.phase == dr::Phase::Recopying => {
+                        "recopy-copy-done"
+                    }
+                    dr::Phase::Recopying => "recopy-caught-up",
                     _ => "dr-work-replanned",
                 };
                 (kind, region(), None)
@@ -499,10 +508,11 @@ impl<'s> Replication<'s> {
         if self.outage.is_some() {
             self.end_outage(horizon, "unresolved");
         }
-        let served_ns = self.service.served_until(horizon);
+        let served_ns = self.service.up_until(horizon);
         let lag_at_horizon_ns = self.lag_at(horizon).map(|d| d.0);
         let (dr_active_ns, seeding_ns, refused) = self.dr.totals(horizon);
         let unprotected_ns = self.dr.unprotected_ns(horizon);
+        let (throttled_ns, throttled_writes) = self.throttled_until(horizon);
         ReplicationOutcome {
             run: self.run,
             incidents: self.incidents.into_iter().map(|i| i.record).collect(),
@@ -515,6 +525,8 @@ impl<'s> Replication<'s> {
             seeding_ns,
             dr_active_ns,
             unprotected_ns,
+            throttled_ns,
+            throttled_writes,
             refused,
             downtime: self.downtime,
             // Exact fidelity adds the per-write events run inside the link.
@@ -696,9 +708,12 @@ impl<'s> Replication<'s> {
                     && !self.rpo_bound_holds_resumption(now)
             }
             // Re-protected in the reverse direction, the RPO bound acts there.
+            // A destroyed paired region serves nothing until its backup is
+            // restored (or, re-protected, it is abandoned by the failover back).
             dr::Site::Secondary => {
                 self.dr.paired_down == 0
                     && in_paired
+                    && !self.dr.paired_data_lost()
                     && !self.rpo.blocks()
                     && !self.rpo_bound_holds_resumption(now)
             }

@@ -149,6 +149,9 @@ pub struct CrossRegion {
 pub struct RpoBound {
     /// The bound on the replication lag (ns).
     pub lag: SimDuration,
+    /// `action = "throttle"`: at the bound, writes are admitted at the
+    /// link's drain rate instead of blocked (blocked when that rate is 0).
+    pub throttle: bool,
 }
 
 impl CrossRegion {

@@ -482,7 +482,7 @@ pub struct RawCrossRegion {
 pub struct RawRpoBound {
     /// The bound on the replication lag, i.e. on the loss window a forced failover would see now (a duration, > 0; Aurora's `rds.global_db_rpo` is at least 20 s). Required.
     pub lag: Spanned<SimDuration>,
-    /// What the primary does at the bound: `"block"` (no commit until the lag is back under the bound). Default: `"block"`.
+    /// What the primary does at the bound: `"block"` (no commit until the lag is back under the bound) or `"throttle"` (writes admitted at the link's drain rate while it is below the offered rate, the others shed and counted; blocked while the link ships nothing). Default: `"block"`.
     #[serde(default)]
     pub action: Option<Spanned<String>>,
 }

@@ -2,7 +2,8 @@
 //! turn it on, where it fails over to, and its lifecycle's timings.
 
 use super::super::model::{
-    AfterFailover, CrossRegion, Dr, EnvironmentType, Operation, OperationKind, ProviderFailover, AFTER_FAILOVER,
+    AfterFailover, CrossRegion, Dr, EnvironmentType, Operation, OperationKind, ProviderFailover,
+    AFTER_FAILOVER,
 };
 use super::super::raw::{RawDr, RawScenario};
 use super::super::spanned::Spanned;
@@ -89,13 +90,16 @@ pub(super) fn dr(c: &mut Checker, raw: &RawScenario, cx: &DrContext) -> Option<D
     });
     let provider = provider_failover(c, d);
     let names: Vec<String> = AFTER_FAILOVER.iter().map(|s| s.to_string()).collect();
-    let after_failover = dref.after_failover.as_ref().map_or(AfterFailover::SwitchBack, |a| {
-        match c.resolve(a, &names, "behaviour after failover", "dr.after_failover") {
-            Some(1) => AfterFailover::Stay,
-            Some(2) => AfterFailover::Reprotect,
-            _ => AfterFailover::SwitchBack,
-        }
-    });
+    let after_failover =
+        dref.after_failover
+            .as_ref()
+            .map_or(AfterFailover::SwitchBack, |a| {
+                match c.resolve(a, &names, "behaviour after failover", "dr.after_failover") {
+                    Some(1) => AfterFailover::Stay,
+                    Some(2) => AfterFailover::Reprotect,
+                    _ => AfterFailover::SwitchBack,
+                }
+            });
     let seeding_overhead = dref
         .seeding_overhead
         .clone()
