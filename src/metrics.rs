@@ -288,6 +288,9 @@ pub struct Aggregator {
     catch_up_ns: Histogram<u64>,
     decisions: BTreeMap<String, u64>,
     dr_active_ns: Moments,
+    unprotected_ns: Moments,
+    throttled_ns: Moments,
+    throttled_writes: Moments,
     /// Refused lifecycle operations: operation → reason → count.
     refused: BTreeMap<String, BTreeMap<String, u64>>,
     /// Per service and class: total downtime (ns) over all replications.
@@ -320,6 +323,9 @@ impl Aggregator {
             catch_up_ns: histogram(),
             decisions: BTreeMap::new(),
             dr_active_ns: Moments::default(),
+            unprotected_ns: Moments::default(),
+            throttled_ns: Moments::default(),
+            throttled_writes: Moments::default(),
             refused: BTreeMap::new(),
             service_downtime_ns: vec![BTreeMap::new(); scenario.services.len()],
             runs: 0,
@@ -352,6 +358,9 @@ impl Aggregator {
             record(&mut self.seeding_ns, s);
         }
         self.dr_active_ns.push(outcome.dr_active_ns);
+        self.unprotected_ns.push(outcome.unprotected_ns);
+        self.throttled_ns.push(outcome.throttled_ns);
+        self.throttled_writes.push(outcome.throttled_writes);
         for r in &outcome.refused {
             self.add_refused(r);
         }
@@ -501,6 +510,21 @@ impl Aggregator {
                 .then(|| Interval::of(&self.lag_at_horizon_ns.welford(1e9))),
             seeding_s: (!self.seeding_ns.is_empty())
                 .then(|| Quantiles::of_samples(&self.seeding_ns)),
+            unprotected_s: scenario
+                .dr
+                .as_ref()
+                .and_then(|_| self.per_run(&self.unprotected_ns, 1e9)),
+            throttled: scenario
+                .cross_region
+                .as_ref()
+                .and_then(|c| c.rpo_bound)
+                .filter(|b| b.throttle)
+                .and_then(|_| {
+                    Some(Throttled {
+                        time_s: self.per_run(&self.throttled_ns, 1e9)?,
+                        writes: self.per_run(&self.throttled_writes, 1.0)?,
+                    })
+                }),
             emergency: Emergency {
                 decisions: self
                     .decisions
@@ -756,6 +780,13 @@ pub struct Summary {
     pub lag_at_horizon_s: Option<Interval>,
     /// Initial seeding durations (seconds) of `enable` operations.
     pub seeding_s: Option<Quantiles>,
+    /// With `[dr]`: seconds per replication during which DR was on but no
+    /// copy received the environment's writes (seeding and catching up,
+    /// failed over, resyncing back, re-copying after a failover).
+    pub unprotected_s: Option<Interval>,
+    /// With `cross_region.rpo_bound.action = "throttle"`: the price of the
+    /// throttle per replication.
+    pub throttled: Option<Throttled>,
     pub emergency: Emergency,
     /// Link incidents: time from their end until the backlog drained (seconds).
     pub link_catch_up_s: Option<Quantiles>,
@@ -806,6 +837,15 @@ fn conditioning(
         lost_writes_per_year: per(*lost as f64) * rate,
         region_downtime_s_per_year: per(*downtime_ns as f64 / 1e9) * rate,
     })
+}
+
+/// The RPO bound's throttle, per replication (mean and interval).
+#[derive(Clone, Debug, Serialize, PartialEq)]
+pub struct Throttled {
+    /// Seconds during which writes were admitted at the link's drain rate.
+    pub time_s: Interval,
+    /// Offered writes shed meanwhile.
+    pub writes: Interval,
 }
 
 /// What the emergency response saw and decided.
@@ -1097,6 +1137,9 @@ pub(crate) mod tests {
             lag_at_horizon_ns: None,
             seeding_ns: None,
             dr_active_ns: 0,
+            unprotected_ns: 0,
+            throttled_ns: 0,
+            throttled_writes: 0,
             refused: vec![],
             downtime,
             read_down_ns: down_ns,

@@ -293,6 +293,9 @@ fn counters(s: &mut AggregatorState) -> Vec<&mut u64> {
         &mut s.incidents_per_run,
         &mut s.lag_at_horizon_ns,
         &mut s.dr_active_ns,
+        &mut s.unprotected_ns,
+        &mut s.throttled_ns,
+        &mut s.throttled_writes,
     ] {
         v.push(&mut m.n);
     }
@@ -319,6 +322,9 @@ fn numbers(s: &mut AggregatorState) -> Vec<&mut String> {
         &mut s.incidents_per_run,
         &mut s.lag_at_horizon_ns,
         &mut s.dr_active_ns,
+        &mut s.unprotected_ns,
+        &mut s.throttled_ns,
+        &mut s.throttled_writes,
     ] {
         v.extend([&mut m.sum, &mut m.sum_sq]);
     }

@@ -978,3 +978,217 @@ fn a_partitioned_target_is_skipped() {
     assert_eq!(home.failover_target.as_deref(), Some("third"));
     assert_eq!(home.rto_ns, 40 * MIN);
 }
+
+/// Runs an overlap scenario after replacing each `from` by its `to`.
+fn run_with_all(case: &str, edits: &[(&str, &str)]) -> ReplicationOutcome {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/scenarios/overlaps")
+        .join(format!("{case}.toml"));
+    let mut text = std::fs::read_to_string(path).unwrap();
+    for (from, to) in edits {
+        assert!(text.contains(from), "{case} lacks {from:?}");
+        text = text.replacen(from, to, 1);
+    }
+    let sc = drsim::scenario::parse_str(&text, "variant.toml")
+        .unwrap_or_else(|e| panic!("{case}: {e}"))
+        .scenario;
+    run_replication(&sc, 0)
+}
+
+/// The paired region's outage at day 2 in case 25.
+const PAIRED_AT_DAY_2: &str =
+    "[[incidents]]\nkind = \"region\"\nregion = \"pair\"\nat = \"2d\"\nduration = \"4h\"\n";
+
+/// `dr.after_failover = "reprotect"`: after the emergency failover (30 min
+/// decision, 10 min execution, at 24 h 40 min) the environment runs in the
+/// paired region; the 20 GB re-copy starts after its 1 h set-up but only
+/// moves once the home region is back (30 h) with its leader (30 s): done
+/// 2,000 s later, and the log of the writes made meanwhile catches up.
+/// From then the home region holds the copy and the log ships the other way, so the paired region's outage at day 2 is an
+/// emergency like a home outage while protected: the operator fails over
+/// back home after 30 min (10 min), losing only the reverse link's lag (at
+/// most one 5 s batch, its 0.4 s sending and the propagation). The home
+/// region, the environment's primary again, is then seeded afresh
+/// (unprotected until that copy and its catch-up are done).
+#[test]
+fn after_the_recopy_a_failover_back_home_loses_only_the_reverse_lag() {
+    let o = run("25-reprotect-after-failover");
+    let home = only(&o, IncidentClass::Region);
+    assert_eq!(
+        (home.decision, home.recovery, home.rto_ns),
+        (Some("failover"), "dr-failover", 40 * MIN)
+    );
+    assert!(of_class(&o, IncidentClass::Failback).is_empty());
+    let paired = only(&o, IncidentClass::PairedRegion);
+    assert_eq!(paired.scope, "pair");
+    assert_eq!(
+        (paired.decision, paired.recovery, paired.rto_ns),
+        (Some("failover"), "dr-failover", 40 * MIN)
+    );
+    let shown = paired.shown_loss_ns.expect("the emergency shows its loss");
+    assert!(shown > 0 && shown <= 5_500_000_000, "{paired:?}");
+    assert!(paired.rpo_ns <= shown, "{paired:?}");
+    // At most 5.5 s of writes at 200/s.
+    assert!(
+        paired.lost_writes > 0 && paired.lost_writes <= 1_300,
+        "{paired:?}"
+    );
+    // Unprotected: the re-copy, then the seeding after the failover back
+    // (set-up to 49 h 40 min, copy once the paired region is back at 52 h
+    // with its leader, 2,000 s, then the catch-up of the log since 48 h 40).
+    let recopy = 30 * HOUR + 30 * S + 2_000 * S - (24 * HOUR + 40 * MIN);
+    let reseed = 52 * HOUR + 30 * S + 2_000 * S - (48 * HOUR + 40 * MIN);
+    assert!(
+        (recopy + reseed..recopy + reseed + HOUR).contains(&o.unprotected_ns),
+        "{} s",
+        o.unprotected_ns / S
+    );
+
+    // Back home and protected again: the next home outage is an emergency
+    // failover to the paired region once more.
+    let again = run_with_all(
+        "25-reprotect-after-failover",
+        &[(
+            PAIRED_AT_DAY_2,
+            &format!("{PAIRED_AT_DAY_2}\n[[incidents]]\nkind = \"region\"\nat = \"4d\"\nduration = \"6h\"\n"),
+        )],
+    );
+    let homes = of_class(&again, IncidentClass::Region);
+    assert_eq!(homes.len(), 2);
+    assert_eq!(
+        (homes[1].decision, homes[1].recovery, homes[1].rto_ns),
+        (Some("failover"), "dr-failover", 40 * MIN)
+    );
+    assert!(homes[1].shown_loss_ns.unwrap() <= 5_500_000_000);
+
+    // Staying instead, the same outage of the paired region stops writes
+    // for its 4 h and the election.
+    let stay = run_with(
+        "25-reprotect-after-failover",
+        "after_failover = \"reprotect\"\n",
+        "after_failover = \"stay\"\n",
+    );
+    let paired = only(&stay, IncidentClass::PairedRegion);
+    assert_eq!(
+        (paired.decision, paired.rto_ns),
+        (Some("serving-region-down"), 4 * HOUR + 30 * S)
+    );
+}
+
+/// On a quiet link the re-copy takes its set-up plus `data_size` over the
+/// link's rate, exactly: the home region is back (25 h, leader at 25 h
+/// 30 s) before the 1 h set-up ends (25 h 40 min), so the copy runs at
+/// 10 MB/s from then, 2,000 s. Then the log of the 2,000 s of writes made
+/// during the copy (1.6 GB) drains at 10 − 0.8 MB/s: 174 s, plus at most
+/// a batch; protected (in reverse) from then. A partition of the link for
+/// 10 min during the copy delays it by as much.
+#[test]
+fn the_recopy_takes_its_setup_and_data_size_over_the_link_rate() {
+    let short = (
+        "at = \"1d\"\nduration = \"6h\"",
+        "at = \"1d\"\nduration = \"1h\"",
+    );
+    let traced = |edits: &[(&str, &str)]| {
+        let path = Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("tests/scenarios/overlaps/25-reprotect-after-failover.toml");
+        let mut text = std::fs::read_to_string(path).unwrap();
+        for (from, to) in edits {
+            assert!(text.contains(from), "lacks {from:?}");
+            text = text.replacen(from, to, 1);
+        }
+        let sc = drsim::scenario::parse_str(&text, "variant.toml")
+            .unwrap()
+            .scenario;
+        let (o, trace) = drsim::model::Replication::new(&sc, 0).traced().run_traced();
+        let at = |kind: &str| {
+            trace
+                .iter()
+                .find(|e| e.kind == kind)
+                .unwrap_or_else(|| panic!("no {kind}"))
+                .t_ns
+        };
+        let failover = at("failover-done");
+        (
+            o,
+            at("recopy-copy-done") - failover,
+            at("recopy-caught-up") - failover,
+        )
+    };
+    let (o, copied, caught_up) = traced(&[short, (PAIRED_AT_DAY_2, "")]);
+    assert_eq!(only(&o, IncidentClass::Region).decision, Some("failover"));
+    assert_eq!(copied, HOUR + 2_000 * S);
+    let catch_up = caught_up - copied;
+    assert!((173 * S..180 * S).contains(&catch_up), "{catch_up}");
+    assert_eq!(
+        o.unprotected_ns, caught_up,
+        "unprotected from the failover to the catch-up"
+    );
+    let (_, cut_copied, _) = traced(&[
+        short,
+        (
+            PAIRED_AT_DAY_2,
+            "[[incidents]]\nkind = \"link\"\nat = \"26h\"\nduration = \"10m\"\n",
+        ),
+    ]);
+    assert_eq!(cut_copied, HOUR + 2_000 * S + 10 * MIN);
+}
+
+/// A second outage during the re-copy, of the paired region where the
+/// environment now runs unprotected, costs what the same outage costs an
+/// environment without DR in its home region: writes stop for its 4 h and
+/// the election; destroying, the backup of 28 h is restored and the 2 h
+/// 10 min since are lost. The re-copy then starts over from the restored
+/// data once the region is back with its leader (34 h 10 min 30 s), and
+/// its catch-up follows.
+#[test]
+fn a_second_outage_during_the_recopy_costs_what_no_dr_costs() {
+    let o = run_with_all(
+        "25-reprotect-after-failover",
+        &[(
+            PAIRED_AT_DAY_2,
+            "[[incidents]]\nkind = \"region\"\nregion = \"pair\"\nat = \"1810m\"\nduration = \"4h\"\ndestroys_data = true\n",
+        )],
+    );
+    let paired = only(&o, IncidentClass::PairedRegion);
+    assert_eq!(paired.decision, Some("serving-region-down"));
+    assert_eq!(
+        (paired.recovery, paired.rto_ns),
+        ("backup-restore", 4 * HOUR + 30 * S)
+    );
+    let lost_s = 2 * HOUR + 10 * MIN;
+    assert!((lost_s - S..=lost_s).contains(&paired.rpo_ns), "{paired:?}");
+    // The copy restarted, then its catch-up (the writes since 34 h 10 min).
+    let copied = 34 * HOUR + 10 * MIN + 30 * S + 2_000 * S - (24 * HOUR + 40 * MIN);
+    let catch_up = o.unprotected_ns - copied;
+    assert!((173 * S..185 * S).contains(&catch_up), "{catch_up}");
+
+    // The same destroying outage of the home region without DR.
+    let path = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/scenarios/overlaps/25-reprotect-after-failover.toml");
+    let text = std::fs::read_to_string(path).unwrap().replacen(
+        PAIRED_AT_DAY_2,
+        "[[incidents]]\nkind = \"region\"\nat = \"1810m\"\nduration = \"4h\"\ndestroys_data = true\n",
+        1,
+    );
+    // Writes are served throughout before it, as in the paired region.
+    let text = text.replacen("enabled = true\n", "", 1).replacen(
+        "[[incidents]]\nkind = \"region\"\nat = \"1d\"\nduration = \"6h\"\n",
+        "",
+        1,
+    );
+    let sc = drsim::scenario::parse_str(&text, "no-dr.toml")
+        .unwrap()
+        .scenario;
+    assert!(sc.dr.is_none());
+    let no_dr = run_replication(&sc, 0);
+    let destroyed = only(&no_dr, IncidentClass::Region);
+    assert_eq!(
+        (destroyed.recovery, destroyed.rto_ns),
+        ("backup-restore", 4 * HOUR + 30 * S)
+    );
+    assert!((lost_s - S..=lost_s).contains(&destroyed.rpo_ns));
+    let writes = 200.0 * lost_s as f64 / S as f64;
+    let tolerance = 5.0 * (2.0 * writes).sqrt();
+    let gap = (destroyed.lost_writes as f64 - paired.lost_writes as f64).abs();
+    assert!(gap < tolerance, "{destroyed:?} vs {paired:?}");
+}

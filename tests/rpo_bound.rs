@@ -232,3 +232,76 @@ fn fast_and_exact_block_for_the_closed_form_time() {
     );
     assert!((fm - em).abs() < 2.0, "fast {fm} vs exact {em}");
 }
+
+/// `action = "throttle"`: a link degraded to b = 0.5 MB/s (125 writes/s of
+/// 4 KB, k = b/r = 0.625) under r = 200 writes/s for D = 600 s, from 1 s
+/// after a cut (lag 1 s then). The lag grows at 1 − k = 0.375 s/s and
+/// reaches the throttle's trigger k·(20 s − T) = 11.25 s after
+/// (11.25 − 1)/0.375 = 27.3 s; from then writes are admitted at the link's
+/// rate, never blocked, and the lag rises to the bound less a batch and
+/// holds, until the degradation ends. The shed writes are (r − b)·(D −
+/// time to reach the trigger): 75 per throttled second, exactly. The lag
+/// moves by batches (one lands every T/k = 3.2 s, each making 2 s of
+/// writes durable), so its first peak at the trigger comes up to a batch
+/// interval plus a sending time (5.2 s) before the fluid estimate: the
+/// throttled time is D less that reaching time within 5.5 s, in both
+/// fidelities. A region outage during the throttle finds a loss window
+/// at most the bound.
+#[test]
+fn a_throttle_sheds_the_writes_the_degraded_link_cannot_ship() {
+    let mut t = with(
+        VALIDATION,
+        "[failures.link]\ntime_between = { dist = \"exponential\", mean = \"12h\" }\nduration = { dist = \"exponential\", mean = \"2m\" }",
+        "[[incidents]]\nkind = \"link_degradation\"\nat = \"3601s\"\nduration = \"600s\"\nbandwidth_factor = 0.125",
+    );
+    t = with(&t, "action = \"block\"", "action = \"throttle\"");
+    t = with(&t, "horizon = \"30d\"", "horizon = \"2h\"");
+    let reach = (0.625 * (20.0 - 2.0) - 1.0) / (1.0 - 0.625);
+    for (fidelity, tolerance) in [("fast", 5.5), ("exact", 5.5)] {
+        let text = with(
+            &t,
+            "horizon = \"2h\"",
+            &format!("horizon = \"2h\"\nfidelity = \"{fidelity}\""),
+        );
+        let o = run_replication(&scenario(&text), 0);
+        assert_eq!(o.served_ns, o.horizon_ns, "{fidelity}: never blocked");
+        assert!(o
+            .incidents
+            .iter()
+            .all(|i| i.class != IncidentClass::RpoBound));
+        let throttled_s = o.throttled_ns as f64 / 1e9;
+        assert!(
+            (throttled_s - (600.0 - reach)).abs() < tolerance,
+            "{fidelity}: throttled {throttled_s} s"
+        );
+        let shed = (200.0 - 125.0) * throttled_s;
+        assert!(
+            (o.throttled_writes as f64 - shed).abs() <= 1.0,
+            "{fidelity}: {} shed vs {shed}",
+            o.throttled_writes
+        );
+    }
+    // Blocking instead sheds nothing (it stops the writes).
+    let block = run_replication(
+        &scenario(&with(&t, "action = \"throttle\"", "action = \"block\"")),
+        0,
+    );
+    assert_eq!((block.throttled_ns, block.throttled_writes), (0, 0));
+    assert!(block.served_ns < block.horizon_ns);
+
+    // A region outage 5 min into the degradation: the loss window is the
+    // throttled lag, at the bound.
+    let outage = with(
+        &t,
+        "[[incidents]]\nkind = \"link_degradation\"",
+        "[[incidents]]\nkind = \"region\"\nat = \"3901s\"\nduration = \"1h\"\n\n[[incidents]]\nkind = \"link_degradation\"",
+    );
+    let o = run_replication(&scenario(&outage), 0);
+    let region = o
+        .incidents
+        .iter()
+        .find(|i| i.class == IncidentClass::Region)
+        .expect("a region incident");
+    let window = region.shown_loss_ns.expect("an emergency") as f64 / 1e9;
+    assert!((15.0..=20.0).contains(&window), "window {window} s");
+}

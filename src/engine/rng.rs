@@ -53,6 +53,11 @@ pub enum Stream {
     /// Provider-managed failover: whether the provider waits the outage
     /// out, and its grace period (`dr.failover_by = "provider"`).
     ProviderFailover,
+    /// Set-up time of the re-copy to the former home region after a
+    /// failover (`dr.after_failover = "reprotect"`): a stream of its own,
+    /// so scenarios differing only in `after_failover` see the same
+    /// operator draws.
+    Reprotect,
     /// Outage process of zone `i` of the paired region.
     PairedZoneFailures(u16),
     /// [`Stream::ZoneCorrelation`] of zone `i` of the paired region (id 15
@@ -116,6 +121,7 @@ impl Stream {
             Stream::ZoneCorrelation(i) => 0x6_4000 + u64::from(i),
             Stream::PairedZoneEscalation(i) => 0x6_8000 + u64::from(i),
             Stream::PairedZoneCorrelation(i) => 0x6_C000 + u64::from(i),
+            Stream::Reprotect => 50,
         }
     }
 }

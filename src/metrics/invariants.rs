@@ -57,6 +57,9 @@ fn check_per_run(agg: &Aggregator) -> Result<(), StateError> {
         ("state.read_served_ns", &agg.read_served_ns, Some(h)),
         ("state.read_downtime_ns", &agg.read_downtime_ns, Some(h)),
         ("state.dr_active_ns", &agg.dr_active_ns, Some(h)),
+        ("state.unprotected_ns", &agg.unprotected_ns, Some(h)),
+        ("state.throttled_ns", &agg.throttled_ns, Some(h)),
+        ("state.throttled_writes", &agg.throttled_writes, None),
         ("state.incidents_per_run", &agg.incidents_per_run, None),
     ] {
         if m.n != agg.runs {

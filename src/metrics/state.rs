@@ -54,6 +54,9 @@ pub struct AggregatorState {
     pub incidents_per_run: MomentsState,
     pub lag_at_horizon_ns: MomentsState,
     pub dr_active_ns: MomentsState,
+    pub unprotected_ns: MomentsState,
+    pub throttled_ns: MomentsState,
+    pub throttled_writes: MomentsState,
     pub decisions: BTreeMap<String, u64>,
     /// Refused lifecycle operations: operation → reason → count (> 0).
     pub refused: BTreeMap<String, BTreeMap<String, u64>>,
@@ -147,6 +150,9 @@ impl Aggregator {
             incidents_per_run: self.incidents_per_run.to_state(),
             lag_at_horizon_ns: self.lag_at_horizon_ns.to_state(),
             dr_active_ns: self.dr_active_ns.to_state(),
+            unprotected_ns: self.unprotected_ns.to_state(),
+            throttled_ns: self.throttled_ns.to_state(),
+            throttled_writes: self.throttled_writes.to_state(),
             decisions: self.decisions.clone(),
             refused: self.refused.clone(),
             service_downtime_ns: self
@@ -207,6 +213,9 @@ impl Aggregator {
             catch_up_ns: super::histogram(),
             decisions: BTreeMap::new(),
             dr_active_ns: Moments::default(),
+            unprotected_ns: Moments::default(),
+            throttled_ns: Moments::default(),
+            throttled_writes: Moments::default(),
             refused: BTreeMap::new(),
             service_downtime_ns: vec![BTreeMap::new(); self.services.len()],
             runs: 0,
@@ -275,6 +284,10 @@ impl Aggregator {
         agg.lag_at_horizon_ns =
             Moments::from_state("state.lag_at_horizon_ns", &state.lag_at_horizon_ns)?;
         agg.dr_active_ns = Moments::from_state("state.dr_active_ns", &state.dr_active_ns)?;
+        agg.unprotected_ns = Moments::from_state("state.unprotected_ns", &state.unprotected_ns)?;
+        agg.throttled_ns = Moments::from_state("state.throttled_ns", &state.throttled_ns)?;
+        agg.throttled_writes =
+            Moments::from_state("state.throttled_writes", &state.throttled_writes)?;
         for (decision, &n) in &state.decisions {
             check_label("state.decisions", decision, n)?;
         }
@@ -373,6 +386,21 @@ impl Aggregator {
                 "state.dr_active_ns",
                 &mut self.dr_active_ns,
                 &other.dr_active_ns,
+            ),
+            (
+                "state.unprotected_ns",
+                &mut self.unprotected_ns,
+                &other.unprotected_ns,
+            ),
+            (
+                "state.throttled_ns",
+                &mut self.throttled_ns,
+                &other.throttled_ns,
+            ),
+            (
+                "state.throttled_writes",
+                &mut self.throttled_writes,
+                &other.throttled_writes,
             ),
         ] {
             mine.checked_absorb(what, theirs)?;

@@ -23,7 +23,7 @@ use super::secondaries::{Secondary, Target};
 use super::{sample_loss, Event, Loss, Replication};
 use crate::engine::rng::{stream_rng, Stream};
 use crate::incident::{IncidentClass, RefusedOperation};
-use crate::scenario::{Fidelity, OperationKind, ProviderFailover, Side};
+use crate::scenario::{AfterFailover, Fidelity, OperationKind, ProviderFailover, Side};
 use crate::time::{SimDuration, SimTime};
 use rand::RngExt;
 
@@ -50,9 +50,41 @@ pub(super) enum Phase {
     ResyncingBack,
     /// The planned switch back executes: no writes.
     SwitchingBack,
+    /// `dr.after_failover = "reprotect"`: running in the paired region, now
+    /// the primary, with no secondary copy while the set-up (no link yet),
+    /// the full copy of `data_size` to the former home region (a transfer)
+    /// and the catch-up of the log of the writes made meanwhile (the link
+    /// alone) run.
+    Recopying,
+    /// Running in the paired region, the former home region holding the
+    /// secondary copy: the log ships the other way.
+    ReverseProtected,
+    /// The emergency failover back to the former home region executes: no writes.
+    ReverseFailingOver,
 }
 
 impl Phase {
+    /// DR is on but no copy receives the environment's writes: seeding and
+    /// catching up, failed over (the home region lags until the switch
+    /// back), the reverse resync, and the re-copy. Not the phases that stop
+    /// writes (a switch or failover executing: nothing new to protect).
+    pub(super) fn unprotected(self) -> bool {
+        match self {
+            Phase::Seeding
+            | Phase::CatchingUp
+            | Phase::FailedOver
+            | Phase::ResyncingBack
+            | Phase::Recopying => true,
+            Phase::Off
+            | Phase::Protected
+            | Phase::Draining
+            | Phase::FailingOver
+            | Phase::SwitchingBack
+            | Phase::ReverseProtected
+            | Phase::ReverseFailingOver => false,
+        }
+    }
+
     /// Lower-case name (traces and reports).
     pub(super) fn name(self) -> &'static str {
         match self {
@@ -65,6 +97,9 @@ impl Phase {
             Phase::FailedOver => "failed-over",
             Phase::ResyncingBack => "resyncing-back",
             Phase::SwitchingBack => "switching-back",
+            Phase::Recopying => "recopying",
+            Phase::ReverseProtected => "reverse-protected",
+            Phase::ReverseFailingOver => "reverse-failing-over",
         }
     }
 }
@@ -303,6 +338,13 @@ pub(super) struct DrState {
     /// Failed over for good (`dr.after_failover = "stay"`): running in the
     /// paired region with no secondary copy, never switching back.
     stayed: bool,
+    /// The home region's zone quorum does not hold: in the reverse
+    /// direction the copy there cannot receive the log or the re-copy.
+    pub(super) home_quorum_lost: bool,
+    /// Since when DR has been on without a copy receiving the log (see
+    /// [`Phase::unprotected`]), and the nanoseconds so accumulated.
+    unprotected_since: Option<SimTime>,
+    unprotected_ns: u64,
     /// The switch back under way returns from a drill (else from an emergency).
     returning_from_drill: bool,
     /// When the current reverse resync started.
@@ -334,8 +376,14 @@ impl DrState {
     pub(super) fn serving_site(&self) -> Site {
         match self.phase {
             Phase::Off | Phase::Seeding | Phase::CatchingUp | Phase::Protected => Site::Primary,
-            Phase::FailedOver | Phase::ResyncingBack => Site::Secondary,
-            Phase::Draining | Phase::FailingOver | Phase::SwitchingBack => Site::None,
+            Phase::FailedOver
+            | Phase::ResyncingBack
+            | Phase::Recopying
+            | Phase::ReverseProtected => Site::Secondary,
+            Phase::Draining
+            | Phase::FailingOver
+            | Phase::SwitchingBack
+            | Phase::ReverseFailingOver => Site::None,
         }
     }
 
@@ -405,14 +453,48 @@ impl DrState {
     /// while the secondary is being caught up, protected or drained for a
     /// drill, and only from a primary region that is up.
     pub(super) fn log_factor(&self) -> f64 {
-        let ships = matches!(
-            self.phase,
-            Phase::CatchingUp | Phase::Protected | Phase::Draining
-        );
+        let ships = match self.phase {
+            Phase::CatchingUp | Phase::Protected | Phase::Draining => true,
+            // The other way: the former home region must be able to take
+            // it; re-copying, once the copy is whole (the catch-up).
+            Phase::ReverseProtected => !self.home_quorum_lost,
+            Phase::Recopying => !self.home_quorum_lost && self.transfer.is_none(),
+            _ => false,
+        };
         if !ships || self.region_down > 0 || self.paired_unavailable() {
             return 0.0;
         }
         self.path_factor()
+    }
+
+    /// The paired region's data was destroyed and is neither restored nor
+    /// abandoned yet: nothing can be served there.
+    pub(super) fn paired_data_lost(&self) -> bool {
+        self.paired_destroyed_by.is_some()
+    }
+
+    /// The former home region can take the re-copy, the log or a failover
+    /// back: up, with its zone quorum.
+    fn home_available(&self) -> bool {
+        self.region_down == 0 && !self.home_quorum_lost
+    }
+
+    /// Books the time without protection up to `now` and follows the
+    /// phase entered (call after every event).
+    pub(super) fn track_protection(&mut self, now: SimTime) {
+        match (self.unprotected_since, self.phase.unprotected()) {
+            (None, true) => self.unprotected_since = Some(now),
+            (Some(since), false) => {
+                self.unprotected_ns += now.since(since).0;
+                self.unprotected_since = None;
+            }
+            _ => {}
+        }
+    }
+
+    /// Nanoseconds without protection up to `horizon` (see [`Phase::unprotected`]).
+    pub(super) fn unprotected_ns(&self, horizon: SimTime) -> u64 {
+        self.unprotected_ns + self.unprotected_since.map_or(0, |s| horizon.since(s).0)
     }
 
     /// Replaces the link, keeping the count of per-write events simulated.
@@ -458,8 +540,10 @@ impl DrState {
     /// once failures and operations are long over).
     #[cfg(test)]
     pub(super) fn at_rest(&self) -> bool {
-        (matches!(self.phase, Phase::Off | Phase::Protected)
-            || (self.phase == Phase::FailedOver && self.stayed))
+        (matches!(
+            self.phase,
+            Phase::Off | Phase::Protected | Phase::ReverseProtected
+        ) || (self.phase == Phase::FailedOver && self.stayed))
             && self.emergency.is_none()
             && self.transfer.is_none()
             && !self.failback_wanted
@@ -511,6 +595,21 @@ impl Replication<'_> {
                 self.decide(incident, "switch-back-cancelled");
                 self.cancel_switch_back(now)
             }
+            // Reprotecting: the former home region receives the re-copy
+            // or the log; the environment runs in the paired region. The
+            // copy pauses (destroyed: it starts over), shipping pauses
+            // (destroyed: the copy is gone, no protection until copied again).
+            (P::Recopying, T::HomeDown { incident, destroys }) => {
+                self.recopy_target_down(now, incident, destroys)
+            }
+            (P::ReverseProtected, T::HomeDown { incident, destroys }) => {
+                self.reverse_secondary_down(now, incident, destroys)
+            }
+            // The failover back cannot land in a dead region: it stops and
+            // waits (destroyed: nothing to fail over to, copy again).
+            (P::ReverseFailingOver, T::HomeDown { incident, destroys }) => {
+                self.reverse_failover_cut(now, Some(incident), destroys)
+            }
 
             // ── the home region returns ─────────────────────────────────
             (P::Off, T::HomeUp { .. }) => self.restore_if_destroyed(now),
@@ -528,6 +627,19 @@ impl Replication<'_> {
                 phase,
                 trigger,
                 "a switch back starts only with the home region up, and a home outage cancels it",
+            ),
+            // The re-copy (or the log) resumes; a destroyed region needs no
+            // restore: the copy rebuilds it. A failover back waiting for
+            // the region starts once its zone quorum holds (`Quorum`).
+            (P::Recopying | P::ReverseProtected, T::HomeUp { .. }) => {
+                self.dr.destroyed = false;
+                self.dr.destroyed_by = None;
+                self.reverse_target_back();
+            }
+            (P::ReverseFailingOver, T::HomeUp { .. }) => self.cannot_happen(
+                phase,
+                trigger,
+                "a failover back starts only with the former home region up, and its outage ends it",
             ),
 
             // ── the paired region fails ─────────────────────────────────
@@ -573,6 +685,20 @@ impl Replication<'_> {
                 self.decide(incident, "switch-back-completes");
                 self.dr.reseed_after_switch |= destroys;
             }
+            // The region the environment runs in, unprotected: writes stop
+            // until it returns (destroyed: its backup is restored then, and
+            // the re-copy starts over from the restored data).
+            (P::Recopying, T::PairedDown { incident, destroys }) => {
+                self.serving_region_down(incident, destroys)
+            }
+            // The primary of the reverse direction: the emergency response.
+            (P::ReverseProtected, T::PairedDown { incident, destroys }) => {
+                self.reverse_emergency(now, incident, destroys)
+            }
+            // Already leaving it: the failover back completes.
+            (P::ReverseFailingOver, T::PairedDown { incident, .. }) => {
+                self.decide(incident, "already-failing-over")
+            }
 
             // ── the paired region returns ───────────────────────────────
             (P::Off | P::Seeding | P::CatchingUp | P::SwitchingBack, T::PairedUp) => {}
@@ -589,6 +715,10 @@ impl Replication<'_> {
             (P::FailedOver | P::ResyncingBack, T::PairedUp) => {
                 self.paired_back_while_serving_there(now)
             }
+            (P::Recopying, T::PairedUp) => self.paired_back_while_recopying(now),
+            (P::ReverseProtected, T::PairedUp) => self.reverse_primary_back(now),
+            // The failover back completes; the environment leaves it.
+            (P::ReverseFailingOver, T::PairedUp) => {}
 
             // ── a further secondary's region fails ──────────────────────
             // (`secondaries.rs`; the paired region's cells above stay its own.)
@@ -654,7 +784,10 @@ impl Replication<'_> {
                 | P::FailingOver
                 | P::FailedOver
                 | P::ResyncingBack
-                | P::SwitchingBack,
+                | P::SwitchingBack
+                | P::Recopying
+                | P::ReverseProtected
+                | P::ReverseFailingOver,
                 T::LinkChanged,
             ) => {}
 
@@ -668,6 +801,21 @@ impl Replication<'_> {
             (P::Protected, T::Quorum { serving: true }) => self.quorum_back(now),
             // A switch back waits for a primary that can take writes.
             (P::FailedOver, T::Quorum { serving: true }) => self.home_back_while_failed_over(now),
+            // The former home region's quorum: the re-copy or the log
+            // pauses while it is lost (the re-plan); back, a failover back
+            // waiting for it starts.
+            (P::Recopying, T::Quorum { .. }) => {}
+            (P::ReverseProtected, T::Quorum { serving: true }) => self.reverse_target_back(),
+            (P::ReverseProtected, T::Quorum { serving: false }) => {}
+            // The failover back cannot land without it: it stops and waits.
+            (P::ReverseFailingOver, T::Quorum { serving: false }) => {
+                self.reverse_failover_cut(now, None, false)
+            }
+            (P::ReverseFailingOver, T::Quorum { serving: true }) => self.cannot_happen(
+                phase,
+                trigger,
+                "a failover back starts only with the former home quorum held, and its loss ends it",
+            ),
             (
                 P::Off
                 | P::Seeding
@@ -711,6 +859,13 @@ impl Replication<'_> {
             (P::FailedOver | P::ResyncingBack, T::PairedQuorum { .. }) => {}
             // The last batch is already on its way home: the switch completes.
             (P::SwitchingBack, T::PairedQuorum { .. }) => {}
+            // The environment runs there: its zone rules decide serving;
+            // the re-copy or the log pauses (the re-plan). The emergency
+            // response is for region outages of the primary.
+            (
+                P::Recopying | P::ReverseProtected | P::ReverseFailingOver,
+                T::PairedQuorum { .. },
+            ) => {}
 
             // ── operation due: enable ───────────────────────────────────
             (P::Off, T::Enable) => self.start_seeding(now),
@@ -727,7 +882,10 @@ impl Replication<'_> {
                 | P::FailingOver
                 | P::FailedOver
                 | P::ResyncingBack
-                | P::SwitchingBack,
+                | P::SwitchingBack
+                | P::Recopying
+                | P::ReverseProtected
+                | P::ReverseFailingOver,
                 T::Enable,
             ) => self.refuse(now, "enable", "already-enabled"),
 
@@ -740,6 +898,15 @@ impl Replication<'_> {
             }
             (P::FailedOver | P::ResyncingBack, T::Drill { .. }) => {
                 self.refuse(now, "drill", "failed-over")
+            }
+            (P::Recopying, T::Drill { .. }) => self.refuse(now, "drill", "recopying"),
+            // A planned failover back (a drill of the reverse direction)
+            // is not modelled.
+            (P::ReverseProtected, T::Drill { .. }) => {
+                self.refuse(now, "drill", "reverse-protected")
+            }
+            (P::ReverseFailingOver, T::Drill { .. }) => {
+                self.refuse(now, "drill", "switch-in-progress")
             }
 
             // ── operation due: disable ──────────────────────────────────
@@ -756,14 +923,28 @@ impl Replication<'_> {
             (P::FailedOver | P::ResyncingBack, T::Disable) => {
                 self.refuse(now, "disable", "failed-over")
             }
+            // The environment runs in the paired region: as failed over.
+            (P::Recopying | P::ReverseProtected, T::Disable) => {
+                self.refuse(now, "disable", "failed-over")
+            }
+            (P::ReverseFailingOver, T::Disable) => {
+                self.refuse(now, "disable", "switch-in-progress")
+            }
 
             // ── the work under way is done ──────────────────────────────
             (P::Seeding, T::WorkDone) => self.copy_done(now),
             (P::CatchingUp, T::WorkDone) => self.caught_up(now),
             (P::Draining, T::WorkDone) => self.drain_done(),
             (P::ResyncingBack, T::WorkDone) => self.resync_back_done(now),
+            (P::Recopying, T::WorkDone) => self.recopy_done(),
             (
-                P::Off | P::Protected | P::FailingOver | P::FailedOver | P::SwitchingBack,
+                P::Off
+                | P::Protected
+                | P::FailingOver
+                | P::FailedOver
+                | P::SwitchingBack
+                | P::ReverseProtected
+                | P::ReverseFailingOver,
                 T::WorkDone,
             ) => self.cannot_happen(phase, trigger, "no work is planned in this phase"),
 
@@ -791,6 +972,16 @@ impl Replication<'_> {
             (P::SwitchingBack, T::Timer(Timer::SwitchDone { incident })) => {
                 self.switch_back_done(now, incident)
             }
+            (P::Recopying, T::Timer(Timer::SetupDone)) => self.start_recopy(now),
+            (P::ReverseProtected, T::Timer(Timer::Decision { incident })) => {
+                self.emergency_decision(now, incident)
+            }
+            (P::ReverseProtected, T::Timer(Timer::ProviderGraceOver { incident })) => {
+                self.provider_failover(incident)
+            }
+            (P::ReverseFailingOver, T::Timer(Timer::FailoverExecuted { incident })) => {
+                self.reverse_failover_executed(now, incident)
+            }
             (
                 P::Off
                 | P::Seeding
@@ -800,7 +991,10 @@ impl Replication<'_> {
                 | P::FailingOver
                 | P::FailedOver
                 | P::ResyncingBack
-                | P::SwitchingBack,
+                | P::SwitchingBack
+                | P::Recopying
+                | P::ReverseProtected
+                | P::ReverseFailingOver,
                 T::Timer(_),
             ) => self.cannot_happen(
                 phase,
@@ -877,11 +1071,31 @@ impl Replication<'_> {
                     t.done_at()
                 })
             }
+            // The copy, then the catch-up of its log (no link yet: the set-up).
+            Phase::Recopying => {
+                let rate = self.recopy_rate();
+                match self.dr.transfer.as_mut() {
+                    Some(t) => {
+                        t.set_rate(now, rate);
+                        t.done_at()
+                    }
+                    None => {
+                        let horizon = self.sched.horizon();
+                        let log = &self.service;
+                        self.dr
+                            .link
+                            .as_ref()
+                            .and_then(|l| l.caught_up_at(log, now, horizon))
+                    }
+                }
+            }
             Phase::Off
             | Phase::Protected
             | Phase::FailingOver
             | Phase::FailedOver
-            | Phase::SwitchingBack => None,
+            | Phase::SwitchingBack
+            | Phase::ReverseProtected
+            | Phase::ReverseFailingOver => None,
         };
         if let Some(at) = done_at {
             self.sched
@@ -1161,9 +1375,14 @@ impl Replication<'_> {
         if d.vnet_unpaired {
             return self.decide(e.incident, "failover-failed-no-vnet-pair");
         }
-        let max_data_loss = d.max_data_loss;
         let window = self.decision_window(&e);
-        if max_data_loss.is_some_and(|max| window > max) && !self.dr.destroyed {
+        // A destroyed primary fails over whatever the policy.
+        let primary_destroyed = if self.dr.phase == Phase::ReverseProtected {
+            self.dr.paired_destroyed_by.is_some()
+        } else {
+            self.dr.destroyed
+        };
+        if d.max_data_loss.is_some_and(|max| window > max) && !primary_destroyed {
             return self.decide(e.incident, "wait-policy");
         }
         self.start_forced_failover(e.incident);
@@ -1202,13 +1421,28 @@ impl Replication<'_> {
     }
 
     /// The emergency failover of `incident` executes (`failover_time`),
-    /// unless the paired region is down: then it starts on its return.
+    /// unless its target (the paired region; reverse-protected, the former
+    /// home region) cannot take it: then it starts on the target's return.
     fn start_forced_failover(&mut self, incident: usize) {
-        if self.dr.secondaries.is_empty() && self.dr.paired_unavailable() {
+        let reverse = self.dr.phase == Phase::ReverseProtected;
+        let (target_down, executing, wait) = if reverse {
+            (
+                !self.dr.home_available(),
+                Phase::ReverseFailingOver,
+                "wait-target-region-down",
+            )
+        } else {
+            (
+                self.dr.secondaries.is_empty() && self.dr.paired_unavailable(),
+                Phase::FailingOver,
+                "wait-paired-region-down",
+            )
+        };
+        if target_down {
             if let Some(e) = self.dr.emergency.as_mut() {
                 e.blocked = true;
             }
-            return self.decide(incident, "wait-paired-region-down");
+            return self.decide(incident, wait);
         }
         if !self.dr.secondaries.is_empty() {
             let paired_sync = self.dr.emergency.map_or(SimTime::ZERO, |e| e.last_sync);
@@ -1221,7 +1455,7 @@ impl Replication<'_> {
             self.aim_failover(incident, target);
         }
         self.decide(incident, "failover");
-        self.enter(Phase::FailingOver);
+        self.enter(executing);
         self.dr.drill_stay = None;
         let execute = self.dr_settings().failover_time.clone();
         let execute = execute.sample(&mut self.rng.operator);
@@ -1342,35 +1576,42 @@ impl Replication<'_> {
         self.declare_emergency(now, incident);
     }
 
+    /// The emergency of `incident` is over with its forced failover: the
+    /// writes after the last sync (counted at the failure in exact
+    /// fidelity) are its loss.
+    fn charge_emergency_loss(&mut self, incident: usize) {
+        let e = self.dr.emergency.take();
+        // The exact fidelity counted the paired region's loss; a further
+        // secondary's is drawn from its own window.
+        let to_paired = e.and_then(|e| e.target).is_none_or(|t| t == Target::Paired);
+        let counted = self
+            .dr
+            .exact_losses
+            .iter()
+            .find(|(i, _)| *i == incident && to_paired);
+        let loss = match (counted, e) {
+            (Some(&(_, loss)), _) => loss,
+            // Nothing more is copied: every write after the last sync is lost.
+            (None, Some(e)) => sample_loss(
+                &self.service,
+                e.target
+                    .map_or(e.last_sync, |t| self.target_sync(t, e.last_sync)),
+                e.stopped,
+                self.sc.workload.write_rate,
+                self.sc.workload.write_size,
+                &mut self.rng.writes,
+            ),
+            (None, None) => Loss::default(),
+        };
+        self.record_loss(incident, loss);
+    }
+
     fn failover_executed(&mut self, now: SimTime, incident: usize) {
         let how = if self.dr.drill_stay.is_some() {
             self.component_repaired(now, incident);
             "planned-switch"
         } else {
-            let e = self.dr.emergency.take();
-            // The exact fidelity counted the paired region's loss; a
-            // further secondary's is drawn from its own window.
-            let to_paired = e.and_then(|e| e.target).is_none_or(|t| t == Target::Paired);
-            let counted = self
-                .dr
-                .exact_losses
-                .iter()
-                .find(|(i, _)| *i == incident && to_paired);
-            let loss = match (counted, e) {
-                (Some(&(_, loss)), _) => loss,
-                // Nothing more is copied: every write after the last sync is lost.
-                (None, Some(e)) => sample_loss(
-                    &self.service,
-                    e.target
-                        .map_or(e.last_sync, |t| self.target_sync(t, e.last_sync)),
-                    e.stopped,
-                    self.sc.workload.write_rate,
-                    self.sc.workload.write_size,
-                    &mut self.rng.writes,
-                ),
-                (None, None) => Loss::default(),
-            };
-            self.record_loss(incident, loss);
+            self.charge_emergency_loss(incident);
             "dr-failover"
         };
         self.enter(Phase::FailedOver);
@@ -1383,9 +1624,14 @@ impl Replication<'_> {
         self.reconcile(now, None, Some(how));
         match self.dr.drill_stay {
             Some(stay) => self.set_timer(stay, Timer::StayOver),
-            None if self.dr_settings().stays_after_failover => self.stay_in_paired_region(now),
-            None if self.primary_can_take_writes() => self.schedule_failback(),
-            None => self.dr.failback_wanted = true,
+            None => match self.dr_settings().after_failover {
+                AfterFailover::Stay => self.stay_in_paired_region(now),
+                AfterFailover::Reprotect => self.start_recopy_setup(),
+                AfterFailover::SwitchBack if self.primary_can_take_writes() => {
+                    self.schedule_failback()
+                }
+                AfterFailover::SwitchBack => self.dr.failback_wanted = true,
+            },
         }
     }
 
@@ -1400,6 +1646,180 @@ impl Replication<'_> {
         if let Some(since) = self.dr.active_since.take() {
             self.dr.active_ns += now.since(since).0;
         }
+    }
+
+    // ── reprotecting (`dr.after_failover = "reprotect"`) ────────────────
+
+    /// After the emergency failover: the paired region is now the primary,
+    /// with no secondary copy; the re-copy to the former home region
+    /// starts after its set-up (`seeding_overhead`, drawn from a stream of
+    /// its own). The copy's time (`dr_active_ns`) goes on: a copy is being
+    /// made. What the former home region held (destroyed or not) is
+    /// replaced by the copy: nothing is restored there.
+    fn start_recopy_setup(&mut self) {
+        self.enter(Phase::Recopying);
+        self.dr.transfer = None;
+        self.dr.destroyed = false;
+        self.dr.destroyed_by = None;
+        let setup = self.dr_settings().seeding_overhead.clone();
+        let setup = setup.sample(&mut self.rng.reprotect);
+        self.set_timer(setup, Timer::SetupDone);
+    }
+
+    /// The copy of `data_size` starts (from zero); the log of the writes
+    /// made meanwhile waits on a paused link and ships once it is done.
+    fn start_recopy(&mut self, now: SimTime) {
+        self.dr.transfer = Some(Transfer::new(self.sc.environment.data_size as f64, now));
+        let link = self.new_link(now, true);
+        self.dr.set_link(link);
+        // Same phase and epoch: force the re-plan to see the new copy.
+        self.dr.planned_for = None;
+    }
+
+    /// Rate of the re-copy: the link's bandwidth (as the seeding copy),
+    /// while both regions are up with their zone quorums.
+    fn recopy_rate(&self) -> f64 {
+        if !self.dr.home_available() || self.dr.paired_unavailable() {
+            return 0.0;
+        }
+        self.sc.cross_region.as_ref().map_or(0.0, |c| c.bandwidth) * self.dr.path_factor()
+    }
+
+    /// The copy is whole: the log of the writes made meanwhile ships (the
+    /// catch-up). Caught up: the former home region holds everything, the
+    /// environment is protected in the reverse direction.
+    fn recopy_done(&mut self) {
+        if self.dr.transfer.take().is_none() {
+            self.enter(Phase::ReverseProtected);
+        }
+    }
+
+    /// The former home region fails during the re-copy: the copy or its
+    /// catch-up pauses (the re-plan); destroyed, what was copied is gone
+    /// and the copy starts over (a set-up under way goes on).
+    fn recopy_target_down(&mut self, now: SimTime, incident: usize, destroys: bool) {
+        if !destroys {
+            return self.decide(incident, "recopy-paused");
+        }
+        self.decide(incident, "recopy-restarted");
+        if self.dr.link.is_some() {
+            self.start_recopy(now);
+        }
+    }
+
+    /// The paired region, where the environment runs, is back during the
+    /// re-copy: restored from its backup if it was destroyed, and then a
+    /// copy under way starts over from the restored data.
+    fn paired_back_while_recopying(&mut self, now: SimTime) {
+        let restored = self.dr.paired_destroyed_by.is_some();
+        self.paired_back_while_serving_there(now);
+        if restored && self.dr.link.is_some() {
+            self.start_recopy(now);
+        }
+    }
+
+    /// The former home region, holding the reverse copy, fails: the log
+    /// stops shipping (the backlog grows). Destroyed, the copy is gone: an
+    /// emergency under way has nowhere to fail over to, and the re-copy
+    /// starts again (its set-up is done).
+    fn reverse_secondary_down(&mut self, now: SimTime, incident: usize, destroys: bool) {
+        if !destroys {
+            return self.decide(incident, "replication-paused");
+        }
+        self.decide(incident, "secondary-destroyed");
+        if let Some(e) = self.dr.emergency.take() {
+            self.decide(e.incident, "target-region-destroyed");
+        }
+        self.enter(Phase::Recopying);
+        self.start_recopy(now);
+    }
+
+    /// The failover back into the former home region stops: its region
+    /// (`incident`) failed or its zone quorum was lost (`None`). The
+    /// emergency waits for it (`wait-target-region-down`); destroyed, as
+    /// [`Self::reverse_secondary_down`].
+    fn reverse_failover_cut(&mut self, now: SimTime, incident: Option<usize>, destroys: bool) {
+        self.enter(Phase::ReverseProtected);
+        if let Some(incident) = incident {
+            if destroys {
+                return self.reverse_secondary_down(now, incident, destroys);
+            }
+            self.decide(incident, "failover-interrupted");
+        }
+        if let Some(e) = self.dr.emergency.as_mut() {
+            e.blocked = true;
+            let primary = e.incident;
+            self.decide(primary, "wait-target-region-down");
+        }
+    }
+
+    /// The primary of the reverse direction (the paired region) fails:
+    /// the emergency response, as for the home region while protected (the
+    /// loss is the reverse link's window; the provider's path applies).
+    fn reverse_emergency(&mut self, now: SimTime, incident: usize, destroys: bool) {
+        if destroys && self.dr.paired_destroyed_by.is_none() {
+            self.dr.paired_destroyed_by = Some(incident);
+        }
+        self.declare_emergency(now, incident);
+    }
+
+    /// The former home region can take a failover back again: one that
+    /// waited for it starts.
+    fn reverse_target_back(&mut self) {
+        if self.dr.phase != Phase::ReverseProtected || !self.dr.home_available() {
+            return;
+        }
+        if let Some(e) = self.dr.emergency.as_mut().filter(|e| e.blocked) {
+            e.blocked = false;
+            let incident = e.incident;
+            self.start_forced_failover(incident);
+        }
+    }
+
+    /// The primary of the reverse direction is back. Not destroyed: the
+    /// emergency is over (`region-returned-first` if undecided). Destroyed:
+    /// the former home region holds everything up to the last sync, so the
+    /// failover back starts now whatever the policy (as a destroyed home
+    /// region while protected); without a VNet pair, the backup is
+    /// restored there and the re-copy starts over.
+    fn reverse_primary_back(&mut self, now: SimTime) {
+        if self.dr.paired_destroyed_by.is_none() {
+            if let Some(e) = self.dr.emergency.take() {
+                if self.incidents[e.incident].record.decision.is_none() {
+                    self.decide(e.incident, "region-returned-first");
+                }
+                self.enter(Phase::ReverseProtected);
+            }
+            return;
+        }
+        if let Some(e) = self.dr.emergency {
+            if !self.dr_settings().vnet_unpaired {
+                return self.start_forced_failover(e.incident);
+            }
+            self.decide(e.incident, "failover-failed-no-vnet-pair");
+        }
+        self.dr.emergency = None;
+        self.paired_back_while_serving_there(now);
+        self.enter(Phase::Recopying);
+        self.start_recopy(now);
+    }
+
+    /// The failover back has executed: the environment runs in the former
+    /// home region again, whose copy had everything up to the last sync;
+    /// the paired region's data is abandoned and it is seeded afresh (set-up,
+    /// copy, catch-up: the existing seeding, unprotected meanwhile).
+    fn reverse_failover_executed(&mut self, now: SimTime, incident: usize) {
+        self.charge_emergency_loss(incident);
+        self.dr.paired_destroyed_by = None;
+        self.enter(Phase::Seeding);
+        self.dr.transfer = None;
+        let link = self.new_link(now, true);
+        self.dr.set_link(link);
+        self.take_over_in(Side::Home);
+        self.reconcile(now, None, Some("dr-failover"));
+        let setup = self.dr_settings().seeding_overhead.clone();
+        let setup = setup.sample(&mut self.rng.reprotect);
+        self.set_timer(setup, Timer::SetupDone);
     }
 
     // ── the paired region fails and returns ─────────────────────────────
@@ -1753,7 +2173,8 @@ impl Replication<'_> {
     /// Replication lag at `t` (≤ now, state unchanged since): defined while
     /// DR protects an environment whose writes are served in the primary.
     pub(super) fn lag_at(&mut self, t: SimTime) -> Option<SimDuration> {
-        if self.dr.phase != Phase::Protected || !self.service.is_serving() {
+        let protects = matches!(self.dr.phase, Phase::Protected | Phase::ReverseProtected);
+        if !protects || !self.service.is_serving() {
             return None;
         }
         let link = self.dr.link.as_mut()?;

@@ -108,9 +108,9 @@ struct Config {
     /// `dr.failover_by = "provider"` (grace 30 min, waits out 30% of the
     /// outages), else the customer's decision (30 min).
     provider: bool,
-    /// `dr.after_failover = "stay"`, else switch back.
-    stay: bool,
-    /// `cross_region.rpo_bound = { lag = "30s" }` (only the bounded test).
+    /// `dr.after_failover`: 0 switch back, 1 `"stay"`, 2 `"reprotect"`.
+    after_failover: u8,
+    /// `cross_region.rpo_bound = { lag = "30s" }` (only the bounded tests).
     rpo_bound: bool,
     /// Further secondary regions beyond the paired one (0 to 2: one to
     /// three secondaries), each failing every 3 days on average (median
@@ -119,6 +119,8 @@ struct Config {
     further: usize,
     /// `dr.target_choice = "least-lag"`, else the priority list.
     least_lag: bool,
+    /// The bound's `action = "throttle"` (only the throttled test).
+    throttle: bool,
     /// The scenario's seed (the random zone outages differ per case).
     seed: u64,
 }
@@ -136,12 +138,14 @@ fn config() -> impl Strategy<Value = Config> {
     (
         any::<bool>(),
         2usize..=3,
-        any::<[bool; 8]>(),
+        any::<[bool; 7]>(),
+        0u8..3,
         any::<u64>(),
         0usize..=2,
         any::<bool>(),
     )
-        .prop_map(|(enabled, zones, f, seed, further, least_lag)| Config {
+        .prop_map(
+            |(enabled, zones, f, after_failover, seed, further, least_lag)| Config {
             enabled,
             zones,
             all_in_sync: f[0],
@@ -151,12 +155,15 @@ fn config() -> impl Strategy<Value = Config> {
             loss_policy: f[4],
             escalation: f[5],
             provider: f[6],
-            stay: f[7],
+            after_failover,
             rpo_bound: false,
-            further,
+            throttle: false,
+            // Re-protection with further secondaries is refused (validation).
+            further: if after_failover == 2 { 0 } else { further },
             least_lag,
             seed,
-        })
+            },
+        )
 }
 
 /// Names of the further secondary regions.
@@ -245,8 +252,10 @@ fn base_text(c: &Config) -> String {
             "data_size = \"20GB\"\nrestore_bandwidth = \"10MB/s\"",
         );
     }
-    if c.stay {
-        text.push_str("after_failover = \"stay\"\n");
+    match c.after_failover {
+        1 => text.push_str("after_failover = \"stay\"\n"),
+        2 => text.push_str("after_failover = \"reprotect\"\n"),
+        _ => {}
     }
     if c.provider {
         // The provider's path takes no decision, policy or quorum trigger.
@@ -331,7 +340,10 @@ fn scenario(c: &Config, events: &[(u64, u64, Injected)], destroy_share: u8) -> S
     if c.rpo_bound {
         text = text.replacen(
             "[cross_region]\n",
-            &format!("[cross_region]\nrpo_bound = {{ lag = \"{BOUND_S}s\" }}\n"),
+            &format!(
+                "[cross_region]\nrpo_bound = {{ lag = \"{BOUND_S}s\", action = \"{}\" }}\n",
+                if c.throttle { "throttle" } else { "block" }
+            ),
             1,
         );
         // A bound needs DR at validation: the file enables it, `enabled`
@@ -476,8 +488,11 @@ fn check_step(r: &Replication) -> Result<(), TestCaseError> {
                 && rec.recovery == "dr-failover";
             let restored = rec.class == IncidentClass::PairedRegion
                 && rec.decision == Some("serving-region-down");
+            // Or, re-protected in the reverse direction, the emergency
+            // failover back from the paired region.
+            let reverse = rec.class == IncidentClass::PairedRegion && rec.recovery == "dr-failover";
             prop_assert!(
-                rec.class == IncidentClass::Region || emergency || restored,
+                rec.class == IncidentClass::Region || emergency || restored || reverse,
                 "{:?}",
                 rec
             );
@@ -586,7 +601,7 @@ fn run_checked(sc: &Scenario) -> Result<(), TestCaseError> {
     let last_start = r.incidents.iter().map(|i| i.record.start_ns).max();
     if last_start.is_none_or(|t| t < ACTIVE * MINUTE) {
         prop_assert!(
-            r.dr.at_rest() && !r.rpo.blocks(),
+            r.dr.at_rest() && !r.rpo.blocks() && !r.rpo.throttles(),
             "not at rest at the horizon: {:?}",
             r.dr.phase
         );
@@ -631,5 +646,25 @@ proptest! {
         let sc = scenario(&config, &events, destroy_share);
         prop_assert_eq!(sc.cross_region.as_ref().and_then(|c| c.rpo_bound).map(|b| b.lag.0), Some(BOUND_S * 1_000_000_000));
         run_checked(&sc)?;
+    }
+}
+
+proptest! {
+    // The same interleavings under a throttling RPO bound of 30 s: the
+    // degradations (to 1% and 30% of a link that carries 12.5 times the
+    // load) throttle, partitions and paired-region outages block.
+    #![proptest_config(ProptestConfig {
+        cases: 300,
+        rng_seed: proptest::test_runner::RngSeed::Fixed(0x7468_726f_7474_6c65),
+        ..ProptestConfig::default()
+    })]
+
+    #[test]
+    fn random_interleavings_under_a_throttle_keep_the_bound(
+        config in config().prop_map(|c| Config { rpo_bound: true, throttle: true, further: 0, ..c }),
+        destroy_share in 0u8..3,
+        events in prop::collection::vec(injected(), 1..14),
+    ) {
+        run_checked(&scenario(&config, &events, destroy_share))?;
     }
 }

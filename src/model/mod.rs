@@ -176,6 +176,16 @@ pub struct ReplicationOutcome {
     pub seeding_ns: Option<u64>,
     /// Nanoseconds during which a secondary copy existed (capacity).
     pub dr_active_ns: u64,
+    /// Nanoseconds during which DR was on but no copy received the
+    /// environment's writes (seeding, failed over, re-copying; see the
+    /// README's "unprotected").
+    pub unprotected_ns: u64,
+    /// Nanoseconds during which the RPO bound throttled writes
+    /// (`cross_region.rpo_bound.action = "throttle"`).
+    pub throttled_ns: u64,
+    /// Writes shed by the throttle (expected count: the offered rate times
+    /// the share not admitted, over the throttled time).
+    pub throttled_writes: u64,
     /// Lifecycle operations refused (e.g. `disable` while failed over), in time order.
     pub refused: Vec<RefusedOperation>,
     /// The stretches without service, each charged to one incident, in time order.
@@ -224,6 +234,7 @@ struct Rngs {
     backups: ChaCha8Rng,
     paired_region: ChaCha8Rng,
     provider: ChaCha8Rng,
+    reprotect: ChaCha8Rng,
 }
 
 /// One replication in progress. Drive it with [`Replication::step`] or
@@ -297,6 +308,7 @@ impl<'s> Replication<'s> {
             backups: stream_rng(seed, run, Stream::BackupLoss),
             paired_region: stream_rng(seed, run, Stream::PairedRegionFailures),
             provider: stream_rng(seed, run, Stream::ProviderFailover),
+            reprotect: stream_rng(seed, run, Stream::Reprotect),
         };
         let horizon = SimTime(sc.simulation.horizon.0);
         let mut r = Replication {
@@ -378,6 +390,7 @@ impl<'s> Replication<'s> {
         self.handle(now, event);
         let reads = self.reads_served();
         self.reads.mark(now, reads);
+        self.dr.track_protection(now);
         if self.outage.is_some() {
             let (c, then) = self.blocking_component(now);
             if let Some(o) = self.outage.as_mut() {
@@ -496,6 +509,10 @@ impl<'s> Replication<'s> {
                     dr::Phase::CatchingUp => "seeding-done",
                     dr::Phase::Draining => "drill-drained",
                     dr::Phase::ResyncingBack => "resync-back-done",
+                    dr::Phase::Recopying if self.dr.phase == dr::Phase::Recopying => {
+                        "recopy-copy-done"
+                    }
+                    dr::Phase::Recopying => "recopy-caught-up",
                     _ => "dr-work-replanned",
                 };
                 (kind, region(), None)
@@ -585,10 +602,12 @@ impl<'s> Replication<'s> {
         if self.outage.is_some() {
             self.end_outage(horizon, "unresolved");
         }
-        let served_ns = self.service.served_until(horizon);
+        let served_ns = self.service.up_until(horizon);
         let lag_at_horizon_ns = self.lag_at(horizon).map(|d| d.0);
         let (read_downtime, read_down_ns) = std::mem::take(&mut self.reads).finish(horizon);
         let (dr_active_ns, seeding_ns, refused) = self.dr.totals(horizon);
+        let unprotected_ns = self.dr.unprotected_ns(horizon);
+        let (throttled_ns, throttled_writes) = self.throttled_until(horizon);
         ReplicationOutcome {
             run: self.run,
             incidents: self.incidents.into_iter().map(|i| i.record).collect(),
@@ -600,6 +619,9 @@ impl<'s> Replication<'s> {
             lag_at_horizon_ns,
             seeding_ns,
             dr_active_ns,
+            unprotected_ns,
+            throttled_ns,
+            throttled_writes,
             refused,
             downtime: self.downtime,
             read_down_ns,
@@ -776,6 +798,7 @@ impl<'s> Replication<'s> {
         };
         if in_primary != self.zones_of(Side::Home).quorum_serving {
             self.zones_of_mut(Side::Home).quorum_serving = in_primary;
+            self.dr.home_quorum_lost = !in_primary;
             self.on(
                 now,
                 dr::Trigger::Quorum {
@@ -805,8 +828,17 @@ impl<'s> Replication<'s> {
                     && !self.rpo.blocks()
                     && !self.rpo_bound_holds_resumption(now)
             }
+            // Re-protected in the reverse direction, the RPO bound acts there.
+            // A destroyed paired region serves nothing until its backup is
+            // restored (or, re-protected, it is abandoned by the failover back).
             dr::Site::Secondary => match self.dr.serving_in {
-                None => self.dr.paired_down == 0 && in_paired,
+                None => {
+                    self.dr.paired_down == 0
+                        && in_paired
+                        && !self.dr.paired_data_lost()
+                        && !self.rpo.blocks()
+                        && !self.rpo_bound_holds_resumption(now)
+                }
                 Some(i) => self.dr.secondaries[i].down == 0,
             },
             dr::Site::None => false,

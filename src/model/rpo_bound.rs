@@ -37,6 +37,23 @@
 //!   fluid crossing, so a resumption is found at most about `2T/k` after the
 //!   first instant the lag is under `b` (a batch interval when `k ≤ 2`). At
 //!   rate 0 (partitioned) nothing is planned until the link heals.
+//!
+//! **Throttling** (`action = "throttle"`, Cosmos DB's bounded staleness,
+//! Azure SQL's log-rate throttling). On a link that still ships but slower
+//! than the writes arrive (`0 < k < 1`), once the lag reaches the trigger
+//! `k·(b − T)` ([`Replication::throttle_trigger`]) the primary admits the
+//! share `k` of the offered writes (the service log's admitted share,
+//! `ServiceLog::set_admitted`): the lag then rises to `b − T` and holds.
+//! The writes not admitted are **shed**: rejected, not queued (a client
+//! retrying them offers them again, so delaying them would double count;
+//! and a queue in front of the bound is what `block` does). They are
+//! counted (`throttled_writes`, the expected number `(1 − k)·rate·duration`,
+//! a fluid figure, not drawn) with the time spent throttled
+//! (`throttled_ns`). Every re-plan re-tunes the share: the link faster
+//! than the load again (`k ≥ 1`) lifts the throttle; a link that ships
+//! nothing (`k = 0`) ends it and the lag runs to the block; a stop of the
+//! writes for another reason ends it. Throttled, the checks still watch
+//! for `b`: a lag that reaches it blocks, so the cap holds.
 
 use super::exact::Replicator;
 use super::{dr::Phase, Event, Replication};
@@ -52,6 +69,13 @@ pub(super) struct RpoGuard {
     /// Generation of the planned check: a check planned before the last
     /// re-plan is void.
     plan: u64,
+    /// The throttle in force (`action = "throttle"`): since when, at which
+    /// admitted share of the offered writes.
+    throttle: Option<(SimTime, f64)>,
+    /// Nanoseconds spent throttled, and the writes shed meanwhile (expected
+    /// count), over the throttles already ended.
+    throttled_ns: u64,
+    throttled_writes: f64,
 }
 
 impl RpoGuard {
@@ -69,18 +93,95 @@ impl RpoGuard {
     pub(super) fn incident(&self) -> Option<usize> {
         self.blocked_by
     }
+
+    /// Writes are throttled now.
+    pub(super) fn throttles(&self) -> bool {
+        self.throttle.is_some()
+    }
 }
 
 impl Replication<'_> {
-    /// The bound in force now: set, and DR protecting the primary with a link.
+    /// The bound in force now: set, and DR protecting the primary with a
+    /// link (in either direction: `dr.after_failover = "reprotect"`).
     fn rpo_bound(&self) -> Option<SimDuration> {
         let bound = self.sc.cross_region.as_ref()?.rpo_bound?;
-        (self.dr.phase == Phase::Protected).then_some(bound.lag)
+        matches!(self.dr.phase, Phase::Protected | Phase::ReverseProtected).then_some(bound.lag)
+    }
+
+    /// The link's drain rate over the offered write rate (`k`): how many
+    /// seconds of writes it ships per second.
+    fn drain_ratio(&self) -> f64 {
+        let write_bps = self.sc.workload.bytes_per_sec();
+        let bandwidth = self.sc.cross_region.as_ref().map_or(0.0, |c| c.bandwidth);
+        bandwidth * self.dr.log_factor() / write_bps
+    }
+
+    /// `action = "throttle"` and a link that ships, slower than the load:
+    /// the share to admit at the bound.
+    fn throttle_share(&self) -> Option<f64> {
+        let throttles = self.sc.cross_region.as_ref()?.rpo_bound?.throttle;
+        let k = self.drain_ratio();
+        (throttles && k > 0.0 && k < 1.0).then_some(k)
+    }
+
+    /// The lag at which the throttle starts on a link draining the share
+    /// `k` of the load: `k·(bound − T)`. Writes admitted at the drain rate
+    /// from then are durable within `bound − T` of their commit (the
+    /// backlog, `k·(bound − T)` seconds of writes at the full rate, ships
+    /// in `bound − T` seconds, and every second of admitted writes in one
+    /// more), so the lag rises to the bound less one batch interval `T`,
+    /// the margin for its sawtooth as batches land, and holds there.
+    /// Throttling at the bound itself would let it creep to `bound / k`.
+    fn throttle_trigger(&self, bound: SimDuration, k: f64) -> SimDuration {
+        let interval = self
+            .sc
+            .cross_region
+            .as_ref()
+            .map_or(SimDuration::ZERO, |c| c.batch_interval);
+        SimDuration::from_secs_f64(
+            k * SimDuration(bound.0.saturating_sub(interval.0)).as_secs_f64(),
+        )
+    }
+
+    /// Ends the throttle in force at `now` (its time and shed writes
+    /// booked) and starts one at `share`, if any; the link re-anchors on
+    /// the new write rate.
+    fn set_throttle(&mut self, now: SimTime, share: Option<f64>) {
+        if let Some((since, admitted)) = self.rpo.throttle.take() {
+            let ns = now.since(since).0;
+            self.rpo.throttled_ns += ns;
+            self.rpo.throttled_writes +=
+                (1.0 - admitted) * self.sc.workload.write_rate * ns as f64 / 1e9;
+        }
+        self.service.set_admitted(now, share.unwrap_or(1.0));
+        self.rpo.throttle = share.map(|k| (now, k));
+        self.dr.serving_changed(&self.service, now);
+    }
+
+    /// (ns throttled, writes shed) up to `horizon`, a throttle in force included.
+    pub(super) fn throttled_until(&self, horizon: SimTime) -> (u64, u64) {
+        let (mut ns, mut writes) = (self.rpo.throttled_ns, self.rpo.throttled_writes);
+        if let Some((since, admitted)) = self.rpo.throttle {
+            let open = horizon.since(since).0;
+            ns += open;
+            writes += (1.0 - admitted) * self.sc.workload.write_rate * open as f64 / 1e9;
+        }
+        (ns, writes.round() as u64)
     }
 
     /// Plans the next check of the bound at the rates of now (called by
-    /// every re-plan and after every check that changed nothing).
+    /// every re-plan and after every check that changed nothing). A
+    /// throttle in force is re-tuned to the link's rate first.
     pub(super) fn plan_rpo_bound(&mut self, now: SimTime) {
+        if self.rpo.throttles() {
+            let share = self.throttle_share();
+            let keep = self.rpo_bound().is_some() && self.service.is_serving();
+            match share.filter(|_| keep) {
+                Some(k) if self.rpo.throttle.is_some_and(|(_, a)| a == k) => {}
+                Some(k) => self.set_throttle(now, Some(k)),
+                None => self.set_throttle(now, None),
+            }
+        }
         self.rpo.plan += 1;
         let at = self.next_rpo_check(now);
         if let Some(at) = at {
@@ -95,6 +196,7 @@ impl Replication<'_> {
             // DR left the protected phase (or is off): a block lifts now.
             return self.rpo.blocks().then_some(now);
         };
+
         if !self.rpo.blocks() && !self.service.is_serving() {
             // Stopped for another reason: re-planned when writes resume.
             return None;
@@ -106,6 +208,12 @@ impl Replication<'_> {
         let k = cr.bandwidth * factor / write_bps;
         let steady = cr.steady_lag(write_bps, factor);
         let fast = self.sc.simulation.fidelity == Fidelity::Fast;
+        // Not yet throttled on a link slower than the load: look at the
+        // throttle's trigger first (the bound stays the block's).
+        let target = match self.throttle_share() {
+            Some(k) if !self.rpo.throttles() => self.throttle_trigger(bound, k),
+            _ => bound,
+        };
         let horizon = self.sched.horizon();
         let blocked = self.rpo.blocks();
         let log = &self.service;
@@ -117,10 +225,10 @@ impl Replication<'_> {
             }
             return resumption_estimate(link, log, now, SimDuration(lag.0 - bound.0), k, interval);
         }
-        if lag >= bound {
+        if lag >= target {
             return Some(now);
         }
-        let crossing = now.after(SimDuration(bound.0 - lag.0));
+        let crossing = now.after(SimDuration(target.0 - lag.0));
         if fast && k > 1.0 && steady < bound {
             // Keeping up: the bound is out of reach once the backlog is gone.
             return match link.caught_up_at(log, now, horizon) {
@@ -146,9 +254,21 @@ impl Replication<'_> {
             return self.lift_rpo_block(now);
         };
         let lag = now.since(link.last_sync(log, now));
+        let share = self.throttle_share().filter(|_| !self.rpo.throttles());
         match (self.rpo.blocks(), lag >= bound) {
-            (false, true) if self.service.is_serving() => self.rpo_block(now),
+            (false, true) if self.service.is_serving() => {
+                // Even throttled, the lag reached the bound: block.
+                self.set_throttle(now, None);
+                self.rpo_block(now)
+            }
             (true, false) => self.lift_rpo_block(now),
+            (false, false) if self.service.is_serving() => match share {
+                Some(k) if lag >= self.throttle_trigger(bound, k) => {
+                    self.set_throttle(now, Some(k));
+                    self.plan_rpo_bound(now);
+                }
+                _ => self.plan_rpo_bound(now),
+            },
             _ => self.plan_rpo_bound(now),
         }
     }

@@ -623,6 +623,13 @@ fn capacity(out: &mut String, s: &Summary) {
     } else {
         out.push_str("<p>No secondary copy in the paired region.</p>\n");
     }
+    if let Some(u) = s.unprotected_s.as_ref().filter(|u| u.mean > 0.0) {
+        let _ = writeln!(
+            out,
+            "<p>DR was on without a copy receiving the writes (seeding, failed over, re-copying) for {} per replication (mean).</p>",
+            escape(&format_seconds(u.mean))
+        );
+    }
     if !c.storage.is_empty() {
         out.push_str("<table>\n");
         head_row(

@@ -234,6 +234,9 @@ pub struct CrossRegion {
 pub struct RpoBound {
     /// The bound on the replication lag (ns).
     pub lag: SimDuration,
+    /// `action = "throttle"`: at the bound, writes are admitted at the
+    /// link's drain rate instead of blocked (blocked when that rate is 0).
+    pub throttle: bool,
 }
 
 impl CrossRegion {
@@ -333,15 +336,28 @@ pub struct Dr {
     /// Provider-managed failover (`dr.failover_by = "provider"`); `None`:
     /// the customer's operator decides (`operator_decision`, `max_data_loss`).
     pub provider: Option<ProviderFailover>,
-    /// After an emergency failover the environment stays in the paired
-    /// region, unprotected, instead of switching back (`dr.after_failover = "stay"`).
-    pub stays_after_failover: bool,
+    /// What follows an emergency failover (`dr.after_failover`).
+    pub after_failover: AfterFailover,
     /// Failover targets in priority order (`dr.targets`), as indices into
     /// `Scenario::regions`: the paired region and any further secondary
     /// regions. Just the paired region unless the scenario lists more.
     pub targets: Vec<usize>,
     /// How an emergency failover picks among `targets` (`dr.target_choice`).
     pub target_choice: TargetChoice,
+}
+
+/// What follows an emergency failover (`dr.after_failover`).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum AfterFailover {
+    /// Switch back once the home region is up (the document's rule).
+    #[default]
+    SwitchBack,
+    /// Stay in the paired region for good, with no secondary copy.
+    Stay,
+    /// Stay in the paired region, now the primary: a full copy of
+    /// `data_size` to the recovered former home region, then protection
+    /// in the reverse direction (geo-redundancy re-enabled).
+    Reprotect,
 }
 
 /// How an emergency failover picks its target among `dr.targets` (only
@@ -371,8 +387,8 @@ pub struct ProviderFailover {
     pub never_probability: f64,
 }
 
-/// Values of `dr.after_failover`, in the order switch-back, stay.
-pub const AFTER_FAILOVER: [&str; 2] = ["switch-back", "stay"];
+/// Values of `dr.after_failover`, in the order of [`AfterFailover`].
+pub const AFTER_FAILOVER: [&str; 3] = ["switch-back", "stay", "reprotect"];
 
 impl ProviderFailover {
     /// Values of `dr.failover_by`, in the order customer, provider.

@@ -512,7 +512,7 @@ pub struct RawCrossRegion {
 pub struct RawRpoBound {
     /// The bound on the replication lag, i.e. on the loss window a forced failover would see now (a duration, > 0; Aurora's `rds.global_db_rpo` is at least 20 s). Required.
     pub lag: Spanned<SimDuration>,
-    /// What the primary does at the bound: `"block"` (no commit until the lag is back under the bound). Default: `"block"`.
+    /// What the primary does at the bound: `"block"` (no commit until the lag is back under the bound) or `"throttle"` (writes admitted at the link's drain rate while it is below the offered rate, the others shed and counted; blocked while the link ships nothing). Default: `"block"`.
     #[serde(default)]
     pub action: Option<Spanned<String>>,
 }
@@ -606,7 +606,7 @@ pub struct RawDr {
     /// Provider-managed failover: probability that the provider never fails over and waits the outage out, in [0, 1]. Default: 0.
     #[serde(default)]
     pub provider_never_probability: Option<Spanned<f64>>,
-    /// After an emergency failover: `"switch-back"` (the operator switches back once the home region is up) or `"stay"` (the environment stays in the paired region for good, with no secondary copy: geo-redundant storage after an unplanned failover, before geo-redundancy is re-enabled). Default: `"switch-back"`.
+    /// After an emergency failover: `"switch-back"` (the operator switches back once the home region is up), `"stay"` (the environment stays in the paired region for good, with no secondary copy: geo-redundant storage after an unplanned failover, before geo-redundancy is re-enabled) or `"reprotect"` (it stays in the paired region, now its primary, unprotected until a full copy of `data_size` has reached the recovered former home region after a `seeding_overhead` set-up; then protected in the reverse direction, the next outage of the new primary failing over back to the former home region). Default: `"switch-back"`.
     #[serde(default)]
     pub after_failover: Option<Spanned<String>>,
     /// Failover targets in priority order: region names, the paired region among them; every other one is a further secondary region holding its own copy over its own link (the `[cross_region]` laws, its own outages and partitions). Default: the paired region alone.

@@ -2,7 +2,8 @@
 //! turn it on, where it fails over to, and its lifecycle's timings.
 
 use super::super::model::{
-    CrossRegion, Dr, EnvironmentType, Operation, OperationKind, ProviderFailover, AFTER_FAILOVER,
+    AfterFailover, CrossRegion, Dr, EnvironmentType, Operation, OperationKind, ProviderFailover,
+    AFTER_FAILOVER,
 };
 use super::super::raw::{RawDr, RawScenario};
 use super::super::spanned::Spanned;
@@ -90,9 +91,26 @@ pub(super) fn dr(c: &mut Checker, raw: &RawScenario, cx: &DrContext) -> Option<D
     });
     let provider = provider_failover(c, d);
     let names: Vec<String> = AFTER_FAILOVER.iter().map(|s| s.to_string()).collect();
-    let stays_after_failover = dref.after_failover.as_ref().is_some_and(|a| {
-        c.resolve(a, &names, "behaviour after failover", "dr.after_failover") == Some(1)
-    });
+    let after_failover =
+        dref.after_failover
+            .as_ref()
+            .map_or(AfterFailover::SwitchBack, |a| {
+                match c.resolve(a, &names, "behaviour after failover", "dr.after_failover") {
+                    Some(1) => AfterFailover::Stay,
+                    Some(2) => AfterFailover::Reprotect,
+                    _ => AfterFailover::SwitchBack,
+                }
+            });
+    if after_failover == AfterFailover::Reprotect && targets.len() > 1 {
+        let span = dref.after_failover.as_ref().map(|a| a.span());
+        c.error(
+            span,
+            "dr.after_failover",
+            "`reprotect` protects in the reverse direction with one copy: it cannot be \
+             combined with further secondaries in `dr.targets` (not modelled); list the \
+             paired region only, or use `switch-back`",
+        );
+    }
     let seeding_overhead = dref
         .seeding_overhead
         .clone()
@@ -135,7 +153,7 @@ pub(super) fn dr(c: &mut Checker, raw: &RawScenario, cx: &DrContext) -> Option<D
         vnet_unpaired,
         emergency_after_quorum_loss,
         provider,
-        stays_after_failover,
+        after_failover,
         targets,
         target_choice,
     })

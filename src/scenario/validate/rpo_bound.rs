@@ -6,9 +6,8 @@ use super::super::spanned::Spanned;
 use super::Checker;
 use crate::time::SimDuration;
 
-/// What the primary can do at the bound. Only `block` is built: `throttle`
-/// (writes admitted at the link's drain rate) is named so that a scenario
-/// asking for it is told so rather than told the word is unknown.
+/// What the primary does at the bound: stop committing (`block`) or admit
+/// writes at the link's drain rate (`throttle`).
 const ACTIONS: [&str; 2] = ["block", "throttle"];
 
 /// The bound, checked against the link's steady-state lag: `steady_lag` is
@@ -30,6 +29,7 @@ pub(super) fn rpo_bound(
         );
         return None;
     }
+    let mut throttle = false;
     if let Some(action) = &rb.action {
         let names: Vec<String> = ACTIONS.iter().map(|s| s.to_string()).collect();
         match c.resolve(
@@ -38,15 +38,7 @@ pub(super) fn rpo_bound(
             "RPO bound action",
             "cross_region.rpo_bound.action",
         ) {
-            Some(0) => {}
-            Some(_) => {
-                c.error(
-                    Some(action.span()),
-                    "cross_region.rpo_bound.action",
-                    "`throttle` (writes admitted at the link's drain rate) is not built yet: use `block`",
-                );
-                return None;
-            }
+            Some(i) => throttle = i == 1,
             None => return None,
         }
     }
@@ -59,7 +51,7 @@ pub(super) fn rpo_bound(
             ),
         );
     }
-    Some(RpoBound { lag })
+    Some(RpoBound { lag, throttle })
 }
 
 /// The bound acts only while DR protects the primary: without `[dr]` it would never act.
