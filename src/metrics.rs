@@ -1082,6 +1082,7 @@ pub(crate) mod tests {
             refused: vec![],
             downtime,
             events: 0,
+            multi_writer: None,
         }
     }
 

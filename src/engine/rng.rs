@@ -57,6 +57,15 @@ pub enum Stream {
     PairedFollowerLag,
     /// [`Stream::Escalation`] of the paired region's zone outages.
     PairedEscalation,
+    /// Several writing regions: the writes left unshipped at a region's
+    /// outage and the draw of a replication's lost updates.
+    MultiWriter,
+    /// Several writing regions: the time a region's clients take to write
+    /// in the other region after its outage (`client_reroute`).
+    MultiWriterReroute,
+    /// Several writing regions: per-batch apply delays of the paired
+    /// region's log to the home region.
+    MultiWriterApplyDelay,
 }
 
 impl Stream {
@@ -83,6 +92,9 @@ impl Stream {
             Stream::PairedFollowerLag => 17,
             Stream::PairedEscalation => 18,
             Stream::ProviderFailover => 19,
+            Stream::MultiWriter => 30,
+            Stream::MultiWriterReroute => 31,
+            Stream::MultiWriterApplyDelay => 32,
         }
     }
 }

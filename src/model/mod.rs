@@ -11,6 +11,7 @@
 //! whether writes are being served.
 
 mod apply_delays;
+pub mod conflicts;
 mod dr;
 mod escalation;
 mod exact;
@@ -19,6 +20,8 @@ mod in_sync;
 mod lifecycle_props;
 mod link;
 mod loss;
+mod multi_writer;
+pub mod lww_per_write;
 mod paired;
 mod recovery;
 mod restore;
@@ -31,6 +34,7 @@ pub use apply_delays::ApplyDelays;
 pub use exact::{exact_event_estimate, ExactLink, EVENTS_PER_BATCH, EVENTS_PER_WRITE};
 pub use link::AsyncLink;
 pub use loss::{sample_loss, Loss};
+pub use multi_writer::MultiWriterTotals;
 pub use service::ServiceLog;
 pub use trace::TraceEvent;
 
@@ -104,6 +108,9 @@ enum Event {
     /// The RPO bound is looked at (block, resume or re-plan), if planned in
     /// generation `plan` (see `rpo_bound.rs`).
     RpoBoundCheck { plan: u64 },
+    /// Several writing regions: the clients of region `side`, down since
+    /// the reroute `epoch` began, write in the other region from now on.
+    ClientReroute { side: Side, epoch: u64 },
 }
 
 struct OpenIncident {
@@ -154,6 +161,9 @@ pub struct ReplicationOutcome {
     pub downtime: Vec<DowntimeSpan>,
     /// Events handled (for throughput figures).
     pub events: u64,
+    /// Several writing regions: lost updates, deferred writes, the paired
+    /// region's clients (`None` with one writing region).
+    pub multi_writer: Option<MultiWriterTotals>,
 }
 
 impl ReplicationOutcome {
@@ -206,6 +216,8 @@ pub struct Replication<'s> {
     restores: restore::Restores,
     /// Writes blocked by the RPO bound (`rpo_bound.rs`).
     rpo: rpo_bound::RpoGuard,
+    /// Both regions' writes, with several writing regions (`multi_writer.rs`).
+    writers: Option<multi_writer::Writers>,
     service: ServiceLog,
     outage: Option<Outage>,
     interruptions: u32,
@@ -265,6 +277,7 @@ impl<'s> Replication<'s> {
             dr: dr::DrState::default(),
             restores: restore::Restores::default(),
             rpo: rpo_bound::RpoGuard::default(),
+            writers: multi_writer::Writers::new(sc, run),
             service: ServiceLog::default(),
             outage: None,
             interruptions: 0,
@@ -448,6 +461,14 @@ impl<'s> Replication<'s> {
                 "cross-region-link".into(),
                 self.rpo.incident(),
             ),
+            Event::ClientReroute { side, .. } => (
+                "clients-rerouted",
+                match side {
+                    Side::Home => region(),
+                    Side::Paired => self.paired_name(),
+                },
+                None,
+            ),
         };
         // Scheduled incidents and random failures open the newest incident.
         let incident = match event {
@@ -509,6 +530,7 @@ impl<'s> Replication<'s> {
             downtime: self.downtime,
             // Exact fidelity adds the per-write events run inside the link.
             events: self.events + self.dr.link_events(),
+            multi_writer: self.writers.take().map(|w| w.finish(horizon)),
         }
     }
 
@@ -553,6 +575,7 @@ impl<'s> Replication<'s> {
                 zone_incident,
             } => self.escalate(now, side, zone_incident),
             Event::RpoBoundCheck { plan } => self.rpo_bound_check(now, plan),
+            Event::ClientReroute { side, epoch } => self.client_reroute(now, side, epoch),
         }
     }
 
@@ -675,7 +698,14 @@ impl<'s> Replication<'s> {
                 },
             );
         }
+        let rerouted = self
+            .writers
+            .as_ref()
+            .is_some_and(|w| w.home_clients_rerouted());
         let serving = match self.dr.serving_site() {
+            // Several writing regions: the home clients write in the paired
+            // region once rerouted (`multi_writer.rs`).
+            dr::Site::Primary if rerouted && !in_primary => in_paired && self.dr.paired_down == 0,
             dr::Site::Primary => {
                 let restoring = self.restore_blocks();
                 in_primary
@@ -689,6 +719,7 @@ impl<'s> Replication<'s> {
         };
         let how = how.unwrap_or_else(|| self.resumption_label());
         self.set_serving(now, serving, cause, how);
+        self.sync_writers(now);
     }
 
     /// Attributes `loss` to `incident`.

@@ -161,6 +161,14 @@ impl Replication<'_> {
             // its zone rules (as at home).
             Site::Secondary if self.dr.paired_down > 0 => (Component::Wait, None),
             Site::Secondary => self.zone_component(now, Side::Paired),
+            // Several writing regions: the home clients detect the outage
+            // and move to the paired region, then wait for it if it is down.
+            Site::Primary if self.dr.region_down > 0 && self.writers.is_some() => {
+                match self.writers.as_ref().map(|w| w.home_clients_rerouted()) {
+                    Some(false) => (Component::Detection, None),
+                    _ => (Component::Wait, None),
+                }
+            }
             Site::Primary if self.dr.region_down > 0 || self.dr.awaiting_decision() => {
                 if self.dr.awaiting_decision() {
                     (Component::Decision, None)

@@ -13,6 +13,7 @@ mod dr;
 mod failures;
 mod incidents;
 mod link;
+mod multi_writer;
 mod operations;
 mod rpo_bound;
 mod services;
@@ -92,6 +93,7 @@ pub(crate) fn validate(raw: RawScenario, c: &mut Checker) -> Option<Scenario> {
         },
     );
     rpo_bound::needs_dr(c, &raw, dr.is_some());
+    let multi_writer = multi_writer::multi_writer(c, &raw, cross_region.is_some());
     if dr.is_some() || !operations.is_empty() {
         operations::check_operation_timeline(
             c,
@@ -166,6 +168,7 @@ pub(crate) fn validate(raw: RawScenario, c: &mut Checker) -> Option<Scenario> {
         paired_region_failures: random.paired_region,
         cross_region,
         dr,
+        multi_writer,
         operations,
         link_failures: random.link,
         link_degradation: random.link_degradation,
