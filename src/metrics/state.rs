@@ -203,6 +203,8 @@ impl Aggregator {
             dr_active_ns: Moments::default(),
             refused: BTreeMap::new(),
             service_downtime_ns: vec![BTreeMap::new(); self.services.len()],
+            // Not carried by shard states: `shard` refuses such scenarios.
+            multi_writer: None,
             runs: 0,
             events: 0,
         }

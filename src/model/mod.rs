@@ -698,10 +698,7 @@ impl<'s> Replication<'s> {
                 },
             );
         }
-        let rerouted = self
-            .writers
-            .as_ref()
-            .is_some_and(|w| w.home_clients_rerouted());
+        let rerouted = self.home_clients_rerouted();
         let serving = match self.dr.serving_site() {
             // Several writing regions: the home clients write in the paired
             // region once rerouted (`multi_writer.rs`).

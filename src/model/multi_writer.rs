@@ -170,10 +170,8 @@ impl Writers {
         })
     }
 
-    /// The home clients write in the paired region now.
-    pub(super) fn home_clients_rerouted(&self) -> bool {
-        self.rerouted[0]
-    }
+
+
 
     /// Expected lost updates of the regime that ends at `now`.
     fn close_regime(&mut self, now: SimTime) {
@@ -216,13 +214,17 @@ impl Replication<'_> {
         let Some(w) = self.writers.as_mut() else {
             return;
         };
+        let mut reroutes = Vec::new();
         for s in 0..2 {
             let was = w.local[s].is_serving();
             if accepts[s] && !was {
                 w.local[s].start(now);
                 w.rerouted[s] = false;
+                w.reroute_epoch[s] += 1;
             } else if !accepts[s] && was {
                 w.local[s].stop(now);
+                w.reroute_epoch[s] += 1;
+                reroutes.push((s, w.reroute_epoch[s]));
             }
             // A region's log ships while the other region takes it.
             let factor = if accepts[1 - s] { path } else { 0.0 };
@@ -248,6 +250,21 @@ impl Replication<'_> {
             w.close_regime(now);
             w.regime = regime;
         }
+        for (s, epoch) in reroutes {
+            let delay = match (&self.sc.multi_writer, self.writers.as_mut()) {
+                (Some(m), Some(w)) => m.client_reroute.sample(&mut w.reroute_rng),
+                _ => SimDuration::ZERO,
+            };
+            let side = Side::BOTH[s];
+            self.sched.after(delay, Event::ClientReroute { side, epoch });
+        }
+    }
+
+    /// The home clients write in the paired region (several writing
+    /// regions, home region not taking writes): the zone model's loss
+    /// questions do not apply to the home region's zones then.
+    pub(super) fn home_clients_rerouted(&self) -> bool {
+        self.writers.as_ref().is_some_and(|w| w.rerouted[0])
     }
 
     /// Whether `side` takes writes locally: region up, its zone quorum held.
@@ -273,14 +290,6 @@ impl Replication<'_> {
             return;
         };
         let s = side.index();
-        let delay = self
-            .sc
-            .multi_writer
-            .as_ref()
-            .map_or(SimDuration::ZERO, |m| m.client_reroute.sample(&mut w.reroute_rng));
-        w.reroute_epoch[s] += 1;
-        let epoch = w.reroute_epoch[s];
-        self.sched.after(delay, Event::ClientReroute { side, epoch });
         if w.deferrals[s].is_some() {
             // Still down from an earlier outage: its writes were settled then.
             return;
@@ -345,18 +354,15 @@ impl Replication<'_> {
         });
     }
 
-    /// `client_reroute` after an outage of `side` began: its clients write
-    /// in the other region if theirs is still down.
+    /// `client_reroute` after `side` stopped taking writes (its region
+    /// down, or its zone quorum lost): its clients write in the other
+    /// region if theirs still takes none (`epoch` is then current).
     pub(super) fn client_reroute(&mut self, now: SimTime, side: Side, epoch: u64) {
-        let down = match side {
-            Side::Home => self.dr.region_down > 0,
-            Side::Paired => self.dr.paired_down > 0,
-        };
         let Some(w) = self.writers.as_mut() else {
             return;
         };
         let s = side.index();
-        if epoch != w.reroute_epoch[s] || !down {
+        if epoch != w.reroute_epoch[s] {
             return;
         }
         w.rerouted[s] = true;

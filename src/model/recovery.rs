@@ -164,9 +164,10 @@ impl Replication<'_> {
             // Several writing regions: the home clients detect the outage
             // and move to the paired region, then wait for it if it is down.
             Site::Primary if self.dr.region_down > 0 && self.writers.is_some() => {
-                match self.writers.as_ref().map(|w| w.home_clients_rerouted()) {
-                    Some(false) => (Component::Detection, None),
-                    _ => (Component::Wait, None),
+                if self.home_clients_rerouted() {
+                    (Component::Wait, None)
+                } else {
+                    (Component::Detection, None)
                 }
             }
             Site::Primary if self.dr.region_down > 0 || self.dr.awaiting_decision() => {
