@@ -43,6 +43,7 @@ mod in_sync;
 mod latency;
 mod link;
 mod markdown;
+mod multi_writer;
 mod rpo_bound;
 mod simulate;
 mod standby;
@@ -136,6 +137,10 @@ pub const VALIDATION_SUITE: &[(&str, &[&str])] = &[
         "tests/scenarios/rpo-bound.toml",
         &["rpo-bound-blocked-time"],
     ),
+    (
+        "tests/scenarios/multi-writer-steady.toml",
+        &["lww-conflict-rate"],
+    ),
 ];
 
 /// Why an analysis could not be produced at all (a check outside its assumptions is not an
@@ -198,6 +203,7 @@ pub fn analyze(
     checks.push(commit_latency_check(sc, &mut ctx)?);
     checks.extend(dr_checks(sc, &mut ctx)?);
     checks.extend(rpo_bound::rpo_bound_checks(sc, &mut ctx)?);
+    checks.extend(multi_writer::multi_writer_checks(sc, &mut ctx)?);
     Ok(Analysis {
         scenario: sc.name.clone(),
         scenario_hash: sc.source_hash.clone(),
