@@ -13,7 +13,9 @@ use drsim::scenario::{parse_str, Scenario};
 const CASE: &str = include_str!("scenarios/multi-writer.toml");
 
 fn scenario(text: &str) -> Scenario {
-    parse_str(text, "multi-writer.toml").expect("valid scenario").scenario
+    parse_str(text, "multi-writer.toml")
+        .expect("valid scenario")
+        .scenario
 }
 
 /// Not destroyed: the writes made after the partition began (10 s, plus
@@ -36,7 +38,11 @@ fn an_outage_defers_what_was_not_shipped() {
             .find(|i| i.class == IncidentClass::Region)
             .expect("the region incident");
         assert_eq!(region.lost_writes, 0);
-        assert!((region.rto_ns as f64 / 1e9 - 30.0).abs() < 1e-6, "{}", region.rto_ns);
+        assert!(
+            (region.rto_ns as f64 / 1e9 - 30.0).abs() < 1e-6,
+            "{}",
+            region.rto_ns
+        );
         assert_eq!(o.horizon_ns - o.served_ns, 30_000_000_000);
     }
     // Unshipped: the writes since the last cut before the partition (the
@@ -52,7 +58,11 @@ fn an_outage_defers_what_was_not_shipped() {
 /// RPO up to 10 s) and none is deferred.
 #[test]
 fn a_destroyed_region_loses_what_was_not_shipped() {
-    let text = CASE.replacen("duration = \"1h\"", "duration = \"1h\"\ndestroys_data = true", 1);
+    let text = CASE.replacen(
+        "duration = \"1h\"",
+        "duration = \"1h\"\ndestroys_data = true",
+        1,
+    );
     let sc = scenario(&text);
     let runs = 400;
     let mut lost = 0u64;
@@ -99,17 +109,40 @@ fn the_deferred_backlog_conflicts_with_the_other_regions_writes() {
     let lag = |rate: f64| 0.5 + rate * 1e3 / 1e8 + 0.0035;
     let deferral = ks.lost_over_span(a, 10.0, |u| {
         vec![
-            Segment { own: a, other: b, secs: 10.0 - u },
-            Segment { own: 0.0, other: b, secs: 30.0 },
-            Segment { own: 0.0, other: a + b, secs: 3_570.0 },
+            Segment {
+                own: a,
+                other: b,
+                secs: 10.0 - u,
+            },
+            Segment {
+                own: 0.0,
+                other: b,
+                secs: 30.0,
+            },
+            Segment {
+                own: 0.0,
+                other: a + b,
+                secs: 3_570.0,
+            },
         ]
     });
     // Without the outage, the partition (2 h from 990.5 s) counts both
     // regions' writes over its whole span; with it, only its first 9.5 s
     // and its last 3,590.5 s after the return (the regime resumes then).
     let partitioned = |secs: f64| {
-        ks.lost_over_span(a, secs, |u| vec![Segment { own: a, other: b, secs: secs - u + lag(a) }])
-            + ks.lost_over_span(b, secs, |u| vec![Segment { own: b, other: a, secs: secs - u + lag(b) }])
+        ks.lost_over_span(a, secs, |u| {
+            vec![Segment {
+                own: a,
+                other: b,
+                secs: secs - u + lag(a),
+            }]
+        }) + ks.lost_over_span(b, secs, |u| {
+            vec![Segment {
+                own: b,
+                other: a,
+                secs: secs - u + lag(b),
+            }]
+        })
     };
     let theory = deferral + partitioned(9.5) + partitioned(3_590.5) - partitioned(7_200.0);
     assert!(
@@ -140,7 +173,10 @@ fn bad_combinations_are_refused() {
         1,
     );
     let e = errors(&no_link);
-    assert!(e.contains("multi_writer") && e.contains("[cross_region]"), "{e}");
+    assert!(
+        e.contains("multi_writer") && e.contains("[cross_region]"),
+        "{e}"
+    );
     let e = errors(&CASE.replacen("keys = 50_000", "keys = 0", 1));
     assert!(e.contains("multi_writer.keys"), "{e}");
     let e = errors(&CASE.replacen("keys = 50_000", "kyes = 50_000", 1));

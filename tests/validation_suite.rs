@@ -387,7 +387,10 @@ fn rpo_bound_blocked_time_is_the_closed_form() {
 /// would say 0.5370).
 #[test]
 fn lww_conflict_rate_is_the_closed_form() {
-    let c = agreeing("tests/scenarios/multi-writer-steady.toml", "lww-conflict-rate");
+    let c = agreeing(
+        "tests/scenarios/multi-writer-steady.toml",
+        "lww-conflict-rate",
+    );
     assert_rel(c.theory, 0.532135, 1e-5, "LWW lost updates per second");
 }
 

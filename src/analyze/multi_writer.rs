@@ -74,7 +74,13 @@ pub(super) fn multi_writer_checks(
         allowance: 1e-3 * theory,
         allowance_note: "the replication integrates the cut wait by a 32-point midpoint rule: relative error below 1e-3".into(),
     };
-    Ok(vec![build(LWW_RATE, formula, assumptions, theory, measured)])
+    Ok(vec![build(
+        LWW_RATE,
+        formula,
+        assumptions,
+        theory,
+        measured,
+    )])
 }
 
 fn assumptions(sc: &Scenario) -> Vec<Assumption> {
@@ -101,11 +107,9 @@ fn assumptions(sc: &Scenario) -> Vec<Assumption> {
             mw.is_some_and(|m| m.key_skew == 0.0),
             || format!("key_skew = {}", mw.map_or(f64::NAN, |m| m.key_skew)),
         ),
-        Assumption::check(
-            "a constant apply delay",
-            apply_constant,
-            || "a random apply delay".into(),
-        ),
+        Assumption::check("a constant apply delay", apply_constant, || {
+            "a random apply delay".into()
+        }),
         Assumption::check(
             "no failure of any kind: both regions write steadily over the whole horizon",
             !failures,

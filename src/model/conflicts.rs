@@ -220,7 +220,13 @@ mod tests {
 
     #[test]
     fn a_key_space_is_a_distribution() {
-        for (k, s) in [(1, 0.0), (10, 0.0), (1000, 0.99), (1_000_000, 0.99), (1 << 40, 1.2)] {
+        for (k, s) in [
+            (1, 0.0),
+            (10, 0.0),
+            (1000, 0.99),
+            (1_000_000, 0.99),
+            (1 << 40, 1.2),
+        ] {
             let ks = KeySpace::new(k, s);
             let total: f64 = ks.buckets.iter().map(|&(n, p)| n * p).sum();
             let keys: f64 = ks.buckets.iter().map(|&(n, _)| n).sum();
@@ -238,7 +244,10 @@ mod tests {
             let h: f64 = (1..=k).map(|i| (i as f64).powf(-s)).sum();
             let exact: f64 = (1..=k).map(|i| ((i as f64).powf(-s) / h).powi(2)).sum();
             let got = KeySpace::new(k, s).collision();
-            assert!((got / exact - 1.0).abs() < 2e-3, "{k} {s}: {got} vs {exact}");
+            assert!(
+                (got / exact - 1.0).abs() < 2e-3,
+                "{k} {s}: {got} vs {exact}"
+            );
         }
     }
 
@@ -269,7 +278,10 @@ mod tests {
             let (a, b) = (1e-3, 2e-3);
             let rate = steady_lost_rate(&ks, a, b, &lag) + steady_lost_rate(&ks, b, a, &lag);
             let pairs = a * b * 2.0 * lag.mean() * ks.collision();
-            assert!((rate / pairs - 1.0).abs() < 1e-3, "{keys} {skew}: {rate} vs {pairs}");
+            assert!(
+                (rate / pairs - 1.0).abs() < 1e-3,
+                "{keys} {skew}: {rate} vs {pairs}"
+            );
         }
         assert!((KeySpace::new(1000, 0.0).collision() - 1e-3).abs() < 1e-15);
     }

@@ -33,7 +33,9 @@ impl KeySampler {
     pub fn sample<R: Rng + ?Sized>(&self, rng: &mut R) -> u32 {
         let total = *self.cumulative.last().expect("at least one key");
         let u: f64 = rng.random::<f64>() * total;
-        self.cumulative.partition_point(|&c| c <= u).min(self.cumulative.len() - 1) as u32
+        self.cumulative
+            .partition_point(|&c| c <= u)
+            .min(self.cumulative.len() - 1) as u32
     }
 }
 
@@ -120,8 +122,24 @@ mod tests {
         let sampler = KeySampler::new(keys, skew);
         let arrival = batched_arrival(batch, fixed);
         let mut writes = Vec::new();
-        poisson_writes(&mut rng, &sampler, (0.0, horizon), a, 0, &arrival, &mut writes);
-        poisson_writes(&mut rng, &sampler, (0.0, horizon), b, 1, &arrival, &mut writes);
+        poisson_writes(
+            &mut rng,
+            &sampler,
+            (0.0, horizon),
+            a,
+            0,
+            &arrival,
+            &mut writes,
+        );
+        poisson_writes(
+            &mut rng,
+            &sampler,
+            (0.0, horizon),
+            b,
+            1,
+            &arrival,
+            &mut writes,
+        );
         let lost = lost_updates(&mut writes);
         let margin = 10.0 * (batch + fixed) + 1.0;
         let n = writes
@@ -142,7 +160,10 @@ mod tests {
         let (keys, a, b, lag) = (2_000u64, 40.0, 60.0, 4.0);
         let (rate, se) = simulated_rate(keys, 0.0, (a, b), (1e-6, lag), 2_000.0, 7);
         let closed = uniform_constant_lag_rate(keys as f64, a, b, lag, lag);
-        assert!((rate - closed).abs() < 4.5 * se, "{rate} ± {se} vs {closed}");
+        assert!(
+            (rate - closed).abs() < 4.5 * se,
+            "{rate} ± {se} vs {closed}"
+        );
         // The small-window form αβ(L_A + L_B)/K is its first order.
         let first = a * b * 2.0 * lag / keys as f64;
         assert!(first > closed && (first - closed) / closed < 0.25);
@@ -165,7 +186,10 @@ mod tests {
             apply: Vec::new(),
         };
         let formula = steady_lost_rate(&ks, a, b, &lag) + steady_lost_rate(&ks, b, a, &lag);
-        assert!((rate - formula).abs() < 4.5 * se, "{rate} ± {se} vs {formula}");
+        assert!(
+            (rate - formula).abs() < 4.5 * se,
+            "{rate} ± {se} vs {formula}"
+        );
         let pairs = a * b * 2.0 * lag.mean() * ks.collision();
         assert!(pairs > 3.0 * formula, "{pairs} {formula}");
     }
@@ -187,10 +211,34 @@ mod tests {
             let mut rng = ChaCha8Rng::seed_from_u64(100 + seed);
             let mut writes = Vec::new();
             // A's deferred writes arrive when A returns (time `down`).
-            poisson_writes(&mut rng, &sampler, (-unshipped, 0.0), a, 0, |_| down, &mut writes);
+            poisson_writes(
+                &mut rng,
+                &sampler,
+                (-unshipped, 0.0),
+                a,
+                0,
+                |_| down,
+                &mut writes,
+            );
             let deferred = writes.len();
-            poisson_writes(&mut rng, &sampler, (-unshipped, down), b, 1, |_| f64::INFINITY, &mut writes);
-            poisson_writes(&mut rng, &sampler, (reroute, down), a, 1, |_| f64::INFINITY, &mut writes);
+            poisson_writes(
+                &mut rng,
+                &sampler,
+                (-unshipped, down),
+                b,
+                1,
+                |_| f64::INFINITY,
+                &mut writes,
+            );
+            poisson_writes(
+                &mut rng,
+                &sampler,
+                (reroute, down),
+                a,
+                1,
+                |_| f64::INFINITY,
+                &mut writes,
+            );
             let lost = lost_updates(&mut writes);
             lost_total += writes
                 .iter()
@@ -202,13 +250,28 @@ mod tests {
         let expected = reps as f64
             * ks.lost_over_span(a, unshipped, |u| {
                 vec![
-                    Segment { own: a, other: b, secs: unshipped - u },
-                    Segment { own: 0.0, other: b, secs: reroute },
-                    Segment { own: 0.0, other: a + b, secs: down - reroute },
+                    Segment {
+                        own: a,
+                        other: b,
+                        secs: unshipped - u,
+                    },
+                    Segment {
+                        own: 0.0,
+                        other: b,
+                        secs: reroute,
+                    },
+                    Segment {
+                        own: 0.0,
+                        other: a + b,
+                        secs: down - reroute,
+                    },
                 ]
             });
         let se = lost_total.sqrt();
-        assert!((lost_total - expected).abs() < 4.5 * se, "{lost_total} vs {expected}");
+        assert!(
+            (lost_total - expected).abs() < 4.5 * se,
+            "{lost_total} vs {expected}"
+        );
         // Most deferred writes are lost: B writes 10/s + 20/s over 50,000
         // keys for an hour (≈ 0.88 of the keys), less those A rewrote.
         assert!(lost_total > 0.5 * deferred_total && lost_total < deferred_total);

@@ -170,9 +170,6 @@ impl Writers {
         })
     }
 
-
-
-
     /// Expected lost updates of the regime that ends at `now`.
     fn close_regime(&mut self, now: SimTime) {
         let secs = now.since(self.regime_since).as_secs_f64();
@@ -209,7 +206,10 @@ impl Replication<'_> {
     /// with the world after any change (called at the end of `reconcile`
     /// and at link changes).
     pub(super) fn sync_writers(&mut self, now: SimTime) {
-        let accepts = [self.region_accepts(Side::Home), self.region_accepts(Side::Paired)];
+        let accepts = [
+            self.region_accepts(Side::Home),
+            self.region_accepts(Side::Paired),
+        ];
         let path = self.dr.path_factor();
         let Some(w) = self.writers.as_mut() else {
             return;
@@ -256,7 +256,8 @@ impl Replication<'_> {
                 _ => SimDuration::ZERO,
             };
             let side = Side::BOTH[s];
-            self.sched.after(delay, Event::ClientReroute { side, epoch });
+            self.sched
+                .after(delay, Event::ClientReroute { side, epoch });
         }
     }
 

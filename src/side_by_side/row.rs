@@ -114,7 +114,10 @@ impl Row {
             zone: ClassFigures::of(summary.classes.get("zone"), &values.zone),
             region: ClassFigures::of(summary.classes.get("region"), &values.region),
             lost_writes_per_year: per_run(lost as f64) / years,
-            lost_updates_per_year: summary.multi_writer.as_ref().map(|m| m.lost_updates_per_year),
+            lost_updates_per_year: summary
+                .multi_writer
+                .as_ref()
+                .map(|m| m.lost_updates_per_year),
             deferred_writes_per_year: summary
                 .multi_writer
                 .as_ref()
