@@ -182,3 +182,27 @@ fn bad_combinations_are_refused() {
     let e = errors(&CASE.replacen("keys = 50_000", "kyes = 50_000", 1));
     assert!(e.contains("did you mean `keys`"), "{e}");
 }
+
+/// `run --shard` refuses several writing regions: a shard state would drop
+/// the lost updates and deferred writes, and a merge would report none.
+#[test]
+fn sharding_is_refused() {
+    let dir = std::env::temp_dir().join(format!("drsim-mw-shard-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_drsim"))
+        .args([
+            "run",
+            "tests/scenarios/multi-writer.toml",
+            "--shard",
+            "1/2",
+            "--out",
+        ])
+        .arg(&dir)
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .output()
+        .expect("drsim runs");
+    let _ = std::fs::remove_dir_all(&dir);
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(!out.status.success(), "{err}");
+    assert!(err.contains("several writing regions"), "{err}");
+}

@@ -326,6 +326,7 @@ impl<'s> Replication<'s> {
             Event::DrTimer { epoch, .. } => !self.dr.epoch_is_current(epoch),
             Event::DrWorkDone { plan } => !self.dr.plan_is_current(plan),
             Event::RpoBoundCheck { plan } => !self.rpo.plan_is_current(plan),
+            Event::ClientReroute { side, epoch } => !self.reroute_is_current(side, epoch),
             _ => false,
         };
         self.handle(now, event);

@@ -261,6 +261,14 @@ impl Replication<'_> {
         }
     }
 
+    /// Whether a reroute of `side`'s clients planned in `epoch` still
+    /// stands (its region has not taken writes again since).
+    pub(super) fn reroute_is_current(&self, side: Side, epoch: u64) -> bool {
+        self.writers
+            .as_ref()
+            .is_some_and(|w| w.reroute_epoch[side.index()] == epoch)
+    }
+
     /// The home clients write in the paired region (several writing
     /// regions, home region not taking writes): the zone model's loss
     /// questions do not apply to the home region's zones then.
