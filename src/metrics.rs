@@ -295,8 +295,21 @@ pub struct Aggregator {
     refused: BTreeMap<String, BTreeMap<String, u64>>,
     /// Per service and class: total downtime (ns) over all replications.
     service_downtime_ns: Vec<BTreeMap<IncidentClass, u128>>,
+    /// Several writing regions: the totals of `MultiWriterTotals`.
+    multi_writer: Option<MultiWriterAccum>,
     runs: u64,
     events: u64,
+}
+
+/// Sums of [`crate::model::MultiWriterTotals`] over replications.
+#[derive(Default)]
+struct MultiWriterAccum {
+    lost_updates: u64,
+    expected_lost_updates: f64,
+    deferred_writes: u64,
+    deferrals: u64,
+    deferral_max_ns: u64,
+    paired_clients_served_ns: Moments,
 }
 
 impl Aggregator {
@@ -328,6 +341,10 @@ impl Aggregator {
             throttled_writes: Moments::default(),
             refused: BTreeMap::new(),
             service_downtime_ns: vec![BTreeMap::new(); scenario.services.len()],
+            multi_writer: scenario
+                .multi_writer
+                .as_ref()
+                .map(|_| MultiWriterAccum::default()),
             runs: 0,
             events: 0,
         }
@@ -365,6 +382,15 @@ impl Aggregator {
             self.add_refused(r);
         }
         self.add_service_downtime(outcome);
+        if let (Some(acc), Some(mw)) = (self.multi_writer.as_mut(), &outcome.multi_writer) {
+            acc.lost_updates += mw.lost_updates;
+            acc.expected_lost_updates += mw.expected_lost_updates;
+            acc.deferred_writes += mw.deferred_writes;
+            acc.deferrals += u64::from(mw.deferrals);
+            acc.deferral_max_ns = acc.deferral_max_ns.max(mw.deferral_max_ns);
+            acc.paired_clients_served_ns
+                .push(mw.paired_clients_served_ns);
+        }
         for inc in &outcome.incidents {
             self.add_incident(inc);
         }
@@ -543,7 +569,31 @@ impl Aggregator {
             conditioning: conditioning(scenario, &classes_for_conditioning(&self.classes)),
             capacity: self.capacity_summary(),
             services: self.service_summaries(),
+            multi_writer: self.multi_writer_summary(),
         }
+    }
+
+    /// Several writing regions: totals over the replications, per year.
+    fn multi_writer_summary(&self) -> Option<MultiWriterSummary> {
+        let acc = self.multi_writer.as_ref()?;
+        let per_year = |total: f64| {
+            if self.runs == 0 {
+                0.0
+            } else {
+                total / self.runs as f64 / (self.horizon_s / (365.0 * 86_400.0))
+            }
+        };
+        Some(MultiWriterSummary {
+            lost_updates: acc.lost_updates,
+            lost_updates_per_year: per_year(acc.lost_updates as f64),
+            expected_lost_updates_per_year: per_year(acc.expected_lost_updates),
+            deferred_writes: acc.deferred_writes,
+            deferred_writes_per_year: per_year(acc.deferred_writes as f64),
+            deferrals: acc.deferrals,
+            deferral_max_s: acc.deferral_max_ns as f64 / 1e9,
+            paired_clients_availability: self
+                .per_run(&acc.paired_clients_served_ns, self.horizon_ns as f64),
+        })
     }
 
     /// The interval of a per-replication quantity (`/ scale`), `None`
@@ -800,6 +850,32 @@ pub struct Summary {
     pub services: Vec<ServiceSummary>,
     /// Rare-event mode (`failures.regions.conditioned`): the annual figures.
     pub conditioning: Option<Conditioning>,
+    /// Several writing regions (`[multi_writer]`); absent otherwise.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub multi_writer: Option<MultiWriterSummary>,
+}
+
+/// Several writing regions: lost updates and deferred writes (see the
+/// README, "Several writing regions").
+#[derive(Clone, Debug, Serialize, PartialEq)]
+pub struct MultiWriterSummary {
+    /// Writes overwritten by a concurrent write of the other region (last
+    /// writer wins), all replications.
+    pub lost_updates: u64,
+    /// `lost_updates` per replication × 365 d / horizon.
+    pub lost_updates_per_year: f64,
+    /// The expectation the counts were drawn from, per year.
+    pub expected_lost_updates_per_year: f64,
+    /// Unshipped writes of a region that went down and returned, delivered
+    /// at its return (all replications).
+    pub deferred_writes: u64,
+    pub deferred_writes_per_year: f64,
+    /// Region outages that deferred writes (all replications).
+    pub deferrals: u64,
+    /// Longest deferral: oldest deferred write to its delivery (seconds).
+    pub deferral_max_s: f64,
+    /// Share of time the paired region's clients had their writes served.
+    pub paired_clients_availability: Option<Interval>,
 }
 
 /// Per-outage estimates from a run with exactly one region outage per
@@ -1148,6 +1224,7 @@ pub(crate) mod tests {
                 .map(|&(start_ns, end_ns)| ReadDowntimeSpan { start_ns, end_ns })
                 .collect(),
             events: 0,
+            multi_writer: None,
         }
     }
 

@@ -915,6 +915,42 @@ pub fn rpo_blocked_time_mean(
     Ok(sum / (m * m))
 }
 
+/// Lost updates per second (last writer wins) between two regions writing `rates` = (α, β)
+/// per second (Poisson) to `keys` = K equally likely keys, each region's writes reaching the
+/// other after a batched lag `L = c + U·T`: `fixed` = (c_α, c_β) seconds (sending time,
+/// propagation, apply delay) plus the wait for the next cut, uniform on [0, T) (`interval` T).
+/// A write is lost when the next write to its key is the other region's, made before it
+/// arrived there: for one write of α with lag L the chance is β/Λ·(1 − e^{−aL}), a = Λ/K,
+/// Λ = α + β (the race of two Poisson processes on the key), and averaging over U,
+///
+/// ```text
+/// r = αβ/Λ · Σ_{c ∈ {c_α, c_β}} [1 − e^{−a c}·(1 − e^{−aT})/(aT)]
+/// ```
+///
+/// which for aL ≪ 1 is αβ(E[L_α] + E[L_β])/K. All arguments finite and ≥ 0, K ≥ 1, T > 0.
+pub fn lww_uniform_batched_rate(
+    rates: (f64, f64),
+    keys: f64,
+    fixed: (f64, f64),
+    interval: f64,
+) -> Result<f64, TheoryError> {
+    let a_rate = non_negative("rates.0", rates.0)?;
+    let b_rate = non_negative("rates.1", rates.1)?;
+    let keys = positive("keys", keys)?;
+    let t = positive("interval", interval)?;
+    let total = a_rate + b_rate;
+    if total == 0.0 {
+        return Ok(0.0);
+    }
+    let a = total / keys;
+    let wait = -(-a * t).exp_m1() / (a * t);
+    let term = |c: f64| -> Result<f64, TheoryError> {
+        let c = non_negative("fixed", c)?;
+        Ok(1.0 - (-a * c).exp() * wait)
+    };
+    Ok(a_rate * b_rate / total * (term(fixed.0)? + term(fixed.1)?))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

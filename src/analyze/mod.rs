@@ -43,6 +43,7 @@ mod in_sync;
 mod latency;
 mod link;
 mod markdown;
+mod multi_writer;
 mod region_quorum;
 mod rpo_bound;
 mod simulate;
@@ -141,6 +142,10 @@ pub const VALIDATION_SUITE: &[(&str, &[&str])] = &[
         "tests/scenarios/region-quorum.toml",
         &["region-quorum-commit-latency-mean"],
     ),
+    (
+        "tests/scenarios/multi-writer-steady.toml",
+        &["lww-conflict-rate"],
+    ),
 ];
 
 /// Why an analysis could not be produced at all (a check outside its assumptions is not an
@@ -204,6 +209,7 @@ pub fn analyze(
     checks.extend(dr_checks(sc, &mut ctx)?);
     checks.extend(rpo_bound::rpo_bound_checks(sc, &mut ctx)?);
     checks.extend(region_quorum::region_quorum_checks(sc, &mut ctx)?);
+    checks.extend(multi_writer::multi_writer_checks(sc, &mut ctx)?);
     Ok(Analysis {
         scenario: sc.name.clone(),
         scenario_hash: sc.source_hash.clone(),

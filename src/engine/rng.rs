@@ -87,6 +87,15 @@ pub enum Stream {
     /// [`Stream::ZoneEscalation`] of zone `i` of the paired region (id 18
     /// was the stream its zones shared).
     PairedZoneEscalation(u16),
+    /// Several writing regions: the writes left unshipped at a region's
+    /// outage and the draw of a replication's lost updates.
+    MultiWriter,
+    /// Several writing regions: the time a region's clients take to write
+    /// in the other region after its outage (`client_reroute`).
+    MultiWriterReroute,
+    /// Several writing regions: per-batch apply delays of the paired
+    /// region's log to the home region.
+    MultiWriterApplyDelay,
 }
 
 impl Stream {
@@ -122,6 +131,9 @@ impl Stream {
             Stream::PairedZoneEscalation(i) => 0x6_8000 + u64::from(i),
             Stream::PairedZoneCorrelation(i) => 0x6_C000 + u64::from(i),
             Stream::Reprotect => 50,
+            Stream::MultiWriter => 30,
+            Stream::MultiWriterReroute => 31,
+            Stream::MultiWriterApplyDelay => 32,
         }
     }
 }

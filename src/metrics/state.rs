@@ -218,6 +218,8 @@ impl Aggregator {
             throttled_writes: Moments::default(),
             refused: BTreeMap::new(),
             service_downtime_ns: vec![BTreeMap::new(); self.services.len()],
+            // Not carried by shard states: `shard` refuses such scenarios.
+            multi_writer: None,
             runs: 0,
             events: 0,
         }

@@ -437,7 +437,7 @@ impl DrState {
     }
 
     /// The link's own bandwidth factor: the tightest active link incident.
-    fn path_factor(&self) -> f64 {
+    pub(super) fn path_factor(&self) -> f64 {
         self.link_incidents
             .iter()
             .map(|&(_, f)| f)
@@ -773,6 +773,17 @@ impl Replication<'_> {
                 | P::SwitchingBack,
                 T::SecondaryUp { .. },
             ) => {}
+
+            // Re-protection is refused with further secondaries (validation):
+            // the reverse phases never have one.
+            (
+                P::Recopying | P::ReverseProtected | P::ReverseFailingOver,
+                T::SecondaryDown { .. } | T::SecondaryUp { .. },
+            ) => self.cannot_happen(
+                phase,
+                trigger,
+                "`after_failover = \"reprotect\"` is refused with further secondaries",
+            ),
 
             // ── the link's rate changes: the work under way is re-planned ─
             (
@@ -1153,14 +1164,14 @@ impl Replication<'_> {
     }
 
     /// Records what the response to a region incident decided.
-    fn decide(&mut self, incident: usize, decision: &'static str) {
+    pub(super) fn decide(&mut self, incident: usize, decision: &'static str) {
         self.incidents[incident].record.decision = Some(decision);
     }
 
     /// As [`Self::decide`], for a paired-region incident only: a lost
     /// paired zone quorum reaches the same cells with a zone incident,
     /// which carries no decision (decisions are the emergency responses').
-    fn decide_paired(&mut self, incident: usize, decision: &'static str) {
+    pub(super) fn decide_paired(&mut self, incident: usize, decision: &'static str) {
         if self.incidents[incident].record.class == IncidentClass::PairedRegion {
             self.decide(incident, decision);
         }
@@ -2215,7 +2226,12 @@ impl Replication<'_> {
         // so a drain cut short knows what had reached the paired region.
         self.on(now, Trigger::HomeDown { incident, destroys });
         self.dr.region_down += 1;
-        if destroys && !self.dr.destroyed {
+        if self.writers.is_some() {
+            // Several writing regions: the data lives on in the paired
+            // region; the region comes back from it, not from a backup.
+            self.decide(incident, "clients-reroute");
+            self.writers_region_down(now, Side::Home, incident, destroys);
+        } else if destroys && !self.dr.destroyed {
             self.dr.destroyed = true;
             self.dr.destroyed_by = Some(incident);
         }
@@ -2244,6 +2260,7 @@ impl Replication<'_> {
             }
         }
         if self.dr.region_down == 0 {
+            self.writers_region_up(now, Side::Home);
             self.on(now, Trigger::HomeUp { incident });
         }
         self.reconcile(now, None, None);
@@ -2287,6 +2304,7 @@ impl Replication<'_> {
         }
         self.dr.link_incidents.push((incident, factor));
         self.on(now, Trigger::LinkChanged);
+        self.sync_writers(now);
         self.sched
             .after(duration, Event::LinkRepair { incident, renew });
     }
@@ -2295,6 +2313,7 @@ impl Replication<'_> {
     pub(super) fn link_repair(&mut self, now: SimTime, incident: usize, renew: Option<bool>) {
         self.dr.link_incidents.retain(|&(i, _)| i != incident);
         self.on(now, Trigger::LinkChanged);
+        self.sync_writers(now);
         self.component_repaired(now, incident);
         if self.dr.phase == Phase::Protected {
             let horizon = self.sched.horizon();

@@ -146,22 +146,22 @@ fn config() -> impl Strategy<Value = Config> {
     )
         .prop_map(
             |(enabled, zones, f, after_failover, seed, further, least_lag)| Config {
-            enabled,
-            zones,
-            all_in_sync: f[0],
-            durable_on_apply: f[1],
-            quorum_emergency: f[2],
-            timed_restore: f[3],
-            loss_policy: f[4],
-            escalation: f[5],
-            provider: f[6],
-            after_failover,
-            rpo_bound: false,
-            throttle: false,
-            // Re-protection with further secondaries is refused (validation).
-            further: if after_failover == 2 { 0 } else { further },
-            least_lag,
-            seed,
+                enabled,
+                zones,
+                all_in_sync: f[0],
+                durable_on_apply: f[1],
+                quorum_emergency: f[2],
+                timed_restore: f[3],
+                loss_policy: f[4],
+                escalation: f[5],
+                provider: f[6],
+                after_failover,
+                rpo_bound: false,
+                throttle: false,
+                // Re-protection with further secondaries is refused (validation).
+                further: if after_failover == 2 { 0 } else { further },
+                least_lag,
+                seed,
             },
         )
 }

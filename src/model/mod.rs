@@ -11,6 +11,7 @@
 //! whether writes are being served.
 
 mod apply_delays;
+pub mod conflicts;
 mod dr;
 mod escalation;
 mod exact;
@@ -20,6 +21,8 @@ mod in_sync;
 mod lifecycle_props;
 mod link;
 mod loss;
+pub mod lww_per_write;
+mod multi_writer;
 mod paired;
 mod reads;
 mod recovery;
@@ -35,6 +38,7 @@ pub use apply_delays::ApplyDelays;
 pub use exact::{exact_event_estimate, ExactLink, EVENTS_PER_BATCH, EVENTS_PER_WRITE};
 pub use link::AsyncLink;
 pub use loss::{sample_loss, Loss};
+pub use multi_writer::MultiWriterTotals;
 pub use reads::{ReadDowntimeSpan, ReadLog};
 pub use service::ServiceLog;
 pub use trace::TraceEvent;
@@ -132,6 +136,9 @@ enum Event {
     /// The copy of further secondary `secondary` started in generation
     /// `epoch` is whole (void if that copy was called off).
     SecondaryCopied { secondary: usize, epoch: u64 },
+    /// Several writing regions: the clients of region `side`, down since
+    /// the reroute `epoch` began, write in the other region from now on.
+    ClientReroute { side: Side, epoch: u64 },
 }
 
 struct OpenIncident {
@@ -198,6 +205,9 @@ pub struct ReplicationOutcome {
     pub read_downtime: Vec<ReadDowntimeSpan>,
     /// Events handled (for throughput figures).
     pub events: u64,
+    /// Several writing regions: lost updates, deferred writes, the paired
+    /// region's clients (`None` with one writing region).
+    pub multi_writer: Option<MultiWriterTotals>,
 }
 
 impl ReplicationOutcome {
@@ -265,6 +275,8 @@ pub struct Replication<'s> {
     restores: restore::Restores,
     /// Writes blocked by the RPO bound (`rpo_bound.rs`).
     rpo: rpo_bound::RpoGuard,
+    /// Both regions' writes, with several writing regions (`multi_writer.rs`).
+    writers: Option<multi_writer::Writers>,
     service: ServiceLog,
     /// When reads were not served (`reads.rs`).
     reads: ReadLog,
@@ -329,6 +341,7 @@ impl<'s> Replication<'s> {
             leadership: region_quorum::Leadership::new(sc, run),
             restores: restore::Restores::default(),
             rpo: rpo_bound::RpoGuard::default(),
+            writers: multi_writer::Writers::new(sc, run),
             service: ServiceLog::default(),
             reads: ReadLog::default(),
             outage: None,
@@ -385,6 +398,7 @@ impl<'s> Replication<'s> {
             Event::DrTimer { epoch, .. } => !self.dr.epoch_is_current(epoch),
             Event::DrWorkDone { plan } => !self.dr.plan_is_current(plan),
             Event::RpoBoundCheck { plan } => !self.rpo.plan_is_current(plan),
+            Event::ClientReroute { side, epoch } => !self.reroute_is_current(side, epoch),
             _ => false,
         };
         self.handle(now, event);
@@ -558,6 +572,14 @@ impl<'s> Replication<'s> {
             Event::SecondaryCopied { secondary, .. } => {
                 ("secondary-copied", self.secondary_name(secondary), None)
             }
+            Event::ClientReroute { side, .. } => (
+                "clients-rerouted",
+                match side {
+                    Side::Home => region(),
+                    Side::Paired => self.paired_name(),
+                },
+                None,
+            ),
         };
         // Scheduled incidents and random failures open the newest incident.
         let incident = match event {
@@ -628,6 +650,7 @@ impl<'s> Replication<'s> {
             read_downtime,
             // Exact fidelity adds the per-write events run inside the link.
             events: self.events + self.dr.link_events(),
+            multi_writer: self.writers.take().map(|w| w.finish(horizon)),
         }
     }
 
@@ -688,6 +711,7 @@ impl<'s> Replication<'s> {
             Event::SecondaryCopied { secondary, epoch } => {
                 self.secondary_copied(now, secondary, epoch)
             }
+            Event::ClientReroute { side, epoch } => self.client_reroute(now, side, epoch),
         }
     }
 
@@ -819,7 +843,11 @@ impl<'s> Replication<'s> {
                 },
             );
         }
+        let rerouted = self.home_clients_rerouted();
         let serving = match self.dr.serving_site() {
+            // Several writing regions: the home clients write in the paired
+            // region once rerouted (`multi_writer.rs`).
+            dr::Site::Primary if rerouted && !in_primary => in_paired && self.dr.paired_down == 0,
             dr::Site::Primary => {
                 let restoring = self.restore_blocks();
                 in_primary
@@ -845,6 +873,7 @@ impl<'s> Replication<'s> {
         };
         let how = how.unwrap_or_else(|| self.resumption_label());
         self.set_serving(now, serving, cause, how);
+        self.sync_writers(now);
     }
 
     /// Attributes `loss` to `incident`.

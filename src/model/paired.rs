@@ -63,6 +63,10 @@ impl Replication<'_> {
         );
         self.dr.paired_down += 1;
         self.on(now, Trigger::PairedDown { incident, destroys });
+        if self.writers.is_some() {
+            self.decide_paired(incident, "clients-reroute");
+            self.writers_region_down(now, Side::Paired, incident, destroys);
+        }
         self.sched
             .after(duration, Event::PairedRepair { incident, renew });
         self.take_region_zones_down(now, Side::Paired);
@@ -85,6 +89,7 @@ impl Replication<'_> {
             }
         }
         if self.dr.paired_down == 0 {
+            self.writers_region_up(now, Side::Paired);
             self.on(now, Trigger::PairedUp);
         }
         self.reconcile(now, None, None);

@@ -164,6 +164,15 @@ impl Replication<'_> {
             // its zone rules (as at home).
             Site::Secondary if self.dr.paired_down > 0 => (Component::Wait, None),
             Site::Secondary => self.zone_component(now, Side::Paired),
+            // Several writing regions: the home clients detect the outage
+            // and move to the paired region, then wait for it if it is down.
+            Site::Primary if self.dr.region_down > 0 && self.writers.is_some() => {
+                if self.home_clients_rerouted() {
+                    (Component::Wait, None)
+                } else {
+                    (Component::Detection, None)
+                }
+            }
             Site::Primary if self.dr.region_down > 0 || self.dr.awaiting_decision() => {
                 if self.dr.awaiting_decision() {
                     (Component::Decision, None)

@@ -589,6 +589,16 @@ impl Replication<'_> {
             .map(|z| (z, rz.zones[z].data.holds(frontier)))
             .max_by_key(|&(z, h)| (h, std::cmp::Reverse(z)))
             .expect("at least quorum >= 1 zones are up");
+        if side == Side::Home && self.home_clients_rerouted() {
+            // Several writing regions: the home clients wrote in the paired
+            // region meanwhile; the home region takes those writes from its
+            // log (`multi_writer.rs`), not from these zones: none is lost
+            // and the zones that are up hold what the region has.
+            self.zones_in_sync(side);
+            let rz = self.zones_of_mut(side);
+            rz.leader = Some(best);
+            return self.reconcile(now, None, None);
+        }
         if best_holds < frontier && self.serving_side() == Some(side) {
             let loss = sample_loss(
                 &self.service,

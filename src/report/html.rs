@@ -537,6 +537,13 @@ fn dr(out: &mut String, s: &Summary) {
         );
     }
     refused(out, s);
+    if let Some(m) = &s.multi_writer {
+        let _ = writeln!(
+            out,
+            "<p id=\"multi-writer\">{}</p>",
+            escape(&crate::report::multi_writer_line(m))
+        );
+    }
     if let Some(c) = &s.conditioning {
         let _ = writeln!(
             out,

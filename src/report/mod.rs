@@ -37,3 +37,21 @@ pub fn write_run_record(dir: &Path, summary: &Summary, sc: &Scenario) -> io::Res
     )?;
     Ok(())
 }
+
+/// The one-line account of several writing regions, in the printed and
+/// the HTML report alike.
+pub fn multi_writer_line(m: &crate::metrics::MultiWriterSummary) -> String {
+    let paired = m
+        .paired_clients_availability
+        .as_ref()
+        .map_or("-".to_string(), |a| format!("{:.5}%", a.mean * 100.0));
+    format!(
+        "several writing regions: {:.4e} lost updates/year (last writer wins; {} in all) · {:.1} deferred writes/year over {} region outages, longest deferral {} · paired region's clients served {}",
+        m.lost_updates_per_year,
+        m.lost_updates,
+        m.deferred_writes_per_year,
+        m.deferrals,
+        crate::time::format_seconds(m.deferral_max_s),
+        paired
+    )
+}

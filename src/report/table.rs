@@ -219,6 +219,9 @@ fn render_dr(out: &mut String, s: &Summary) {
             format_seconds(c.max)
         );
     }
+    if let Some(m) = &s.multi_writer {
+        let _ = writeln!(out, "{}", crate::report::multi_writer_line(m));
+    }
     if let Some(c) = &s.conditioning {
         let _ = writeln!(
             out,

@@ -60,6 +60,9 @@ pub struct Scenario {
     pub cross_region: Option<CrossRegion>,
     /// Self-service DR (present when configured and allowed).
     pub dr: Option<Dr>,
+    /// Several writing regions (`[multi_writer]`): the paired region writes
+    /// too, both directions of the link carry a log, last writer wins.
+    pub multi_writer: Option<MultiWriter>,
     pub operations: Vec<Operation>,
     /// Random partitions of the cross-region link.
     pub link_failures: Option<FailureProcess>,
@@ -223,6 +226,23 @@ pub struct CrossRegion {
     /// The secondary copy serves reads while the primary cannot serve
     /// writes (`model::reads`).
     pub readable_secondary: bool,
+}
+
+/// `[multi_writer]`: the home region's clients write at
+/// `workload.write_rate` into the home region, the paired region's clients
+/// at `paired_write_rate` into the paired region; each region ships its own
+/// log to the other over the `[cross_region]` link (same laws both ways).
+#[derive(Clone, Debug)]
+pub struct MultiWriter {
+    /// Writes per second of the paired region's own clients (Poisson).
+    pub paired_write_rate: f64,
+    /// Number of keys written (≥ 1).
+    pub keys: u64,
+    /// Zipf exponent of key popularity (0 = uniform).
+    pub key_skew: f64,
+    /// Random time from a region outage to its clients writing in the
+    /// other region (detection and reroute).
+    pub client_reroute: Dist,
 }
 
 /// `cross_region.rpo_bound`: while DR protects the primary, writes are not

@@ -57,6 +57,9 @@ pub struct RawScenario {
     /// Self-service disaster recovery to the paired region. Default: none (DR off).
     #[serde(default)]
     pub dr: Option<Spanned<RawDr>>,
+    /// Several writing regions: the home region and its paired region both accept writes and replicate to each other over the `[cross_region]` log, last writer wins (needs `[cross_region]`; not with `[dr]`). Default: none (one writing region).
+    #[serde(default)]
+    pub multi_writer: Option<Spanned<RawMultiWriter>>,
     /// Scheduled DR lifecycle operations (`[[operations]]`: enable, drill, disable). Default: none.
     #[serde(default)]
     pub operations: Vec<Spanned<RawOperation>>,
@@ -505,6 +508,25 @@ pub struct RawCrossRegion {
     pub readable_secondary: Option<bool>,
 }
 
+/// `[multi_writer]`: the paired region writes too, and concurrent writes to
+/// one key are resolved last-writer-wins.
+#[derive(Deserialize, JsonSchema, Debug)]
+#[serde(deny_unknown_fields, remote = "Self")]
+#[schemars(!remote)]
+pub struct RawMultiWriter {
+    /// Writes per second committed by the paired region's own clients (a rate, > 0; `workload.write_rate` is the home region's clients'). Required.
+    pub paired_write_rate: Spanned<Rate>,
+    /// Number of keys the writes go to, 1 … 10^12. Default: 1000000.
+    #[serde(default)]
+    pub keys: Option<Spanned<i64>>,
+    /// Zipf exponent of the key popularity (key k is written with probability ∝ k^-skew), 0 … 10; 0 is uniform. Default: 0.
+    #[serde(default)]
+    pub key_skew: Option<Spanned<f64>>,
+    /// Random time from a region's outage to its clients writing in the other region (detection and reroute). Default: `"30s"`.
+    #[serde(default)]
+    pub client_reroute: Option<Dist>,
+}
+
 /// `cross_region.rpo_bound`: the replication lag the primary never lets writes exceed.
 #[derive(Deserialize, JsonSchema, Debug)]
 #[serde(deny_unknown_fields, remote = "Self")]
@@ -683,6 +705,7 @@ pub struct RawService {
 
 tables_only!(
     RawScenario,
+    RawMultiWriter,
     RawSimulation,
     RawRegion,
     RawEnvironment,

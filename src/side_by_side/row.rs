@@ -117,6 +117,10 @@ pub struct Row {
     pub region: ClassFigures,
     /// Acknowledged writes lost per year, every class together.
     pub lost_writes_per_year: f64,
+    /// Several writing regions: lost updates (last writer wins) and
+    /// deferred writes per year; `None` with one writing region.
+    pub lost_updates_per_year: Option<f64>,
+    pub deferred_writes_per_year: Option<f64>,
     /// Commit latency p50 and p99 (seconds), sampled while serving.
     pub commit_latency: Option<(f64, f64)>,
     /// Storage billed per month, primary and paired region (GB-months per month).
@@ -161,6 +165,14 @@ impl Row {
             zone: ClassFigures::of(summary, "zone", &values.zone),
             region: ClassFigures::of(summary, "region", &values.region),
             lost_writes_per_year: per_run(lost as f64) / years,
+            lost_updates_per_year: summary
+                .multi_writer
+                .as_ref()
+                .map(|m| m.lost_updates_per_year),
+            deferred_writes_per_year: summary
+                .multi_writer
+                .as_ref()
+                .map(|m| m.deferred_writes_per_year),
             commit_latency: (latency.count > 0).then_some((latency.p50, latency.p99)),
             storage_gb: storage_gb_months / months,
             storage_cost_per_month: summary.capacity.cost_per_run.map(|c| c / months),
@@ -222,6 +234,8 @@ pub const CSV_COLUMNS: &[&str] = &[
     "region_rto_target_observed_s",
     "region_rto_target_met",
     "lost_writes_per_year",
+    "lost_updates_per_year",
+    "deferred_writes_per_year",
     "commit_latency_p50_s",
     "commit_latency_p99_s",
     "storage_gb",
@@ -291,6 +305,8 @@ pub fn to_csv(rows: &[Row]) -> String {
         cells.extend(class_cells(&r.region));
         cells.extend([
             cell(Some(r.lost_writes_per_year)),
+            cell(r.lost_updates_per_year),
+            cell(r.deferred_writes_per_year),
             cell(r.commit_latency.map(|l| l.0)),
             cell(r.commit_latency.map(|l| l.1)),
             cell(Some(r.storage_gb)),
@@ -328,7 +344,7 @@ pub fn render(rows: &[Row]) -> String {
     let mut out = String::new();
     let _ = writeln!(
         out,
-        "{:<width$}  {:>11}  {:>10}  {:>11}  {:>26}  {:>26}  {:>26}  {:>26}  {:>12}  {:>19}  {:>9}",
+        "{:<width$}  {:>11}  {:>10}  {:>11}  {:>26}  {:>26}  {:>26}  {:>26}  {:>12}  {:>14}  {:>19}  {:>9}",
         "scenario",
         "availability",
         "down/year",
@@ -338,6 +354,7 @@ pub fn render(rows: &[Row]) -> String {
         "region RPO p50/p99/max",
         "region RTO* p50/p99/max",
         "lost/year",
+        "lost upd/year",
         "commit p50/p99",
         "GB/month",
     );
@@ -350,7 +367,7 @@ pub fn render(rows: &[Row]) -> String {
         });
         let _ = writeln!(
             out,
-            "{:<width$}  {:>11}  {:>10}  {:>11}  {:>26}  {:>26}  {:>26}  {:>26}  {:>12.1}  {:>19}  {:>9.0}",
+            "{:<width$}  {:>11}  {:>10}  {:>11}  {:>26}  {:>26}  {:>26}  {:>26}  {:>12.1}  {:>14}  {:>19}  {:>9.0}",
             r.scenario,
             availability,
             secs(r.downtime_s_per_year),
@@ -360,6 +377,8 @@ pub fn render(rows: &[Row]) -> String {
             trio(r.region.rpo),
             trio(r.region.rto),
             r.lost_writes_per_year,
+            r.lost_updates_per_year
+                .map_or_else(dash, |u| format!("{u:.3e}")),
             latency,
             r.storage_gb,
         );

@@ -13,6 +13,7 @@ mod dr;
 mod failures;
 mod incidents;
 mod link;
+mod multi_writer;
 mod operations;
 mod region_quorum;
 mod rpo_bound;
@@ -113,6 +114,7 @@ pub(crate) fn validate(raw: RawScenario, c: &mut Checker) -> Option<Scenario> {
         },
     );
     rpo_bound::needs_dr(c, &raw, dr.is_some());
+    let multi_writer = multi_writer::multi_writer(c, &raw, cross_region.is_some());
     if dr.is_some() || !operations.is_empty() {
         operations::check_operation_timeline(
             c,
@@ -201,6 +203,7 @@ pub(crate) fn validate(raw: RawScenario, c: &mut Checker) -> Option<Scenario> {
         region_quorum,
         cross_region,
         dr,
+        multi_writer,
         operations,
         link_failures: random.link,
         link_degradation: random.link_degradation,
