@@ -1479,24 +1479,9 @@ impl Replication<'_> {
     /// holds: without a pair the region is restored from its backup and
     /// seeded again, as the paired copy no longer matches it).
     fn home_back_while_protected(&mut self, now: SimTime, _incident: usize) {
-        if !self.dr.destroyed {
-            // The emergency is over; if the operator had not decided yet,
-            // the region returned first and the decision is void.
-            if let Some(e) = self.dr.emergency.take() {
-                if self.incidents[e.incident].record.decision.is_none() {
-                    self.decide(e.incident, "region-returned-first");
-                }
-                self.enter(Phase::Protected);
-            }
+        if self.primary_back_settles_emergency(self.dr.destroyed, Phase::Protected) {
             return;
         }
-        if let Some(e) = self.dr.emergency {
-            if !self.dr_settings().vnet_unpaired {
-                return self.start_forced_failover(e.incident);
-            }
-            self.decide(e.incident, "failover-failed-no-vnet-pair");
-        }
-        self.dr.emergency = None;
         self.restore_from_region_backup(now);
         self.enter(Phase::Seeding);
         let link = self.new_link(now, true);
@@ -1787,6 +1772,34 @@ impl Replication<'_> {
         }
     }
 
+    /// The primary (of either direction) is back while protected. Not
+    /// destroyed: the emergency is over (if the operator had not decided
+    /// yet, the region returned first and the decision is void) and the
+    /// phase is `protected` again. Destroyed: the copy elsewhere holds
+    /// everything up to the last sync, so the failover starts now whatever
+    /// the decision delay or the policy said, unless the VNet has no pair.
+    /// Returns false when the caller must rebuild the destroyed primary.
+    fn primary_back_settles_emergency(&mut self, destroyed: bool, protected: Phase) -> bool {
+        if !destroyed {
+            if let Some(e) = self.dr.emergency.take() {
+                if self.incidents[e.incident].record.decision.is_none() {
+                    self.decide(e.incident, "region-returned-first");
+                }
+                self.enter(protected);
+            }
+            return true;
+        }
+        if let Some(e) = self.dr.emergency {
+            if !self.dr_settings().vnet_unpaired {
+                self.start_forced_failover(e.incident);
+                return true;
+            }
+            self.decide(e.incident, "failover-failed-no-vnet-pair");
+        }
+        self.dr.emergency = None;
+        false
+    }
+
     /// The primary of the reverse direction is back. Not destroyed: the
     /// emergency is over (`region-returned-first` if undecided). Destroyed:
     /// the former home region holds everything up to the last sync, so the
@@ -1794,22 +1807,10 @@ impl Replication<'_> {
     /// region while protected); without a VNet pair, the backup is
     /// restored there and the re-copy starts over.
     fn reverse_primary_back(&mut self, now: SimTime) {
-        if self.dr.paired_destroyed_by.is_none() {
-            if let Some(e) = self.dr.emergency.take() {
-                if self.incidents[e.incident].record.decision.is_none() {
-                    self.decide(e.incident, "region-returned-first");
-                }
-                self.enter(Phase::ReverseProtected);
-            }
+        let destroyed = self.dr.paired_destroyed_by.is_some();
+        if self.primary_back_settles_emergency(destroyed, Phase::ReverseProtected) {
             return;
         }
-        if let Some(e) = self.dr.emergency {
-            if !self.dr_settings().vnet_unpaired {
-                return self.start_forced_failover(e.incident);
-            }
-            self.decide(e.incident, "failover-failed-no-vnet-pair");
-        }
-        self.dr.emergency = None;
         self.paired_back_while_serving_there(now);
         self.enter(Phase::Recopying);
         self.start_recopy(now);

@@ -83,12 +83,8 @@ pub(crate) fn validate(raw: RawScenario, c: &mut Checker) -> Option<Scenario> {
     // The paired region's zones are simulated once a link makes it matter.
     let paired_with_zones =
         paired.filter(|&p| cross_region.is_some() && regions[p].availability_zones);
-    zones::paired_zone_rules(
-        c,
-        &raw.replication,
-        paired_with_zones.map(|p| &regions[p]),
-        &mut replication,
-    );
+    let paired_zone_region = paired_with_zones.map(|p| &regions[p]);
+    zones::paired_zone_rules(c, &raw.replication, paired_zone_region, &mut replication);
     let zone_failures = failures::zone_failures(
         c,
         &raw.failures,
@@ -125,8 +121,7 @@ pub(crate) fn validate(raw: RawScenario, c: &mut Checker) -> Option<Scenario> {
             raw.environment.data_size.0,
         );
     }
-    let backup_interval = topology::backup_interval(c, &raw.environment);
-    let restore_bandwidth = topology::restore_bandwidth(c, &raw.environment);
+    let environment = environment(c, &raw, &home);
 
     let random = failures::region_and_link_failures(
         c,
@@ -160,16 +155,7 @@ pub(crate) fn validate(raw: RawScenario, c: &mut Checker) -> Option<Scenario> {
     if !c.diagnostics.is_empty() {
         return None;
     }
-    let env = &raw.environment;
-    let environment = Environment {
-        name: env.name.get_ref().clone(),
-        kind: home.kind?,
-        region: home.region?,
-        home_zone: home.zone,
-        data_size: env.data_size.0,
-        backup_interval,
-        restore_bandwidth,
-    };
+    let environment = environment?;
     Some(Scenario {
         name: raw.name.into_inner(),
         description: raw.description.unwrap_or_default(),
@@ -190,15 +176,7 @@ pub(crate) fn validate(raw: RawScenario, c: &mut Checker) -> Option<Scenario> {
         region_failures: random.region,
         paired_region_failures: random.paired_region,
         paired_region: paired,
-        extra_regions: extra
-            .iter()
-            .zip(random.extra)
-            .map(|(&(region, number), failures)| ExtraRegion {
-                region,
-                number,
-                failures,
-            })
-            .collect(),
+        extra_regions: extra_regions(&extra, random.extra),
         distances,
         region_quorum,
         cross_region,
@@ -211,6 +189,41 @@ pub(crate) fn validate(raw: RawScenario, c: &mut Checker) -> Option<Scenario> {
         services,
         overrides: Vec::new(),
     })
+}
+
+/// The environment in its home region, with its backups; `None` while the
+/// home region or the environment type is unresolved. Checks the backup
+/// keys either way, so their diagnostics come in file order.
+fn environment(c: &mut Checker, raw: &RawScenario, home: &topology::Home) -> Option<Environment> {
+    let env = &raw.environment;
+    let backup_interval = topology::backup_interval(c, env);
+    let restore_bandwidth = topology::restore_bandwidth(c, env);
+    Some(Environment {
+        name: env.name.get_ref().clone(),
+        kind: home.kind?,
+        region: home.region?,
+        home_zone: home.zone,
+        data_size: env.data_size.0,
+        backup_interval,
+        restore_bandwidth,
+    })
+}
+
+/// Regions beyond the pair (index in `regions`, region number) with their
+/// random outage processes, in region-number order.
+fn extra_regions(
+    extra: &[(usize, u16)],
+    failures: Vec<Option<RegionFailures>>,
+) -> Vec<ExtraRegion> {
+    extra
+        .iter()
+        .zip(failures)
+        .map(|(&(region, number), failures)| ExtraRegion {
+            region,
+            number,
+            failures,
+        })
+        .collect()
 }
 
 /// Finite and strictly positive (NaN is neither).
