@@ -1038,6 +1038,9 @@ impl Replication<'_> {
             drain_deadline: self.dr.drain_deadline,
         };
         if self.dr.planned_for == Some(inputs) {
+            // The paired plan stands; the further links' lags, which a
+            // bound with `met_by = "any"` reads, may have moved.
+            self.further_links_changed(now);
             return;
         }
         self.dr.planned_for = Some(inputs);

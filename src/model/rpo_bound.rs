@@ -12,6 +12,15 @@
 //! `b`; one while they are blocked (or stopped for any other reason) has
 //! its loss window measured at the stop, when the lag was at most `b`.
 //!
+//! **Whose lag** (`met_by`): the paired region's, or (`"any"`) the
+//! smallest over the paired region and every further secondary whose copy
+//! is fed by a link: Aurora "commits the transaction if at least one
+//! secondary DB cluster has an RPO lag time less than the RPO". The cap
+//! then holds for the freshest secondary only; a failover that must go
+//! elsewhere (the freshest is down) loses more. Every lifecycle trigger
+//! re-plans the check under `"any"`, since any of them may cut, pause or
+//! resume a further link.
+//!
 //! **Progress, not timers.** Both the block and the resumption are
 //! questions to the link (either fidelity, through [`Replicator`]), asked at
 //! planned checks and re-planned on every change of rate or serving status
@@ -55,7 +64,6 @@
 //! writes for another reason ends it. Throttled, the checks still watch
 //! for `b`: a lag that reaches it blocks, so the cap holds.
 
-use super::exact::Replicator;
 use super::{dr::Phase, Event, Replication};
 use crate::incident::IncidentClass;
 use crate::scenario::{Fidelity, Side};
@@ -215,22 +223,23 @@ impl Replication<'_> {
             _ => bound,
         };
         let horizon = self.sched.horizon();
-        let blocked = self.rpo.blocks();
-        let log = &self.service;
-        let link = self.dr.link()?;
-        let lag = now.since(link.last_sync(log, now));
-        if blocked {
+        let (paired_lag, lag) = self.bound_lags(now)?;
+        if self.rpo.blocks() {
             if lag < bound {
                 return Some(now);
             }
-            return resumption_estimate(link, log, now, SimDuration(lag.0 - bound.0), k, interval);
+            return self.resumption_check(now, bound, paired_lag, k, interval);
         }
         if lag >= target {
             return Some(now);
         }
         let crossing = now.after(SimDuration(target.0 - lag.0));
         if fast && k > 1.0 && steady < bound {
-            // Keeping up: the bound is out of reach once the backlog is gone.
+            // Keeping up: the bound is out of reach once the backlog is
+            // gone (the paired lag then stays under it, and the smallest
+            // lag `met_by = "any"` reads is no larger).
+            let log = &self.service;
+            let link = self.dr.link()?;
             return match link.caught_up_at(log, now, horizon) {
                 Some(t) if t <= now => None,
                 Some(t) => Some(t.min(crossing)),
@@ -238,6 +247,75 @@ impl Replication<'_> {
             };
         }
         Some(crossing)
+    }
+
+    /// The bound reads the further secondaries' lags too (`met_by = "any"`).
+    fn bound_reads_further(&self) -> bool {
+        self.sc
+            .cross_region
+            .as_ref()
+            .and_then(|c| c.rpo_bound)
+            .is_some_and(|b| b.any_secondary)
+    }
+
+    /// A lifecycle trigger left the paired link's plan as it was, or a
+    /// further copy became whole: under `met_by = "any"` the further links
+    /// may have changed rate, been cut or made, so the smallest lag moves
+    /// and the bound is looked at again (a no-op otherwise).
+    pub(super) fn further_links_changed(&mut self, now: SimTime) {
+        if self.bound_reads_further() {
+            self.plan_rpo_bound(now);
+        }
+    }
+
+    /// The paired region's lag at `now`, and the lag the bound reads: the
+    /// same, or under `met_by = "any"` the smallest over it and every
+    /// further secondary whose copy is fed by a link (Aurora commits while
+    /// at least one secondary is within the bound). `None` without a link.
+    pub(super) fn bound_lags(&mut self, now: SimTime) -> Option<(SimDuration, SimDuration)> {
+        let further = self.bound_reads_further();
+        let log = &self.service;
+        let paired = now.since(self.dr.link()?.last_sync(log, now));
+        let freshest = further
+            .then(|| {
+                let lags = self.dr.further_lags(log, now, false);
+                lags.iter().map(|f| f.lag).min()
+            })
+            .flatten();
+        Some((paired, freshest.map_or(paired, |f| f.min(paired))))
+    }
+
+    /// While blocked with every lag the bound reads at or past it: the
+    /// earliest estimated resumption over those links (the paired one
+    /// draining the share `k` of the load per second, a further one at the
+    /// full bandwidth while it ships).
+    fn resumption_check(
+        &mut self,
+        now: SimTime,
+        bound: SimDuration,
+        paired_lag: SimDuration,
+        k: f64,
+        interval: SimDuration,
+    ) -> Option<SimTime> {
+        let further = self.bound_reads_further();
+        let full = self.sc.cross_region.as_ref().map_or(0.0, |c| c.bandwidth)
+            / self.sc.workload.bytes_per_sec();
+        let log = &self.service;
+        let link = self.dr.link()?;
+        let drained = link.drained_by(log, now, SimTime::MAX);
+        let excess = SimDuration(paired_lag.0.saturating_sub(bound.0));
+        let mut earliest = resumption_estimate(drained, now, excess, k, interval);
+        if further {
+            for f in self.dr.further_lags(log, now, true) {
+                let excess = SimDuration(f.lag.0.saturating_sub(bound.0));
+                let e = resumption_estimate(f.drained, now, excess, full * f.factor, interval);
+                earliest = match (earliest, e) {
+                    (Some(a), Some(b)) => Some(a.min(b)),
+                    (a, b) => a.or(b),
+                };
+            }
+        }
+        earliest
     }
 
     /// A planned check of generation `plan` fired: block, resume, or plan
@@ -249,11 +327,9 @@ impl Replication<'_> {
         let Some(bound) = self.rpo_bound() else {
             return self.lift_rpo_block(now);
         };
-        let log = &self.service;
-        let Some(link) = self.dr.link() else {
+        let Some((_, lag)) = self.bound_lags(now) else {
             return self.lift_rpo_block(now);
         };
-        let lag = now.since(link.last_sync(log, now));
         let share = self.throttle_share().filter(|_| !self.rpo.throttles());
         match (self.rpo.blocks(), lag >= bound) {
             (false, true) if self.service.is_serving() => {
@@ -286,12 +362,9 @@ impl Replication<'_> {
         let Some(bound) = self.rpo_bound() else {
             return false;
         };
-        let log = &self.service;
-        let Some(link) = self.dr.link() else {
-            return false;
-        };
-        if now.since(link.last_sync(log, now)) < bound {
-            return false;
+        match self.bound_lags(now) {
+            Some((_, lag)) if lag >= bound => {}
+            _ => return false,
         }
         let incident = self.open_incident(now, IncidentClass::RpoBound, Side::Home, &[], false);
         self.rpo.blocked_by = Some(incident);
@@ -322,21 +395,19 @@ impl Replication<'_> {
     }
 }
 
-/// While blocked (writes stopped), when to look again: the fluid estimate
-/// of the instant the lag is back at the bound (`excess / (k − 1)` on a
-/// link faster than the load), at least one batch's sending time `T/k`
-/// away (at most `T`), and never after the whole backlog is durable;
-/// `None` at rate 0 with something unsent (the re-plan at the next change
-/// of rate looks again).
+/// While blocked (writes stopped), when to look again at one link: the
+/// fluid estimate of the instant its lag is back at the bound (`excess /
+/// (k − 1)` on a link faster than the load), at least one batch's sending
+/// time `T/k` away (at most `T`), and never after its whole backlog is
+/// durable (`drained`); `None` at rate 0 with something unsent (the
+/// re-plan at the next change of rate looks again).
 fn resumption_estimate(
-    link: &mut Replicator,
-    log: &super::ServiceLog,
+    drained: Option<SimTime>,
     now: SimTime,
     excess: SimDuration,
     k: f64,
     interval: SimDuration,
 ) -> Option<SimTime> {
-    let drained = link.drained_by(log, now, SimTime::MAX);
     let estimate = (k > 1.0).then(|| {
         let wait = SimDuration::from_secs_f64(excess.as_secs_f64() / (k - 1.0));
         let send =

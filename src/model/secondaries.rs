@@ -270,6 +270,7 @@ impl Replication<'_> {
         self.dr.secondaries[i].copy = CopyState::Whole;
         self.new_secondary_link(now, i);
         self.replan_secondaries(now);
+        self.further_links_changed(now);
     }
 
     /// DR turned on by an operation: the further copies are seeded with the paired one.
@@ -558,7 +559,43 @@ impl Replication<'_> {
     }
 }
 
+/// What the RPO bound needs of one further link (`met_by = "any"`).
+pub(super) struct FurtherLag {
+    /// Now minus its last sync.
+    pub(super) lag: SimDuration,
+    /// Its bandwidth factor now (0 while it ships nothing).
+    pub(super) factor: f64,
+    /// When its backlog is durable if writes stay stopped (`None`: never
+    /// at the rate of now).
+    pub(super) drained: Option<SimTime>,
+}
+
 impl super::dr::DrState {
+    /// The lag of every further secondary whose copy is fed by a link
+    /// (`drained` asked only when `with_drain`: it searches the link).
+    pub(super) fn further_lags(
+        &self,
+        log: &ServiceLog,
+        now: SimTime,
+        with_drain: bool,
+    ) -> Vec<FurtherLag> {
+        self.secondaries
+            .iter()
+            .filter_map(|s| {
+                let link = s.link.as_ref()?;
+                Some(FurtherLag {
+                    lag: now.since(link.last_sync(log, now)),
+                    factor: s.factor,
+                    drained: if with_drain {
+                        link.drained_by(log, now, SimTime::MAX)
+                    } else {
+                        None
+                    },
+                })
+            })
+            .collect()
+    }
+
     /// Serving started or stopped: the further links' fluids change regime.
     pub(super) fn reanchor_secondaries(&mut self, log: &ServiceLog, now: SimTime) {
         for s in &mut self.secondaries {

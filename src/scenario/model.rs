@@ -257,6 +257,11 @@ pub struct RpoBound {
     /// `action = "throttle"`: at the bound, writes are admitted at the
     /// link's drain rate instead of blocked (blocked when that rate is 0).
     pub throttle: bool,
+    /// `met_by = "any"`: the bound reads the smallest lag over the paired
+    /// region and the further secondaries holding a copy (Aurora commits
+    /// while at least one secondary is within its RPO), else the paired
+    /// region's alone.
+    pub any_secondary: bool,
 }
 
 impl CrossRegion {

@@ -537,6 +537,9 @@ pub struct RawRpoBound {
     /// What the primary does at the bound: `"block"` (no commit until the lag is back under the bound) or `"throttle"` (writes admitted at the link's drain rate while it is below the offered rate, the others shed and counted; blocked while the link ships nothing). Default: `"block"`.
     #[serde(default)]
     pub action: Option<Spanned<String>>,
+    /// Whose lag the bound reads: `"paired"` (the paired region's) or `"any"` (the smallest over the paired region and the further `dr.targets` holding a copy: writes commit while at least one secondary is within the bound, Aurora's rule; only with `action = "block"`). Default: `"paired"`.
+    #[serde(default)]
+    pub met_by: Option<Spanned<String>>,
 }
 
 /// The value of `dr.max_data_loss`: a duration, or `"none"`, the default

@@ -10,6 +10,10 @@ use crate::time::SimDuration;
 /// writes at the link's drain rate (`throttle`).
 const ACTIONS: [&str; 2] = ["block", "throttle"];
 
+/// Whose lag the bound reads: the paired region's, or the smallest over
+/// every secondary holding a copy.
+const MET_BY: [&str; 2] = ["paired", "any"];
+
 /// The bound, checked against the link's steady-state lag: `steady_lag` is
 /// the largest lag the link shows while it keeps up (one batch interval,
 /// its sending time, the propagation delay and the durability delay's
@@ -42,6 +46,27 @@ pub(super) fn rpo_bound(
             None => return None,
         }
     }
+    let any_secondary = match &rb.met_by {
+        None => false,
+        Some(met_by) => {
+            let names: Vec<String> = MET_BY.iter().map(|s| s.to_string()).collect();
+            let i = c.resolve(
+                met_by,
+                &names,
+                "RPO bound `met_by`",
+                "cross_region.rpo_bound.met_by",
+            )?;
+            i == 1
+        }
+    };
+    if any_secondary && throttle {
+        c.error(
+            rb.met_by.as_ref().map(|m| m.span()),
+            "cross_region.rpo_bound.met_by",
+            "`met_by = \"any\"` works with `action = \"block\"` only: a throttle is tuned to one link's drain rate, and several links lag differently",
+        );
+        return None;
+    }
     if lag <= steady_lag {
         c.warn(
             Some(rb.lag.span()),
@@ -51,7 +76,11 @@ pub(super) fn rpo_bound(
             ),
         );
     }
-    Some(RpoBound { lag, throttle })
+    Some(RpoBound {
+        lag,
+        throttle,
+        any_secondary,
+    })
 }
 
 /// The bound acts only while DR protects the primary: without `[dr]` it would never act.
