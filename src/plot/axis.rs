@@ -436,6 +436,40 @@ impl Axis {
         self
     }
 
+    /// A log axis over the positive values `min_positive..=hi` with a band
+    /// below them, `fraction` of the span, whose bottom edge is the tick
+    /// "0": where values of 0, which no log scale holds, are drawn.
+    /// At most `max_labels` ticks carry a label (every n-th is kept, the
+    /// others become light grid lines): a panel a third of the chart wide
+    /// has room for fewer than a full one.
+    pub(crate) fn log_with_zero(
+        unit: Unit,
+        min_positive: f64,
+        hi: f64,
+        fraction: f64,
+        max_labels: usize,
+    ) -> Axis {
+        let mut axis = Axis::log(unit, min_positive, hi).pad_below(fraction);
+        let stride = axis.ticks.len().div_ceil(max_labels.max(1)).max(1);
+        if stride > 1 {
+            let (kept, thinned): (Vec<_>, Vec<_>) = std::mem::take(&mut axis.ticks)
+                .into_iter()
+                .enumerate()
+                .partition(|(i, _)| i % stride == 0);
+            axis.ticks = kept.into_iter().map(|(_, t)| t).collect();
+            axis.light.extend(thinned.into_iter().map(|(_, (v, _))| v));
+        }
+        axis.ticks.insert(0, (axis.lo, "0".to_string()));
+        axis
+    }
+
+    /// Where a data value goes on this axis: its plot coordinate, or the
+    /// bottom edge for a value a log axis cannot show (the "0" band of
+    /// [`Axis::log_with_zero`]).
+    pub(crate) fn to_plot_or_floor(&self, v: f64) -> f64 {
+        self.to_plot(v).unwrap_or(self.lo)
+    }
+
     /// Ticks as (plot coordinate, label).
     pub(crate) fn ticks(&self) -> &[(f64, String)] {
         &self.ticks

@@ -41,8 +41,8 @@ pub struct ScatterPanel {
 
 /// Draws `panels` side by side under one title, with one legend entry per
 /// name of `series`, into `<stem>.png` and `<stem>.svg`. Axes are linear
-/// (from 0 for non-negative data, so a zero RPO sits on the axis rather than
-/// off a log scale). Points whose x or y is not finite are dropped; a panel
+/// (from 0 for non-negative data, so a zero RPO sits on the axis), or for
+/// durations spanning more than two decades log with a "0" band below. Points whose x or y is not finite are dropped; a panel
 /// left empty says so in its axis description; no point at all is
 /// [`PlotError::EmptyInput`].
 pub fn scatter_chart(
@@ -113,8 +113,15 @@ impl Panel {
         };
         let (x_lo, x_hi) = extent(&mut points.iter().flat_map(|q| bounds(q.x, q.x_ci)));
         let (y_lo, y_hi) = extent(&mut points.iter().flat_map(|q| bounds(q.y, q.y_ci)));
-        let x = axis(p.x_unit, x_lo, x_hi);
-        let y = axis(p.y_unit, y_lo, y_hi);
+        let positive = |values: &mut dyn Iterator<Item = f64>| {
+            values
+                .filter(|v| v.is_finite() && *v > 0.0)
+                .fold(f64::INFINITY, f64::min)
+        };
+        let x_min = positive(&mut points.iter().flat_map(|q| bounds(q.x, q.x_ci)));
+        let y_min = positive(&mut points.iter().flat_map(|q| bounds(q.y, q.y_ci)));
+        let x = axis(p.x_unit, x_lo, x_hi, x_min, LOG_LABELS_ACROSS);
+        let y = axis(p.y_unit, y_lo, y_hi, y_min, LOG_LABELS_UP);
         let empty = if points.is_empty() { " — none" } else { "" };
         // An axis of zeros says so rather than leave the reader to work out
         // that every point sits on it.
@@ -135,11 +142,38 @@ impl Panel {
     }
 }
 
-/// A linear axis over the data with headroom for the labels; from 0 when
-/// the data is non-negative and not confined to a narrow band far from it.
-fn axis(unit: Unit, lo: f64, hi: f64) -> Axis {
+/// Durations whose positive values span more than this ratio get a log
+/// axis: an RTO p99 of 9 s and one of 8 h side by side, where a linear
+/// axis would crush every point but the largest onto 0.
+const LOG_SPAN: f64 = 100.0;
+
+/// Labelled ticks of a horizontal log axis at most, besides its "0": a
+/// panel is about a third of the chart wide, and "10 s" beside "1 min"
+/// would run together.
+const LOG_LABELS_ACROSS: usize = 5;
+
+/// Labelled ticks of a vertical log axis at most (labels are one line
+/// high: room for every decade).
+const LOG_LABELS_UP: usize = 10;
+
+/// Share of a log axis given to the band of zeros below it.
+const ZERO_BAND: f64 = 0.08;
+
+/// An axis over the data with headroom for the labels: for durations
+/// whose positive values (smallest `min_positive`) span more than
+/// [`LOG_SPAN`], a log axis with a "0" band below it (an RPO of 0 is
+/// common, and honest there) and at most `max_log_labels` labelled ticks; otherwise linear, from 0 when the data is
+/// non-negative and not confined to a narrow band far from it.
+fn axis(unit: Unit, lo: f64, hi: f64, min_positive: f64, max_log_labels: usize) -> Axis {
     if !(lo.is_finite() && hi.is_finite()) {
         return Axis::linear(unit, 0.0, 1.0, 6, true);
+    }
+    if unit == Unit::Seconds
+        && lo >= 0.0
+        && min_positive.is_finite()
+        && hi > min_positive * LOG_SPAN
+    {
+        return Axis::log_with_zero(unit, min_positive, hi, ZERO_BAND, max_log_labels);
     }
     if lo == 0.0 && hi == 0.0 {
         // Every value 0: one whole display unit from 0 (0–1 s for
@@ -190,8 +224,8 @@ fn draw_panel<DB: Surface>(
     area: &DrawingArea<DB, Shift>,
 ) -> Result<(), PlotError> {
     let mut chart = style::chart(area, &panel.x, &panel.y, &panel.x_desc, &panel.y_desc)?;
-    let xv = |v: f64| panel.x.to_plot(v).unwrap_or(panel.x.lo());
-    let yv = |v: f64| panel.y.to_plot(v).unwrap_or(panel.y.lo());
+    let xv = |v: f64| panel.x.to_plot_or_floor(v);
+    let yv = |v: f64| panel.y.to_plot_or_floor(v);
     for p in &panel.points {
         let color = style::series_color(p.series);
         let bar = color.stroke_width(2);
@@ -259,7 +293,7 @@ fn draw_panel<DB: Surface>(
             .map(|(_, &(w, _))| w)
             .max()
             .unwrap_or(sizes[i].0);
-        let label = place_label((px, py), sizes[i], widest, bounds, &placed);
+        let label = place_label((px, py), sizes[i], widest, bounds, &placed, &pixels);
         placed.push(label);
         root.draw(&Text::new(
             p.label.clone(),
@@ -297,31 +331,68 @@ impl LabelBox {
 }
 
 /// Where the label of the point at `(px, py)` (pixels), `size` = (width,
-/// height), goes: above and to the right of the point, or to its left when
-/// a label `side_width` wide (the widest of the points on the same pixels)
-/// would pass the right edge; labels of coinciding points (two deployments
-/// with the same figures) are stacked upwards, away from the x axis and
-/// its tick labels, and downwards only once the stack reaches the top.
-/// Inside `bounds` whenever the label fits there.
+/// height), goes: beside the point, in the first of eight places around it
+/// (above right, above left, below right, below left, then level with it
+/// right and left; the right side first unless a label `side_width` wide,
+/// the widest of the points on the same pixels, would pass the right edge)
+/// that lies inside `bounds`, overlaps no label already placed and covers
+/// no other point in `markers`. When none is free, above or to the side of
+/// the point as before: stacked upwards, away from the x axis and its tick
+/// labels, and downwards only once the stack reaches the top.
 fn place_label(
     (px, py): (i32, i32),
     (w, h): (i32, i32),
     side_width: i32,
     bounds: Bounds,
     placed: &[LabelBox],
+    markers: &[(i32, i32)],
 ) -> LabelBox {
-    let x0 = if px + 8 + side_width.max(w) > bounds.right {
-        (px - 8 - w).max(bounds.left)
-    } else {
-        px + 8
-    };
-    let at = |y1: i32| LabelBox {
+    let right = px + 8;
+    let left = px - 8 - w;
+    let right_fits = px + 8 + side_width.max(w) <= bounds.right;
+    let boxed = |x0: i32, y1: i32| LabelBox {
         x0,
         y0: y1 - h,
         x1: x0 + w,
         y1,
     };
     let free = |b: &LabelBox| !placed.iter().any(|p| p.overlaps(b));
+    let inside = |b: &LabelBox| {
+        b.x0 >= bounds.left && b.x1 <= bounds.right && b.y0 >= bounds.top && b.y1 <= bounds.bottom
+    };
+    // A marker is about 10 px across: keep its centre 5 px clear.
+    let covers_a_marker = |b: &LabelBox| {
+        markers.iter().any(|&(mx, my)| {
+            (mx, my) != (px, py) && mx + 5 > b.x0 && mx - 5 < b.x1 && my + 5 > b.y0 && my - 5 < b.y1
+        })
+    };
+    let (first, second) = if right_fits {
+        (right, left)
+    } else {
+        (left, right)
+    };
+    let (above, below, level) = (py - 6, py + 6 + h, py + h / 2);
+    let around = [
+        (first, above),
+        (second, above),
+        (first, below),
+        (second, below),
+        (first, level),
+        (second, level),
+    ];
+    if let Some(b) = around
+        .iter()
+        .map(|&(x0, y1)| boxed(x0, y1))
+        .find(|b| inside(b) && free(b) && !covers_a_marker(b))
+    {
+        return b;
+    }
+    let x0 = if right_fits {
+        right
+    } else {
+        left.max(bounds.left)
+    };
+    let at = |y1: i32| boxed(x0, y1);
     // Bottom edge 6 px above the point, but never below the plotting area.
     let start = (py - 6).min(bounds.bottom);
     let mut y1 = start;
@@ -366,26 +437,99 @@ mod tests {
             x_unit: Unit::Seconds,
             y_label: "RPO p99".into(),
             y_unit: Unit::Seconds,
-            points: vec![point(60.0), point(7200.0)],
+            points: vec![point(600.0), point(7200.0)],
         });
         assert_eq!(panel.y_desc, "RPO p99 (s) — all 0");
         assert_eq!((panel.y.lo(), panel.y.hi()), (0.0, 1.0));
         assert_eq!(panel.x_desc, "RTO p99 (min)");
     }
 
-    /// Three coinciding points on the x axis: the labels stack upwards,
-    /// every one above the axis (so off its tick labels) and none over
-    /// another.
+    /// Durations spanning more than two decades (9 s to 8 h, and RPOs of
+    /// 0 to 25 min) get log axes; a 0 sits on the bottom edge, which is
+    /// the tick "0" below the first decade, never on a tick of its own
+    /// value's neighbour.
+    #[test]
+    fn wide_durations_get_a_log_axis_with_a_zero_band() {
+        let point = |x: f64, y: f64| ScatterPoint {
+            series: 0,
+            label: "a".into(),
+            x,
+            y,
+            x_ci: None,
+            y_ci: None,
+        };
+        let panel = Panel::prepare(&ScatterPanel {
+            x_label: "RTO p99".into(),
+            x_unit: Unit::Seconds,
+            y_label: "RPO p99".into(),
+            y_unit: Unit::Seconds,
+            points: vec![point(9.0, 0.0), point(28_800.0, 1.0), point(60.0, 1_500.0)],
+        });
+        assert_eq!(panel.x_desc, "RTO p99 (log scale)");
+        assert_eq!(panel.y_desc, "RPO p99 (log scale)");
+        assert_eq!(panel.y.ticks()[0], (panel.y.lo(), "0".to_string()));
+        assert_eq!(panel.y.to_plot_or_floor(0.0), panel.y.lo());
+        // The first decade's tick lies above the zero band; the x axis,
+        // nine labelled marks from 1 s to 10 h, keeps at most 5 and its 0.
+        assert!(panel.y.ticks()[1].0 > panel.y.lo());
+        assert!(
+            panel.x.ticks().len() <= 1 + LOG_LABELS_ACROSS,
+            "{:?}",
+            panel.x.ticks()
+        );
+        assert!(panel.y.to_plot_or_floor(1.0) > panel.y.lo());
+        // Two decades or fewer stay linear.
+        let narrow = Panel::prepare(&ScatterPanel {
+            x_label: "RTO p99".into(),
+            x_unit: Unit::Seconds,
+            y_label: "RPO p99".into(),
+            y_unit: Unit::Seconds,
+            points: vec![point(60.0, 0.0), point(5_000.0, 1.0)],
+        });
+        assert_eq!(narrow.x_desc, "RTO p99 (min)");
+    }
+
+    /// Three coinciding points on the x axis: the labels go above right,
+    /// above left, then (nothing free below the axis) stack upwards on the
+    /// right, every one above the axis (so off its tick labels) and none
+    /// over another.
     #[test]
     fn coinciding_labels_stack_above_the_axis() {
         let mut placed = Vec::new();
         for _ in 0..3 {
-            let b = place_label((200, BOUNDS.bottom), (120, 16), 120, BOUNDS, &placed);
+            let b = place_label((200, BOUNDS.bottom), (120, 16), 120, BOUNDS, &placed, &[]);
             assert!(b.y1 <= BOUNDS.bottom - 6, "{b:?}");
             assert!(placed.iter().all(|p: &LabelBox| !p.overlaps(&b)), "{b:?}");
             placed.push(b);
         }
-        assert_eq!(placed[2].y1, BOUNDS.bottom - 6 - 32);
+        assert_eq!(placed[0].x0, 208);
+        assert_eq!(placed[1].x1, 192);
+        assert_eq!((placed[2].x0, placed[2].y1), (208, BOUNDS.bottom - 6 - 16));
+    }
+
+    /// A label does not cover a neighbouring point: with one where the
+    /// label would go (above right) it goes above left, and with points
+    /// above on both sides, below right.
+    #[test]
+    fn labels_keep_off_other_points() {
+        let b = place_label(
+            (200, 300),
+            (20, 16),
+            20,
+            BOUNDS,
+            &[],
+            &[(200, 300), (215, 290)],
+        );
+        assert_eq!((b.x0, b.y1), (200 - 8 - 20, 294));
+        let b = place_label(
+            (200, 300),
+            (20, 16),
+            20,
+            BOUNDS,
+            &[],
+            &[(200, 300), (215, 290), (185, 290)],
+        );
+        assert_eq!((b.x0, b.y1), (208, 322));
     }
 
     /// A point near the right edge has its label on its left, inside the
@@ -394,15 +538,15 @@ mod tests {
     /// room is left.
     #[test]
     fn labels_stay_inside_the_plotting_area() {
-        let b = place_label((390, 300), (120, 16), 120, BOUNDS, &[]);
+        let b = place_label((390, 300), (120, 16), 120, BOUNDS, &[], &[]);
         assert_eq!((b.x0, b.x1), (390 - 8 - 120, 390 - 8));
-        let short = place_label((300, 300), (60, 16), 120, BOUNDS, &[]);
+        let short = place_label((300, 300), (60, 16), 120, BOUNDS, &[], &[]);
         assert_eq!((short.x0, short.x1), (300 - 8 - 60, 300 - 8));
-        let alone = place_label((300, 300), (60, 16), 60, BOUNDS, &[]);
+        let alone = place_label((300, 300), (60, 16), 60, BOUNDS, &[], &[]);
         assert_eq!(alone.x0, 308);
-        let first = place_label((100, 30), (120, 16), 120, BOUNDS, &[]);
+        let first = place_label((100, 30), (120, 16), 120, BOUNDS, &[], &[]);
         assert!(first.y0 >= BOUNDS.top, "{first:?}");
-        let second = place_label((100, 30), (120, 16), 120, BOUNDS, &[first]);
+        let second = place_label((100, 30), (120, 16), 120, BOUNDS, &[first], &[]);
         assert!(
             !second.overlaps(&first) && second.y0 >= BOUNDS.top,
             "{second:?}"

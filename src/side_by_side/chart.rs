@@ -3,12 +3,35 @@
 //! - `comparison`: RPO p99 against RTO p99, region incidents in the left
 //!   panel and zone incidents in the right, each point with the 95%
 //!   intervals of both quantiles;
-//! - `availability_latency`: availability (mean and 95% interval) against
-//!   the commit latency p50.
+//! - `availability_latency`: write downtime per year (mean and 95%
+//!   interval, from availability's; a log axis past two decades, where
+//!   99.998% and 99.99993% would look the same on a linear availability
+//!   axis) against the commit latency p50.
+//!
+//! Points are labelled with their scenario's number, and the legend gives
+//! number and name: a dozen deployments often share a figure (an RPO of
+//! 0), and full names would stack into a column far from their points.
 
 use super::row::{ClassFigures, Row};
 use crate::plot::{scatter_chart, PlotError, Provenance, ScatterPanel, ScatterPoint, Unit};
 use std::path::{Path, PathBuf};
+
+/// The 95% interval of a row's downtime per year, from its availability's:
+/// downtime is `(1 − availability)` of the year.
+fn downtime_interval(r: &Row) -> Option<(f64, f64)> {
+    let (mean, lo, hi) = r.availability?;
+    let per_year = r.downtime_s_per_year?;
+    if mean >= 1.0 {
+        return Some((0.0, 0.0));
+    }
+    let year_s = per_year / (1.0 - mean);
+    Some(((1.0 - hi).max(0.0) * year_s, (1.0 - lo) * year_s))
+}
+
+/// The label of scenario `i` (0-based) on the charts: its number from 1.
+fn number(i: usize) -> String {
+    (i + 1).to_string()
+}
 
 /// The RPO–RTO panel of one class; scenarios without a disruptive
 /// incident of the class have no RTO and are left out of it.
@@ -20,7 +43,7 @@ fn rpo_rto_panel(rows: &[Row], class: &str, of: fn(&Row) -> &ClassFigures) -> Sc
             let c = of(r);
             Some(ScatterPoint {
                 series: i,
-                label: r.scenario.clone(),
+                label: number(i),
                 x: c.rto?[1],
                 y: c.rpo?[1],
                 x_ci: c.rto_p99_ci95,
@@ -44,7 +67,11 @@ pub fn write_charts(
     rows: &[Row],
     prov: &Provenance,
 ) -> Result<Vec<PathBuf>, PlotError> {
-    let names: Vec<String> = rows.iter().map(|r| r.scenario.clone()).collect();
+    let names: Vec<String> = rows
+        .iter()
+        .enumerate()
+        .map(|(i, r)| format!("{}  {}", number(i), r.scenario))
+        .collect();
     let mut files = Vec::new();
     let panels = [
         rpo_rto_panel(rows, "region", |r| &r.region),
@@ -65,27 +92,26 @@ pub fn write_charts(
         .iter()
         .enumerate()
         .filter_map(|(i, r)| {
-            let (mean, lo, hi) = r.availability?;
             Some(ScatterPoint {
                 series: i,
-                label: r.scenario.clone(),
+                label: number(i),
                 x: r.commit_latency?.0,
-                y: mean,
+                y: r.downtime_s_per_year?,
                 x_ci: None,
-                y_ci: Some((lo, hi)),
+                y_ci: downtime_interval(r),
             })
         })
         .collect();
     let panel = ScatterPanel {
         x_label: "commit latency p50".into(),
         x_unit: Unit::Seconds,
-        y_label: "availability (writes served)".into(),
-        y_unit: Unit::Fraction,
+        y_label: "write downtime per year".into(),
+        y_unit: Unit::Seconds,
         points,
     };
     match scatter_chart(
         &dir.join("availability_latency"),
-        "Availability against commit latency, same failures (bars: 95% intervals)",
+        "Write downtime a year against commit latency, same failures (bars: 95% intervals)",
         &names,
         &[panel],
         prov,
