@@ -445,6 +445,39 @@ fn a_paired_outage_during_a_failover_postpones_it_to_its_return() {
     assert!(o.lag_at_horizon_ns.is_some(), "not protected again");
 }
 
+/// The home region back destroyed (empty) while the failover waits for
+/// the paired region: the home region holds nothing, so it must not serve
+/// (before the fix it resumed there 30 s after its return, on no data).
+/// Writes stop at day 1 and resume only when the failover, started at the
+/// paired region's return (32 h 35 min) and its zones' 30 s election, has
+/// executed (10 min): 8 h 45 min 30 s without writes, and the loss is the
+/// 5 s window to the last batch before the stop, not a backup's.
+#[test]
+fn a_destroyed_home_region_back_before_the_paired_one_does_not_serve() {
+    let o = run("17b-destroyed-home-back-while-paired-down");
+    let home = only(&o, IncidentClass::Region);
+    let paired = only(&o, IncidentClass::PairedRegion);
+    assert_eq!(home.recovery, "dr-failover", "{home:?}");
+    assert_eq!(home.rto_ns, 8 * HOUR + 45 * MIN + 30 * S, "{home:?}");
+    assert_eq!(home.interruption_start_ns, Some(DAY));
+    assert!(home.lost_writes > 0 && home.rpo_ns <= 5 * S, "{home:?}");
+    assert_eq!(paired.decision, Some("failover-interrupted"));
+    // One stretch without writes, from the outage to the failover's end:
+    // nothing was served between the home region's return and the failover.
+    let end = DAY + 8 * HOUR + 45 * MIN + 30 * S;
+    assert!(
+        o.downtime
+            .iter()
+            .any(|d| d.start_ns == DAY && d.end_ns == end),
+        "{:?}",
+        o.downtime
+    );
+    assert_eq!(
+        o.horizon_ns - o.served_ns,
+        home.rto_ns + only(&o, IncidentClass::Failback).rto_ns
+    );
+}
+
 /// Issue 11 part 1, the paired region fails during a drill's stay: the
 /// drill switches at day 1 (≈ 5 min), and an hour in the paired region,
 /// where the environment now runs, fails for 2 h: writes stop for those

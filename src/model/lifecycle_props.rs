@@ -443,6 +443,10 @@ fn check_step(r: &Replication) -> Result<(), TestCaseError> {
         !(serving && site == Site::Primary && r.dr.region_down > 0),
         "served from a region that is down"
     );
+    prop_assert!(
+        !(serving && site == Site::Primary && r.dr.destroyed),
+        "served from a primary that came back empty"
+    );
     let in_paired = r.dr.in_paired();
     prop_assert!(
         !(serving && site == Site::Secondary && in_paired && r.dr.paired_down > 0),

@@ -848,10 +848,14 @@ impl<'s> Replication<'s> {
             // Several writing regions: the home clients write in the paired
             // region once rerouted (`multi_writer.rs`).
             dr::Site::Primary if rerouted && !in_primary => in_paired && self.dr.paired_down == 0,
+            // A primary back empty (destroyed) serves nothing: it is
+            // restored or rebuilt from elsewhere first, and while the
+            // failover to the copy waits for its target it waits too.
             dr::Site::Primary => {
                 let restoring = self.restore_blocks();
                 in_primary
                     && !self.dr.primary_blocked()
+                    && !self.dr.destroyed
                     && !restoring
                     && !self.rpo.blocks()
                     && !self.rpo_bound_holds_resumption(now)
