@@ -130,6 +130,7 @@ pub struct Incident {
     pub lost_writes: u64,
     pub lost_bytes: u64,
     /// How recovery happened: `"none-needed"`, `"quorum"`,
+    /// `"leader-election"`, `"quorum-reformed"` (a quorum over regions),
     /// `"zone-failover"`, `"zone-repair"`, `"support-ticket"`,
     /// `"region-repair"`, `"backup-restore"`, `"data-lost"`, `"dr-failover"`, `"planned-switch"`,
     /// `"drill-aborted"`, `"switch-back-cancelled"`, `"unresolved"`.

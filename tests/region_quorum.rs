@@ -447,3 +447,170 @@ fn the_presets_run_on_the_shared_failures_and_lose_nothing() {
         }
     }
 }
+
+/// Cosmos DB Strong's layout: the home region a holds 2 voters, b and c 1
+/// each, quorum 3 of 4; the quorum re-forms after 1 h lost.
+const WRITE_REGION: &str = r#"
+quorum = 3
+reform_after = "1h"
+[[replication.voters]]
+region = "a"
+count = 2
+[[replication.voters]]
+region = "b"
+[[replication.voters]]
+region = "c"
+"#;
+
+/// The write region a down at 1 d (a heartbeat tick) for 10 h: writes stop
+/// at 1 d; the failure is declared 2 s later and the election after 10 s
+/// fails (b + c = 2 < 3); at 1 d + 1 h the set re-forms over b and c
+/// (quorum 2 of 2: they meet every 3-of-4 quorum) and b is elected 10 s
+/// later: RTO 1 h 10 s exactly, recovery `quorum-reformed`, nothing lost.
+/// Re-formed, b waits for c (7 + 2 ms); a leads with 7 ms (2nd of a2's
+/// 1 ms, b's 5 + 2, c's 10 + 2); a back rejoins and leads without a stop.
+#[test]
+fn a_lasting_loss_of_the_write_region_re_forms_the_quorum() {
+    let sc = scenario(WRITE_REGION, &outage("a", "1d", "10h"));
+    let mut seen = [0usize; 2];
+    for r in 0..sc.simulation.runs {
+        let out = run_replication(&sc, r);
+        assert_eq!(out.horizon_ns - out.served_ns, HOUR + 10_000 * MS);
+        assert_eq!(out.interruptions, 1);
+        let a = of(&out.incidents, "a");
+        assert_eq!(
+            (a.interruption_start_ns, a.rto_ns, a.recovery),
+            (Some(DAY), HOUR + 10_000 * MS, "quorum-reformed")
+        );
+        assert_eq!(
+            (a.detection_ns, a.execution_ns, a.wait_ns),
+            (2_000 * MS, 20_000 * MS, HOUR - 12_000 * MS)
+        );
+        assert_eq!((a.lost_writes, a.rpo_ns), (0, 0));
+        for &l in &out.commit_latencies_ns {
+            match l {
+                l if l == 7 * MS => seen[0] += 1,
+                l if l == 9 * MS => seen[1] += 1,
+                l => panic!("commit latency {l} ns: neither a's 7 ms nor the re-formed b's 9 ms"),
+            }
+        }
+    }
+    assert!(seen[0] > 100 && seen[1] > 50, "{seen:?}");
+}
+
+/// a down for 30 min, less than the 1 h delay: no re-form (its due event
+/// is void); writes resume when a is back and its election (10 s) is done.
+/// Without `reform_after` the same outage of 10 h stops writes for all of it.
+#[test]
+fn a_loss_shorter_than_the_delay_waits_for_the_voters() {
+    let sc = scenario(WRITE_REGION, &outage("a", "1d", "30m"));
+    let out = run_replication(&sc, 0);
+    assert_eq!(out.horizon_ns - out.served_ns, HOUR / 2 + 10_000 * MS);
+    let a = of(&out.incidents, "a");
+    assert_eq!(
+        (a.rto_ns, a.recovery),
+        (HOUR / 2 + 10_000 * MS, "leader-election")
+    );
+    let never = WRITE_REGION.replace("reform_after = \"1h\"\n", "");
+    let out = run_replication(&scenario(&never, &outage("a", "1d", "10h")), 0);
+    assert_eq!(out.horizon_ns - out.served_ns, 10 * HOUR + 10_000 * MS);
+    assert_eq!(of(&out.incidents, "a").recovery, "leader-election");
+}
+
+/// Re-formed over b and c (from 1 d + 1 h), b fails at 1 d + 5 h for 2 h:
+/// c alone meets every quorum of {b, c} but not of the configured 4 voters
+/// (1 + 3 ≤ 4): writes stop again and wait for b (2 h + its election 10 s),
+/// however long the loss. c failing instead (b leads) stops writes exactly
+/// while c is down.
+#[test]
+fn a_second_loss_while_re_formed_stops_writes_again() {
+    let sc = scenario(
+        WRITE_REGION,
+        &(outage("a", "1d", "20h") + &outage("b", "29h", "2h")),
+    );
+    let out = run_replication(&sc, 0);
+    assert_eq!(out.interruptions, 2);
+    assert_eq!(
+        out.horizon_ns - out.served_ns,
+        (HOUR + 10_000 * MS) + (2 * HOUR + 10_000 * MS)
+    );
+    let b = of(&out.incidents, "b");
+    assert_eq!(
+        (b.interruption_start_ns, b.rto_ns, b.recovery),
+        (
+            Some(DAY + 5 * HOUR),
+            2 * HOUR + 10_000 * MS,
+            "leader-election"
+        )
+    );
+    let sc = scenario(
+        WRITE_REGION,
+        &(outage("a", "1d", "20h") + &outage("c", "29h", "2h")),
+    );
+    let out = run_replication(&sc, 0);
+    assert_eq!(
+        out.horizon_ns - out.served_ns,
+        (HOUR + 10_000 * MS) + 2 * HOUR
+    );
+    assert_eq!(of(&out.incidents, "c").recovery, "quorum");
+    assert!(out
+        .incidents
+        .iter()
+        .all(|i| i.lost_writes == 0 && i.rpo_ns == 0));
+}
+
+/// 2 + 2 + 1 voters, quorum 4: a and b down together leave c alone, which
+/// misses a 4-of-5 quorum (a's and b's voters): unsafe, nothing re-forms
+/// and writes wait 10 h for both (then an election; c alone re-formed at
+/// the delay would have led after 1 h 10 s). b back after 5 h
+/// instead: b + c (3 voters) meet every 4-of-5 quorum and the loss has
+/// lasted past the delay: the set re-forms at once, b leads 10 s later.
+#[test]
+fn unsafe_survivors_never_re_form() {
+    let layout = format!("quorum = 4\nreform_after = \"1h\"\n{FIVE}");
+    let both = outage("a", "1d", "10h") + &outage("b", "1d", "10h");
+    let out = run_replication(&scenario(&layout, &both), 0);
+    assert_eq!(out.horizon_ns - out.served_ns, 10 * HOUR + 10_000 * MS);
+    assert_eq!(out.interruptions, 1);
+    let b_first = outage("a", "1d", "10h") + &outage("b", "1d", "5h");
+    let out = run_replication(&scenario(&layout, &b_first), 0);
+    assert_eq!(out.horizon_ns - out.served_ns, 5 * HOUR + 10_000 * MS);
+    let a = of(&out.incidents, "a");
+    assert_eq!(
+        (a.recovery, a.lost_writes, a.rpo_ns),
+        ("quorum-reformed", 0, 0)
+    );
+}
+
+#[test]
+fn reform_after_is_validated() {
+    // 3 + 1 + 1 voters, quorum 3: a lost quorum leaves at most 2 voters up,
+    // fewer than the 3 that meet every quorum.
+    let e = error(
+        "quorum = 3\nreform_after = \"1h\"\n[[replication.voters]]\nregion = \"a\"\ncount = 3\n[[replication.voters]]\nregion = \"b\"\n[[replication.voters]]\nregion = \"c\"\n",
+        "",
+    );
+    assert!(
+        e.contains("key: replication.reform_after")
+            && e.contains("with 5 voters and quorum 3 the quorum never re-forms: a lost quorum leaves at most 2 voters up, fewer than the 3")
+            && e.contains("raise `quorum` to at least 4"),
+        "{e}"
+    );
+    let e = error(&format!("reform_after = \"1h\"\n{WITNESS}"), "");
+    assert!(e.contains("does not combine with witness voters"), "{e}");
+    let e = error(&WRITE_REGION.replace("\"1h\"", "\"soon\""), "");
+    assert!(e.contains("reform_after"), "{e}");
+    let e = match parse_str(
+        &text(FIVE, "")
+            .replace("scope = \"regions\"", "reform_after = \"1h\"")
+            .replace("region_rtt_overhead = \"2ms\"\n", ""),
+        "bad.toml",
+    ) {
+        Ok(_) => panic!("accepted"),
+        Err(e) => e.to_string(),
+    };
+    assert!(
+        e.contains("`reform_after` applies only with scope = \"regions\""),
+        "{e}"
+    );
+}

@@ -70,6 +70,9 @@ pub enum Stream {
     /// Detection-to-election delays (`reroute` draws) of the leader of a
     /// quorum over regions (`replication.scope = "regions"`).
     VoterElection,
+    /// The delay after which a lost quorum over regions re-forms over the
+    /// voters up (`replication.reform_after`), one draw per loss.
+    QuorumReform,
     /// Partitions of the link to the further secondary region of region
     /// number `k` ≥ 2 (`dr.targets`; the law of `[failures.link]`).
     SecondaryLinkFailures(u16),
@@ -119,6 +122,8 @@ impl Stream {
             Stream::PairedFollowerLag => 17,
             Stream::ProviderFailover => 19,
             Stream::VoterElection => 20,
+            // 40, not 21: far from the ids other pieces take next.
+            Stream::QuorumReform => 40,
             Stream::SecondaryLinkFailures(k) => 0x5_0000 + u64::from(k),
             Stream::SecondaryApplyDelay(k) => 0x5_1000 + u64::from(k),
             Stream::ExtraRegionFailures(k) => 0x3_0000 + u64::from(k),

@@ -24,9 +24,12 @@ mod loss;
 pub mod lww_per_write;
 mod multi_writer;
 mod paired;
+mod quorum_reform;
 mod reads;
 mod recovery;
 mod region_quorum;
+#[cfg(test)]
+mod region_quorum_props;
 mod restore;
 mod rpo_bound;
 mod secondaries;
@@ -126,6 +129,9 @@ enum Event {
     /// The election of a leader of the quorum over regions completes
     /// (ignored if `epoch` is stale).
     VoterElectionDone { epoch: u64 },
+    /// The delay of a lost quorum over regions' re-form (generation
+    /// `epoch`) has elapsed: it re-forms if still lost and safe.
+    QuorumReformDue { epoch: u64 },
     /// The RPO bound is looked at (block, resume or re-plan), if planned in
     /// generation `plan` (see `rpo_bound.rs`).
     RpoBoundCheck { plan: u64 },
@@ -399,6 +405,7 @@ impl<'s> Replication<'s> {
             Event::DrWorkDone { plan } => !self.dr.plan_is_current(plan),
             Event::RpoBoundCheck { plan } => !self.rpo.plan_is_current(plan),
             Event::ClientReroute { side, epoch } => !self.reroute_is_current(side, epoch),
+            Event::QuorumReformDue { epoch } => !self.leadership.config.epoch_is_current(epoch),
             _ => false,
         };
         self.handle(now, event);
@@ -546,6 +553,14 @@ impl<'s> Replication<'s> {
             Event::VoterElectionDone { .. } => {
                 let scope = self.voter_leader_region().unwrap_or_default();
                 ("leader-elected", scope, None)
+            }
+            Event::QuorumReformDue { .. } => {
+                let kind = if self.leadership.config.last_reform_at == Some(now) {
+                    "quorum-reformed"
+                } else {
+                    "quorum-reform-unsafe"
+                };
+                (kind, self.voter_leader_region().unwrap_or_default(), None)
             }
             Event::RpoBoundCheck { .. } => (
                 if self.rpo.blocks() {
@@ -703,6 +718,7 @@ impl<'s> Replication<'s> {
             } => self.escalate(now, side, zone, zone_incident),
             Event::RpoBoundCheck { plan } => self.rpo_bound_check(now, plan),
             Event::VoterElectionDone { epoch } => self.voter_election_done(now, epoch),
+            Event::QuorumReformDue { epoch } => self.quorum_reform_due(now, epoch),
             Event::SecondaryPartition { secondary } => self.secondary_partition(now, secondary),
             Event::SecondaryPartitionOver {
                 secondary,

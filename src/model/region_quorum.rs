@@ -17,8 +17,12 @@
 //!   home region is the preferred leader region);
 //! - commit latency: the (quorum − 1)-th smallest round trip from the
 //!   leader to the other up voters (its zones' round trip within its
-//!   region; 2 × 5 µs/km × the distance + `region_rtt_overhead` to another).
+//!   region; 2 × 5 µs/km × the distance + `region_rtt_overhead` to another);
+//! - "quorum" and "voters" are those of the current configuration: a lost
+//!   quorum may re-form over the voters up (`quorum_reform.rs`), after
+//!   which a leader is elected among them by the rules above.
 
+use super::quorum_reform::{Configuration, Step};
 use super::{Event, Replication};
 use crate::engine::rng::{stream_rng, Stream};
 use crate::incident::IncidentClass;
@@ -40,6 +44,8 @@ pub(super) struct Leadership {
     pub(super) last_election_at: Option<SimTime>,
     /// Reroute draws of the elections.
     rng: ChaCha8Rng,
+    /// Which voters count now, and the pending re-form of a lost quorum.
+    pub(super) config: Configuration,
 }
 
 impl Leadership {
@@ -56,6 +62,7 @@ impl Leadership {
             epoch: 0,
             last_election_at: None,
             rng: stream_rng(sc.simulation.seed, run, Stream::VoterElection),
+            config: Configuration::new(sc, run),
         }
     }
 }
@@ -70,7 +77,7 @@ fn preferred(q: &RegionQuorum, home: usize, up: impl Fn(usize) -> bool) -> Optio
 }
 
 impl Replication<'_> {
-    fn quorum_rules(&self) -> &RegionQuorum {
+    pub(super) fn quorum_rules(&self) -> &RegionQuorum {
         self.sc
             .region_quorum
             .as_ref()
@@ -78,7 +85,7 @@ impl Replication<'_> {
     }
 
     /// Whether voter `v` is up now.
-    fn voter_up(&self, v: usize) -> bool {
+    pub(super) fn voter_up(&self, v: usize) -> bool {
         let voter = &self.quorum_rules().voters[v];
         match voter.extra {
             Some(e) => !self.extra_region_down(e),
@@ -86,17 +93,45 @@ impl Replication<'_> {
         }
     }
 
+    /// Whether voter `v` is up and a member of the current configuration
+    /// (it votes and may lead).
+    fn voter_counts(&self, v: usize) -> bool {
+        self.leadership.config.is_member(v) && self.voter_up(v)
+    }
+
+    /// Voters of the current configuration that are up.
     fn voters_up(&self) -> usize {
         (0..self.quorum_rules().voters.len())
-            .filter(|&v| self.voter_up(v))
+            .filter(|&v| self.voter_counts(v))
             .count()
+    }
+
+    /// Lets the configuration see the voters up now (rejoins, a re-form
+    /// started, carried out or voided), scheduling a re-form's due event.
+    fn update_configuration(&mut self, now: SimTime) {
+        let up: Vec<bool> = (0..self.quorum_rules().voters.len())
+            .map(|v| self.voter_up(v))
+            .collect();
+        if let Step::ScheduleReform { epoch, delay } =
+            self.leadership.config.observe(now, |v| up[v])
+        {
+            self.sched
+                .at(now.after(delay), Event::QuorumReformDue { epoch });
+        }
+    }
+
+    /// The re-form delay of generation `epoch` has elapsed (void if stale).
+    pub(super) fn quorum_reform_due(&mut self, now: SimTime, epoch: u64) {
+        self.leadership.config.reform_due(epoch);
+        self.reconcile(now, None, None);
     }
 
     /// Whether the quorum over regions allows writes now, starting the
     /// election the leader's failure calls for and handing leadership back
     /// to the home region when it can.
     pub(super) fn voters_serving(&mut self, now: SimTime) -> bool {
-        let q = self.quorum_rules().quorum;
+        self.update_configuration(now);
+        let q = self.leadership.config.quorum();
         let home = self.sc.environment.region;
         let up = self.voters_up();
         match self.leadership.leader {
@@ -108,7 +143,7 @@ impl Replication<'_> {
             }
             Some(l) if up >= q && self.quorum_rules().voters[l].region != home => {
                 let rules = self.quorum_rules();
-                if let Some(h) = preferred(rules, home, |v| self.voter_up(v))
+                if let Some(h) = preferred(rules, home, |v| self.voter_counts(v))
                     .filter(|&h| rules.voters[h].region == home)
                 {
                     self.leadership.leader = Some(h);
@@ -116,7 +151,7 @@ impl Replication<'_> {
             }
             None if !self.leadership.election_pending
                 && up >= q
-                && preferred(self.quorum_rules(), home, |v| self.voter_up(v)).is_some() =>
+                && preferred(self.quorum_rules(), home, |v| self.voter_counts(v)).is_some() =>
             {
                 // A failed election retries once enough voters are back.
                 self.leadership.detected_at = now;
@@ -145,8 +180,8 @@ impl Replication<'_> {
         self.leadership.election_pending = false;
         self.leadership.last_election_at = Some(now);
         let home = self.sc.environment.region;
-        if self.voters_up() >= self.quorum_rules().quorum {
-            self.leadership.leader = preferred(self.quorum_rules(), home, |v| self.voter_up(v));
+        if self.voters_up() >= self.leadership.config.quorum() {
+            self.leadership.leader = preferred(self.quorum_rules(), home, |v| self.voter_counts(v));
         }
         self.reconcile(now, None, None);
     }
@@ -165,7 +200,7 @@ impl Replication<'_> {
         let leader = &rules.voters[l];
         let mut rtts: Vec<u64> = Vec::with_capacity(rules.voters.len());
         for v in 0..rules.voters.len() {
-            if v == l || !self.voter_up(v) {
+            if v == l || !self.voter_counts(v) {
                 continue;
             }
             let to = &rules.voters[v];
@@ -178,7 +213,7 @@ impl Replication<'_> {
             rtts.push(rtt.0);
         }
         rtts.sort_unstable();
-        let k = rules.quorum.saturating_sub(1);
+        let k = self.leadership.config.quorum().saturating_sub(1);
         SimDuration(
             k.checked_sub(1)
                 .and_then(|i| rtts.get(i))
@@ -243,7 +278,14 @@ impl Replication<'_> {
 
     /// How the current interruption ends when the quorum resumes writes.
     pub(super) fn voters_resumption_label(&self, since: SimTime) -> &'static str {
-        if self.leadership.last_election_at.is_some_and(|t| t >= since) {
+        if self
+            .leadership
+            .config
+            .last_reform_at
+            .is_some_and(|t| t >= since)
+        {
+            "quorum-reformed"
+        } else if self.leadership.last_election_at.is_some_and(|t| t >= since) {
             "leader-election"
         } else {
             "quorum"

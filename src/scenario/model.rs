@@ -128,6 +128,10 @@ pub struct RegionQuorum {
     pub quorum: usize,
     /// Added to the propagation of a round trip between two regions.
     pub region_rtt_overhead: Dist,
+    /// How long (simulated time, one draw per loss) the quorum must have
+    /// been lost without a break before the voter set re-forms over the
+    /// voters up (`replication.reform_after`); `None`: it never re-forms.
+    pub reform_after: Option<Dist>,
 }
 
 /// One voting replica.

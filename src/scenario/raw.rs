@@ -205,6 +205,9 @@ pub struct RawReplication {
     /// With `scope = "regions"`: random time added to the propagation round trip between two regions (2 × 5 µs/km × their distance). Default: `"2ms"`.
     #[serde(default)]
     pub region_rtt_overhead: Option<Dist>,
+    /// With `scope = "regions"`: how long the quorum must have been lost without a break before the voter set re-forms over the voters that are up (a duration or distribution, one draw per loss): the voters down are removed and the quorum becomes a majority of those left, if the voters up meet every quorum of the configured set and of the current one (otherwise an acknowledged write could be missing from all of them, and nothing re-forms). A removed voter rejoins as soon as its region (zone) is back; the configured quorum returns with the last one. Cosmos DB Strong's dynamic quorum and its failover of the write region. Default: none (a lost quorum waits for its voters).
+    #[serde(default)]
+    pub reform_after: Option<Spanned<Dist>>,
 }
 
 /// The voting replicas one region holds (`scope = "regions"`).

@@ -63,6 +63,13 @@ pub(super) fn region_quorum(
                 "`region_rtt_overhead` applies only with scope = \"regions\"",
             );
         }
+        if let Some(r) = &rep.reform_after {
+            c.error(
+                Some(r.span()),
+                "replication.reform_after",
+                "`reform_after` applies only with scope = \"regions\" (the zone quorum does not re-form)",
+            );
+        }
         return None;
     }
     refuse_combinations(c, raw, cx);
@@ -89,13 +96,47 @@ pub(super) fn region_quorum(
         .region_rtt_overhead
         .clone()
         .unwrap_or(Dist::Constant(DEFAULT_REGION_RTT_OVERHEAD));
+    let reform_after = reform_after(c, rep, &voters, quorum);
     let mut rq = RegionQuorum {
         voters,
         quorum,
         region_rtt_overhead,
+        reform_after,
     };
     propagations(&mut rq, cx.distances);
     Some(rq)
+}
+
+/// `replication.reform_after`, refused where re-forming could never be
+/// safe or where the safety rule does not hold.
+fn reform_after(
+    c: &mut Checker,
+    rep: &RawReplication,
+    voters: &[Voter],
+    quorum: usize,
+) -> Option<Dist> {
+    let r = rep.reform_after.as_ref()?;
+    let path = "replication.reform_after";
+    if voters.iter().any(|v| v.witness) {
+        c.error(Some(r.span()), path, "`reform_after` does not combine with witness voters: a witness holds no copy of the data, so voters up that meet every quorum may still miss an acknowledged write");
+        return None;
+    }
+    // A lost quorum leaves at most quorum − 1 voters up; re-forming needs
+    // n − quorum + 1 of them (they must meet every quorum of n voters).
+    let n = voters.len();
+    if quorum > 0 && quorum - 1 < n + 1 - quorum {
+        c.error_with_help(
+            Some(r.span()),
+            path,
+            format!("with {n} voters and quorum {quorum} the quorum never re-forms: a lost quorum leaves at most {} voters up, fewer than the {} that meet every quorum (an acknowledged write could be missing from all of them)", quorum - 1, n + 1 - quorum),
+            match n / 2 + 1 + n % 2 {
+                least if least <= n => format!("raise `quorum` to at least {least} (then n − quorum + 1 ≤ quorum − 1), or remove `reform_after`"),
+                _ => "add voters, or remove `reform_after`".to_string(),
+            },
+        );
+        return None;
+    }
+    Some(r.get_ref().clone())
 }
 
 /// The combinations this mode refuses, each with the reason.
