@@ -216,3 +216,23 @@ fn the_folder_glob_runs_side_by_side() {
     assert_eq!(csv.lines().count(), presets().len() + 1);
     let _ = std::fs::remove_dir_all(&out);
 }
+
+/// The README's "Reading the comparison" names every preset of the folder
+/// in its table of what each leaves out, so a preset added later cannot go
+/// undocumented there.
+#[test]
+fn the_readme_says_what_every_preset_leaves_out() {
+    let readme = read(Path::new("README.md"));
+    let start = readme
+        .find("**The presets and what each leaves out**")
+        .expect("the README has the presets table");
+    let table = &readme[start..];
+    let table = &table[..table.find("\n\n**").unwrap_or(table.len())];
+    for p in presets() {
+        let name = p.file_name().unwrap().to_string_lossy().into_owned();
+        assert!(
+            table.contains(&format!("`{name}`")),
+            "the README's presets table lacks {name}"
+        );
+    }
+}
