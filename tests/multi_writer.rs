@@ -206,3 +206,24 @@ fn sharding_is_refused() {
     assert!(!out.status.success(), "{err}");
     assert!(err.contains("several writing regions"), "{err}");
 }
+
+/// Each writing region answers reads while it is up: the home outage
+/// stops the home clients' writes for their 30 s reroute, but the paired
+/// region serves reads throughout; with the paired region down too for
+/// 20 min inside the outage, no region answers for those 20 min.
+#[test]
+fn either_writing_region_answers_reads() {
+    let o = run_replication(&scenario(CASE), 0);
+    assert_eq!(o.horizon_ns - o.served_ns, 30_000_000_000);
+    assert_eq!(o.read_down_ns, 0, "{:?}", o.read_downtime);
+    let both = format!(
+        "{CASE}\n[[incidents]]\nkind = \"region\"\nregion = \"pair\"\nat = \"1200s\"\nduration = \"20m\"\n"
+    );
+    let o = run_replication(&scenario(&both), 0);
+    assert_eq!(
+        o.read_down_ns,
+        20 * 60 * 1_000_000_000,
+        "{:?}",
+        o.read_downtime
+    );
+}

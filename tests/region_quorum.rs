@@ -187,6 +187,35 @@ fn the_quorum_is_lost_exactly_while_two_of_three_regions_are_down() {
         .all(|i| i.lost_writes == 0 && i.rpo_ns == 0));
 }
 
+/// `readable_voters`: the same 3 h without the quorum, reads go on from
+/// the voters up in a (stale ones); without it reads follow writes. With
+/// the witness region c the only one up (a and b down together), no copy
+/// answers: the witness holds no data.
+#[test]
+fn readable_voters_answer_reads_while_the_quorum_is_lost() {
+    let outages = outage("b", "1d", "10h") + &outage("c", "26h", "3h");
+    let plain = run_replication(&scenario(FIVE, &outages), 0);
+    assert_eq!(plain.read_down_ns, 3 * HOUR);
+    let sc = |voters: &str, extra: &str| {
+        let t = text(voters, extra).replace(
+            "scope = \"regions\"",
+            "scope = \"regions\"\nreadable_voters = true",
+        );
+        parse_str(&t, "rq.toml")
+            .unwrap_or_else(|e| panic!("{e}"))
+            .scenario
+    };
+    let o = run_replication(&sc(FIVE, &outages), 0);
+    assert_eq!(o.horizon_ns - o.served_ns, 3 * HOUR, "writes as before");
+    assert_eq!(o.read_down_ns, 0, "{:?}", o.read_downtime);
+    // Spanner's layout: a and b down together for 2 h leaves the witness
+    // region c alone; it votes but holds no data, so no read is served.
+    let both = outage("a", "1d", "4h") + &outage("b", "25h", "2h");
+    let o = run_replication(&sc(WITNESS, &both), 0);
+    assert_eq!(o.read_down_ns, 2 * HOUR, "{:?}", o.read_downtime);
+    assert!(o.read_down_ns < o.horizon_ns - o.served_ns);
+}
+
 /// The leader's region a fails at 1 d (a heartbeat tick) for 20 h: the
 /// failure is declared at the third missed beat (2 s later), b is elected
 /// 10 s after (b's 2 + c's 1 = the quorum): RTO = 2 s + 10 s exactly, in
@@ -324,6 +353,15 @@ fn the_mode_is_validated() {
     };
     assert!(
         e.contains("key: replication.scope") && e.contains("did you mean `regions`?"),
+        "{e}"
+    );
+    // `readable_voters` needs voters.
+    let zones = "name = \"z\"\n[simulation]\nseed = 1\nruns = 1\nhorizon = \"1d\"\n[[regions]]\nname = \"a\"\nzones = [\"a1\", \"a2\", \"a3\"]\n[environment]\nname = \"env\"\ntype = \"production\"\nregion = \"a\"\ndata_size = \"1GB\"\n[workload]\nwrite_rate = \"1/s\"\nwrite_size = \"1KB\"\n[replication]\nreadable_voters = true\n";
+    let e = parse_str(zones, "zones.toml")
+        .expect_err("refused")
+        .to_string();
+    assert!(
+        e.contains("replication.readable_voters") && e.contains("only with scope"),
         "{e}"
     );
     let e = error(

@@ -277,7 +277,7 @@ impl Replication<'_> {
     }
 
     /// Whether `side` takes writes locally: region up, its zone quorum held.
-    fn region_accepts(&self, side: Side) -> bool {
+    pub(super) fn region_accepts(&self, side: Side) -> bool {
         match side {
             Side::Home => self.dr.region_down == 0 && self.zones_of(Side::Home).quorum_serving,
             Side::Paired => !self.dr.paired_unavailable(),

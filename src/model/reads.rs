@@ -1,9 +1,11 @@
 //! Whether reads are served, beside whether writes are (`service.rs`).
 //!
 //! Reads are served whenever writes are, and also, while writes are not,
-//! from any copy that can answer them: today the secondary copy in the
-//! paired region with `cross_region.readable_secondary` (RA-GRS, RA-GZRS,
-//! Cosmos DB read regions), see [`Replication::secondary_serves_reads`].
+//! from any copy that can answer them: the secondary copy in the paired
+//! region with `cross_region.readable_secondary` (RA-GRS, RA-GZRS, Cosmos
+//! DB read regions, see [`Replication::secondary_serves_reads`]); a voter
+//! that is up, with `replication.readable_voters` (a quorum over regions);
+//! either writing region that is up (several writing regions).
 //!
 //! **The interface for a replication mode that serves reads elsewhere**
 //! (surviving regions of a cross-region quorum, the other writers of a
@@ -16,6 +18,7 @@
 //! read service, never take it away.
 
 use super::{dr, Replication};
+use crate::scenario::Side;
 use crate::time::SimTime;
 use serde::Serialize;
 
@@ -81,7 +84,35 @@ impl Replication<'_> {
     /// copy is readable. Asked after every event; a replication mode that
     /// serves reads from elsewhere adds its rule here (see the module doc).
     pub(super) fn reads_served(&self) -> bool {
-        self.service.is_serving() || self.secondary_serves_reads()
+        self.service.is_serving()
+            || self.secondary_serves_reads()
+            || self.voter_serves_reads()
+            || self.writer_serves_reads()
+    }
+
+    /// A quorum over regions with `readable_voters`: a voter that is up
+    /// and holds data (not a witness) answers reads, stale ones while the
+    /// quorum (or the leader) is lost. Voters removed by a re-form hold the
+    /// data up to their removal and answer too: whether the service lets
+    /// them (Cosmos DB's removed regions do not) is below this model.
+    fn voter_serves_reads(&self) -> bool {
+        let Some(q) = self.sc.region_quorum.as_ref() else {
+            return false;
+        };
+        q.readable_voters
+            && q.voters
+                .iter()
+                .enumerate()
+                .any(|(v, voter)| !voter.witness && self.voter_up(v))
+    }
+
+    /// Several writing regions: each holds the data and answers its
+    /// clients' reads while it is up with its zone quorum, so reads stop
+    /// only while neither region can (the home clients' reroute does not
+    /// interrupt the other region's reads).
+    fn writer_serves_reads(&self) -> bool {
+        self.writers.is_some()
+            && (self.region_accepts(Side::Home) || self.region_accepts(Side::Paired))
     }
 
     /// The secondary copy answers reads now (`readable_secondary`): DR

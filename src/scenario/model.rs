@@ -132,6 +132,9 @@ pub struct RegionQuorum {
     /// been lost without a break before the voter set re-forms over the
     /// voters up (`replication.reform_after`); `None`: it never re-forms.
     pub reform_after: Option<Dist>,
+    /// `replication.readable_voters`: a data-holding voter that is up
+    /// answers (stale) reads while writes are not served.
+    pub readable_voters: bool,
 }
 
 /// One voting replica.

@@ -208,6 +208,9 @@ pub struct RawReplication {
     /// With `scope = "regions"`: how long the quorum must have been lost without a break before the voter set re-forms over the voters that are up (a duration or distribution, one draw per loss): the voters down are removed and the quorum becomes a majority of those left, if the voters up meet every quorum of the configured set and of the current one (otherwise an acknowledged write could be missing from all of them, and nothing re-forms). A removed voter rejoins as soon as its region (zone) is back; the configured quorum returns with the last one. Cosmos DB Strong's dynamic quorum and its failover of the write region. Default: none (a lost quorum waits for its voters).
     #[serde(default)]
     pub reform_after: Option<Spanned<Dist>>,
+    /// With `scope = "regions"`: while writes are not served, a voter that is up and holds data (not a witness) answers (stale) reads: Spanner's stale reads, CockroachDB's follower reads, DynamoDB MRSC's eventually consistent reads. Counted in read availability only. Default: `false` (reads follow writes).
+    #[serde(default)]
+    pub readable_voters: Option<Spanned<bool>>,
 }
 
 /// The voting replicas one region holds (`scope = "regions"`).

@@ -70,6 +70,13 @@ pub(super) fn region_quorum(
                 "`reform_after` applies only with scope = \"regions\" (the zone quorum does not re-form)",
             );
         }
+        if let Some(r) = &rep.readable_voters {
+            c.error(
+                Some(r.span()),
+                "replication.readable_voters",
+                "`readable_voters` applies only with scope = \"regions\" (a secondary copy is made readable with `cross_region.readable_secondary`)",
+            );
+        }
         return None;
     }
     refuse_combinations(c, raw, cx);
@@ -102,6 +109,7 @@ pub(super) fn region_quorum(
         quorum,
         region_rtt_overhead,
         reform_after,
+        readable_voters: rep.readable_voters.as_ref().is_some_and(|r| *r.get_ref()),
     };
     propagations(&mut rq, cx.distances);
     Some(rq)
