@@ -512,24 +512,12 @@ mod tests {
     /// above on both sides, below right.
     #[test]
     fn labels_keep_off_other_points() {
-        let b = place_label(
-            (200, 300),
-            (20, 16),
-            20,
-            BOUNDS,
-            &[],
-            &[(200, 300), (215, 290)],
-        );
-        assert_eq!((b.x0, b.y1), (200 - 8 - 20, 294));
-        let b = place_label(
-            (200, 300),
-            (20, 16),
-            20,
-            BOUNDS,
-            &[],
-            &[(200, 300), (215, 290), (185, 290)],
-        );
-        assert_eq!((b.x0, b.y1), (208, 322));
+        let among = |markers: &[(i32, i32)]| {
+            let b = place_label((200, 300), (20, 16), 20, BOUNDS, &[], markers);
+            (b.x0, b.y1)
+        };
+        assert_eq!(among(&[(200, 300), (215, 290)]), (200 - 8 - 20, 294));
+        assert_eq!(among(&[(200, 300), (215, 290), (185, 290)]), (208, 322));
     }
 
     /// A point near the right edge has its label on its left, inside the
