@@ -469,9 +469,49 @@ impl<'s> Replication<'s> {
     }
 
     fn record_trace(&mut self, now: SimTime, event: Event, phase_before: dr::Phase) {
+        let (kind, scope, incident) = self.trace_label(now, event, phase_before);
+        // Scheduled incidents and random failures open the newest incident.
+        let incident = match event {
+            Event::Scheduled { .. }
+            | Event::RandomZoneFailure { .. }
+            | Event::RandomRegionOutage
+            | Event::RandomPairedOutage
+            | Event::RandomExtraOutage { .. }
+            | Event::RandomLinkIncident { .. } => self.incidents.len().checked_sub(1),
+            Event::Escalation { zone_incident, .. }
+                if self.incidents[zone_incident].record.end_ns.is_none() =>
+            {
+                self.incidents.len().checked_sub(1)
+            }
+            _ => incident,
+        };
+        let lag_ns = self.lag_at(now).map(|d| d.0);
+        let entry = TraceEvent {
+            t_ns: now.0,
+            kind,
+            scope,
+            incident,
+            serving: self.service.is_serving(),
+            dr_phase: self.dr.phase_name(),
+            lag_ns,
+        };
+        if let Some(trace) = &mut self.trace {
+            trace.push(entry);
+        }
+    }
+
+    /// The trace's kind, scope and incident of `event`, handled at `now`
+    /// (`phase_before`: the DR phase it found, which names a completed
+    /// piece of work).
+    fn trace_label(
+        &self,
+        now: SimTime,
+        event: Event,
+        phase_before: dr::Phase,
+    ) -> (&'static str, String, Option<usize>) {
         let zone_name = |side: Side, z: usize| self.zone_scope(side, &[z]);
         let region = || self.sc.home_region().name.clone();
-        let (kind, scope, incident) = match event {
+        match event {
             Event::RandomZoneFailure { side, zone } => {
                 ("zone-failure", zone_name(side, zone), None)
             }
@@ -595,34 +635,6 @@ impl<'s> Replication<'s> {
                 },
                 None,
             ),
-        };
-        // Scheduled incidents and random failures open the newest incident.
-        let incident = match event {
-            Event::Scheduled { .. }
-            | Event::RandomZoneFailure { .. }
-            | Event::RandomRegionOutage
-            | Event::RandomPairedOutage
-            | Event::RandomExtraOutage { .. }
-            | Event::RandomLinkIncident { .. } => self.incidents.len().checked_sub(1),
-            Event::Escalation { zone_incident, .. }
-                if self.incidents[zone_incident].record.end_ns.is_none() =>
-            {
-                self.incidents.len().checked_sub(1)
-            }
-            _ => incident,
-        };
-        let lag_ns = self.lag_at(now).map(|d| d.0);
-        let entry = TraceEvent {
-            t_ns: now.0,
-            kind,
-            scope,
-            incident,
-            serving: self.service.is_serving(),
-            dr_phase: self.dr.phase_name(),
-            lag_ns,
-        };
-        if let Some(trace) = &mut self.trace {
-            trace.push(entry);
         }
     }
 
