@@ -1,5 +1,5 @@
 //! Command-line front end: clap parses raw arguments into these structs;
-//! `main.rs` validates them at the edge and calls the library.
+//! the modules of `commands` validate them at the edge and call the library.
 
 use clap::{Args, Parser, Subcommand};
 use std::path::PathBuf;
@@ -44,19 +44,7 @@ pub enum Command {
     Compare(CompareArgs),
     /// Theory next to simulation for every metric where closed-form or
     /// numerical theory applies to the scenario; exit 1 if one disagrees.
-    Analyze {
-        /// Scenario TOML file (default: the embedded reference scenario).
-        scenario: Option<PathBuf>,
-        /// Replications per check (default: the scenario's runs).
-        #[arg(long)]
-        runs: Option<u64>,
-        /// Write the table as Markdown to this file too.
-        #[arg(long)]
-        markdown: Option<PathBuf>,
-        /// Run even when the estimated events or memory exceed the guard's limits.
-        #[arg(long)]
-        allow_large: bool,
-    },
+    Analyze(AnalyzeArgs),
     /// Merge shard folders (written by `run --shard I/N`) into the single-machine result.
     Merge(MergeArgs),
     /// Print the JSON Schema of scenario files (for editor completion; see the README).
@@ -68,6 +56,21 @@ pub enum Command {
     /// The emergency decision as a curve: a region outage has lasted --elapsed; expected
     /// downtime and lost writes of failing over now or after waiting t, and P(region back).
     Decide(DecideArgs),
+}
+
+#[derive(Args, Debug)]
+pub struct AnalyzeArgs {
+    /// Scenario TOML file (default: the embedded reference scenario).
+    pub scenario: Option<PathBuf>,
+    /// Replications per check (default: the scenario's runs).
+    #[arg(long)]
+    pub runs: Option<u64>,
+    /// Write the table as Markdown to this file too.
+    #[arg(long)]
+    pub markdown: Option<PathBuf>,
+    /// Run even when the estimated events or memory exceed the guard's limits.
+    #[arg(long)]
+    pub allow_large: bool,
 }
 
 #[derive(Args, Debug)]

@@ -1,17 +1,19 @@
 //! `drsim frontier`: parse the flags, run the library's policy frontier
 //! (`drsim::frontier`) and write its folder; the logic is in the library.
 
-use super::{check_runs, names, print_warnings, scenario_error, scenario_text, Progress};
+use super::load::{print_warnings, scenario_error, scenario_text};
+use super::progress::Progress;
+use super::{check_runs, names, stop_on_ctrl_c};
 use crate::cli::FrontierArgs;
-use anyhow::{Context, Result};
+use anyhow::Result;
 use drsim::frontier::{self, output, FrontierError, Policies};
 use drsim::report::default_dir::default_out_dir;
 use drsim::report::{self, charts, folder};
 use drsim::{console, runner, scenario};
 use std::process::ExitCode;
-use std::sync::atomic::AtomicBool;
-use std::sync::Arc;
 
+/// Plans the policies (refused before any work when too large), runs them
+/// into frontier.csv and its chart, and prints which policies are efficient.
 pub(crate) fn frontier(args: FrontierArgs) -> Result<ExitCode> {
     let (text, file) = scenario_text(Some(&args.scenario))?;
     let loaded = scenario::parse_str(&text, &file).map_err(scenario_error)?;
@@ -36,8 +38,7 @@ pub(crate) fn frontier(args: FrontierArgs) -> Result<ExitCode> {
         .clone()
         .unwrap_or_else(|| default_out_dir(&loaded.scenario.name, "-frontier"));
     let staged = folder::stage(&out, args.force)?;
-    let stop = Arc::new(AtomicBool::new(false));
-    drsim::guard::install_ctrlc(Arc::clone(&stop)).context("cannot install the Ctrl-C handler")?;
+    let stop = stop_on_ctrl_c()?;
     let per_policy = runs.unwrap_or(loaded.scenario.simulation.runs);
     let total = (plan.len() as u64).saturating_mul(per_policy);
     let result = Progress::ticking(total, args.quiet, |tick| frontier::run(plan, &stop, tick))?;
