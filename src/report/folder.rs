@@ -406,6 +406,15 @@ pub fn public_path(path: &Path) -> PathBuf {
 mod tests {
     use super::*;
 
+    /// The staging tests take turns: `remove_temporaries` (the Ctrl-C
+    /// path) deletes every staged folder of the process, so one test
+    /// calling it while another has a folder staged would delete that one
+    /// (the race `cargo test` hit about half the time).
+    fn serial() -> std::sync::MutexGuard<'static, ()> {
+        static TURN: Mutex<()> = Mutex::new(());
+        TURN.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+
     fn scratch(name: &str) -> PathBuf {
         let d = std::env::temp_dir().join(format!("drsim-folder-{name}-{}", std::process::id()));
         let _ = std::fs::remove_dir_all(&d);
@@ -424,6 +433,7 @@ mod tests {
 
     #[test]
     fn publishes_whole_and_replaces_only_when_forced() {
+        let _turn = serial();
         let root = scratch("publish");
         let target = root.join("res");
         let s = stage(&target, false).unwrap();
@@ -451,6 +461,7 @@ mod tests {
 
     #[test]
     fn dropped_unpublished_leaves_nothing() {
+        let _turn = serial();
         let root = scratch("drop");
         let target = root.join("res");
         {
@@ -467,6 +478,7 @@ mod tests {
 
     #[test]
     fn refuses_folders_holding_other_files_even_when_forced() {
+        let _turn = serial();
         let root = scratch("foreign");
         std::fs::write(root.join("notes.txt"), "mine").unwrap();
         std::fs::write(root.join("summary.json"), "{}").unwrap();
