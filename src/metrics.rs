@@ -1128,6 +1128,19 @@ pub struct TargetResult {
     pub met: bool,
 }
 
+impl TargetResult {
+    /// `MET`, `MISSED`, or, with no incident to judge, `NO INCIDENT`: such
+    /// a target is met only vacuously (it never fails `--check`), and
+    /// saying `MET` would claim what was not seen.
+    pub fn verdict(&self) -> &'static str {
+        match (self.incidents, self.met) {
+            (0, _) => "NO INCIDENT",
+            (_, true) => "MET",
+            (_, false) => "MISSED",
+        }
+    }
+}
+
 impl Summary {
     /// Targets that were missed.
     pub fn missed_targets(&self) -> impl Iterator<Item = &TargetResult> {

@@ -349,3 +349,51 @@ fn plot_of_a_zone_only_run_skips_the_timeline() {
     }
     assert!(!dir.join("timeline.svg").exists());
 }
+
+/// A preset has no failures of its own: run alone it says so, and names
+/// the failure description to run it with; its targets read NO INCIDENT,
+/// not MET. With the description, nothing of the kind is said.
+#[test]
+fn a_scenario_without_failures_says_so_when_run_alone() {
+    let dir = temp_dir("no-failures");
+    let preset = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/scenarios/services/spanner-multi-region.toml"
+    );
+    let out_dir = dir.join("alone");
+    let out = drsim(&[
+        "run",
+        preset,
+        "--runs",
+        "2",
+        "--out",
+        out_dir.to_str().unwrap(),
+    ]);
+    assert!(out.status.success());
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains("note: nothing fails in")
+            && stderr.contains("--failures scenarios/services/failures.toml"),
+        "{stderr}"
+    );
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(stdout.contains(") NO INCIDENT"), "{stdout}");
+    assert!(!stdout.contains(") MET"), "{stdout}");
+    let failures = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/scenarios/services/failures.toml"
+    );
+    let out = drsim(&[
+        "run",
+        preset,
+        "--failures",
+        failures,
+        "--runs",
+        "2",
+        "--out",
+        dir.join("shared").to_str().unwrap(),
+    ]);
+    assert!(out.status.success());
+    assert!(!String::from_utf8_lossy(&out.stderr).contains("nothing fails"));
+    let _ = std::fs::remove_dir_all(&dir);
+}

@@ -36,6 +36,11 @@ pub(crate) fn run(args: RunArgs) -> Result<ExitCode> {
         print_warnings(&loaded);
     }
     let sc = &mut loaded.scenario;
+    if !args.quiet && !sc.defines_failures() {
+        console::errln(&format!(
+            "note: nothing fails in {file} (no failure process, scheduled incident or operation): every replication is failure-free. Run it on a failure description: drsim run {file} --failures FAILURES.toml (for the presets of scenarios/services/: --failures scenarios/services/failures.toml)"
+        ));
+    }
     apply_simulation_flags(sc, &args)?;
     let threads = runner::check_threads(args.threads)?;
     if !args.allow_large {

@@ -151,6 +151,7 @@ th { background: #f3f5f7; }
 th:first-child, td:first-child, td.text { text-align: left; }
 .met { color: #1a7f37; font-weight: 700; }
 .missed { color: #cf222e; font-weight: 700; }
+.none { color: #57606a; font-weight: 700; }
 .note { color: #555; font-size: .9em; }
 figure { margin: 1.2em 0; }
 figure svg { width: 100%; height: auto; border: 1px solid #eee; }
@@ -300,10 +301,11 @@ fn targets(out: &mut String, s: &Summary) {
             Some(v) => secs(v),
             None => "<td data-value=\"\">–</td>".to_string(),
         };
-        let (class, word) = if t.met {
-            ("met", "MET")
-        } else {
-            ("missed", "MISSED")
+        let word = t.verdict();
+        let class = match word {
+            "MET" => "met",
+            "MISSED" => "missed",
+            _ => "none",
         };
         row(
             out,

@@ -326,7 +326,7 @@ fn render_targets(out: &mut String, s: &Summary) {
             t.share_met * 100.0,
             trim_quantile(t.quantile),
             t.observed_s.map_or("-".into(), format_seconds),
-            if t.met { "MET" } else { "MISSED" }
+            t.verdict()
         );
     }
 }
@@ -370,6 +370,30 @@ mod tests {
     use crate::metrics::tests::{mixed_outcomes, scenario, summarise, S};
     use crate::scenario::{ServiceBehaviour, Target, TargetBasis};
     use crate::time::SimDuration;
+
+    /// A target of a class that never happened is met only vacuously: the
+    /// verdict says there was nothing to judge rather than MET.
+    #[test]
+    fn a_target_with_no_incident_says_so() {
+        let sc = scenario(
+            vec![Target {
+                class: IncidentClass::Link,
+                metric: Metric::Rto,
+                value: SimDuration(10 * S),
+                quantile: 0.9,
+                basis: TargetBasis::Disruptive,
+            }],
+            &[],
+        );
+        let summary = summarise(&sc, &mixed_outcomes(&sc));
+        assert!(summary.targets[0].met && summary.targets[0].incidents == 0);
+        let text = render(&summary);
+        assert!(
+            text.lines().any(|l| l
+                == "  link RTO ≤ 10.00s   for  90.0% of 0 disruptive incidents: met by 100.000% (p90 observed -       ) NO INCIDENT"),
+            "{text}"
+        );
+    }
 
     /// The lines that carry the incident accounting, for a hand-made pair of
     /// replications: RTO columns over the disruptive incidents, downtime per

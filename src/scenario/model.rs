@@ -836,6 +836,23 @@ impl Scenario {
         &self.regions[self.environment.region]
     }
 
+    /// Something can happen in a replication: a random failure process
+    /// (zones, regions, the link), a scheduled incident or an operation.
+    /// Without any, every replication is failure-free: a scenario meant
+    /// to take its failures from `drsim run … --failures FILE` (the
+    /// presets of `scenarios/services/`) reports nothing when run alone.
+    pub fn defines_failures(&self) -> bool {
+        self.zone_failures.iter().any(Option::is_some)
+            || self.paired_zone_failures.iter().any(Option::is_some)
+            || self.region_failures.is_some()
+            || self.paired_region_failures.is_some()
+            || self.extra_regions.iter().any(|e| e.failures.is_some())
+            || self.link_failures.is_some()
+            || self.link_degradation.is_some()
+            || !self.scheduled.is_empty()
+            || !self.operations.is_empty()
+    }
+
     /// The region `side` names: the home region, or its paired region
     /// (`None` without a `[cross_region]` link).
     pub fn region_of(&self, side: Side) -> Option<&Region> {

@@ -44,6 +44,8 @@ pub struct TargetFigure {
     /// That quantile of the metric over the judged incidents (seconds);
     /// `None` without a judged incident.
     pub observed_s: Option<f64>,
+    /// Incidents judged (0: the verdict is `NO INCIDENT`).
+    pub incidents: u64,
     /// Share of the judged incidents that met it.
     pub share_met: f64,
     /// `share_met >= quantile` (vacuously true without a judged incident).
@@ -60,6 +62,7 @@ impl TargetFigure {
                 target_s: t.target_s,
                 quantile: t.quantile,
                 observed_s: t.observed_s,
+                incidents: t.incidents,
                 share_met: t.share_met,
                 met: t.met,
             })
@@ -405,19 +408,24 @@ fn percent(share: f64) -> String {
 }
 
 /// One target's cells: `≤ 5.00s at 90%`, then `MET 97.1%` or `MISSED …`
-/// (the share of judged incidents meeting it); dashes without a target.
+/// (the share of judged incidents meeting it), `NO INCIDENT` with none to
+/// judge; dashes without a target.
 fn target_cells(t: Option<&TargetFigure>) -> (String, String) {
     t.map_or_else(
         || ("-".to_string(), "-".to_string()),
         |t| {
-            let verdict = if t.met { "MET" } else { "MISSED" };
+            let verdict = match (t.incidents, t.met) {
+                (0, _) => "NO INCIDENT".to_string(),
+                (_, true) => format!("MET {}", percent(t.share_met)),
+                (_, false) => format!("MISSED {}", percent(t.share_met)),
+            };
             (
                 format!(
                     "≤ {} at {}",
                     format_seconds(t.target_s),
                     percent(t.quantile)
                 ),
-                format!("{verdict} {}", percent(t.share_met)),
+                verdict,
             )
         },
     )
@@ -540,6 +548,7 @@ mod tests {
             target_s: 5.0,
             quantile: 0.9,
             observed_s: Some(0.9),
+            incidents: 10,
             share_met: 1.0,
             met: true,
         };
@@ -547,9 +556,11 @@ mod tests {
             target_s: 60.0,
             quantile: 0.999,
             observed_s: None,
+            incidents: 4,
             share_met: 0.25,
             met: false,
         };
+        let missed_copy = missed.clone();
         let r = row(class(None, None), class(Some(met), Some(missed)));
         let csv = to_csv(std::slice::from_ref(&r));
         let mut lines = csv.lines();
@@ -599,6 +610,15 @@ mod tests {
         for part in ["≤ 1m 00s at 99.9%", "1m 00s / 1h 00m", "MISSED 25%"] {
             assert!(line.contains(part), "{part} in {line}");
         }
+        let unseen = TargetFigure {
+            incidents: 0,
+            observed_s: None,
+            share_met: 1.0,
+            met: true,
+            ..missed_copy
+        };
+        let (_, verdict) = target_cells(Some(&unseen));
+        assert_eq!(verdict, "NO INCIDENT");
         let none = render(&[row(class(None, None), class(None, None))]);
         assert!(!none.contains("targets ("), "{none}");
     }
