@@ -124,11 +124,11 @@ pub fn plot_folder(dir: &Path) -> Result<Vec<PathBuf>, ChartError> {
     let summary = read_summary(dir)?;
     Err(nothing(match summary["runs"].as_u64() {
         Some(0) => format!(
-            "summary.json reports 0 of {} replications finished (the run was interrupted              before its first); run it again",
+            "summary.json reports 0 of {} replications finished (the run was interrupted before its first); run it again",
             summary["requested_runs"]
         ),
         runs => format!(
-            "incidents.csv holds no incident from the {} replications, and there is no              timeline.csv or RTO breakdown to draw",
+            "incidents.csv holds no incident from the {} replications, and there is no timeline.csv or RTO breakdown to draw",
             runs.map_or_else(|| "?".to_string(), |n| n.to_string())
         ),
     }))
