@@ -323,6 +323,43 @@ count = 2
     );
 }
 
+/// `commit_wait = "every-voter-up"` (Cosmos DB Strong, "committed in
+/// every region"): the leader in a waits for the slowest voter up, c's
+/// 10 + 2 = 12 ms, not the quorum's 7 ms; with c down (from 12 h, for a
+/// day of the 2) the slowest up is b's 7 ms, and writes go on (the quorum
+/// of 3 still holds: availability needs the quorum only).
+#[test]
+fn every_voter_up_waits_for_the_slowest() {
+    let t = text(FIVE, &outage("c", "12h", "1d")).replace(
+        "scope = \"regions\"",
+        "scope = \"regions\"\ncommit_wait = \"every-voter-up\"",
+    );
+    let sc = parse_str(&t, "rq.toml")
+        .unwrap_or_else(|e| panic!("{e}"))
+        .scenario;
+    let mut seen = (0, 0);
+    for r in 0..sc.simulation.runs {
+        let out = run_replication(&sc, r);
+        assert_eq!(out.served_ns, out.horizon_ns);
+        for &l in &out.commit_latencies_ns {
+            match l {
+                l if l == 12 * MS => seen.0 += 1,
+                l if l == 7 * MS => seen.1 += 1,
+                other => panic!("commit latency {other} ns"),
+            }
+        }
+    }
+    assert!(seen.0 > 0 && seen.1 > 0, "{seen:?}");
+    let bad = text(FIVE, "").replace(
+        "scope = \"regions\"",
+        "scope = \"regions\"\ncommit_wait = \"every-voter\"",
+    );
+    let shown = parse_str(&bad, "bad.toml")
+        .expect_err("refused")
+        .to_string();
+    assert!(shown.contains("did you mean `every-voter-up`"), "{shown}");
+}
+
 /// Zone outages take their voters: the home region's zone a1 (leader and
 /// one voter) down elects a2's voter, the other home voter, after 12 s.
 #[test]

@@ -187,7 +187,8 @@ impl Replication<'_> {
     }
 
     /// Commit latency now: the (quorum − 1)-th smallest round trip from the
-    /// leader to the other up voters (the leader's own vote is the first).
+    /// leader to the other up voters (the leader's own vote is the first),
+    /// or with `commit_wait = "every-voter-up"` the largest of them.
     pub(super) fn voter_commit_latency(&mut self) -> SimDuration {
         let Some(l) = self.leadership.leader else {
             return SimDuration::ZERO;
@@ -211,6 +212,10 @@ impl Replication<'_> {
                 propagation.saturating_add(rules.region_rtt_overhead.sample(&mut self.rng.latency))
             };
             rtts.push(rtt.0);
+        }
+        if rules.commit_waits_for_every_voter {
+            // "Committed in every region": the slowest voter up.
+            return SimDuration(rtts.iter().copied().max().unwrap_or(0));
         }
         rtts.sort_unstable();
         let k = self.leadership.config.quorum().saturating_sub(1);

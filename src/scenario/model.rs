@@ -135,6 +135,10 @@ pub struct RegionQuorum {
     /// `replication.readable_voters`: a data-holding voter that is up
     /// answers (stale) reads while writes are not served.
     pub readable_voters: bool,
+    /// `replication.commit_wait = "every-voter-up"`: a commit waits for
+    /// every voter up (the slowest round trip), not for the quorum's
+    /// slowest member; availability still needs the quorum only.
+    pub commit_waits_for_every_voter: bool,
 }
 
 /// One voting replica.

@@ -211,6 +211,9 @@ pub struct RawReplication {
     /// With `scope = "regions"`: while writes are not served, a voter that is up and holds data (not a witness) answers (stale) reads: Spanner's stale reads, CockroachDB's follower reads, DynamoDB MRSC's eventually consistent reads. Counted in read availability only. Default: `false` (reads follow writes).
     #[serde(default)]
     pub readable_voters: Option<Spanned<bool>>,
+    /// With `scope = "regions"`: whom a commit waits for, `"quorum"` (the quorum's slowest member: the (quorum − 1)-th smallest round trip from the leader) or `"every-voter-up"` (every voter of the current configuration that is up, the slowest round trip: Cosmos DB Strong, "committed in every region"). Availability still needs the quorum only. Default: `"quorum"`.
+    #[serde(default)]
+    pub commit_wait: Option<Spanned<String>>,
 }
 
 /// The voting replicas one region holds (`scope = "regions"`).

@@ -70,6 +70,13 @@ pub(super) fn region_quorum(
                 "`reform_after` applies only with scope = \"regions\" (the zone quorum does not re-form)",
             );
         }
+        if let Some(w) = &rep.commit_wait {
+            c.error(
+                Some(w.span()),
+                "replication.commit_wait",
+                "`commit_wait` applies only with scope = \"regions\" (the zone quorum's is `mode`)",
+            );
+        }
         if let Some(r) = &rep.readable_voters {
             c.error(
                 Some(r.span()),
@@ -110,6 +117,7 @@ pub(super) fn region_quorum(
         region_rtt_overhead,
         reform_after,
         readable_voters: rep.readable_voters.as_ref().is_some_and(|r| *r.get_ref()),
+        commit_waits_for_every_voter: commit_wait(c, rep),
     };
     propagations(&mut rq, cx.distances);
     Some(rq)
@@ -145,6 +153,15 @@ fn reform_after(
         return None;
     }
     Some(r.get_ref().clone())
+}
+
+/// `replication.commit_wait`: `"quorum"` (false) or `"every-voter-up"` (true).
+fn commit_wait(c: &mut Checker, rep: &RawReplication) -> bool {
+    let Some(w) = &rep.commit_wait else {
+        return false;
+    };
+    let names = ["quorum".to_string(), "every-voter-up".to_string()];
+    c.resolve(w, &names, "commit wait", "replication.commit_wait") == Some(1)
 }
 
 /// The combinations this mode refuses, each with the reason.
