@@ -207,6 +207,20 @@ fn the_folder_glob_runs_side_by_side() {
         )),
         "{stderr}"
     );
+    // A warning about the failure description that holds for several
+    // presets (its link failures, for those without a link) is said once,
+    // naming them all.
+    let link_warnings: Vec<&str> = stderr
+        .lines()
+        .filter(|l| l.contains("link failures have no effect"))
+        .collect();
+    assert_eq!(link_warnings.len(), 1, "{stderr}");
+    assert!(
+        link_warnings[0].contains("applied to the scenarios")
+            && link_warnings[0].contains("spanner-multi-region.toml")
+            && link_warnings[0].contains("cockroachdb-survive-region.toml"),
+        "{stderr}"
+    );
     let stdout = String::from_utf8_lossy(&o.stdout);
     assert!(
         stdout.contains("targets (each scenario's [targets]"),

@@ -1,7 +1,7 @@
 //! `drsim run A.toml B.toml … --failures F.toml`: the scenarios side by
 //! side on the same failures (`drsim::side_by_side` computes and writes).
 
-use super::load::{print_warnings, scenario_error, scenario_text};
+use super::load::{scenario_error, scenario_text};
 use super::progress::{sinks_of, Progress};
 use super::{check_runs, names, stop_on_ctrl_c};
 use crate::cli::RunArgs;
@@ -105,15 +105,17 @@ fn refuse_single_run_flags(args: &RunArgs) -> Result<()> {
     Ok(())
 }
 
-/// Prints each scenario's warnings (unless `--quiet`), checks each against
-/// the guard's limits (unless `--allow-large`) and returns the replications
-/// of all of them, the length of the progress bar.
+/// Prints the scenarios' warnings, each once (unless `--quiet`), checks
+/// each against the guard's limits (unless `--allow-large`) and returns
+/// the replications of all of them, the length of the progress bar.
 fn check_each(compared: &[Compared], args: &RunArgs) -> Result<u64> {
+    if !args.quiet {
+        for w in side_by_side::warnings_once(compared) {
+            console::err(&format!("warning: {w}"));
+        }
+    }
     let mut total_runs = 0u64;
     for c in compared {
-        if !args.quiet {
-            print_warnings(&c.loaded);
-        }
         if !args.allow_large {
             guard::check(&c.loaded.scenario, &guard::Limits::default())?;
         }

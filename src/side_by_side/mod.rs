@@ -20,7 +20,7 @@ pub use row::{render, to_csv, ClassFigures, Row, CSV_COLUMNS};
 use crate::metrics::Summary;
 use crate::report::{self, csv::CsvSink, default_dir::slug};
 use crate::runner::{self, OutcomeSink, RunError, RunOptions};
-use crate::scenario::{with_failures, FailureFile, Loaded, Scenario, ScenarioError};
+use crate::scenario::{with_failures, Diagnostic, FailureFile, Loaded, Scenario, ScenarioError};
 use quantile_ci::IncidentValues;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::AtomicBool;
@@ -100,6 +100,57 @@ pub fn prepare(
         });
     }
     Ok(out)
+}
+
+/// The warnings of every scenario, each said once: a warning about the
+/// failure description that holds for several scenarios (its link
+/// failures, for every scenario without a link) is one diagnostic naming
+/// them all (`applied to the scenarios A, B`), where loading each gave
+/// its own copy; a scenario's own warnings stay as they are, in order.
+pub fn warnings_once(compared: &[Compared]) -> Vec<Diagnostic> {
+    let mut out: Vec<(Diagnostic, Vec<&str>)> = Vec::new();
+    for c in compared {
+        let suffix = format!(" (applied to the scenario {})", c.file);
+        for w in &c.loaded.warnings {
+            let Some(base) = w.message.strip_suffix(&suffix) else {
+                out.push((w.clone(), Vec::new()));
+                continue;
+            };
+            let same = |d: &Diagnostic| {
+                d.file == w.file
+                    && d.location == w.location
+                    && d.key_path == w.key_path
+                    && d.message == base
+            };
+            match out
+                .iter_mut()
+                .find(|(d, files)| !files.is_empty() && same(d))
+            {
+                Some((_, files)) => files.push(&c.file),
+                None => {
+                    let mut d = w.clone();
+                    d.message = base.to_string();
+                    out.push((d, vec![&c.file]));
+                }
+            }
+        }
+    }
+    out.into_iter()
+        .map(|(mut d, files)| {
+            match files.as_slice() {
+                [] => {}
+                [one] => d.message = format!("{} (applied to the scenario {one})", d.message),
+                many => {
+                    d.message = format!(
+                        "{} (applied to the scenarios {})",
+                        d.message,
+                        many.join(", ")
+                    )
+                }
+            }
+            d
+        })
+        .collect()
 }
 
 /// What a comparison produced.
