@@ -10,6 +10,7 @@ use super::Checker;
 use crate::dist::Dist;
 use crate::time::SimDuration;
 use std::collections::BTreeMap;
+use std::ops::Range;
 
 /// Values of `replication.scope`, in the order zones, regions.
 pub const SCOPES: [&str; 2] = ["zones", "regions"];
@@ -39,6 +40,46 @@ pub(super) struct QuorumContext<'a> {
     pub kind: Option<EnvironmentType>,
 }
 
+/// With `scope = "zones"`: every key of the quorum over regions that is
+/// set is an error, at its span where it has one, with what it would need.
+fn refuse_voter_keys(c: &mut Checker, rep: &RawReplication) {
+    let set: [(bool, Option<Range<usize>>, &str, &str); 5] = [
+        (
+            !rep.voters.is_empty(),
+            rep.voters.first().map(|v| v.span()),
+            "voters",
+            "`[[replication.voters]]` applies only with scope = \"regions\"",
+        ),
+        (
+            rep.region_rtt_overhead.is_some(),
+            None,
+            "region_rtt_overhead",
+            "`region_rtt_overhead` applies only with scope = \"regions\"",
+        ),
+        (
+            rep.reform_after.is_some(),
+            rep.reform_after.as_ref().map(|r| r.span()),
+            "reform_after",
+            "`reform_after` applies only with scope = \"regions\" (the zone quorum does not re-form)",
+        ),
+        (
+            rep.commit_wait.is_some(),
+            rep.commit_wait.as_ref().map(|w| w.span()),
+            "commit_wait",
+            "`commit_wait` applies only with scope = \"regions\" (the zone quorum's is `mode`)",
+        ),
+        (
+            rep.readable_voters.is_some(),
+            rep.readable_voters.as_ref().map(|r| r.span()),
+            "readable_voters",
+            "`readable_voters` applies only with scope = \"regions\" (a secondary copy is made readable with `cross_region.readable_secondary`)",
+        ),
+    ];
+    for (_, span, key, message) in set.into_iter().filter(|k| k.0) {
+        c.error(span, &format!("replication.{key}"), message);
+    }
+}
+
 /// The voters and the quorum; `None` with `scope = "zones"` (the voter
 /// keys are then errors) or when the home region did not resolve.
 pub(super) fn region_quorum(
@@ -49,41 +90,7 @@ pub(super) fn region_quorum(
 ) -> Option<RegionQuorum> {
     let rep = &raw.replication;
     if !scope_regions {
-        if let Some(v) = rep.voters.first() {
-            c.error(
-                Some(v.span()),
-                "replication.voters",
-                "`[[replication.voters]]` applies only with scope = \"regions\"",
-            );
-        }
-        if rep.region_rtt_overhead.is_some() {
-            c.error(
-                None,
-                "replication.region_rtt_overhead",
-                "`region_rtt_overhead` applies only with scope = \"regions\"",
-            );
-        }
-        if let Some(r) = &rep.reform_after {
-            c.error(
-                Some(r.span()),
-                "replication.reform_after",
-                "`reform_after` applies only with scope = \"regions\" (the zone quorum does not re-form)",
-            );
-        }
-        if let Some(w) = &rep.commit_wait {
-            c.error(
-                Some(w.span()),
-                "replication.commit_wait",
-                "`commit_wait` applies only with scope = \"regions\" (the zone quorum's is `mode`)",
-            );
-        }
-        if let Some(r) = &rep.readable_voters {
-            c.error(
-                Some(r.span()),
-                "replication.readable_voters",
-                "`readable_voters` applies only with scope = \"regions\" (a secondary copy is made readable with `cross_region.readable_secondary`)",
-            );
-        }
+        refuse_voter_keys(c, rep);
         return None;
     }
     refuse_combinations(c, raw, cx);
