@@ -1133,11 +1133,17 @@ impl TargetResult {
     /// a target is met only vacuously (it never fails `--check`), and
     /// saying `MET` would claim what was not seen.
     pub fn verdict(&self) -> &'static str {
-        match (self.incidents, self.met) {
-            (0, _) => "NO INCIDENT",
-            (_, true) => "MET",
-            (_, false) => "MISSED",
-        }
+        target_verdict(self.incidents, self.met)
+    }
+}
+
+/// The verdict word of a target judged over `incidents` incidents (see
+/// [`TargetResult::verdict`]): every report that prints one says it alike.
+pub fn target_verdict(incidents: u64, met: bool) -> &'static str {
+    match (incidents, met) {
+        (0, _) => "NO INCIDENT",
+        (_, true) => "MET",
+        (_, false) => "MISSED",
     }
 }
 

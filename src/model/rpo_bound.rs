@@ -277,10 +277,7 @@ impl Replication<'_> {
         let log = &self.service;
         let paired = now.since(self.dr.link()?.last_sync(log, now));
         let freshest = further
-            .then(|| {
-                let lags = self.dr.further_lags(log, now, false);
-                lags.iter().map(|f| f.lag).min()
-            })
+            .then(|| self.dr.freshest_further_lag(log, now))
             .flatten();
         Some((paired, freshest.map_or(paired, |f| f.min(paired))))
     }
@@ -306,7 +303,7 @@ impl Replication<'_> {
         let excess = SimDuration(paired_lag.0.saturating_sub(bound.0));
         let mut earliest = resumption_estimate(drained, now, excess, k, interval);
         if further {
-            for f in self.dr.further_lags(log, now, true) {
+            for f in self.dr.further_lags(log, now) {
                 let excess = SimDuration(f.lag.0.saturating_sub(bound.0));
                 let e = resumption_estimate(f.drained, now, excess, full * f.factor, interval);
                 earliest = match (earliest, e) {

@@ -571,14 +571,24 @@ pub(super) struct FurtherLag {
 }
 
 impl super::dr::DrState {
-    /// The lag of every further secondary whose copy is fed by a link
-    /// (`drained` asked only when `with_drain`: it searches the link).
-    pub(super) fn further_lags(
+    /// The smallest lag over the further secondaries whose copy is fed by
+    /// a link (`None`: no such copy).
+    pub(super) fn freshest_further_lag(
         &self,
         log: &ServiceLog,
         now: SimTime,
-        with_drain: bool,
-    ) -> Vec<FurtherLag> {
+    ) -> Option<SimDuration> {
+        self.secondaries
+            .iter()
+            .filter_map(|s| s.link.as_ref())
+            .map(|link| now.since(link.last_sync(log, now)))
+            .min()
+    }
+
+    /// The lag, rate and drain of every further secondary whose copy is
+    /// fed by a link (the drain searches the link: asked only while
+    /// writes are blocked).
+    pub(super) fn further_lags(&self, log: &ServiceLog, now: SimTime) -> Vec<FurtherLag> {
         self.secondaries
             .iter()
             .filter_map(|s| {
@@ -586,11 +596,7 @@ impl super::dr::DrState {
                 Some(FurtherLag {
                     lag: now.since(link.last_sync(log, now)),
                     factor: s.factor,
-                    drained: if with_drain {
-                        link.drained_by(log, now, SimTime::MAX)
-                    } else {
-                        None
-                    },
+                    drained: link.drained_by(log, now, SimTime::MAX),
                 })
             })
             .collect()

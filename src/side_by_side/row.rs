@@ -3,7 +3,7 @@
 //! per replication, and the table and CSV they are printed as.
 
 use super::quantile_ci::{quantile_ci95, ClassValues, IncidentValues};
-use crate::metrics::{Summary, TargetResult};
+use crate::metrics::{target_verdict, Summary, TargetResult};
 use crate::time::format_seconds;
 use std::fmt::Write;
 
@@ -414,10 +414,12 @@ fn target_cells(t: Option<&TargetFigure>) -> (String, String) {
     t.map_or_else(
         || ("-".to_string(), "-".to_string()),
         |t| {
-            let verdict = match (t.incidents, t.met) {
-                (0, _) => "NO INCIDENT".to_string(),
-                (_, true) => format!("MET {}", percent(t.share_met)),
-                (_, false) => format!("MISSED {}", percent(t.share_met)),
+            // The share met, beside a verdict that judged something.
+            let word = target_verdict(t.incidents, t.met);
+            let verdict = if t.incidents == 0 {
+                word.to_string()
+            } else {
+                format!("{word} {}", percent(t.share_met))
             };
             (
                 format!(
